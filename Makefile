@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# goalloc: out-of-tree module build, plus the project's test harness.
+#
+#   make                      build goalloc.ko (and the KUnit modules when the
+#                             kernel has CONFIG_KUNIT) against KDIR
+#   make KDIR=/path/to/build  build against another kernel tree or headers
+#   make examples             build the example consumer against Module.symvers
+#   make install              modules_install into the running kernel's tree
+#   make check                the full test run (see README.md)
+#   make demo                 boot the test kernel and show goalloc at work
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+examples: modules
+	$(MAKE) -C examples KDIR=$(KDIR) GOALLOC=$(CURDIR) modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C examples KDIR=$(KDIR) clean
+
+sizeclasses:
+	python3 scripts/gen-sizeclasses.py > goalloc_sizeclasses.h
+
+.PHONY: modules examples install clean sizeclasses

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goalloc - the Go runtime's memory allocator as a kernel allocator.
+ *
+ * The API has kmalloc's shape, so a caller switches by changing names:
+ *
+ *	kmalloc  -> goalloc_alloc	kzalloc -> goalloc_zalloc
+ *	kcalloc  -> goalloc_calloc	krealloc -> goalloc_realloc
+ *	kfree    -> goalloc_free	ksize   -> goalloc_usable_size
+ *
+ * Guarantees, as kmalloc gives them on Linux 6.1:
+ *  - objects are at least 8-byte aligned, and power-of-two sizes up to
+ *    PAGE_SIZE are naturally aligned;
+ *  - size 0 returns ZERO_SIZE_PTR; sizes above GOALLOC_MAX_SIZE (4 MiB,
+ *    KMALLOC_MAX_SIZE on x86-64) return NULL with a warning unless
+ *    __GFP_NOWARN is set;
+ *  - every function may be called wherever kmalloc/kfree with the same gfp
+ *    mask may be, hard-IRQ context included with GFP_ATOMIC or GFP_NOWAIT;
+ *    nothing sleeps unless the gfp mask allows it;
+ *  - __GFP_ZERO, init_on_alloc and init_on_free are honoured;
+ *  - zone modifiers (__GFP_DMA, __GFP_DMA32, __GFP_HIGHMEM) are not
+ *    supported: memory always comes from ZONE_NORMAL's direct map.
+ *
+ * Cost: an allocation or free that hits the calling CPU's cache is an array
+ * pop or push with interrupts disabled; a miss moves a batch of objects
+ * under one size class's spinlock; objects above 32 KiB are page runs from
+ * goalloc's page heap.
+ *
+ * Bad input (a pointer goalloc did not hand out, an interior pointer, a
+ * second free) is refused with a rate-limited warning and counted in
+ * debugfs; the allocator is not changed by it.
+ */
+#ifndef _GOALLOC_H
+#define _GOALLOC_H
+
+#include <linux/types.h>
+#include <linux/gfp.h>
+
+/* Largest object goalloc_alloc() serves: one chunk of its page heap. */
+#define GOALLOC_MAX_SIZE	(4UL << 20)
+
+void *goalloc_alloc(size_t size, gfp_t gfp) __malloc;
+void *goalloc_zalloc(size_t size, gfp_t gfp) __malloc;
+void *goalloc_calloc(size_t n, size_t size, gfp_t gfp) __malloc;
+void *goalloc_realloc(const void *p, size_t new_size, gfp_t gfp);
+void goalloc_free(const void *p);
+size_t goalloc_usable_size(const void *p);
+
+#endif /* _GOALLOC_H */

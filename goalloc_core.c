@@ -1,0 +1,708 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc: the Go runtime's memory allocator as a kernel allocator.
+ *
+ * Why: kmalloc rounds to powers of two (a 1100-byte object takes 2 KiB);
+ * Go's 67 size classes bound round-up and tail waste to 1/8 each, and its
+ * per-CPU caches make the common allocation an array pop. goalloc offers
+ * that to modules through a kmalloc-shaped API (goalloc.h).
+ *
+ * DOC: layers
+ *
+ *   goalloc_alloc(size) / goalloc_free(p)
+ *     | size > 32 KiB --------------------------------------------+
+ *     v                                                           |
+ *   mcache, per CPU (goalloc_percpu.c): per class a magazine of  |
+ *     free objects and the span it refills from                  |
+ *     | magazine empty / full: a batch                            |
+ *     v                                                           v
+ *   mcentral, per class (this file): partial, full and empty   mheap
+ *     span lists under one spinlock                      (goalloc_heap.c)
+ *     | no span with a free slot: a new span ------------------> runs of
+ *                                                          8 KiB pages
+ *
+ * A span is a run of Go pages cut into objects of one class. Its slot
+ * state is a bitmap (set = not free in the span); a 64-slot window of the
+ * complement, alloc_cache, lets __ffs() find free slots, and freeindex says
+ * where the window is, as in Go's mspan. Objects a CPU has taken from a
+ * span stay "allocated" in the span's bitmap while they sit in that CPU's
+ * magazine, so frees never touch the span on the fast path.
+ *
+ * Lock order, outermost first:
+ *   1. a CPU's mcache lock (local_lock, interrupts disabled)
+ *   2. goalloc_central[cls].lock: that class's span lists and all of its
+ *      spans' fields, including the span a CPU has cached; so objects of a
+ *      span cached by CPU A are correctly returned by CPU B
+ *   3. heap_lock: chunks, runs, large objects (goalloc_heap.c)
+ * 2 is always taken with interrupts disabled (under 1, or irqsave). Nothing
+ * calls the buddy allocator with 2 or 3 held; a refill that needs a new span
+ * drops 1 and 2 first.
+ */
+
+#define pr_fmt(fmt) "goalloc: " fmt
+
+#include <linux/module.h>
+#include <linux/overflow.h>
+#include <linux/random.h>
+#include <linux/ratelimit.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "goalloc_internal.h"
+
+bool goalloc_debug;
+module_param_named(debug, goalloc_debug, bool, 0444);
+MODULE_PARM_DESC(debug,
+		 "catch double frees in CPU caches and writes after free (poisoning)");
+GOALLOC_EXPORT_FOR_TESTS(goalloc_debug);
+DEFINE_STATIC_KEY_FALSE(goalloc_debug_key);
+GOALLOC_EXPORT_FOR_TESTS(goalloc_debug_key);
+
+unsigned long goalloc_cookie __read_mostly;
+GOALLOC_EXPORT_FOR_TESTS(goalloc_cookie);
+struct central goalloc_central[GOALLOC_NUM_CLASSES];
+GOALLOC_EXPORT_FOR_TESTS(goalloc_central);
+
+/* ------------------------------------------------------------------ */
+/* Reports of bad input */
+
+static const char *const report_what[] = {
+	[REPORT_FOREIGN]	= "free of a pointer goalloc does not own",
+	[REPORT_INTERIOR]	= "free of a pointer inside an object",
+	[REPORT_DOUBLE_FREE]	= "double free",
+	[REPORT_USE_AFTER_FREE]	= "use of a freed object",
+	[REPORT_TOO_BIG]	= "allocation larger than GOALLOC_MAX_SIZE",
+	[REPORT_OVERFLOW]	= "calloc size overflow",
+	[REPORT_POISON]		= "write after free: poison overwritten",
+};
+
+static const enum goalloc_event report_event[] = {
+	[REPORT_FOREIGN]	= EV_REFUSED_FOREIGN,
+	[REPORT_INTERIOR]	= EV_REFUSED_INTERIOR,
+	[REPORT_DOUBLE_FREE]	= EV_REFUSED_DOUBLE_FREE,
+	[REPORT_USE_AFTER_FREE]	= EV_REFUSED_USE_AFTER_FREE,
+	[REPORT_TOO_BIG]	= EV_REFUSED_TOO_BIG,
+	[REPORT_OVERFLOW]	= EV_REFUSED_TOO_BIG,
+	[REPORT_POISON]		= EV_POISON_CORRUPTED,
+};
+static_assert(ARRAY_SIZE(report_what) == NR_REPORTS);
+static_assert(ARRAY_SIZE(report_event) == NR_REPORTS);
+
+/*
+ * KUnit cases that provoke reports on purpose announce how many, so that
+ * those come out as pr_info and a run's log stays free of WARNs; reports
+ * from any other task are still WARNs.
+ */
+static struct task_struct *report_expect_task;
+static atomic_t report_expect_count = ATOMIC_INIT(0);
+
+/**
+ * goalloc_expect_reports() - tell goalloc the current task provokes reports
+ * @n: how many are expected; 0 ends the expectation
+ *
+ * Return: reports still expected from the previous call (0 if all came).
+ */
+int goalloc_expect_reports(int n)
+{
+	int left = atomic_xchg(&report_expect_count, n);
+
+	WRITE_ONCE(report_expect_task, n ? current : NULL);
+	return left;
+}
+GOALLOC_EXPORT_FOR_TESTS(goalloc_expect_reports);
+
+/**
+ * goalloc_report() - count bad input and warn about it, rate-limited
+ * @kind: what was wrong
+ * @p: the pointer involved, printed hashed; may be NULL
+ * @size: the size involved, or 0
+ * @gfp: the caller's mask; __GFP_NOWARN silences size reports
+ *
+ * The allocator is not changed: the caller refuses the operation.
+ */
+void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
+		    gfp_t gfp)
+{
+	count_event(report_event[kind]);
+	if (READ_ONCE(report_expect_task) == current &&
+	    atomic_dec_if_positive(&report_expect_count) >= 0) {
+		pr_info("expected report: %s %p size %zu\n", report_what[kind],
+			p, size);
+		return;
+	}
+	if ((kind == REPORT_TOO_BIG || kind == REPORT_OVERFLOW) &&
+	    (gfp & __GFP_NOWARN))
+		return;
+	WARN_RATELIMIT(1, "goalloc: %s %p size %zu\n", report_what[kind], p,
+		       size);
+}
+
+/* ------------------------------------------------------------------ */
+/* Spans */
+
+static size_t span_bitmap_words(unsigned int nelems)
+{
+	return BITS_TO_LONGS(nelems);
+}
+
+/* Point every kernel page of @s at @owner, or at nothing. */
+static void span_map_pages(struct span *s, struct span *owner)
+{
+	struct page *page = nth_page(s->chunk->page,
+				     s->first << GOALLOC_PAGE_ORDER);
+	unsigned int i, n = s->npages << GOALLOC_PAGE_ORDER;
+
+	for (i = 0; i < n; i++, page = nth_page(page, 1)) {
+		if (owner) {
+			page->private = (unsigned long)owner;
+			page->index = (unsigned long)owner ^ goalloc_cookie;
+		} else {
+			/* Clear index first: a racing span_of() then fails. */
+			WRITE_ONCE(page->index, 0);
+			WRITE_ONCE(page->private, 0);
+		}
+	}
+}
+
+/**
+ * span_create() - a new span from the heap, all slots free
+ * @cls: its size class, or 0 for a large object
+ * @npages: Go pages; must be class_to_npages[@cls] for a small class
+ * @gfp: the caller's mask
+ *
+ * Context: any that @gfp allows; takes and drops heap_lock.
+ * Return: the span, in no list and no state yet, or NULL.
+ */
+struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp)
+{
+	unsigned int nelems = cls ? class_span_objects(cls) : 1;
+	size_t words = span_bitmap_words(nelems);
+	gfp_t mgfp = (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN;
+	unsigned int first;
+	struct span *s;
+
+	s = kzalloc(struct_size(s, allocbits, goalloc_debug ? 2 * words : words),
+		    mgfp);
+	if (!s)
+		return NULL;
+	if (heap_alloc_run(npages, gfp, &s->chunk, &first)) {
+		kfree(s);
+		return NULL;
+	}
+	s->first = first;
+	s->npages = npages;
+	s->base = s->chunk->base + first * GOALLOC_PAGE_SIZE;
+	s->cls = cls;
+	s->cpu = -1;
+	s->nelems = nelems;
+	/* Slots past nelems look allocated, so the window never offers them. */
+	bitmap_set(s->allocbits, nelems, words * BITS_PER_LONG - nelems);
+	s->alloc_cache = ~s->allocbits[0];
+	if (goalloc_debug) {
+		s->cachedbits = s->allocbits + words;
+		/* Every free slot holds poison; allocation checks it. */
+		if (cls)
+			memset((void *)s->base, GOALLOC_POISON, span_bytes(s));
+	}
+	span_map_pages(s, s);
+	count_event(EV_SPAN_ALLOC);
+	return s;
+}
+GOALLOC_EXPORT_FOR_TESTS(span_create);
+
+/**
+ * span_destroy() - give a span's pages back to the heap and free it
+ * @s: a span in no list; its objects are all free or abandoned
+ *
+ * Context: any; takes heap_lock.
+ */
+void span_destroy(struct span *s)
+{
+	span_map_pages(s, NULL);
+	heap_free_run(s->chunk, s->first, s->npages);
+	count_event(EV_SPAN_FREE);
+	kfree(s);
+}
+GOALLOC_EXPORT_FOR_TESTS(span_destroy);
+
+/**
+ * span_take() - take up to @n free slots of @s
+ * @s: the span
+ * @objs: receives the objects' addresses
+ * @n: how many are wanted
+ *
+ * Scans Go's way: __ffs() on the alloc_cache window, then on to the next
+ * bitmap word with a zero bit.
+ *
+ * Context: the class's central lock held (or @s private to the caller).
+ * Return: the number taken, min(@n, free slots).
+ */
+unsigned int span_take(struct span *s, void **objs, unsigned int n)
+{
+	unsigned int size = class_to_size[s->cls];
+	unsigned int w, got = 0;
+
+	n = min_t(unsigned int, n, s->nelems - s->allocated);
+	while (got < n) {
+		if (!s->alloc_cache) {
+			w = s->freeindex / BITS_PER_LONG + 1;
+			while (s->allocbits[w] == ~0UL)
+				w++;
+			s->freeindex = w * BITS_PER_LONG;
+			s->alloc_cache = ~s->allocbits[w];
+		}
+		w = s->freeindex + __ffs(s->alloc_cache);
+		s->alloc_cache &= s->alloc_cache - 1;
+		__set_bit(w, s->allocbits);
+		objs[got++] = (void *)(s->base + (unsigned long)w * size);
+	}
+	s->allocated += got;
+	return got;
+}
+GOALLOC_EXPORT_FOR_TESTS(span_take);
+
+/**
+ * span_put() - mark slot @idx of @s free again
+ * @s: the span
+ * @idx: a slot that is not free
+ *
+ * Keeps the invariant that no free slot lies below freeindex and that
+ * alloc_cache is the complement of the window's bitmap word.
+ *
+ * Context: the class's central lock held (or @s private to the caller).
+ */
+void span_put(struct span *s, unsigned int idx)
+{
+	unsigned int w = idx / BITS_PER_LONG;
+
+	__clear_bit(idx, s->allocbits);
+	s->allocated--;
+	if (idx < s->freeindex) {
+		s->freeindex = w * BITS_PER_LONG;
+		s->alloc_cache = ~s->allocbits[w];
+	} else if (w == s->freeindex / BITS_PER_LONG) {
+		s->alloc_cache |= BIT(idx % BITS_PER_LONG);
+	}
+}
+GOALLOC_EXPORT_FOR_TESTS(span_put);
+
+/* ------------------------------------------------------------------ */
+/* mcentral */
+
+static void __span_set_state(struct central *c, struct span *s,
+			     enum span_state state)
+{
+	lockdep_assert_held(&c->lock);
+	c->nr_spans[s->state]--;
+	c->nr_spans[state]++;
+	s->state = state;
+}
+
+/* A span whose every slot came back: keep one per class, free the rest. */
+static void __central_release_span(struct central *c, struct span *s)
+{
+	lockdep_assert_held(&c->lock);
+	if (c->nr_spans[SPAN_EMPTY] < GOALLOC_EMPTY_SPANS) {
+		__span_set_state(c, s, SPAN_EMPTY);
+		list_move(&s->list, &c->empty);
+		return;
+	}
+	c->nr_spans[s->state]--;
+	list_del(&s->list);
+	span_destroy(s);
+}
+
+/**
+ * __central_add_span() - put a fresh span of this class on the partial list
+ * @c: the class
+ * @s: from span_create()
+ *
+ * Context: @c->lock held.
+ */
+void __central_add_span(struct central *c, struct span *s)
+{
+	lockdep_assert_held(&c->lock);
+	s->state = SPAN_PARTIAL;
+	c->nr_spans[SPAN_PARTIAL]++;
+	list_add(&s->list, &c->partial);
+}
+GOALLOC_EXPORT_FOR_TESTS(__central_add_span);
+
+/**
+ * __central_fill() - take up to @n objects for a CPU's magazine
+ * @c: the class
+ * @objs: receives the objects
+ * @n: how many are wanted
+ * @cached: the CPU's cached span, taken from and replaced as it fills
+ * @cpu: the CPU, recorded as the owner of a span it caches
+ *
+ * Takes from the cached span first, then caches a partial span, then an
+ * empty one. A span that fills up moves to the full list.
+ *
+ * Context: @c->lock held.
+ * Return: objects taken; 0 when the class has no free slot.
+ */
+unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
+			    struct span **cached, int cpu)
+{
+	unsigned int got = 0;
+	struct span *s;
+
+	lockdep_assert_held(&c->lock);
+	while (got < n) {
+		s = *cached;
+		if (!s) {
+			s = list_first_entry_or_null(&c->partial, struct span, list);
+			if (!s)
+				s = list_first_entry_or_null(&c->empty, struct span, list);
+			if (!s)
+				break;
+			list_del_init(&s->list);
+			__span_set_state(c, s, SPAN_CACHED);
+			s->cpu = cpu;
+			*cached = s;
+		}
+		got += span_take(s, objs + got, n - got);
+		if (s->allocated == s->nelems) {
+			__span_set_state(c, s, SPAN_FULL);
+			list_add(&s->list, &c->full);
+			s->cpu = -1;
+			*cached = NULL;
+		}
+	}
+	c->objects += got;
+	return got;
+}
+GOALLOC_EXPORT_FOR_TESTS(__central_fill);
+
+/**
+ * __central_return() - give objects of this class back to their spans
+ * @c: the class
+ * @objs: objects that are allocated in their spans (from a magazine)
+ * @n: how many
+ *
+ * Full spans become partial; a partial span left with no object becomes
+ * empty or goes back to the heap. A cached span stays with its CPU.
+ *
+ * Context: @c->lock held.
+ */
+void __central_return(struct central *c, void *const *objs, unsigned int n)
+{
+	unsigned int i, idx;
+	struct span *s;
+
+	lockdep_assert_held(&c->lock);
+	c->objects -= n;
+	for (i = 0; i < n; i++) {
+		s = (struct span *)virt_to_page(objs[i])->private;
+		idx = span_obj_index(s, objs[i]);
+		if (static_branch_unlikely(&goalloc_debug_key))
+			clear_bit(idx, s->cachedbits);
+		span_put(s, idx);
+		if (s->state == SPAN_FULL) {
+			__span_set_state(c, s, SPAN_PARTIAL);
+			list_move(&s->list, &c->partial);
+		}
+		if (s->state == SPAN_PARTIAL && !s->allocated)
+			__central_release_span(c, s);
+	}
+}
+GOALLOC_EXPORT_FOR_TESTS(__central_return);
+
+/**
+ * __central_uncache_span() - a CPU lets go of its cached span
+ * @c: the class
+ * @s: the span, SPAN_CACHED
+ *
+ * Context: @c->lock held.
+ */
+void __central_uncache_span(struct central *c, struct span *s)
+{
+	lockdep_assert_held(&c->lock);
+	s->cpu = -1;
+	__span_set_state(c, s, SPAN_PARTIAL);
+	list_add(&s->list, &c->partial);
+	if (!s->allocated)
+		__central_release_span(c, s);
+}
+GOALLOC_EXPORT_FOR_TESTS(__central_uncache_span);
+
+/**
+ * central_release_empty() - give every empty span back to the heap
+ *
+ * Context: process or atomic context.
+ */
+void central_release_empty(void)
+{
+	struct span *s, *tmp;
+	unsigned long flags;
+	unsigned int cls;
+
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		struct central *c = &goalloc_central[cls];
+
+		spin_lock_irqsave(&c->lock, flags);
+		list_for_each_entry_safe(s, tmp, &c->empty, list) {
+			c->nr_spans[SPAN_EMPTY]--;
+			list_del(&s->list);
+			span_destroy(s);
+		}
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
+}
+GOALLOC_EXPORT_FOR_TESTS(central_release_empty);
+
+static void central_init(void)
+{
+	unsigned int cls;
+
+	for (cls = 0; cls < GOALLOC_NUM_CLASSES; cls++) {
+		struct central *c = &goalloc_central[cls];
+
+		spin_lock_init(&c->lock);
+		INIT_LIST_HEAD(&c->partial);
+		INIT_LIST_HEAD(&c->full);
+		INIT_LIST_HEAD(&c->empty);
+	}
+}
+
+/* Unload: report what callers never freed, then free every span anyway. */
+static void central_exit(void)
+{
+	struct list_head *lists[3];
+	struct span *s, *tmp;
+	unsigned int cls, i;
+
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		struct central *c = &goalloc_central[cls];
+		unsigned long objects = 0;
+
+		lists[0] = &c->partial;
+		lists[1] = &c->full;
+		lists[2] = &c->empty;
+		for (i = 0; i < ARRAY_SIZE(lists); i++) {
+			list_for_each_entry_safe(s, tmp, lists[i], list) {
+				objects += s->allocated;
+				list_del(&s->list);
+				span_destroy(s);
+			}
+		}
+		if (objects)
+			pr_warn("unload: class %u (%u bytes): %lu objects, %lu bytes never freed\n",
+				cls, class_to_size[cls], objects,
+				objects * class_to_size[cls]);
+	}
+	list_for_each_entry_safe(s, tmp, &heap_large, list) {
+		pr_warn("unload: large object of %zu bytes never freed\n",
+			span_bytes(s));
+		list_del(&s->list);
+		span_destroy(s);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Large objects: page runs straight from the heap */
+
+void *goalloc_alloc_large(size_t size, gfp_t gfp)
+{
+	struct span *s;
+	void *p;
+
+	if (unlikely(size > GOALLOC_MAX_SIZE)) {
+		goalloc_report(REPORT_TOO_BIG, NULL, size, gfp);
+		return NULL;
+	}
+	s = span_create(0, DIV_ROUND_UP(size, GOALLOC_PAGE_SIZE), gfp);
+	if (unlikely(!s)) {
+		goalloc_alloc_failed(size, gfp);
+		return NULL;
+	}
+	__set_bit(0, s->allocbits);
+	s->allocated = 1;
+	s->state = SPAN_LARGE;
+	heap_note_large(s, true);
+	count_event(EV_ALLOC_LARGE);
+	p = (void *)s->base;
+	if (want_init_on_alloc(gfp))
+		memset(p, 0, span_bytes(s));
+	return p;
+}
+
+void goalloc_free_large(struct span *s, const void *p)
+{
+	if (!heap_note_large(s, false)) {
+		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
+		return;
+	}
+	if (want_init_on_free())
+		memset((void *)p, 0, span_bytes(s));
+	count_event(EV_FREE_LARGE);
+	span_destroy(s);
+}
+
+void goalloc_alloc_failed(size_t size, gfp_t gfp)
+{
+	count_event(EV_ALLOC_FAIL);
+	if (!(gfp & __GFP_NOWARN))
+		pr_warn_ratelimited("allocation of %zu bytes failed, gfp %pGg\n",
+				    size, &gfp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Public API (the fast paths, goalloc_alloc and goalloc_free, are in
+ * goalloc_percpu.c beside the per-CPU caches they use)
+ */
+
+/**
+ * goalloc_zalloc() - allocate zeroed memory
+ * @size: bytes wanted
+ * @gfp: allocation mask, as for kzalloc()
+ *
+ * Context: any context where kzalloc() with @gfp may be called.
+ * Return: zeroed memory, ZERO_SIZE_PTR for @size 0, or NULL.
+ */
+void *goalloc_zalloc(size_t size, gfp_t gfp)
+{
+	return goalloc_alloc(size, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_GPL(goalloc_zalloc);
+
+/**
+ * goalloc_calloc() - allocate zeroed memory for an array
+ * @n: number of elements
+ * @size: bytes per element
+ * @gfp: allocation mask, as for kcalloc()
+ *
+ * Context: any context where kcalloc() with @gfp may be called.
+ * Return: zeroed memory, ZERO_SIZE_PTR if the product is 0, or NULL if it
+ * overflows (with a warning unless __GFP_NOWARN) or memory is short.
+ */
+void *goalloc_calloc(size_t n, size_t size, gfp_t gfp)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes))) {
+		goalloc_report(REPORT_OVERFLOW, NULL, size, gfp);
+		return NULL;
+	}
+	return goalloc_alloc(bytes, gfp | __GFP_ZERO);
+}
+EXPORT_SYMBOL_GPL(goalloc_calloc);
+
+/**
+ * goalloc_realloc() - resize an object, keeping its contents
+ * @p: an object from goalloc, or NULL / ZERO_SIZE_PTR
+ * @new_size: bytes wanted; 0 frees @p
+ * @gfp: allocation mask, as for krealloc()
+ *
+ * The object stays in place when @new_size fits its usable size; otherwise
+ * a new object receives the old contents and the old one is freed.
+ * __GFP_ZERO zeroes only a newly allocated object beyond the old contents.
+ *
+ * Context: any context where krealloc() with @gfp may be called.
+ * Return: the object, ZERO_SIZE_PTR for @new_size 0, or NULL on failure
+ * (then @p is unchanged) and when @p is refused as bad input.
+ */
+void *goalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
+{
+	size_t old;
+	void *q;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return goalloc_alloc(new_size, gfp);
+	if (unlikely(!new_size)) {
+		goalloc_free(p);
+		return ZERO_SIZE_PTR;
+	}
+	old = goalloc_usable_size(p);
+	if (unlikely(!old))
+		return NULL;
+	if (new_size <= old)
+		return (void *)p;
+	q = goalloc_alloc(new_size, gfp & ~__GFP_ZERO);
+	if (!q)
+		return NULL;
+	memcpy(q, p, old);
+	if (gfp & __GFP_ZERO)
+		memset(q + old, 0, goalloc_usable_size(q) - old);
+	goalloc_free(p);
+	return q;
+}
+EXPORT_SYMBOL_GPL(goalloc_realloc);
+
+/**
+ * goalloc_usable_size() - bytes usable in an object, like ksize()
+ * @p: an object from goalloc
+ *
+ * Context: any.
+ * Return: the size class's object size, the page-run size for a large
+ * object, or 0 for NULL, ZERO_SIZE_PTR and refused pointers (a pointer
+ * goalloc does not own, an interior pointer, a freed object).
+ */
+size_t goalloc_usable_size(const void *p)
+{
+	enum goalloc_report bad;
+	unsigned int idx;
+	struct span *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return 0;
+	s = span_of(p);
+	if (unlikely(!s)) {
+		goalloc_report(REPORT_FOREIGN, p, 0, 0);
+		return 0;
+	}
+	bad = object_check(s, p, &idx);
+	if (!bad && static_branch_unlikely(&goalloc_debug_key) && s->cls &&
+	    test_bit(idx, s->cachedbits))
+		bad = REPORT_DOUBLE_FREE;
+	if (unlikely(bad)) {
+		goalloc_report(bad == REPORT_DOUBLE_FREE ?
+			       REPORT_USE_AFTER_FREE : bad, p, 0, 0);
+		return 0;
+	}
+	return s->cls ? class_to_size[s->cls] : span_bytes(s);
+}
+EXPORT_SYMBOL_GPL(goalloc_usable_size);
+
+/* ------------------------------------------------------------------ */
+/* Module */
+
+static int __init goalloc_init(void)
+{
+	int err;
+
+	get_random_bytes(&goalloc_cookie, sizeof(goalloc_cookie));
+	goalloc_cookie |= 1;	/* never 0, so cleared pages never match */
+	if (goalloc_debug)
+		static_branch_enable(&goalloc_debug_key);
+	central_init();
+	heap_init();
+	err = mcache_init();
+	if (err)
+		goto out_heap;
+	goalloc_debugfs_init();
+	pr_info("%d size classes, %lu KiB chunks, debug %s\n",
+		GOALLOC_NUM_CLASSES - 1, PAGE_SIZE << GOALLOC_CHUNK_ORDER >> 10,
+		goalloc_debug ? "on" : "off");
+	return 0;
+
+out_heap:
+	heap_exit();
+	return err;
+}
+
+static void __exit goalloc_exit(void)
+{
+	goalloc_debugfs_exit();
+	mcache_exit();
+	central_exit();
+	heap_exit();
+	pr_info("unloaded, %lu pages still held\n", heap_pages_held());
+}
+
+module_init(goalloc_init);
+module_exit(goalloc_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Go's memory allocator (size classes, mcache, mcentral, mheap) for the kernel");

@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc mheap: the page heap under the size classes.
+ *
+ * Go's mheap hands out runs of 8 KiB pages carved from 64 MiB arenas it
+ * maps from the OS, and its scavenger gives idle pages back. Here the
+ * "OS" is the buddy allocator and an arena is a chunk of its largest
+ * order:
+ *
+ *   heap.chunks --> chunk --> chunk --> ...      (struct heap_chunk, kmalloc)
+ *                    |
+ *                    v  alloc_pages(order 10) = 4 MiB = 512 Go pages
+ *        +------+------+------+-----------+------+----------------+
+ *        | span | span | free |   large   | free |      ...       |
+ *        +------+------+------+-----------+------+----------------+
+ *        chunk->used: one bit per Go page, set while a span holds it
+ *
+ * Spans and large objects are first-fit runs inside a chunk; when no chunk
+ * has a long enough run, a new chunk is taken, falling back to smaller
+ * orders when the largest is not available. Chunk metadata lives outside
+ * the chunk, so every byte of a chunk is usable.
+ *
+ * Giving memory back: a chunk whose pages are all free is idle. Idle
+ * chunks beyond a headroom (headroom_percent of the pages in use, at least
+ * headroom_min_kb; Go keeps about 10 %) go back to the buddy allocator
+ * from deferred work, and a shrinker lets memory pressure take the
+ * headroom too. Only whole chunks are released: a chunk is one buddy
+ * block and goes back as one.
+ *
+ * Locking: heap_lock (a spinlock, taken with interrupts disabled) protects
+ * the chunk list, every chunk's bitmap and counters, heap_large and the
+ * heap statistics. It nests inside a class's central lock and nothing
+ * nests inside it. The buddy allocator is never called with it held:
+ * growing drops the lock, allocates, and retakes it.
+ */
+
+#define pr_fmt(fmt) "goalloc: " fmt
+
+#include <linux/gfp.h>
+#include <linux/moduleparam.h>
+#include <linux/shrinker.h>
+#include <linux/slab.h>
+#include <linux/workqueue.h>
+
+#include "goalloc_internal.h"
+
+static unsigned int headroom_percent = 10;
+module_param(headroom_percent, uint, 0644);
+MODULE_PARM_DESC(headroom_percent,
+		 "idle pages kept, as a percentage of pages in use (default 10, as Go)");
+
+static unsigned int headroom_min_kb = 4096;
+module_param(headroom_min_kb, uint, 0644);
+MODULE_PARM_DESC(headroom_min_kb,
+		 "idle memory always kept, in KiB (default 4096: one chunk)");
+
+DEFINE_SPINLOCK(heap_lock);
+static LIST_HEAD(heap_chunks);		/* heap_lock */
+LIST_HEAD(heap_large);			/* heap_lock: SPAN_LARGE spans */
+static struct heap_stats heap_stats;	/* heap_lock */
+static unsigned long heap_idle_pages;	/* heap_lock: pages of idle chunks */
+
+/*
+ * Bounds of every chunk ever held, for span_of()'s first test. Written
+ * under heap_lock, read locklessly: heap_lo only falls, heap_hi only rises.
+ */
+unsigned long heap_lo = ULONG_MAX;
+GOALLOC_EXPORT_FOR_TESTS(heap_lo);
+unsigned long heap_hi;
+GOALLOC_EXPORT_FOR_TESTS(heap_hi);
+
+static void heap_scavenge_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(heap_scavenge_work, heap_scavenge_fn);
+
+/* Go's scavenger runs in the background; a second is soon enough here. */
+#define HEAP_SCAVENGE_DELAY	HZ
+
+static unsigned int chunk_kernel_pages(const struct heap_chunk *ch)
+{
+	return 1U << ch->order;
+}
+
+/* ------------------------------------------------------------------ */
+/* Chunks */
+
+static struct heap_chunk *chunk_alloc(unsigned int min_order, gfp_t gfp)
+{
+	gfp_t pgfp = (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN;
+	struct heap_chunk *ch;
+	struct page *page = NULL;
+	unsigned int order;
+
+	ch = kzalloc(sizeof(*ch), pgfp);
+	if (!ch)
+		return NULL;
+
+	/* Try the largest order cheaply, then smaller ones, then insist. */
+	for (order = GOALLOC_CHUNK_ORDER; order > min_order; order--) {
+		page = alloc_pages(pgfp | __GFP_NORETRY, order);
+		if (page)
+			break;
+	}
+	if (!page) {
+		order = min_order;
+		page = alloc_pages(pgfp, order);
+	}
+	if (!page) {
+		kfree(ch);
+		return NULL;
+	}
+	ch->page = page;
+	ch->base = (unsigned long)page_address(page);
+	ch->order = order;
+	ch->npages = 1U << (order - GOALLOC_PAGE_ORDER);
+	ch->nfree = ch->npages;
+	return ch;
+}
+
+static void chunk_free(struct heap_chunk *ch)
+{
+	__free_pages(ch->page, ch->order);
+	kfree(ch);
+}
+
+static void __heap_add_chunk(struct heap_chunk *ch)
+{
+	unsigned int kpages = chunk_kernel_pages(ch);
+
+	lockdep_assert_held(&heap_lock);
+	list_add_tail(&ch->list, &heap_chunks);
+	if (ch->base < heap_lo)
+		WRITE_ONCE(heap_lo, ch->base);
+	if (ch->base + (kpages << PAGE_SHIFT) > heap_hi)
+		WRITE_ONCE(heap_hi, ch->base + (kpages << PAGE_SHIFT));
+	heap_stats.chunks++;
+	heap_stats.chunk_allocs++;
+	heap_stats.sys_pages += kpages;
+	heap_stats.pages_from_buddy += kpages;
+	heap_idle_pages += kpages;
+}
+
+static void __chunk_take(struct heap_chunk *ch, unsigned int first,
+			 unsigned int npages)
+{
+	lockdep_assert_held(&heap_lock);
+	if (ch->nfree == ch->npages)
+		heap_idle_pages -= chunk_kernel_pages(ch);
+	bitmap_set(ch->used, first, npages);
+	ch->nfree -= npages;
+	heap_stats.inuse_pages += npages << GOALLOC_PAGE_ORDER;
+}
+
+/* First fit; older chunks first, so newer ones have a chance to go idle. */
+static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
+			    unsigned int *first)
+{
+	struct heap_chunk *ch;
+	unsigned long i;
+
+	lockdep_assert_held(&heap_lock);
+	list_for_each_entry(ch, &heap_chunks, list) {
+		if (ch->nfree < npages)
+			continue;
+		i = bitmap_find_next_zero_area(ch->used, ch->npages, 0, npages, 0);
+		if (i >= ch->npages)
+			continue;
+		__chunk_take(ch, i, npages);
+		*chunk = ch;
+		*first = i;
+		return true;
+	}
+	return false;
+}
+
+/**
+ * heap_alloc_run() - take a run of Go pages for a span or a large object
+ * @npages: Go pages wanted, 1 .. GOALLOC_CHUNK_PAGES
+ * @gfp: the caller's mask; the buddy allocator is called only if no chunk
+ *	 has room, and without heap_lock held
+ * @chunk: set to the chunk holding the run
+ * @first: set to the run's first Go page in @chunk
+ *
+ * Context: any context that @gfp allows. Takes heap_lock.
+ * Return: 0, or -ENOMEM when the buddy allocator has no block large enough.
+ */
+int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
+		   unsigned int *first)
+{
+	unsigned int min_order = order_base_2(npages) + GOALLOC_PAGE_ORDER;
+	struct heap_chunk *ch;
+	unsigned long flags;
+	bool found;
+
+	spin_lock_irqsave(&heap_lock, flags);
+	found = __heap_find_run(npages, chunk, first);
+	spin_unlock_irqrestore(&heap_lock, flags);
+	if (found)
+		return 0;
+
+	ch = chunk_alloc(min_order, gfp);
+	spin_lock_irqsave(&heap_lock, flags);
+	if (!ch) {
+		heap_stats.chunk_failures++;
+		spin_unlock_irqrestore(&heap_lock, flags);
+		return -ENOMEM;
+	}
+	__heap_add_chunk(ch);
+	/* The new chunk is ours until the lock drops: the run is at its start. */
+	__chunk_take(ch, 0, npages);
+	spin_unlock_irqrestore(&heap_lock, flags);
+	*chunk = ch;
+	*first = 0;
+	return 0;
+}
+GOALLOC_EXPORT_FOR_TESTS(heap_alloc_run);
+
+/**
+ * heap_free_run() - give a run back to its chunk
+ * @ch: the chunk
+ * @first: first Go page of the run
+ * @npages: its length
+ *
+ * A chunk left idle may go back to the buddy allocator later, from
+ * deferred work, when idle chunks exceed the headroom.
+ *
+ * Context: any. Takes heap_lock.
+ */
+void heap_free_run(struct heap_chunk *ch, unsigned int first,
+		   unsigned int npages)
+{
+	unsigned long flags;
+	bool idle;
+
+	spin_lock_irqsave(&heap_lock, flags);
+	bitmap_clear(ch->used, first, npages);
+	ch->nfree += npages;
+	heap_stats.inuse_pages -= npages << GOALLOC_PAGE_ORDER;
+	idle = ch->nfree == ch->npages;
+	if (idle)
+		heap_idle_pages += chunk_kernel_pages(ch);
+	idle = idle && heap_idle_pages > heap_headroom_pages();
+	spin_unlock_irqrestore(&heap_lock, flags);
+	if (idle)
+		heap_schedule_scavenge();
+}
+GOALLOC_EXPORT_FOR_TESTS(heap_free_run);
+
+/**
+ * heap_headroom_pages() - idle kernel pages the heap keeps
+ *
+ * Return: headroom_percent of the pages in spans, at least headroom_min_kb.
+ */
+unsigned long heap_headroom_pages(void)
+{
+	unsigned long pct = READ_ONCE(heap_stats.inuse_pages) *
+			    READ_ONCE(headroom_percent) / 100;
+
+	return max_t(unsigned long, pct, READ_ONCE(headroom_min_kb) >> (PAGE_SHIFT - 10));
+}
+GOALLOC_EXPORT_FOR_TESTS(heap_headroom_pages);
+
+/**
+ * heap_release_free_chunks() - give idle chunks back to the buddy allocator
+ * @keep_pages: idle kernel pages to keep
+ *
+ * Context: process or atomic context; calls __free_pages() after dropping
+ * heap_lock.
+ * Return: kernel pages released.
+ */
+unsigned long heap_release_free_chunks(unsigned long keep_pages)
+{
+	struct heap_chunk *ch, *tmp;
+	unsigned long flags, kept = 0, released = 0;
+	LIST_HEAD(victims);
+
+	spin_lock_irqsave(&heap_lock, flags);
+	list_for_each_entry_safe(ch, tmp, &heap_chunks, list) {
+		unsigned int kpages = chunk_kernel_pages(ch);
+
+		if (ch->nfree != ch->npages)
+			continue;
+		if (kept + kpages <= keep_pages) {
+			kept += kpages;
+			continue;
+		}
+		list_move(&ch->list, &victims);
+		heap_idle_pages -= kpages;
+		heap_stats.chunks--;
+		heap_stats.chunk_releases++;
+		heap_stats.sys_pages -= kpages;
+		heap_stats.pages_returned += kpages;
+		released += kpages;
+	}
+	spin_unlock_irqrestore(&heap_lock, flags);
+
+	list_for_each_entry_safe(ch, tmp, &victims, list)
+		chunk_free(ch);
+	return released;
+}
+GOALLOC_EXPORT_FOR_TESTS(heap_release_free_chunks);
+
+static void heap_scavenge_fn(struct work_struct *work)
+{
+	heap_release_free_chunks(heap_headroom_pages());
+}
+
+void heap_schedule_scavenge(void)
+{
+	schedule_delayed_work(&heap_scavenge_work, HEAP_SCAVENGE_DELAY);
+}
+
+/**
+ * heap_note_large() - list and account a large object, or unlist it
+ * @s: the SPAN_LARGE span
+ * @alloc: true when it is created, false when it is freed
+ *
+ * Context: any; takes heap_lock.
+ * Return: false if @alloc is false and @s was already unlisted (a second
+ * free racing with the first); true otherwise.
+ */
+bool heap_note_large(struct span *s, bool alloc)
+{
+	unsigned long flags;
+	bool ok = true;
+
+	spin_lock_irqsave(&heap_lock, flags);
+	if (alloc) {
+		list_add(&s->list, &heap_large);
+		heap_stats.large_objects++;
+		heap_stats.large_pages += s->npages << GOALLOC_PAGE_ORDER;
+	} else if (s->allocated) {
+		s->allocated = 0;
+		list_del(&s->list);
+		heap_stats.large_objects--;
+		heap_stats.large_pages -= s->npages << GOALLOC_PAGE_ORDER;
+	} else {
+		ok = false;
+	}
+	spin_unlock_irqrestore(&heap_lock, flags);
+	return ok;
+}
+
+/**
+ * heap_stats_read() - a consistent copy of the heap totals
+ * @st: filled in
+ *
+ * Context: any; holds heap_lock for the copy only.
+ */
+void heap_stats_read(struct heap_stats *st)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&heap_lock, flags);
+	*st = heap_stats;
+	spin_unlock_irqrestore(&heap_lock, flags);
+}
+GOALLOC_EXPORT_FOR_TESTS(heap_stats_read);
+
+/**
+ * heap_pages_held() - kernel pages the heap holds from the buddy allocator
+ *
+ * Return: pages taken and not yet given back.
+ */
+unsigned long heap_pages_held(void)
+{
+	return READ_ONCE(heap_stats.sys_pages);
+}
+GOALLOC_EXPORT_FOR_TESTS(heap_pages_held);
+
+/* ------------------------------------------------------------------ */
+/* Shrinker: memory pressure may take the headroom too. */
+
+static unsigned long heap_shrink_count(struct shrinker *sh,
+				       struct shrink_control *sc)
+{
+	return READ_ONCE(heap_idle_pages);
+}
+
+static unsigned long heap_shrink_scan(struct shrinker *sh,
+				      struct shrink_control *sc)
+{
+	unsigned long idle = READ_ONCE(heap_idle_pages);
+	unsigned long released, flags;
+
+	released = heap_release_free_chunks(idle > sc->nr_to_scan ?
+					    idle - sc->nr_to_scan : 0);
+	spin_lock_irqsave(&heap_lock, flags);
+	heap_stats.shrinker_calls++;
+	heap_stats.shrinker_pages += released;
+	spin_unlock_irqrestore(&heap_lock, flags);
+	return released ?: SHRINK_STOP;
+}
+
+/*
+ * register_shrinker() with a name exists from 6.0; 6.7 replaced it with
+ * shrinker_alloc() / shrinker_register() / shrinker_free().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+static struct shrinker *heap_shrinker;
+
+static int heap_shrinker_register(void)
+{
+	heap_shrinker = shrinker_alloc(0, "goalloc-heap");
+	if (!heap_shrinker)
+		return -ENOMEM;
+	heap_shrinker->count_objects = heap_shrink_count;
+	heap_shrinker->scan_objects = heap_shrink_scan;
+	heap_shrinker->batch = GOALLOC_CHUNK_PAGES << GOALLOC_PAGE_ORDER;
+	shrinker_register(heap_shrinker);
+	return 0;
+}
+
+static void heap_shrinker_unregister(void)
+{
+	shrinker_free(heap_shrinker);
+}
+#else
+static struct shrinker heap_shrinker = {
+	.count_objects = heap_shrink_count,
+	.scan_objects = heap_shrink_scan,
+	.batch = GOALLOC_CHUNK_PAGES << GOALLOC_PAGE_ORDER,
+	.seeks = DEFAULT_SEEKS,
+};
+
+static int heap_shrinker_register(void)
+{
+	return register_shrinker(&heap_shrinker, "goalloc-heap");
+}
+
+static void heap_shrinker_unregister(void)
+{
+	unregister_shrinker(&heap_shrinker);
+}
+#endif
+
+/**
+ * heap_shrink() - what memory pressure would do: release idle chunks
+ * @nr_to_scan: pages the shrinker is asked for
+ *
+ * Return: pages released. For tests.
+ */
+unsigned long heap_shrink(unsigned long nr_to_scan)
+{
+	struct shrink_control sc = { .gfp_mask = GFP_KERNEL,
+				     .nr_to_scan = nr_to_scan };
+	unsigned long r = heap_shrink_scan(NULL, &sc);
+
+	return r == SHRINK_STOP ? 0 : r;
+}
+GOALLOC_EXPORT_FOR_TESTS(heap_shrink);
+
+/* ------------------------------------------------------------------ */
+
+int heap_init(void)
+{
+	/* The shrinker is optional: without it only the headroom is kept. */
+	if (heap_shrinker_register())
+		pr_warn("no shrinker; idle headroom is released only by time\n");
+	return 0;
+}
+
+/* Every span is gone: give every chunk back. */
+void heap_exit(void)
+{
+	heap_shrinker_unregister();
+	cancel_delayed_work_sync(&heap_scavenge_work);
+	heap_release_free_chunks(0);
+	WARN_ON(!list_empty(&heap_chunks));
+}

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goalloc internals shared by goalloc_core.c (size classes, spans,
+ * mcentral, API), goalloc_heap.c (mheap), goalloc_percpu.c (mcache) and
+ * goalloc_debugfs.c. Not for other modules: they use goalloc.h.
+ */
+#ifndef _GOALLOC_INTERNAL_H
+#define _GOALLOC_INTERNAL_H
+
+#include <linux/bitmap.h>
+#include <linux/list.h>
+#include <linux/local_lock.h>
+#include <linux/mm.h>
+#include <linux/spinlock.h>
+#include <linux/version.h>
+
+#include "goalloc.h"
+#include "goalloc_sizeclasses.h"
+
+/*
+ * Go's page is 8 KiB; it stays the unit of spans so the size class table
+ * is Go's exactly. On 4 KiB-page kernels that is an order-1 block.
+ */
+#define GOALLOC_PAGE_SIZE	(1UL << GOALLOC_PAGE_SHIFT)
+#define GOALLOC_PAGE_ORDER	(GOALLOC_PAGE_SHIFT - PAGE_SHIFT)
+
+/*
+ * The heap takes memory from the buddy allocator in chunks of its largest
+ * order (4 MiB on x86-64), as Go takes arenas from the OS. MAX_ORDER is
+ * exclusive up to 6.3 and inclusive from 6.4 (renamed MAX_PAGE_ORDER in
+ * 6.8); only 6.1 is verified.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+#define GOALLOC_CHUNK_ORDER	MAX_PAGE_ORDER
+#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+#define GOALLOC_CHUNK_ORDER	MAX_ORDER
+#else
+#define GOALLOC_CHUNK_ORDER	(MAX_ORDER - 1)
+#endif
+#define GOALLOC_CHUNK_PAGES	(1U << (GOALLOC_CHUNK_ORDER - GOALLOC_PAGE_ORDER))
+
+/* Test-only exports; the KUnit modules import this namespace. */
+#if IS_ENABLED(CONFIG_KUNIT)
+#define GOALLOC_EXPORT_FOR_TESTS(sym) EXPORT_SYMBOL_NS_GPL(sym, GOALLOC_INTERNAL)
+#else
+#define GOALLOC_EXPORT_FOR_TESTS(sym)
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Size classes */
+
+/**
+ * size_to_class() - the smallest size class whose objects hold @size bytes
+ * @size: 1 .. GOALLOC_MAX_SMALL_SIZE
+ *
+ * Return: the class, 1 .. GOALLOC_NUM_CLASSES - 1.
+ */
+static __always_inline unsigned int size_to_class(size_t size)
+{
+	if (size <= GOALLOC_SMALL_SIZE_MAX - 8)
+		return size_to_class8[DIV_ROUND_UP(size, GOALLOC_SMALL_SIZE_DIV)];
+	return size_to_class128[DIV_ROUND_UP(size - GOALLOC_SMALL_SIZE_MAX,
+					     GOALLOC_LARGE_SIZE_DIV)];
+}
+
+/* Go's divmul: @off / class size as a multiply and a shift, exact in span. */
+static __always_inline unsigned int class_obj_index(unsigned int cls,
+						    unsigned long off)
+{
+	return (u32)(((u64)(u32)off * class_to_divmagic[cls]) >> 32);
+}
+
+static inline unsigned int class_span_objects(unsigned int cls)
+{
+	return class_to_npages[cls] * GOALLOC_PAGE_SIZE / class_to_size[cls];
+}
+
+/* ------------------------------------------------------------------ */
+/* Spans */
+
+enum span_state {
+	SPAN_PARTIAL,	/* on central->partial: some slots free */
+	SPAN_FULL,	/* on central->full: no slot free */
+	SPAN_EMPTY,	/* on central->empty: every slot free, kept for reuse */
+	SPAN_CACHED,	/* owned by one CPU's mcache, on no list */
+	SPAN_LARGE,	/* one large object, on heap.large */
+	NR_SPAN_STATES
+};
+
+/**
+ * struct span - a run of Go pages serving one size class or one large object
+ * @list:	central list (by state) or heap.large; central lock / heap lock
+ * @base:	address of object 0
+ * @chunk:	heap chunk the pages belong to
+ * @first:	index of the span's first Go page in @chunk
+ * @npages:	Go pages in the span
+ * @cls:	size class, 0 for a large object
+ * @state:	enum span_state; central lock
+ * @cpu:	owning CPU while SPAN_CACHED, else -1; central lock
+ * @nelems:	object slots
+ * @allocated:	slots not free in the span (handed out or in a CPU cache)
+ * @freeindex:	first slot of the 64-slot window @alloc_cache describes; no
+ *		slot below it is free
+ * @alloc_cache: ~allocbits of the window, so __ffs() finds a free slot
+ * @cachedbits:	debug only: slots free but held in some CPU's magazine
+ * @allocbits:	bit per slot, set while the slot is not free in the span;
+ *		bits past @nelems are set so they are never handed out
+ *
+ * Everything but @cachedbits is protected by the class's central lock (the
+ * heap lock for large spans). goalloc_free() reads @allocbits without it:
+ * the caller owns the object, so its bit cannot change under it.
+ */
+struct span {
+	struct list_head list;
+	unsigned long base;
+	struct heap_chunk *chunk;
+	u16 first;
+	u16 npages;
+	u8 cls;
+	u8 state;
+	s16 cpu;
+	u16 nelems;
+	u16 allocated;
+	u16 freeindex;
+	u64 alloc_cache;
+	unsigned long *cachedbits;
+	unsigned long allocbits[];
+};
+
+static inline size_t span_bytes(const struct span *s)
+{
+	return (size_t)s->npages * GOALLOC_PAGE_SIZE;
+}
+
+/*
+ * Pointer to span in O(1): each kernel page of a live span keeps the span
+ * in page->private and, as proof that goalloc wrote it, the span xor a
+ * random cookie in page->index. goalloc owns these fields: its pages come
+ * from alloc_pages() without __GFP_COMP.
+ */
+extern unsigned long goalloc_cookie;
+extern unsigned long heap_lo, heap_hi;
+
+static __always_inline struct span *span_of(const void *p)
+{
+	unsigned long addr = (unsigned long)p;
+	struct page *page;
+	unsigned long priv;
+
+	/* heap_lo only falls and heap_hi only rises: a stale pair is narrower. */
+	if (unlikely(addr < READ_ONCE(heap_lo) || addr >= READ_ONCE(heap_hi)))
+		return NULL;
+	/* The range may hold holes without struct pages between chunks. */
+	if (unlikely(!pfn_valid(PHYS_PFN(__pa(addr)))))
+		return NULL;
+	page = virt_to_page(p);
+	priv = READ_ONCE(page->private);
+	if (unlikely((priv ^ goalloc_cookie) != READ_ONCE(page->index)))
+		return NULL;
+	return (struct span *)priv;
+}
+
+/* ------------------------------------------------------------------ */
+/* mcentral */
+
+/**
+ * struct central - one size class's shared pool of spans
+ * @lock:	protects the lists, the spans on them, and the span fields
+ *		of every span of this class (cached ones included)
+ * @partial:	spans with some free slots
+ * @full:	spans with none
+ * @empty:	spans with every slot free, at most GOALLOC_EMPTY_SPANS
+ * @nr_spans:	spans per enum span_state (SPAN_LARGE unused)
+ * @objects:	slots not free, summed over the class's spans
+ */
+struct central {
+	spinlock_t lock;
+	struct list_head partial;
+	struct list_head full;
+	struct list_head empty;
+	unsigned long nr_spans[NR_SPAN_STATES];
+	unsigned long objects;
+} ____cacheline_aligned_in_smp;
+
+/* Empty spans a class keeps rather than giving them back to the heap. */
+#define GOALLOC_EMPTY_SPANS	2
+
+extern struct central goalloc_central[GOALLOC_NUM_CLASSES];
+
+unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
+			    struct span **cached, int cpu);
+void __central_return(struct central *c, void *const *objs, unsigned int n);
+void __central_add_span(struct central *c, struct span *s);
+void __central_uncache_span(struct central *c, struct span *s);
+void central_release_empty(void);
+struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp);
+void span_destroy(struct span *s);
+unsigned int span_take(struct span *s, void **objs, unsigned int n);
+void span_put(struct span *s, unsigned int idx);
+
+/* Slot of @p in small-object span @s; @p must be in the span. */
+static __always_inline unsigned int span_obj_index(const struct span *s,
+						   const void *p)
+{
+	return class_obj_index(s->cls, (unsigned long)p - s->base);
+}
+
+/* ------------------------------------------------------------------ */
+/* mheap */
+
+/* Flags of a caller's mask that goalloc passes on when it allocates. */
+#define GOALLOC_GFP_MASK (__GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_RECLAIM | \
+			  __GFP_NOFAIL | __GFP_NORETRY | __GFP_RETRY_MAYFAIL | \
+			  __GFP_MEMALLOC | __GFP_NOMEMALLOC)
+
+/**
+ * struct heap_chunk - a block of pages taken from the buddy allocator
+ * @list:	heap.chunks; heap lock
+ * @page:	first page
+ * @base:	its address in the direct map
+ * @order:	buddy order it was allocated with
+ * @npages:	Go pages in the chunk
+ * @nfree:	Go pages not in any span; heap lock
+ * @used:	bit per Go page, set while in a span; heap lock
+ */
+struct heap_chunk {
+	struct list_head list;
+	struct page *page;
+	unsigned long base;
+	unsigned int order;
+	unsigned int npages;
+	unsigned int nfree;
+	DECLARE_BITMAP(used, GOALLOC_CHUNK_PAGES);
+};
+
+/* Totals behind debugfs "heap" (MemStats names); heap lock. */
+struct heap_stats {
+	unsigned long chunks;		/* chunks held */
+	unsigned long sys_pages;	/* kernel pages held in chunks */
+	unsigned long inuse_pages;	/* kernel pages in spans */
+	unsigned long large_objects;
+	unsigned long large_pages;
+	unsigned long pages_from_buddy;	/* ever taken */
+	unsigned long pages_returned;	/* ever given back */
+	unsigned long chunk_allocs;
+	unsigned long chunk_failures;
+	unsigned long chunk_releases;
+	unsigned long shrinker_calls;
+	unsigned long shrinker_pages;
+};
+
+int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
+		   unsigned int *first);
+void heap_free_run(struct heap_chunk *chunk, unsigned int first,
+		   unsigned int npages);
+bool heap_note_large(struct span *s, bool alloc);
+unsigned long heap_shrink(unsigned long nr_to_scan);
+unsigned long heap_release_free_chunks(unsigned long keep_pages);
+void heap_stats_read(struct heap_stats *st);
+void heap_schedule_scavenge(void);
+int heap_init(void);
+void heap_exit(void);
+unsigned long heap_pages_held(void);
+unsigned long heap_headroom_pages(void);
+
+extern spinlock_t heap_lock;
+extern struct list_head heap_large;
+
+/* ------------------------------------------------------------------ */
+/* mcache */
+
+/**
+ * struct mcache_class - one CPU's cache of one size class
+ * @count:	objects in @objs
+ * @cap:	capacity of @objs
+ * @objs:	magazine of free objects; pop on alloc, push on free
+ * @span:	span this CPU refills from (SPAN_CACHED), or NULL
+ * @nalloc:	objects handed out by this CPU
+ * @nfree:	objects freed on this CPU
+ * @refills:	batches taken from mcentral
+ * @flushes:	batches given back to mcentral
+ *
+ * All fields are this CPU's, under its mcache lock, except @span, which
+ * the class's central lock also protects.
+ */
+struct mcache_class {
+	unsigned int count;
+	unsigned int cap;
+	void **objs;
+	struct span *span;
+	unsigned long nalloc;
+	unsigned long nfree;
+	unsigned long refills;
+	unsigned long flushes;
+};
+
+/* Event counters (debugfs "counters"), per CPU, summed on read. */
+enum goalloc_event {
+	EV_ALLOC_SLOW,
+	EV_FREE_SLOW,
+	EV_ALLOC_LARGE,
+	EV_FREE_LARGE,
+	EV_ALLOC_FAIL,
+	EV_SPAN_ALLOC,
+	EV_SPAN_FREE,
+	EV_REFUSED_FOREIGN,
+	EV_REFUSED_INTERIOR,
+	EV_REFUSED_DOUBLE_FREE,
+	EV_REFUSED_USE_AFTER_FREE,
+	EV_REFUSED_TOO_BIG,
+	EV_POISON_CORRUPTED,
+	NR_GOALLOC_EVENTS
+};
+extern const char *const goalloc_event_names[NR_GOALLOC_EVENTS];
+
+struct mcache {
+	struct mcache_class cls[GOALLOC_NUM_CLASSES];
+	void *slots[];
+};
+
+struct mcache_pcpu {
+	local_lock_t lock;
+	struct mcache *mc;
+};
+DECLARE_PER_CPU(struct mcache_pcpu, goalloc_mcache);
+
+DECLARE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
+
+/* Count an event on this CPU; one instruction, safe in any context. */
+static __always_inline void count_event(enum goalloc_event ev)
+{
+	this_cpu_inc(goalloc_events[ev]);
+}
+
+struct mcache *mcache_of(int cpu);
+void mcache_drain_all(void);
+int mcache_init(void);
+void mcache_exit(void);
+unsigned int mcache_class_cap(unsigned int cls);
+void mcache_poison_check(void *p, unsigned int cls);
+
+/* ------------------------------------------------------------------ */
+/* Debug checks, reports, module-wide */
+
+extern bool goalloc_debug;
+DECLARE_STATIC_KEY_FALSE(goalloc_debug_key);
+
+#define GOALLOC_POISON	0x6b	/* POISON_FREE, as SLUB uses */
+
+enum goalloc_report {
+	REPORT_NONE,
+	REPORT_FOREIGN,
+	REPORT_INTERIOR,
+	REPORT_DOUBLE_FREE,
+	REPORT_USE_AFTER_FREE,
+	REPORT_TOO_BIG,
+	REPORT_OVERFLOW,
+	REPORT_POISON,
+	NR_REPORTS
+};
+void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
+		    gfp_t gfp);
+int goalloc_expect_reports(int n);
+void goalloc_alloc_failed(size_t size, gfp_t gfp);
+
+/**
+ * object_check() - is @p an object of @s that is not free in it?
+ * @s: span_of(@p)
+ * @p: the pointer
+ * @idx: set to the object's slot when it is
+ *
+ * Lockless: a caller that owns the object owns its bit.
+ * Return: REPORT_NONE, REPORT_INTERIOR or REPORT_DOUBLE_FREE.
+ */
+static __always_inline enum goalloc_report
+object_check(const struct span *s, const void *p, unsigned int *idx)
+{
+	unsigned long off = (unsigned long)p - s->base;
+	unsigned int cls = s->cls, i;
+
+	if (unlikely(!cls)) {
+		*idx = 0;
+		return off ? REPORT_INTERIOR : REPORT_NONE;
+	}
+	i = class_obj_index(cls, off);
+	if (unlikely(i * class_to_size[cls] != off || i >= s->nelems))
+		return REPORT_INTERIOR;
+	if (unlikely(!test_bit(i, s->allocbits)))
+		return REPORT_DOUBLE_FREE;
+	*idx = i;
+	return REPORT_NONE;
+}
+
+void *goalloc_alloc_large(size_t size, gfp_t gfp);
+void goalloc_free_large(struct span *s, const void *p);
+
+/* ------------------------------------------------------------------ */
+/* Statistics */
+
+/**
+ * struct goalloc_class_stats - one size class, as debugfs shows it
+ * @spans:	spans per state
+ * @nspans:	spans of the class, any state but SPAN_LARGE
+ * @span_objects: slots not free in the spans
+ * @cpu_objects: free objects in CPU magazines
+ * @inuse:	objects held by callers
+ * @free:	free slots in the spans
+ * @nalloc:	allocations so far
+ * @nfree:	frees so far
+ */
+struct goalloc_class_stats {
+	unsigned long spans[NR_SPAN_STATES];
+	unsigned long nspans;
+	unsigned long span_objects;
+	unsigned long cpu_objects;
+	unsigned long inuse;
+	unsigned long free;
+	unsigned long nalloc;
+	unsigned long nfree;
+};
+
+void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st);
+void goalloc_counters_sum(unsigned long *sum);
+void goalloc_drain(bool release_chunks);
+void goalloc_debugfs_init(void);
+void goalloc_debugfs_exit(void);
+
+#endif /* _GOALLOC_INTERNAL_H */

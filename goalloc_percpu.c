@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc mcache: the per-CPU caches, and the fast paths that use them.
+ *
+ * Go gives each P an mcache holding one span per size class and allocates
+ * by scanning that span's bitmap; it never frees explicitly. goalloc must,
+ * so each CPU keeps, per class, a magazine: a bounded array of free object
+ * pointers (as tcmalloc's per-CPU caches and SLUB's sheaves do).
+ *
+ *   goalloc_mcache (per CPU)
+ *     .lock   local_lock: interrupts off on this CPU
+ *     .mc --> struct mcache
+ *               cls[1]  count cap objs ------> [p][p][p][ ][ ] (cap slots)
+ *                       span ----------------> the span refills come from
+ *               cls[2]  ...
+ *               slots[]                        backing store of all objs
+ *
+ * Allocation pops, free pushes; only an empty magazine (refill) or a full
+ * one (flush) goes to mcentral, moving half a magazine under the class's
+ * lock. Arrays of pointers keep metadata out of the objects: a freed
+ * object holds no list pointer that a stray write could corrupt.
+ *
+ * Fast path: local_lock_irqsave() (interrupts off, on !PREEMPT_RT), one
+ * array access, no shared lock, no atomic read-modify-write, so it is safe
+ * against interrupts and preemption on this CPU and callable in hard IRQ
+ * context. The this_cpu cmpxchg-with-tid alternative SLUB uses needs a
+ * double-word cmpxchg per operation; with a magazine the irq-off window is
+ * a handful of instructions.
+ *
+ * A free may push an object of a span that another CPU caches: it stays
+ * "allocated" in its span until a flush returns it under the class lock,
+ * which is the lock that CPU's refills take too.
+ *
+ * CPU hotplug: when a CPU is dead its magazines and cached spans go back
+ * to mcentral, from a CPUHP_BP_PREPARE_DYN teardown callback that runs on
+ * another CPU after the dead one can no longer allocate.
+ */
+
+#define pr_fmt(fmt) "goalloc: " fmt
+
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/percpu.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+
+#include "goalloc_internal.h"
+
+DEFINE_PER_CPU(struct mcache_pcpu, goalloc_mcache) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
+
+/* Event counters, summed on read (debugfs "counters"). */
+DEFINE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
+
+static enum cpuhp_state mcache_hp_state;
+
+/*
+ * Magazine capacity per class: up to 64 objects, about 64 KiB of each
+ * class at most, at least 4. 64 follows SLUB's sheaves and tcmalloc's
+ * per-CPU batch; the byte bound keeps a CPU from holding megabytes of big
+ * objects.
+ */
+#define MCACHE_MAX_CAP		64
+#define MCACHE_MIN_CAP		4
+#define MCACHE_BYTES		(64 << 10)
+
+/**
+ * mcache_class_cap() - magazine capacity of a class
+ * @cls: size class
+ *
+ * Return: how many free objects of @cls one CPU may hold.
+ */
+unsigned int mcache_class_cap(unsigned int cls)
+{
+	return clamp_t(unsigned int, MCACHE_BYTES / class_to_size[cls],
+		       MCACHE_MIN_CAP, MCACHE_MAX_CAP);
+}
+GOALLOC_EXPORT_FOR_TESTS(mcache_class_cap);
+
+/**
+ * mcache_of() - a CPU's cache, for statistics and tests
+ * @cpu: a possible CPU
+ *
+ * Return: the cache; its fields are only stable under that CPU's lock.
+ */
+struct mcache *mcache_of(int cpu)
+{
+	return per_cpu(goalloc_mcache.mc, cpu);
+}
+GOALLOC_EXPORT_FOR_TESTS(mcache_of);
+
+/* ------------------------------------------------------------------ */
+/* Debug checks (the debug module parameter) */
+
+/* A freed object: poison it and remember it is in a magazine. */
+static bool mcache_debug_free(struct span *s, unsigned int idx, const void *p)
+{
+	if (test_and_set_bit(idx, s->cachedbits)) {
+		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
+		return false;
+	}
+	memset((void *)p, GOALLOC_POISON, class_to_size[s->cls]);
+	return true;
+}
+
+/*
+ * An object leaving a magazine: it must still hold its poison. If not,
+ * something wrote to it after it was freed; it is reported and never
+ * handed out again (it stays allocated in its span).
+ */
+static bool mcache_debug_alloc(void *p, unsigned int cls)
+{
+	struct span *s = (struct span *)virt_to_page(p)->private;
+	unsigned int size = class_to_size[cls];
+
+	clear_bit(span_obj_index(s, p), s->cachedbits);
+	if (likely(!memchr_inv(p, GOALLOC_POISON, size)))
+		return true;
+	goalloc_report(REPORT_POISON, p, size, 0);
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Slow paths */
+
+/* Give the oldest half of a full magazine back to mcentral. */
+static noinline void mcache_flush(struct mcache_class *m, unsigned int cls)
+{
+	struct central *c = &goalloc_central[cls];
+	unsigned int n = m->cap / 2;
+
+	spin_lock(&c->lock);
+	__central_return(c, m->objs, n);
+	spin_unlock(&c->lock);
+	m->count -= n;
+	memmove(m->objs, m->objs + n, m->count * sizeof(void *));
+	m->flushes++;
+	count_event(EV_FREE_SLOW);
+}
+
+/*
+ * Refill an empty magazine from mcentral, after adding @fresh, a new span
+ * of the class, to it. Return: objects now in the magazine.
+ */
+static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
+				  struct span *fresh)
+{
+	struct central *c = &goalloc_central[cls];
+
+	spin_lock(&c->lock);
+	if (fresh)
+		__central_add_span(c, fresh);
+	if (!m->count) {
+		m->count = __central_fill(c, m->objs, m->cap / 2, &m->span,
+					  smp_processor_id());
+		m->refills += !!m->count;
+	}
+	spin_unlock(&c->lock);
+	return m->count;
+}
+
+static __always_inline void *mcache_post_alloc(void *p, unsigned int cls,
+					       gfp_t gfp)
+{
+	if (want_init_on_alloc(gfp))
+		memset(p, 0, class_to_size[cls]);
+	return p;
+}
+
+static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp)
+{
+	struct span *fresh = NULL;
+	struct mcache_class *m;
+	unsigned long flags;
+	void *p;
+
+	for (;;) {
+		local_lock_irqsave(&goalloc_mcache.lock, flags);
+		m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
+		/* An interrupt or another task may have refilled it meanwhile. */
+		if (!m->count || fresh)
+			mcache_refill(m, cls, fresh);
+		fresh = NULL;
+		if (m->count) {
+			p = m->objs[--m->count];
+			m->nalloc++;
+			count_event(EV_ALLOC_SLOW);
+			local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+			break;
+		}
+		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+		/* The class has no free slot: a new span, maybe sleeping. */
+		fresh = span_create(cls, class_to_npages[cls], gfp);
+		if (!fresh) {
+			goalloc_alloc_failed(class_to_size[cls], gfp);
+			return NULL;
+		}
+	}
+	if (static_branch_unlikely(&goalloc_debug_key) &&
+	    !mcache_debug_alloc(p, cls))
+		return goalloc_alloc(class_to_size[cls], gfp);
+	return mcache_post_alloc(p, cls, gfp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Fast paths: the public entry points */
+
+/**
+ * goalloc_alloc() - allocate memory, like kmalloc()
+ * @size: bytes wanted
+ * @gfp: allocation mask, as for kmalloc(); the call sleeps only if it
+ *	 allows
+ *
+ * Sizes up to 32 KiB come from the calling CPU's cache of the smallest
+ * size class that fits; larger ones, up to GOALLOC_MAX_SIZE, are page runs.
+ *
+ * Context: any context where kmalloc() with @gfp may be called, hard IRQ
+ * included with GFP_ATOMIC or GFP_NOWAIT.
+ * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL when memory is
+ * short or @size exceeds GOALLOC_MAX_SIZE (with a warning unless
+ * __GFP_NOWARN).
+ */
+void *goalloc_alloc(size_t size, gfp_t gfp)
+{
+	struct mcache_class *m;
+	unsigned long flags;
+	unsigned int cls;
+	void *p;
+
+	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE))
+		return size ? goalloc_alloc_large(size, gfp) : ZERO_SIZE_PTR;
+	cls = size_to_class(size);
+
+	local_lock_irqsave(&goalloc_mcache.lock, flags);
+	m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
+	if (unlikely(!m->count)) {
+		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+		return mcache_alloc_slow(cls, gfp);
+	}
+	p = m->objs[--m->count];
+	m->nalloc++;
+	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+
+	if (static_branch_unlikely(&goalloc_debug_key) &&
+	    !mcache_debug_alloc(p, cls))
+		return goalloc_alloc(size, gfp);
+	return mcache_post_alloc(p, cls, gfp);
+}
+EXPORT_SYMBOL_GPL(goalloc_alloc);
+
+/**
+ * goalloc_free() - free memory from goalloc, like kfree()
+ * @p: an object from goalloc_alloc() and friends, or NULL / ZERO_SIZE_PTR
+ *
+ * A pointer goalloc did not hand out, a pointer inside an object, or an
+ * object already free in its span (and, with debug=1, one already in a CPU
+ * cache) is refused with a rate-limited warning and counted in debugfs
+ * "counters"; nothing else changes.
+ *
+ * Context: any context where kfree() may be called.
+ */
+void goalloc_free(const void *p)
+{
+	enum goalloc_report bad;
+	struct mcache_class *m;
+	unsigned long flags;
+	unsigned int idx;
+	struct span *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	s = span_of(p);
+	if (unlikely(!s)) {
+		goalloc_report(REPORT_FOREIGN, p, 0, 0);
+		return;
+	}
+	bad = object_check(s, p, &idx);
+	if (unlikely(bad)) {
+		goalloc_report(bad, p, 0, 0);
+		return;
+	}
+	if (unlikely(!s->cls)) {
+		goalloc_free_large(s, p);
+		return;
+	}
+	if (static_branch_unlikely(&goalloc_debug_key)) {
+		if (!mcache_debug_free(s, idx, p))
+			return;
+	} else if (want_init_on_free()) {
+		memset((void *)p, 0, class_to_size[s->cls]);
+	}
+
+	local_lock_irqsave(&goalloc_mcache.lock, flags);
+	m = &this_cpu_read(goalloc_mcache.mc)->cls[s->cls];
+	if (unlikely(m->count == m->cap))
+		mcache_flush(m, s->cls);
+	m->objs[m->count++] = (void *)p;
+	m->nfree++;
+	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+}
+EXPORT_SYMBOL_GPL(goalloc_free);
+
+/* ------------------------------------------------------------------ */
+/* Draining: CPU hotplug, unload, debugfs "drain", tests */
+
+/*
+ * Return everything @mc holds to mcentral. The caller makes sure nobody
+ * else uses @mc: it runs on its CPU with interrupts off, or the CPU is dead.
+ */
+static void mcache_flush_all(struct mcache *mc)
+{
+	unsigned int cls;
+	unsigned long flags;
+
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		struct mcache_class *m = &mc->cls[cls];
+		struct central *c = &goalloc_central[cls];
+
+		if (!m->count && !m->span)
+			continue;
+		spin_lock_irqsave(&c->lock, flags);
+		__central_return(c, m->objs, m->count);
+		m->count = 0;
+		if (m->span)
+			__central_uncache_span(c, m->span);
+		m->span = NULL;
+		spin_unlock_irqrestore(&c->lock, flags);
+		m->flushes++;
+	}
+}
+
+static void mcache_drain_local(void *unused)
+{
+	unsigned long flags;
+
+	local_lock_irqsave(&goalloc_mcache.lock, flags);
+	mcache_flush_all(this_cpu_read(goalloc_mcache.mc));
+	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+}
+
+/**
+ * mcache_drain_all() - return every CPU's cached objects and spans
+ *
+ * Context: process context, may not be called with interrupts disabled.
+ */
+void mcache_drain_all(void)
+{
+	cpus_read_lock();
+	on_each_cpu(mcache_drain_local, NULL, 1);
+	cpus_read_unlock();
+}
+GOALLOC_EXPORT_FOR_TESTS(mcache_drain_all);
+
+static int mcache_cpu_dead(unsigned int cpu)
+{
+	mcache_flush_all(mcache_of(cpu));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+static struct mcache *mcache_create(int cpu)
+{
+	unsigned int cls, slots = 0;
+	struct mcache *mc;
+
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
+		slots += mcache_class_cap(cls);
+	mc = kzalloc_node(struct_size(mc, slots, slots), GFP_KERNEL,
+			  cpu_to_node(cpu));
+	if (!mc)
+		return NULL;
+	slots = 0;
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		mc->cls[cls].cap = mcache_class_cap(cls);
+		mc->cls[cls].objs = &mc->slots[slots];
+		slots += mc->cls[cls].cap;
+	}
+	return mc;
+}
+
+int mcache_init(void)
+{
+	int cpu, ret;
+
+	for_each_possible_cpu(cpu) {
+		per_cpu(goalloc_mcache.mc, cpu) = mcache_create(cpu);
+		if (!per_cpu(goalloc_mcache.mc, cpu)) {
+			ret = -ENOMEM;
+			goto out_free;
+		}
+	}
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "goalloc:dead",
+					NULL, mcache_cpu_dead);
+	if (ret < 0)
+		goto out_free;
+	mcache_hp_state = ret;
+	return 0;
+
+out_free:
+	for_each_possible_cpu(cpu) {
+		kfree(per_cpu(goalloc_mcache.mc, cpu));
+		per_cpu(goalloc_mcache.mc, cpu) = NULL;
+	}
+	return ret;
+}
+
+/* Unload: no caller is left, so every CPU's cache can be emptied from here. */
+void mcache_exit(void)
+{
+	int cpu;
+
+	cpuhp_remove_state_nocalls(mcache_hp_state);
+	for_each_possible_cpu(cpu) {
+		mcache_flush_all(mcache_of(cpu));
+		kfree(mcache_of(cpu));
+		per_cpu(goalloc_mcache.mc, cpu) = NULL;
+	}
+}
