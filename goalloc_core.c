@@ -55,14 +55,14 @@ bool goalloc_debug;
 module_param_named(debug, goalloc_debug, bool, 0444);
 MODULE_PARM_DESC(debug,
 		 "catch double frees in CPU caches and writes after free (poisoning)");
-GOALLOC_EXPORT_FOR_TESTS(goalloc_debug);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_debug);
 DEFINE_STATIC_KEY_FALSE(goalloc_debug_key);
-GOALLOC_EXPORT_FOR_TESTS(goalloc_debug_key);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_debug_key);
 
 unsigned long goalloc_cookie __read_mostly;
-GOALLOC_EXPORT_FOR_TESTS(goalloc_cookie);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_cookie);
 struct central goalloc_central[GOALLOC_NUM_CLASSES];
-GOALLOC_EXPORT_FOR_TESTS(goalloc_central);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_central);
 
 /* ------------------------------------------------------------------ */
 /* Reports of bad input */
@@ -86,6 +86,7 @@ static const enum goalloc_event report_event[] = {
 	[REPORT_OVERFLOW]	= EV_REFUSED_TOO_BIG,
 	[REPORT_POISON]		= EV_POISON_CORRUPTED,
 };
+
 static_assert(ARRAY_SIZE(report_what) == NR_REPORTS);
 static_assert(ARRAY_SIZE(report_event) == NR_REPORTS);
 
@@ -110,7 +111,7 @@ int goalloc_expect_reports(int n)
 	WRITE_ONCE(report_expect_task, n ? current : NULL);
 	return left;
 }
-GOALLOC_EXPORT_FOR_TESTS(goalloc_expect_reports);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_expect_reports);
 
 /**
  * goalloc_report() - count bad input and warn about it, rate-limited
@@ -209,7 +210,7 @@ struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp)
 	count_event(EV_SPAN_ALLOC);
 	return s;
 }
-GOALLOC_EXPORT_FOR_TESTS(span_create);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_create);
 
 /**
  * span_destroy() - give a span's pages back to the heap and free it
@@ -224,7 +225,7 @@ void span_destroy(struct span *s)
 	count_event(EV_SPAN_FREE);
 	kfree(s);
 }
-GOALLOC_EXPORT_FOR_TESTS(span_destroy);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_destroy);
 
 /**
  * span_take() - take up to @n free slots of @s
@@ -260,7 +261,7 @@ unsigned int span_take(struct span *s, void **objs, unsigned int n)
 	s->allocated += got;
 	return got;
 }
-GOALLOC_EXPORT_FOR_TESTS(span_take);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_take);
 
 /**
  * span_put() - mark slot @idx of @s free again
@@ -285,7 +286,7 @@ void span_put(struct span *s, unsigned int idx)
 		s->alloc_cache |= BIT(idx % BITS_PER_LONG);
 	}
 }
-GOALLOC_EXPORT_FOR_TESTS(span_put);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_put);
 
 /* ------------------------------------------------------------------ */
 /* mcentral */
@@ -327,7 +328,7 @@ void __central_add_span(struct central *c, struct span *s)
 	c->nr_spans[SPAN_PARTIAL]++;
 	list_add(&s->list, &c->partial);
 }
-GOALLOC_EXPORT_FOR_TESTS(__central_add_span);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_add_span);
 
 /**
  * __central_fill() - take up to @n objects for a CPU's magazine
@@ -374,7 +375,7 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 	c->objects += got;
 	return got;
 }
-GOALLOC_EXPORT_FOR_TESTS(__central_fill);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill);
 
 /**
  * __central_return() - give objects of this class back to their spans
@@ -408,7 +409,7 @@ void __central_return(struct central *c, void *const *objs, unsigned int n)
 			__central_release_span(c, s);
 	}
 }
-GOALLOC_EXPORT_FOR_TESTS(__central_return);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_return);
 
 /**
  * __central_uncache_span() - a CPU lets go of its cached span
@@ -426,7 +427,7 @@ void __central_uncache_span(struct central *c, struct span *s)
 	if (!s->allocated)
 		__central_release_span(c, s);
 }
-GOALLOC_EXPORT_FOR_TESTS(__central_uncache_span);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_uncache_span);
 
 /**
  * central_release_empty() - give every empty span back to the heap
@@ -451,7 +452,7 @@ void central_release_empty(void)
 		spin_unlock_irqrestore(&c->lock, flags);
 	}
 }
-GOALLOC_EXPORT_FOR_TESTS(central_release_empty);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(central_release_empty);
 
 static void central_init(void)
 {

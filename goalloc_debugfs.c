@@ -41,6 +41,7 @@ const char *const goalloc_event_names[] = {
 	[EV_REFUSED_TOO_BIG]		= "refused_too_big",
 	[EV_POISON_CORRUPTED]		= "poison_corrupted",
 };
+
 static_assert(ARRAY_SIZE(goalloc_event_names) == NR_GOALLOC_EVENTS);
 
 static const char *const span_state_names[] = {
@@ -50,6 +51,7 @@ static const char *const span_state_names[] = {
 	[SPAN_CACHED]	= "cached",
 	[SPAN_LARGE]	= "large",
 };
+
 static_assert(ARRAY_SIZE(span_state_names) == NR_SPAN_STATES);
 
 /**
@@ -69,9 +71,10 @@ void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 	for_each_possible_cpu(cpu) {
 		struct mcache_class *m = &mcache_of(cpu)->cls[cls];
 
-		st->cpu_objects += data_race(m->count);
-		st->nalloc += data_race(m->nalloc);
-		st->nfree += data_race(m->nfree);
+		/* Another CPU's fields, read unlocked (see the file header). */
+		st->cpu_objects += READ_ONCE(m->count);
+		st->nalloc += READ_ONCE(m->nalloc);
+		st->nfree += READ_ONCE(m->nfree);
 	}
 	spin_lock_irqsave(&c->lock, flags);
 	memcpy(st->spans, c->nr_spans, sizeof(st->spans));
@@ -83,7 +86,7 @@ void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 	st->inuse = st->span_objects - min(st->cpu_objects, st->span_objects);
 	st->free = st->nspans * class_span_objects(cls) - st->span_objects;
 }
-GOALLOC_EXPORT_FOR_TESTS(goalloc_class_stats);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_class_stats);
 
 static int classes_show(struct seq_file *m, void *v)
 {
@@ -165,9 +168,10 @@ void goalloc_counters_sum(unsigned long *sum)
 	memset(sum, 0, NR_GOALLOC_EVENTS * sizeof(*sum));
 	for_each_possible_cpu(cpu)
 		for (ev = 0; ev < NR_GOALLOC_EVENTS; ev++)
-			sum[ev] += data_race(per_cpu(goalloc_events, cpu)[ev]);
+			/* Unlocked read of another CPU's counter. */
+			sum[ev] += READ_ONCE(per_cpu(goalloc_events, cpu)[ev]);
 }
-GOALLOC_EXPORT_FOR_TESTS(goalloc_counters_sum);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_counters_sum);
 
 static int heap_show(struct seq_file *m, void *v)
 {
@@ -219,13 +223,14 @@ static int percpu_show(struct seq_file *m, void *v)
 		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 			struct mcache_class *mc = &mcache_of(cpu)->cls[cls];
 
-			if (!data_race(mc->nalloc) && !data_race(mc->nfree))
+			/* Another CPU's fields, read unlocked. */
+			if (!READ_ONCE(mc->nalloc) && !READ_ONCE(mc->nfree))
 				continue;
 			seq_printf(m, "%d %u %u %u %d %lu %lu %lu %lu\n", cpu, cls,
-				   class_to_size[cls], data_race(mc->count),
-				   !!data_race(mc->span), data_race(mc->nalloc),
-				   data_race(mc->nfree), data_race(mc->refills),
-				   data_race(mc->flushes));
+				   class_to_size[cls], READ_ONCE(mc->count),
+				   !!READ_ONCE(mc->span), READ_ONCE(mc->nalloc),
+				   READ_ONCE(mc->nfree), READ_ONCE(mc->refills),
+				   READ_ONCE(mc->flushes));
 		}
 	}
 	return 0;
@@ -245,7 +250,8 @@ static int counters_show(struct seq_file *m, void *v)
 	for (ev = 0; ev < NR_GOALLOC_EVENTS; ev++) {
 		seq_printf(m, "%s %lu", goalloc_event_names[ev], sum[ev]);
 		for_each_possible_cpu(cpu)
-			seq_printf(m, " %lu", data_race(per_cpu(goalloc_events, cpu)[ev]));
+			/* Unlocked read of another CPU's counter. */
+			seq_printf(m, " %lu", READ_ONCE(per_cpu(goalloc_events, cpu)[ev]));
 		seq_putc(m, '\n');
 	}
 	return 0;
@@ -265,7 +271,7 @@ void goalloc_drain(bool release_chunks)
 	if (release_chunks)
 		heap_release_free_chunks(0);
 }
-GOALLOC_EXPORT_FOR_TESTS(goalloc_drain);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_drain);
 
 static ssize_t drain_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)

@@ -65,9 +65,9 @@ static unsigned long heap_idle_pages;	/* heap_lock: pages of idle chunks */
  * under heap_lock, read locklessly: heap_lo only falls, heap_hi only rises.
  */
 unsigned long heap_lo = ULONG_MAX;
-GOALLOC_EXPORT_FOR_TESTS(heap_lo);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_lo);
 unsigned long heap_hi;
-GOALLOC_EXPORT_FOR_TESTS(heap_hi);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_hi);
 
 static void heap_scavenge_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(heap_scavenge_work, heap_scavenge_fn);
@@ -94,9 +94,12 @@ static struct heap_chunk *chunk_alloc(unsigned int min_order, gfp_t gfp)
 	if (!ch)
 		return NULL;
 
-	/* Try the largest order cheaply, then smaller ones, then insist. */
+	/*
+	 * Try the largest order cheaply, then smaller ones, then insist with
+	 * the caller's own flags (__GFP_NOFAIL included) at the order needed.
+	 */
 	for (order = GOALLOC_CHUNK_ORDER; order > min_order; order--) {
-		page = alloc_pages(pgfp | __GFP_NORETRY, order);
+		page = alloc_pages((pgfp & ~__GFP_NOFAIL) | __GFP_NORETRY, order);
 		if (page)
 			break;
 	}
@@ -212,7 +215,7 @@ int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
 	*first = 0;
 	return 0;
 }
-GOALLOC_EXPORT_FOR_TESTS(heap_alloc_run);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_alloc_run);
 
 /**
  * heap_free_run() - give a run back to its chunk
@@ -243,7 +246,7 @@ void heap_free_run(struct heap_chunk *ch, unsigned int first,
 	if (idle)
 		heap_schedule_scavenge();
 }
-GOALLOC_EXPORT_FOR_TESTS(heap_free_run);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_free_run);
 
 /**
  * heap_headroom_pages() - idle kernel pages the heap keeps
@@ -257,7 +260,7 @@ unsigned long heap_headroom_pages(void)
 
 	return max_t(unsigned long, pct, READ_ONCE(headroom_min_kb) >> (PAGE_SHIFT - 10));
 }
-GOALLOC_EXPORT_FOR_TESTS(heap_headroom_pages);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_headroom_pages);
 
 /**
  * heap_release_free_chunks() - give idle chunks back to the buddy allocator
@@ -297,7 +300,7 @@ unsigned long heap_release_free_chunks(unsigned long keep_pages)
 		chunk_free(ch);
 	return released;
 }
-GOALLOC_EXPORT_FOR_TESTS(heap_release_free_chunks);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_release_free_chunks);
 
 static void heap_scavenge_fn(struct work_struct *work)
 {
@@ -354,7 +357,7 @@ void heap_stats_read(struct heap_stats *st)
 	*st = heap_stats;
 	spin_unlock_irqrestore(&heap_lock, flags);
 }
-GOALLOC_EXPORT_FOR_TESTS(heap_stats_read);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_stats_read);
 
 /**
  * heap_pages_held() - kernel pages the heap holds from the buddy allocator
@@ -365,7 +368,7 @@ unsigned long heap_pages_held(void)
 {
 	return READ_ONCE(heap_stats.sys_pages);
 }
-GOALLOC_EXPORT_FOR_TESTS(heap_pages_held);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_pages_held);
 
 /* ------------------------------------------------------------------ */
 /* Shrinker: memory pressure may take the headroom too. */
@@ -393,9 +396,10 @@ static unsigned long heap_shrink_scan(struct shrinker *sh,
 
 /*
  * register_shrinker() with a name exists from 6.0; 6.7 replaced it with
- * shrinker_alloc() / shrinker_register() / shrinker_free().
+ * shrinker_alloc() / shrinker_register() / shrinker_free(). Kbuild defines
+ * GOALLOC_HAVE_SHRINKER_ALLOC when the kernel's shrinker.h has the latter.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#ifdef GOALLOC_HAVE_SHRINKER_ALLOC
 static struct shrinker *heap_shrinker;
 
 static int heap_shrinker_register(void)
@@ -447,7 +451,7 @@ unsigned long heap_shrink(unsigned long nr_to_scan)
 
 	return r == SHRINK_STOP ? 0 : r;
 }
-GOALLOC_EXPORT_FOR_TESTS(heap_shrink);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_shrink);
 
 /* ------------------------------------------------------------------ */
 

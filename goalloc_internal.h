@@ -12,7 +12,7 @@
 #include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/spinlock.h>
-#include <linux/version.h>
+#include <linux/log2.h>
 
 #include "goalloc.h"
 #include "goalloc_sizeclasses.h"
@@ -21,29 +21,32 @@
  * Go's page is 8 KiB; it stays the unit of spans so the size class table
  * is Go's exactly. On 4 KiB-page kernels that is an order-1 block.
  */
-#define GOALLOC_PAGE_SIZE	(1UL << GOALLOC_PAGE_SHIFT)
+#define GOALLOC_PAGE_SIZE	BIT(GOALLOC_PAGE_SHIFT)
 #define GOALLOC_PAGE_ORDER	(GOALLOC_PAGE_SHIFT - PAGE_SHIFT)
 
 /*
  * The heap takes memory from the buddy allocator in chunks of its largest
- * order (4 MiB on x86-64), as Go takes arenas from the OS. MAX_ORDER is
- * exclusive up to 6.3 and inclusive from 6.4 (renamed MAX_PAGE_ORDER in
- * 6.8); only 6.1 is verified.
+ * order (4 MiB on x86-64), as Go takes arenas from the OS. MAX_ORDER
+ * changed meaning in 6.4 and became MAX_PAGE_ORDER in 6.8;
+ * MAX_ORDER_NR_PAGES is the largest block in all of them.
  */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
-#define GOALLOC_CHUNK_ORDER	MAX_PAGE_ORDER
-#elif LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-#define GOALLOC_CHUNK_ORDER	MAX_ORDER
-#else
-#define GOALLOC_CHUNK_ORDER	(MAX_ORDER - 1)
-#endif
+#define GOALLOC_CHUNK_ORDER	ilog2(MAX_ORDER_NR_PAGES)
 #define GOALLOC_CHUNK_PAGES	(1U << (GOALLOC_CHUNK_ORDER - GOALLOC_PAGE_ORDER))
 
-/* Test-only exports; the KUnit modules import this namespace. */
-#if IS_ENABLED(CONFIG_KUNIT)
-#define GOALLOC_EXPORT_FOR_TESTS(sym) EXPORT_SYMBOL_NS_GPL(sym, GOALLOC_INTERNAL)
+/*
+ * Test-only exports; the KUnit modules import this namespace. Namespaces
+ * are bare identifiers up to 6.12 and strings from 6.13; Kbuild defines
+ * GOALLOC_NS_IS_STRING for the latter.
+ */
+#ifdef GOALLOC_NS_IS_STRING
+#define GOALLOC_TEST_NS		"GOALLOC_INTERNAL"
 #else
-#define GOALLOC_EXPORT_FOR_TESTS(sym)
+#define GOALLOC_TEST_NS		GOALLOC_INTERNAL
+#endif
+#if IS_ENABLED(CONFIG_KUNIT)
+#define EXPORT_SYMBOL_FOR_GOALLOC_TESTS(sym) EXPORT_SYMBOL_NS_GPL(sym, GOALLOC_TEST_NS)
+#else
+#define EXPORT_SYMBOL_FOR_GOALLOC_TESTS(sym)
 #endif
 
 /* ------------------------------------------------------------------ */
@@ -174,7 +177,7 @@ static __always_inline struct span *span_of(const void *p)
  * @objects:	slots not free, summed over the class's spans
  */
 struct central {
-	spinlock_t lock;
+	spinlock_t lock;	/* see the kernel-doc above */
 	struct list_head partial;
 	struct list_head full;
 	struct list_head empty;
@@ -183,7 +186,7 @@ struct central {
 } ____cacheline_aligned_in_smp;
 
 /* Empty spans a class keeps rather than giving them back to the heap. */
-#define GOALLOC_EMPTY_SPANS	2
+#define GOALLOC_EMPTY_SPANS	1
 
 extern struct central goalloc_central[GOALLOC_NUM_CLASSES];
 
@@ -311,6 +314,7 @@ enum goalloc_event {
 	EV_POISON_CORRUPTED,
 	NR_GOALLOC_EVENTS
 };
+
 extern const char *const goalloc_event_names[NR_GOALLOC_EVENTS];
 
 struct mcache {
@@ -358,6 +362,7 @@ enum goalloc_report {
 	REPORT_POISON,
 	NR_REPORTS
 };
+
 void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 		    gfp_t gfp);
 int goalloc_expect_reports(int n);

@@ -77,7 +77,7 @@ unsigned int mcache_class_cap(unsigned int cls)
 	return clamp_t(unsigned int, MCACHE_BYTES / class_to_size[cls],
 		       MCACHE_MIN_CAP, MCACHE_MAX_CAP);
 }
-GOALLOC_EXPORT_FOR_TESTS(mcache_class_cap);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_class_cap);
 
 /**
  * mcache_of() - a CPU's cache, for statistics and tests
@@ -89,7 +89,7 @@ struct mcache *mcache_of(int cpu)
 {
 	return per_cpu(goalloc_mcache.mc, cpu);
 }
-GOALLOC_EXPORT_FOR_TESTS(mcache_of);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_of);
 
 /* ------------------------------------------------------------------ */
 /* Debug checks (the debug module parameter) */
@@ -351,7 +351,7 @@ void mcache_drain_all(void)
 	on_each_cpu(mcache_drain_local, NULL, 1);
 	cpus_read_unlock();
 }
-GOALLOC_EXPORT_FOR_TESTS(mcache_drain_all);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_drain_all);
 
 static int mcache_cpu_dead(unsigned int cpu)
 {

@@ -21,7 +21,7 @@
 
 #include "../goalloc_internal.h"
 
-MODULE_IMPORT_NS(GOALLOC_INTERNAL);
+MODULE_IMPORT_NS(GOALLOC_TEST_NS);
 
 static unsigned long events(enum goalloc_event ev)
 {
@@ -39,13 +39,33 @@ static unsigned long class_inuse(unsigned int cls)
 	return st.inuse;
 }
 
+struct expected_reports {
+	enum goalloc_event ev;
+	int n;
+	unsigned long before;
+};
+
+static struct expected_reports expect_reports_begin(enum goalloc_event ev,
+						    int n)
+{
+	struct expected_reports e = { .ev = ev, .n = n, .before = events(ev) };
+
+	goalloc_expect_reports(n);
+	return e;
+}
+
+static void expect_reports_end(struct kunit *test, struct expected_reports e)
+{
+	KUNIT_EXPECT_EQ_MSG(test, goalloc_expect_reports(0), 0,
+			    "expected reports that did not come");
+	KUNIT_EXPECT_EQ(test, events(e.ev) - e.before, (unsigned long)e.n);
+}
+
 /* Expect exactly @n reports from @call, counted under @ev. */
 #define EXPECT_REPORTS(test, n, ev, call) do {				\
-	unsigned long __before = events(ev);				\
-	goalloc_expect_reports(n);					\
+	struct expected_reports __e = expect_reports_begin(ev, n);	\
 	call;								\
-	KUNIT_EXPECT_EQ(test, goalloc_expect_reports(0), 0);		\
-	KUNIT_EXPECT_EQ(test, events(ev) - __before, (unsigned long)(n)); \
+	expect_reports_end(test, __e);					\
 } while (0)
 
 /* ------------------------------------------------------------------ */
@@ -569,7 +589,7 @@ static void power_of_two_sizes_are_naturally_aligned(struct kunit *test)
 			p[i] = goalloc_alloc(size, GFP_KERNEL);
 			KUNIT_ASSERT_NOT_NULL(test, p[i]);
 			KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p[i], size),
-					      "size %u %px", size, p[i]);
+					      "size %u %p", size, p[i]);
 		}
 		for (i = 0; i < ARRAY_SIZE(p); i++)
 			goalloc_free(p[i]);
@@ -899,7 +919,7 @@ static void remote_free_returns_objects_of_a_span_cached_elsewhere(struct kunit 
 	goalloc_drain(false);
 	inuse = class_inuse(cls);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(a, alloc_on_cpu, &x), 0L);
-	cached = data_race(mcache_of(a)->cls[cls].span);
+	cached = READ_ONCE(mcache_of(a)->cls[cls].span);
 	KUNIT_EXPECT_NOT_NULL(test, cached);
 	KUNIT_EXPECT_EQ(test, class_inuse(cls), inuse + x.n);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(b, free_on_cpu, &x), 0L);
