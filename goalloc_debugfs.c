@@ -7,6 +7,7 @@
  *   heap      Go's runtime.MemStats names, one "Name value" per line
  *   percpu    one row per possible CPU and class in use
  *   counters  event counters, total and per CPU (SLUB_STATS style)
+ *   verify    "ok", or every violated invariant (goalloc_verify.c)
  *   drain     write 1: flush every CPU cache; 2: also release idle chunks
  *
  * Every table has a header row naming its columns. Per-CPU counters are
@@ -258,6 +259,14 @@ static int counters_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(counters);
 
+static int verify_show(struct seq_file *m, void *v)
+{
+	if (!goalloc_verify(m))
+		seq_puts(m, "ok\n");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(verify);
+
 /**
  * goalloc_drain() - give back everything that caches hold
  * @release_chunks: also give every idle chunk back to the buddy allocator
@@ -302,6 +311,7 @@ void goalloc_debugfs_init(void)
 	debugfs_create_file("heap", 0444, goalloc_dir, NULL, &heap_fops);
 	debugfs_create_file("percpu", 0444, goalloc_dir, NULL, &percpu_fops);
 	debugfs_create_file("counters", 0444, goalloc_dir, NULL, &counters_fops);
+	debugfs_create_file("verify", 0444, goalloc_dir, NULL, &verify_fops);
 	debugfs_create_file("drain", 0200, goalloc_dir, NULL, &drain_fops);
 }
 

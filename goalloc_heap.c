@@ -55,7 +55,7 @@ MODULE_PARM_DESC(headroom_min_kb,
 		 "idle memory always kept, in KiB (default 4096: one chunk)");
 
 DEFINE_SPINLOCK(heap_lock);
-static LIST_HEAD(heap_chunks);		/* heap_lock */
+LIST_HEAD(heap_chunks);			/* heap_lock */
 LIST_HEAD(heap_large);			/* heap_lock: SPAN_LARGE spans */
 static struct heap_stats heap_stats;	/* heap_lock */
 static unsigned long heap_idle_pages;	/* heap_lock: pages of idle chunks */

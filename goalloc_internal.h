@@ -267,6 +267,7 @@ unsigned long heap_pages_held(void);
 unsigned long heap_headroom_pages(void);
 
 extern spinlock_t heap_lock;
+extern struct list_head heap_chunks;
 extern struct list_head heap_large;
 
 /* ------------------------------------------------------------------ */
@@ -427,6 +428,8 @@ struct goalloc_class_stats {
 void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st);
 void goalloc_counters_sum(unsigned long *sum);
 void goalloc_drain(bool release_chunks);
+struct seq_file;
+int goalloc_verify(struct seq_file *m);
 void goalloc_debugfs_init(void);
 void goalloc_debugfs_exit(void);
 

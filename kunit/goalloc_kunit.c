@@ -1057,6 +1057,7 @@ static void threads_on_every_cpu_trade_objects_intact(struct kunit *test)
 	goalloc_drain(false);
 	for (i = 1; i < GOALLOC_NUM_CLASSES; i++)
 		KUNIT_EXPECT_EQ_MSG(test, class_inuse(i), inuse[i], "class %u", i);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 }
 
 struct irq_alloc {
@@ -1147,8 +1148,65 @@ static struct kunit_suite mcache_suite = {
 	.test_cases = mcache_cases,
 };
 
+/* ------------------------------------------------------------------ */
+/* goalloc_verify */
+
+static void verify_finds_a_span_whose_count_is_wrong(struct kunit *test)
+{
+	unsigned int cls = size_to_class(CENTRAL_SIZE), i;
+	struct central *c = &goalloc_central[cls];
+	unsigned long flags;
+	struct span *s;
+	void *objs[2];
+
+	goalloc_drain(false);
+	s = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_irqsave(&c->lock, flags);
+	KUNIT_EXPECT_EQ(test, span_take(s, objs, 2), 2U);
+	c->objects += 2;
+	__central_add_span(c, s);
+	spin_unlock_irqrestore(&c->lock, flags);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+
+	/* The corruption under test; goalloc_verify() reports it to the log. */
+	WRITE_ONCE(s->allocated, 1);
+	pr_info("goalloc_kunit: a span count is corrupted on purpose; expect verify reports\n");
+	KUNIT_EXPECT_GE(test, goalloc_verify(NULL), 1);
+	WRITE_ONCE(s->allocated, 2);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+
+	spin_lock_irqsave(&c->lock, flags);
+	for (i = 0; i < 2; i++)
+		span_put(s, span_obj_index(s, objs[i]));
+	c->objects -= 2;
+	c->nr_spans[SPAN_PARTIAL]--;
+	list_del(&s->list);
+	spin_unlock_irqrestore(&c->lock, flags);
+	span_destroy(s);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
+static void verify_is_clean_after_every_suite(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	goalloc_drain(true);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
+static struct kunit_case verify_cases[] = {
+	KUNIT_CASE(verify_finds_a_span_whose_count_is_wrong),
+	KUNIT_CASE(verify_is_clean_after_every_suite),
+	{}
+};
+
+static struct kunit_suite verify_suite = {
+	.name = "goalloc_verify",
+	.test_cases = verify_cases,
+};
+
 kunit_test_suites(&size_class_suite, &span_suite, &central_suite, &heap_suite,
-		  &api_suite, &bad_input_suite, &mcache_suite);
+		  &api_suite, &bad_input_suite, &mcache_suite, &verify_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for goalloc");

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc consistency checker: walks every class, span, CPU cache and
+ * chunk and checks the invariants the allocator relies on. debugfs
+ * "verify" prints "ok" or every violation; tests end with it.
+ *
+ * Each class is checked under its central lock, each CPU's magazines on
+ * that CPU with interrupts off (an IPI), the heap under heap_lock; so a
+ * check sees each part consistent, never blocks allocation for longer
+ * than one class's walk, and may run while goalloc is in use.
+ */
+
+#define pr_fmt(fmt) "goalloc: " fmt
+
+#include <linux/cpu.h>
+#include <linux/seq_file.h>
+#include <linux/smp.h>
+
+#include "goalloc_internal.h"
+
+struct verify {
+	struct seq_file *m;	/* report here, or to the log if NULL */
+	atomic_t violations;
+};
+
+static __printf(2, 3) void verify_fail(struct verify *v, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	atomic_inc(&v->violations);
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	if (v->m)
+		seq_printf(v->m, "%pV\n", &vaf);
+	else
+		pr_err("verify: %pV\n", &vaf);
+	va_end(args);
+}
+
+/* Bitmap, window, page map and chunk of one span. */
+static void verify_span(struct verify *v, const struct span *s,
+			unsigned int cls, enum span_state state)
+{
+	size_t bits = BITS_TO_LONGS(s->nelems) * BITS_PER_LONG;
+	unsigned long addr, end = s->base + span_bytes(s);
+	unsigned int w, first_free;
+
+	if (s->cls != cls || s->state != state)
+		verify_fail(v, "span %p: class %u state %u on class %u's list of state %u",
+			    s, s->cls, s->state, cls, state);
+	if (bitmap_weight(s->allocbits, bits) != s->allocated + bits - s->nelems)
+		verify_fail(v, "span %p: %u bits set for %u allocated of %u",
+			    s, bitmap_weight(s->allocbits, bits), s->allocated,
+			    s->nelems);
+	if ((state == SPAN_FULL && s->allocated != s->nelems) ||
+	    (state == SPAN_EMPTY && s->allocated) ||
+	    (state == SPAN_PARTIAL && (!s->allocated || s->allocated == s->nelems)))
+		verify_fail(v, "span %p: %u of %u allocated in state %u",
+			    s, s->allocated, s->nelems, state);
+	if (cls) {
+		first_free = find_first_zero_bit(s->allocbits, bits);
+		w = s->freeindex / BITS_PER_LONG;
+		if (first_free < s->freeindex ||
+		    s->alloc_cache != ~s->allocbits[w])
+			verify_fail(v, "span %p: free slot %u below window %u or stale alloc_cache",
+				    s, first_free, s->freeindex);
+	}
+	for (addr = s->base; addr < end; addr += PAGE_SIZE)
+		if (span_of((void *)addr) != s)
+			verify_fail(v, "span %p: page at offset %lu does not map back",
+				    s, addr - s->base);
+	spin_lock(&heap_lock);
+	for (w = s->first; w < s->first + s->npages; w++)
+		if (!test_bit(w, s->chunk->used))
+			verify_fail(v, "span %p: Go page %u free in its chunk", s, w);
+	spin_unlock(&heap_lock);
+}
+
+static unsigned long verify_list(struct verify *v, struct list_head *head,
+				 unsigned int cls, enum span_state state,
+				 unsigned long *objects)
+{
+	unsigned long n = 0;
+	struct span *s;
+
+	list_for_each_entry(s, head, list) {
+		verify_span(v, s, cls, state);
+		*objects += s->allocated;
+		n++;
+	}
+	return n;
+}
+
+static void verify_class(struct verify *v, unsigned int cls)
+{
+	struct central *c = &goalloc_central[cls];
+	unsigned long objects = 0, n[NR_SPAN_STATES] = {};
+	unsigned long flags;
+	struct span *s;
+	int cpu;
+
+	spin_lock_irqsave(&c->lock, flags);
+	n[SPAN_PARTIAL] = verify_list(v, &c->partial, cls, SPAN_PARTIAL, &objects);
+	n[SPAN_FULL] = verify_list(v, &c->full, cls, SPAN_FULL, &objects);
+	n[SPAN_EMPTY] = verify_list(v, &c->empty, cls, SPAN_EMPTY, &objects);
+	for_each_possible_cpu(cpu) {
+		s = mcache_of(cpu)->cls[cls].span;
+		if (!s)
+			continue;
+		n[SPAN_CACHED]++;
+		objects += s->allocated;
+		/* A cached span's count may be anything from 0 to nelems - 1. */
+		if (s->cpu != cpu || s->state != SPAN_CACHED ||
+		    s->allocated == s->nelems)
+			verify_fail(v, "span %p: cached by CPU %d but says CPU %d, state %u, %u of %u",
+				    s, cpu, s->cpu, s->state, s->allocated, s->nelems);
+		else
+			verify_span(v, s, cls, SPAN_CACHED);
+	}
+	if (memcmp(n, c->nr_spans, sizeof(n)))
+		verify_fail(v, "class %u: span counts %lu/%lu/%lu/%lu, lists hold %lu/%lu/%lu/%lu",
+			    cls, c->nr_spans[SPAN_PARTIAL], c->nr_spans[SPAN_FULL],
+			    c->nr_spans[SPAN_EMPTY], c->nr_spans[SPAN_CACHED],
+			    n[SPAN_PARTIAL], n[SPAN_FULL], n[SPAN_EMPTY],
+			    n[SPAN_CACHED]);
+	if (objects != c->objects)
+		verify_fail(v, "class %u: %lu objects counted, spans hold %lu",
+			    cls, c->objects, objects);
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
+/* On each CPU, interrupts off: its magazines hold free objects of their class. */
+static void verify_local_mcache(void *arg)
+{
+	struct mcache *mc = mcache_of(smp_processor_id());
+	struct verify *v = arg;
+	unsigned int cls, i, idx;
+	struct span *s;
+
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		struct mcache_class *m = &mc->cls[cls];
+
+		for (i = 0; i < m->count; i++) {
+			s = span_of(m->objs[i]);
+			if (!s || s->cls != cls ||
+			    object_check(s, m->objs[i], &idx) != REPORT_NONE ||
+			    (goalloc_debug && !test_bit(idx, s->cachedbits)))
+				verify_fail(v, "CPU %d class %u: magazine slot %u holds %p, not a cached object of the class",
+					    smp_processor_id(), cls, i, m->objs[i]);
+		}
+	}
+}
+
+static void verify_heap(struct verify *v)
+{
+	unsigned long flags, pages = 0, inuse = 0, large = 0;
+	struct heap_stats st;
+	struct heap_chunk *ch;
+	struct span *s;
+
+	heap_stats_read(&st);
+	spin_lock_irqsave(&heap_lock, flags);
+	list_for_each_entry(ch, &heap_chunks, list) {
+		unsigned int used = bitmap_weight(ch->used, ch->npages);
+
+		if (ch->nfree != ch->npages - used)
+			verify_fail(v, "chunk %p: %u free, bitmap says %u",
+				    ch, ch->nfree, ch->npages - used);
+		pages += 1UL << ch->order;
+		inuse += used << GOALLOC_PAGE_ORDER;
+	}
+	list_for_each_entry(s, &heap_large, list) {
+		if (s->state != SPAN_LARGE || s->cls || s->allocated != 1)
+			verify_fail(v, "large span %p: state %u class %u allocated %u",
+				    s, s->state, s->cls, s->allocated);
+		large += s->npages << GOALLOC_PAGE_ORDER;
+		if (span_of((void *)s->base) != s ||
+		    span_of((void *)(s->base + span_bytes(s) - 1)) != s)
+			verify_fail(v, "large span %p: pages do not map back", s);
+	}
+	spin_unlock_irqrestore(&heap_lock, flags);
+	if (pages != st.sys_pages || inuse != st.inuse_pages ||
+	    large != st.large_pages ||
+	    st.pages_from_buddy - st.pages_returned != st.sys_pages)
+		verify_fail(v, "heap: chunks hold %lu pages (%lu in use, %lu large), stats say %lu (%lu, %lu), %lu taken - %lu returned",
+			    pages, inuse, large, st.sys_pages, st.inuse_pages,
+			    st.large_pages, st.pages_from_buddy,
+			    st.pages_returned);
+}
+
+/**
+ * goalloc_verify() - check every invariant of the allocator
+ * @m: where to print violations, or NULL for the kernel log
+ *
+ * Context: process context (it sends IPIs).
+ * Return: the number of violations found; 0 when consistent.
+ */
+int goalloc_verify(struct seq_file *m)
+{
+	struct verify v = { .m = m, .violations = ATOMIC_INIT(0) };
+	unsigned int cls;
+	int cpu;
+
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
+		verify_class(&v, cls);
+	/* One CPU at a time: reports go to one seq_file. */
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		smp_call_function_single(cpu, verify_local_mcache, &v, 1);
+	cpus_read_unlock();
+	verify_heap(&v);
+	return atomic_read(&v.violations);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_verify);
