@@ -29,3 +29,18 @@ sizeclasses:
 	python3 scripts/gen-sizeclasses.py > goalloc_sizeclasses.h
 
 .PHONY: modules examples install clean sizeclasses
+
+# Test harness (scripts/*.sh --help for details). Kernels, logs and module
+# builds for these go to build/, which git ignores.
+#   make check CHECK_SKIP_DEBUG=1 CHECK_SKIP_DISTRO=1   quicker iterations
+check:
+	bash scripts/check.sh
+
+demo:
+	bash scripts/demo.sh
+
+kernels:
+	bash scripts/build-kernel.sh test
+	bash scripts/build-kernel.sh debug
+
+.PHONY: check demo kernels

@@ -114,7 +114,7 @@ static void verify_class(struct verify *v, unsigned int cls)
 		/* A cached span's count may be anything from 0 to nelems - 1. */
 		if (s->cpu != cpu || s->state != SPAN_CACHED ||
 		    s->allocated == s->nelems)
-			verify_fail(v, "span %p: cached by CPU %d but says CPU %d, state %u, %u of %u",
+			verify_fail(v, "span %p: cached by %d, says %d, state %u, %u/%u",
 				    s, cpu, s->cpu, s->state, s->allocated, s->nelems);
 		else
 			verify_span(v, s, cls, SPAN_CACHED);
@@ -147,7 +147,7 @@ static void verify_local_mcache(void *arg)
 			if (!s || s->cls != cls ||
 			    object_check(s, m->objs[i], &idx) != REPORT_NONE ||
 			    (goalloc_debug && !test_bit(idx, s->cachedbits)))
-				verify_fail(v, "CPU %d class %u: magazine slot %u holds %p, not a cached object of the class",
+				verify_fail(v, "CPU %d class %u: slot %u holds bad %p",
 					    smp_processor_id(), cls, i, m->objs[i]);
 		}
 	}
@@ -184,7 +184,7 @@ static void verify_heap(struct verify *v)
 	if (pages != st.sys_pages || inuse != st.inuse_pages ||
 	    large != st.large_pages ||
 	    st.pages_from_buddy - st.pages_returned != st.sys_pages)
-		verify_fail(v, "heap: chunks hold %lu pages (%lu in use, %lu large), stats say %lu (%lu, %lu), %lu taken - %lu returned",
+		verify_fail(v, "heap: %lu/%lu/%lu pages, stats %lu/%lu/%lu, %lu-%lu",
 			    pages, inuse, large, st.sys_pages, st.inuse_pages,
 			    st.large_pages, st.pages_from_buddy,
 			    st.pages_returned);
