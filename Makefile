@@ -34,13 +34,20 @@ sizeclasses:
 # builds for these go to build/, which git ignores.
 #   make check CHECK_SKIP_DEBUG=1 CHECK_SKIP_DISTRO=1   quicker iterations
 check:
-	bash scripts/check.sh
+	@bash scripts/check.sh
 
 demo:
-	bash scripts/demo.sh
+	@bash scripts/demo.sh
 
 kernels:
-	bash scripts/build-kernel.sh test
-	bash scripts/build-kernel.sh debug
+	@bash scripts/build-kernel.sh test
+	@bash scripts/build-kernel.sh debug
 
 .PHONY: check demo kernels
+
+# Benchmarks against kmalloc in QEMU guests; writes results/ (ignored by git).
+# See scripts/bench.sh --help.
+bench:
+	scripts/bench.sh
+
+.PHONY: bench

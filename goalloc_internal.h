@@ -150,11 +150,14 @@ static __always_inline struct span *span_of(const void *p)
 	struct page *page;
 	unsigned long priv;
 
-	/* heap_lo only falls and heap_hi only rises: a stale pair is narrower. */
+	/*
+	 * heap_lo only falls and heap_hi only rises: a stale pair is narrower.
+	 * Every address goalloc handed out, and every stack, kmalloc, vmalloc
+	 * or module address, either lies outside or has a struct page; only an
+	 * address in a hole of physical memory between two chunks would not,
+	 * and kfree() cannot survive such an address either.
+	 */
 	if (unlikely(addr < READ_ONCE(heap_lo) || addr >= READ_ONCE(heap_hi)))
-		return NULL;
-	/* The range may hold holes without struct pages between chunks. */
-	if (unlikely(!pfn_valid(PHYS_PFN(__pa(addr)))))
 		return NULL;
 	page = virt_to_page(p);
 	priv = READ_ONCE(page->private);
