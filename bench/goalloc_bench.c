@@ -1,0 +1,1006 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc_bench - goalloc against kmalloc (SLUB) in the same load.
+ *
+ * Absolute times in a TCG guest mean nothing; a ratio between two
+ * allocators measured in the same boot does. So every measurement runs the
+ * same loop once per allocator and prints both figures and their ratio.
+ * Under "-icount shift=0" one nanosecond of guest time is one guest
+ * instruction, so the single-CPU figures are instruction counts.
+ *
+ * The tests follow Lameter's slab_test and the xmalloc-test and larson
+ * patterns:
+ *
+ *   batch        N allocations, then the N frees (FIFO); cost of each
+ *   pair         N times an allocation and its free
+ *   concurrent   batch on every online CPU at once (alloc + free per object)
+ *   remote       each CPU allocates N, then frees the N its neighbour
+ *                allocated (alloc + free per object)
+ *   prodcons     CPU 2k allocates, CPU 2k+1 frees, through a ring
+ *   mix          larson-like: random sizes 8..4096 over a fixed slot array
+ *                per CPU; a share of the slots picked are a neighbour's, so
+ *                those objects are freed on another CPU
+ *
+ * Each test is one __always_inline loop taking the allocator as a
+ * compile-time constant (enum bench_allocator), instantiated once per
+ * allocator by DEFINE_BENCH_WORK(): the timed loops call goalloc_alloc() /
+ * goalloc_free() or __kmalloc() / kfree() directly, never through a
+ * pointer. Every test runs in kthreads bound to online CPUs (one thread for
+ * the single-CPU tests) that a spinning barrier releases together.
+ *
+ * Output, one line per measurement (per-op figures in ns, two decimals):
+ *
+ *   goalloc_bench: test=T size=S n=N cpus=C goalloc=G kmalloc=K ratio=R
+ *
+ * Each figure is the best of @repeat runs per allocator (lap by lap for a
+ * single thread, see TIMED_LAPS()). Objects per thread are capped so that
+ * one run holds at most @budget_mb MiB.
+ *
+ * With mem=a or mem=b the module runs only the memory workload instead:
+ * it allocates @mem_objects objects from @mem_alloc with sizes drawn
+ * (a) uniformly from 1..4096 or (b) log-uniformly from 8..32768 with a fixed
+ * seed, prints what it asked for, and keeps them until it is unloaded, so
+ * a script can read the allocators' page counts in between.
+ */
+
+#define pr_fmt(fmt) "goalloc_bench: " fmt
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "goalloc.h"
+
+/* ------------------------------------------------------------------ */
+/* Parameters */
+
+static char *tests = "batch,pair,concurrent,remote,prodcons,mix";
+module_param(tests, charp, 0444);
+MODULE_PARM_DESC(tests, "comma-separated: batch,pair,concurrent,remote,prodcons,mix");
+
+static unsigned int sizes[32] = {
+	8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096,
+	8192, 16384, 32768, 65536, 262144,
+};
+
+static int nr_sizes = 19;
+module_param_array(sizes, uint, &nr_sizes, 0444);
+MODULE_PARM_DESC(sizes, "object sizes in bytes (default 8..262144, 19 sizes)");
+
+static unsigned int n = 10000;
+module_param(n, uint, 0444);
+MODULE_PARM_DESC(n, "objects (or pairs) per thread and run (default 10000)");
+
+static unsigned int repeat = 3;
+module_param(repeat, uint, 0444);
+MODULE_PARM_DESC(repeat, "runs per allocator, the best is kept (default 3)");
+
+static unsigned int budget_mb = 128;
+module_param(budget_mb, uint, 0444);
+MODULE_PARM_DESC(budget_mb, "most memory one run may hold live, MiB (default 128)");
+
+static unsigned int mix_slots = 1000;
+module_param(mix_slots, uint, 0444);
+MODULE_PARM_DESC(mix_slots, "mix: live slots per CPU (default 1000)");
+
+static unsigned int mix_steps = 20000;
+module_param(mix_steps, uint, 0444);
+MODULE_PARM_DESC(mix_steps, "mix: free+alloc steps per CPU (default 20000)");
+
+static unsigned int mix_remote_pct = 25;
+module_param(mix_remote_pct, uint, 0444);
+MODULE_PARM_DESC(mix_remote_pct, "mix: percent of steps on a neighbour CPU's slots (default 25)");
+
+static char *mem = "";
+module_param(mem, charp, 0444);
+MODULE_PARM_DESC(mem, "a or b: run only the memory workload, keep objects until unload");
+
+static char *mem_alloc = "goalloc";
+module_param(mem_alloc, charp, 0444);
+MODULE_PARM_DESC(mem_alloc, "goalloc or kmalloc: allocator of the memory workload");
+
+static unsigned int mem_objects = 100000;
+module_param(mem_objects, uint, 0444);
+MODULE_PARM_DESC(mem_objects, "memory workload: objects kept live (default 100000)");
+
+static ulong seed = 0x60a110c5eedULL;
+module_param(seed, ulong, 0444);
+MODULE_PARM_DESC(seed, "seed of the random sizes (mix, memory workload)");
+
+/* ------------------------------------------------------------------ */
+/* The two allocators, as compile-time constants */
+
+enum bench_allocator {
+	BA_GOALLOC,
+	BA_KMALLOC,
+	NR_BENCH_ALLOCATORS
+};
+
+static const char *const allocator_names[] = {
+	[BA_GOALLOC]	= "goalloc",
+	[BA_KMALLOC]	= "kmalloc",
+};
+
+static_assert(ARRAY_SIZE(allocator_names) == NR_BENCH_ALLOCATORS);
+
+/* @a is a constant wherever this is inlined: one direct call, no branch. */
+static __always_inline void *ba_alloc(const enum bench_allocator a, size_t size)
+{
+	if (a == BA_GOALLOC)
+		return goalloc_alloc(size, GFP_KERNEL);
+	return kmalloc(size, GFP_KERNEL);
+}
+
+static __always_inline void ba_free(const enum bench_allocator a, const void *p)
+{
+	if (a == BA_GOALLOC)
+		goalloc_free(p);
+	else
+		kfree(p);
+}
+
+/* xorshift64*: the same sequence for both allocators, cheap enough to time. */
+static inline u64 bench_rand(u64 *s)
+{
+	u64 x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545f4914f6cdd1dULL;
+}
+
+/* A value in [0, range), from the high bits. */
+static inline u32 bench_rand_below(u64 *s, u32 range)
+{
+	return (u32)(((bench_rand(s) >> 32) * range) >> 32);
+}
+
+/* ------------------------------------------------------------------ */
+/* Threads and their barrier */
+
+/* Sense-reversing spin barrier; every waiter is on its own CPU. */
+struct bench_barrier {
+	atomic_t count;
+	atomic_t gen;
+	int parties;
+};
+
+static void barrier_wait(struct bench_barrier *b)
+{
+	int gen = atomic_read(&b->gen);
+
+	if (atomic_inc_return(&b->count) == b->parties) {
+		atomic_set(&b->count, 0);
+		atomic_inc(&b->gen);
+		return;
+	}
+	while (atomic_read(&b->gen) == gen)
+		cpu_relax();
+}
+
+struct bench_run;
+
+/* One worker: a kthread bound to one CPU. */
+struct bench_thread {
+	struct bench_run *run;
+	struct task_struct *task;
+	unsigned int idx;
+	unsigned int cpu;
+	void **objs;			/* vmalloc'd, @run->count slots */
+	u64 ts[3];			/* timestamps of the phases */
+	u64 *lap[2];			/* ns of each LAP_OPS operations, per phase */
+	unsigned long failed;		/* allocations that returned NULL */
+	u64 rnd;
+};
+
+/* An SPSC ring of object pointers, producer and consumer on two CPUs. */
+#define RING_SLOTS	512
+struct bench_ring {
+	unsigned long head ____cacheline_aligned_in_smp;	/* producer */
+	unsigned long tail ____cacheline_aligned_in_smp;	/* consumer */
+	void *slot[RING_SLOTS] ____cacheline_aligned_in_smp;
+};
+
+struct bench_run {
+	void (*work)(struct bench_thread *t);
+	enum bench_allocator a;
+	size_t size;
+	unsigned int count;		/* objects, pairs or steps per thread */
+	unsigned int nthreads;
+	struct bench_barrier barrier;
+	atomic_t left;
+	struct completion done;
+	struct bench_thread *th;
+	struct bench_ring *rings;	/* prodcons: nthreads / 2 */
+	void **slots;			/* mix: nthreads * mix_slots */
+};
+
+static int bench_thread_fn(void *arg)
+{
+	struct bench_thread *t = arg;
+	struct bench_run *run = t->run;
+
+	run->work(t);
+	if (atomic_dec_and_test(&run->left))
+		complete(&run->done);
+	/* Stay until kthread_stop(), so the run owns our task_struct. */
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/*
+ * Start one thread per entry of @run->th on its CPU, wait for all of them.
+ * Return: 0, or a negative errno when a thread could not be created.
+ */
+static int run_threads(struct bench_run *run)
+{
+	unsigned int i, created;
+	int err = 0;
+
+	atomic_set(&run->barrier.count, 0);
+	atomic_set(&run->barrier.gen, 0);
+	run->barrier.parties = run->nthreads;
+	atomic_set(&run->left, run->nthreads);
+	init_completion(&run->done);
+
+	for (created = 0; created < run->nthreads; created++) {
+		struct bench_thread *t = &run->th[created];
+		struct task_struct *task;
+
+		t->failed = 0;
+		memset(t->ts, 0, sizeof(t->ts));
+		task = kthread_create_on_cpu(bench_thread_fn, t, t->cpu,
+					     "goalloc_bench/%u");
+		if (IS_ERR(task)) {
+			err = PTR_ERR(task);
+			goto out_stop;
+		}
+		t->task = task;
+	}
+	/* Wake them all before any of them spins on this CPU. */
+	preempt_disable();
+	for (i = 0; i < run->nthreads; i++)
+		wake_up_process(run->th[i].task);
+	preempt_enable();
+	wait_for_completion(&run->done);
+
+out_stop:
+	/* Threads never woken (error path) exit without running. */
+	for (i = 0; i < created; i++)
+		kthread_stop(run->th[i].task);
+	return err;
+}
+
+/* Time between the first thread's ts[@from] and the last one's ts[@to]. */
+static u64 run_span(const struct bench_run *run, int from, int to)
+{
+	u64 lo = U64_MAX, hi = 0;
+	unsigned int i;
+
+	for (i = 0; i < run->nthreads; i++) {
+		lo = min(lo, run->th[i].ts[from]);
+		hi = max(hi, run->th[i].ts[to]);
+	}
+	return hi - lo;
+}
+
+static unsigned long run_failed(const struct bench_run *run)
+{
+	unsigned long sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < run->nthreads; i++)
+		sum += run->th[i].failed;
+	return sum;
+}
+
+static unsigned long count_null(void *const *objs, unsigned int count)
+{
+	unsigned long nulls = 0;
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		nulls += !objs[i];
+	return nulls;
+}
+
+/* ------------------------------------------------------------------ */
+/* The timed loops, one per test, always inlined per allocator */
+
+/*
+ * Loops are timed in laps of LAP_OPS operations. A single-CPU figure is the
+ * sum over laps of each lap's best time over the repeats: a timer tick
+ * lands in some lap of every run (4M instructions apart at HZ=250 under
+ * icount), rarely in the same lap of all of them, so this keeps the
+ * figures free of interrupts and the icount runs reproducible. Reading the
+ * clock costs about 0.2 instructions per operation, the same for both.
+ */
+#define LAP_OPS		256
+
+static inline unsigned int nr_laps(unsigned int count)
+{
+	return DIV_ROUND_UP(count, LAP_OPS);
+}
+
+/* Run @stmt for @i in [0, @count), timing each lap into @laps[]. */
+#define TIMED_LAPS(laps, i, count, stmt...)				\
+do {									\
+	unsigned int __lap = 0, __end, __count = (count);		\
+	u64 __t;							\
+									\
+	for (i = 0; i < __count; __lap++) {				\
+		__end = min(i + LAP_OPS, __count);			\
+		__t = ktime_get_ns();					\
+		for (; i < __end; i++)					\
+			stmt;						\
+		(laps)[__lap] = ktime_get_ns() - __t;			\
+	}								\
+} while (0)
+
+#define DEFINE_BENCH_WORK(name)						\
+static noinline void name##_work(struct bench_thread *t)		\
+{									\
+	if (t->run->a == BA_GOALLOC)					\
+		__##name##_work(BA_GOALLOC, t);				\
+	else								\
+		__##name##_work(BA_KMALLOC, t);				\
+}
+
+/* ts[0]..ts[1]: N allocations; ts[1]..ts[2]: their frees, oldest first. */
+static __always_inline void __batch_work(const enum bench_allocator a,
+					 struct bench_thread *t)
+{
+	struct bench_run *run = t->run;
+	unsigned int i, count = run->count;
+	size_t size = run->size;
+	void **objs = t->objs;
+
+	barrier_wait(&run->barrier);
+	t->ts[0] = ktime_get_ns();
+	TIMED_LAPS(t->lap[0], i, count, objs[i] = ba_alloc(a, size));
+	t->ts[1] = ktime_get_ns();
+	TIMED_LAPS(t->lap[1], i, count, ba_free(a, objs[i]));
+	t->ts[2] = ktime_get_ns();
+	t->failed = count_null(objs, count);
+}
+
+DEFINE_BENCH_WORK(batch)
+
+/* ts[0]..ts[1]: N times an allocation and its free. */
+static __always_inline void __pair_work(const enum bench_allocator a,
+					struct bench_thread *t)
+{
+	struct bench_run *run = t->run;
+	unsigned int i, count = run->count;
+	unsigned long failed = 0;
+	size_t size = run->size;
+	void *p;
+
+	barrier_wait(&run->barrier);
+	t->ts[0] = ktime_get_ns();
+	TIMED_LAPS(t->lap[0], i, count, {
+		p = ba_alloc(a, size);
+		/* Keep the compiler from pairing the two calls away. */
+		OPTIMIZER_HIDE_VAR(p);
+		if (unlikely(!p))
+			failed++;
+		ba_free(a, p);
+	});
+	t->ts[1] = ktime_get_ns();
+	t->failed = failed;
+}
+
+DEFINE_BENCH_WORK(pair)
+
+/* Allocate N, wait for everyone, free the N the previous thread allocated. */
+static __always_inline void __remote_work(const enum bench_allocator a,
+					  struct bench_thread *t)
+{
+	struct bench_run *run = t->run;
+	unsigned int i, count = run->count;
+	void **theirs = run->th[(t->idx + run->nthreads - 1) % run->nthreads].objs;
+	size_t size = run->size;
+
+	barrier_wait(&run->barrier);
+	t->ts[0] = ktime_get_ns();
+	for (i = 0; i < count; i++)
+		t->objs[i] = ba_alloc(a, size);
+	t->ts[1] = ktime_get_ns();
+	barrier_wait(&run->barrier);
+	for (i = 0; i < count; i++)
+		ba_free(a, theirs[i]);
+	t->ts[2] = ktime_get_ns();
+	t->failed = count_null(t->objs, count);
+}
+
+DEFINE_BENCH_WORK(remote)
+
+/* Even threads allocate into ring idx/2, odd threads free from it. */
+static __always_inline void __prodcons_work(const enum bench_allocator a,
+					    struct bench_thread *t)
+{
+	struct bench_run *run = t->run;
+	struct bench_ring *ring = &run->rings[t->idx / 2];
+	unsigned int i, count = run->count;
+	unsigned long failed = 0, pos;
+	size_t size = run->size;
+	void *p;
+
+	barrier_wait(&run->barrier);
+	t->ts[0] = ktime_get_ns();
+	if (!(t->idx & 1)) {
+		for (i = 0, pos = 0; i < count; i++, pos++) {
+			p = ba_alloc(a, size);
+			if (unlikely(!p))
+				failed++;
+			/* A slot is free once the consumer's release says so. */
+			while (pos - smp_load_acquire(&ring->tail) == RING_SLOTS)
+				cpu_relax();
+			ring->slot[pos % RING_SLOTS] = p;
+			/* Publish the slot; pairs with the consumer's acquire. */
+			smp_store_release(&ring->head, pos + 1);
+		}
+	} else {
+		for (i = 0, pos = 0; i < count; i++, pos++) {
+			/* Pairs with the producer's release of head. */
+			while (smp_load_acquire(&ring->head) == pos)
+				cpu_relax();
+			p = ring->slot[pos % RING_SLOTS];
+			/* Hand the slot back; pairs with the producer's acquire. */
+			smp_store_release(&ring->tail, pos + 1);
+			ba_free(a, p);
+		}
+	}
+	t->ts[1] = ktime_get_ns();
+	t->failed = failed;
+}
+
+DEFINE_BENCH_WORK(prodcons)
+
+/* Size of a mix object: 8..4096 bytes, uniform. */
+static inline size_t mix_size(u64 *rnd)
+{
+	return 8 + bench_rand_below(rnd, 4096 - 8 + 1);
+}
+
+/*
+ * Fill this thread's slots (untimed), then each step picks a slot, mostly
+ * its own, sometimes the next thread's, puts a new object of random size
+ * there and frees the one it replaces. xchg() makes two threads picking
+ * the same slot safe; an object put by one thread and taken by another is
+ * freed on the other CPU.
+ */
+static __always_inline void __mix_work(const enum bench_allocator a,
+				       struct bench_thread *t)
+{
+	struct bench_run *run = t->run;
+	unsigned int i, steps = run->count, nslots = mix_slots;
+	void **mine = run->slots + (size_t)t->idx * nslots;
+	void **next = run->slots +
+		(size_t)((t->idx + 1) % run->nthreads) * nslots;
+	unsigned long failed = 0;
+	u64 rnd = t->rnd;
+	void *p, *old;
+
+	for (i = 0; i < nslots; i++) {
+		mine[i] = ba_alloc(a, mix_size(&rnd));
+		failed += !mine[i];
+	}
+	barrier_wait(&run->barrier);
+	t->ts[0] = ktime_get_ns();
+	TIMED_LAPS(t->lap[0], i, steps, {
+		u32 slot = bench_rand_below(&rnd, nslots);
+		void **where = bench_rand_below(&rnd, 100) < mix_remote_pct ?
+			       next : mine;
+
+		p = ba_alloc(a, mix_size(&rnd));
+		if (unlikely(!p))
+			failed++;
+		old = xchg(&where[slot], p);
+		ba_free(a, old);
+	});
+	t->ts[1] = ktime_get_ns();
+	/* Every thread is done with the neighbours' slots before freeing. */
+	barrier_wait(&run->barrier);
+	for (i = 0; i < nslots; i++)
+		ba_free(a, mine[i]);
+	t->failed = failed;
+}
+
+DEFINE_BENCH_WORK(mix)
+
+/* ------------------------------------------------------------------ */
+/* Tests: set up a run per allocator, repeat, report */
+
+struct bench_test {
+	const char *name;
+	void (*work)(struct bench_thread *t);
+	bool many_cpus;		/* all online CPUs, else one thread */
+	bool pairs;		/* threads in producer/consumer pairs */
+};
+
+enum bench_test_id {
+	T_BATCH,
+	T_PAIR,
+	T_CONCURRENT,
+	T_REMOTE,
+	T_PRODCONS,
+	T_MIX,
+	NR_BENCH_TESTS
+};
+
+static const struct bench_test bench_tests[] = {
+	[T_BATCH]	= { "batch",	  batch_work,	 false, false },
+	[T_PAIR]	= { "pair",	  pair_work,	 false, false },
+	[T_CONCURRENT]	= { "concurrent", batch_work,	 true,  false },
+	[T_REMOTE]	= { "remote",	  remote_work,	 true,  false },
+	[T_PRODCONS]	= { "prodcons",	  prodcons_work, true,  true  },
+	[T_MIX]		= { "mix",	  mix_work,	 true,  false },
+};
+
+static_assert(ARRAY_SIZE(bench_tests) == NR_BENCH_TESTS);
+
+static unsigned long tests_mask;
+
+/* One measured figure per allocator: nanoseconds of @ops operations. */
+struct bench_result {
+	u64 ns[NR_BENCH_ALLOCATORS];
+	u64 ops;
+};
+
+static void report(const char *test, const char *size, unsigned int count,
+		   unsigned int cpus, const struct bench_result *r)
+{
+	u64 g = r->ns[BA_GOALLOC], k = r->ns[BA_KMALLOC];
+	u64 g100 = div64_u64(g * 100, r->ops);
+	u64 k100 = div64_u64(k * 100, r->ops);
+	u64 ratio = k ? div64_u64(g * 1000 + k / 2, k) : 0;
+
+	pr_info("test=%s size=%s n=%u cpus=%u goalloc=%llu.%02llu kmalloc=%llu.%02llu ratio=%llu.%03llu\n",
+		test, size, count, cpus, g100 / 100, g100 % 100,
+		k100 / 100, k100 % 100, ratio / 1000, ratio % 1000);
+}
+
+/* Smallest of @count samples. */
+static u64 best_of(const u64 *v, unsigned int count)
+{
+	u64 best = U64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < count; i++)
+		best = min(best, v[i]);
+	return best;
+}
+
+/* Objects per thread so that @nthreads threads hold at most budget_mb. */
+static unsigned int objects_for(size_t size, unsigned int nthreads)
+{
+	u64 cap = div64_u64((u64)budget_mb << 20, (u64)size * nthreads);
+
+	return clamp_t(u64, cap, 1, n);
+}
+
+static void run_free(struct bench_run *run)
+{
+	unsigned int i;
+
+	if (run->th) {
+		for (i = 0; i < run->nthreads; i++) {
+			vfree(run->th[i].objs);
+			vfree(run->th[i].lap[0]);
+		}
+	}
+	kfree(run->th);
+	vfree(run->rings);
+	vfree(run->slots);
+}
+
+/* Threads on the first @nthreads online CPUs, with their arrays. */
+static int run_alloc(struct bench_run *run, const struct bench_test *bt,
+		     size_t size, unsigned int nthreads, unsigned int count)
+{
+	unsigned int i = 0, cpu;
+
+	memset(run, 0, sizeof(*run));
+	run->work = bt->work;
+	run->size = size;
+	run->count = count;
+	run->nthreads = nthreads;
+	run->th = kcalloc(nthreads, sizeof(*run->th), GFP_KERNEL);
+	if (!run->th)
+		return -ENOMEM;
+	for_each_online_cpu(cpu) {
+		struct bench_thread *t = &run->th[i];
+
+		t->run = run;
+		t->idx = i;
+		t->cpu = cpu;
+		t->lap[0] = vzalloc(array_size(2 * nr_laps(count), sizeof(u64)));
+		if (!t->lap[0])
+			goto out_nomem;
+		t->lap[1] = t->lap[0] + nr_laps(count);
+		if (bt->work == batch_work || bt->work == remote_work) {
+			t->objs = vzalloc(array_size(count, sizeof(void *)));
+			if (!t->objs)
+				goto out_nomem;
+		}
+		if (++i == nthreads)
+			break;
+	}
+	if (bt->pairs) {
+		run->rings = vzalloc(array_size(nthreads / 2, sizeof(*run->rings)));
+		if (!run->rings)
+			goto out_nomem;
+	}
+	if (bt->work == mix_work) {
+		run->slots = vzalloc(array_size((size_t)nthreads * mix_slots,
+						sizeof(void *)));
+		if (!run->slots)
+			goto out_nomem;
+	}
+	return 0;
+
+out_nomem:
+	run_free(run);
+	return -ENOMEM;
+}
+
+/* Per-run state that must start equal for both allocators. */
+static void run_reset(struct bench_run *run)
+{
+	unsigned int i;
+
+	for (i = 0; i < run->nthreads; i++)
+		run->th[i].rnd = seed + i * 0x9e3779b97f4a7c15ULL;
+	if (run->rings)
+		memset(run->rings, 0, (run->nthreads / 2) * sizeof(*run->rings));
+}
+
+#define MAX_REPEAT	32
+
+/* Per-lap minimum over the runs of one thread's two phases. */
+static void laps_keep_best(u64 *best, const struct bench_thread *t,
+			   unsigned int laps)
+{
+	unsigned int phase, i;
+
+	for (phase = 0; phase < 2; phase++)
+		for (i = 0; i < laps; i++)
+			best[phase * laps + i] = min(best[phase * laps + i],
+						     t->lap[phase][i]);
+}
+
+static u64 laps_sum(const u64 *best, unsigned int laps)
+{
+	u64 sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < laps; i++)
+		sum += best[i];
+	return sum;
+}
+
+/* Whole-run spans of a multi-thread run, per phase. */
+static void run_spans(enum bench_test_id id, const struct bench_run *run,
+		      u64 span[2])
+{
+	switch (id) {
+	case T_BATCH:
+		span[0] = run_span(run, 0, 1);
+		span[1] = run_span(run, 1, 2);
+		break;
+	case T_CONCURRENT:
+	case T_REMOTE:
+		span[0] = run_span(run, 0, 2);
+		span[1] = 0;
+		break;
+	default:
+		span[0] = run_span(run, 0, 1);
+		span[1] = 0;
+		break;
+	}
+}
+
+static unsigned int bench_count(enum bench_test_id id, size_t size,
+				unsigned int nthreads)
+{
+	switch (id) {
+	case T_MIX:
+		return mix_steps;
+	case T_PAIR:
+	case T_PRODCONS:
+		return n;	/* at most one (or RING_SLOTS) live objects */
+	default:
+		return objects_for(size, nthreads);
+	}
+}
+
+/*
+ * Run test @id for @size on @nthreads threads, @repeat times per allocator,
+ * alternating the allocators, and print its line(s). One thread: the sum
+ * of the best laps; many: the shortest whole-run span. Noise in a TCG
+ * guest is one-sided (a vCPU thread the host preempts makes a run slower,
+ * never faster), so the minimum is the estimate that ignores it.
+ */
+static int bench_one(enum bench_test_id id, size_t size, unsigned int nthreads)
+{
+	const struct bench_test *bt = &bench_tests[id];
+	unsigned int runs = clamp(repeat, 1U, MAX_REPEAT);
+	unsigned int count = bench_count(id, size, nthreads);
+	unsigned int laps = nr_laps(count), r, phase;
+	u64 (*samples)[NR_BENCH_ALLOCATORS][MAX_REPEAT];
+	struct bench_result res[2] = {};
+	unsigned long failed = 0;
+	enum bench_allocator a;
+	struct bench_run run;
+	u64 *best, span[2];
+	char sz[24];
+	int err;
+
+	/* samples[phase][a][run]; best[a]: 2 * laps per-lap minima */
+	samples = kcalloc(2, sizeof(*samples), GFP_KERNEL);
+	best = vmalloc(array_size(NR_BENCH_ALLOCATORS * 2 * laps, sizeof(u64)));
+	err = -ENOMEM;
+	if (!samples || !best)
+		goto out;
+	memset64(best, U64_MAX, NR_BENCH_ALLOCATORS * 2 * laps);
+	err = run_alloc(&run, bt, size, nthreads, count);
+	if (err)
+		goto out;
+
+	for (r = 0; r < runs; r++) {
+		for (a = 0; a < NR_BENCH_ALLOCATORS; a++) {
+			run.a = a;
+			run_reset(&run);
+			err = run_threads(&run);
+			if (err)
+				goto out_run;
+			failed += run_failed(&run);
+			if (nthreads == 1)
+				laps_keep_best(best + a * 2 * laps, &run.th[0], laps);
+			run_spans(id, &run, span);
+			samples[0][a][r] = span[0];
+			samples[1][a][r] = span[1];
+			cond_resched();
+		}
+	}
+	if (failed) {
+		pr_err("test=%s size=%zu: %lu allocations failed\n",
+		       bt->name, size, failed);
+		err = -ENOMEM;
+		goto out_run;
+	}
+
+	for (phase = 0; phase < 2; phase++) {
+		for (a = 0; a < NR_BENCH_ALLOCATORS; a++) {
+			res[phase].ns[a] = nthreads == 1 ?
+				laps_sum(best + (a * 2 + phase) * laps, laps) :
+				best_of(samples[phase][a], runs);
+		}
+		res[phase].ops = count;
+	}
+	if (id == T_MIX)
+		snprintf(sz, sizeof(sz), "8-4096");
+	else
+		snprintf(sz, sizeof(sz), "%zu", size);
+	if (id == T_BATCH) {
+		report("batch_alloc", sz, count, nthreads, &res[0]);
+		report("batch_free", sz, count, nthreads, &res[1]);
+	} else {
+		report(bt->name, sz, count, nthreads, &res[0]);
+	}
+
+out_run:
+	run_free(&run);
+out:
+	vfree(best);
+	kfree(samples);
+	return err;
+}
+
+static int bench_all(void)
+{
+	unsigned int online = num_online_cpus();
+	enum bench_test_id id;
+	int i, err;
+
+	pr_info("start cpus=%u n=%u repeat=%u budget_mb=%u tests=%s\n",
+		online, n, repeat, budget_mb, tests);
+	for (id = 0; id < NR_BENCH_TESTS; id++) {
+		const struct bench_test *bt = &bench_tests[id];
+		unsigned int nthreads = bt->many_cpus ? online : 1;
+
+		if (!(tests_mask & BIT(id)))
+			continue;
+		if (bt->pairs)
+			nthreads &= ~1U;
+		if ((id == T_REMOTE || bt->pairs) && nthreads < 2) {
+			pr_info("test=%s skipped: needs 2 CPUs\n", bt->name);
+			continue;
+		}
+		if (id == T_MIX) {
+			err = bench_one(id, 0, nthreads);
+			if (err)
+				return err;
+			continue;
+		}
+		for (i = 0; i < nr_sizes; i++) {
+			err = bench_one(id, sizes[i], nthreads);
+			if (err)
+				return err;
+		}
+	}
+	pr_info("done\n");
+	return 0;
+}
+
+static int parse_tests(void)
+{
+	char *list, *cur, *name;
+	int id, err = 0;
+
+	list = kstrdup(tests, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	cur = list;
+	while ((name = strsep(&cur, ",")) != NULL) {
+		if (!*name)
+			continue;
+		for (id = 0; id < NR_BENCH_TESTS; id++)
+			if (!strcmp(name, bench_tests[id].name))
+				break;
+		if (id == NR_BENCH_TESTS) {
+			pr_err("unknown test '%s'\n", name);
+			err = -EINVAL;
+			break;
+		}
+		tests_mask |= BIT(id);
+	}
+	kfree(list);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Memory workload */
+
+static void **mem_objs;
+static unsigned int mem_count;
+static enum bench_allocator mem_a;
+
+/* 2^(k/16) << 16 for k = 0..16: log-uniform sizes by interpolation. */
+static const u32 exp2_16ths[17] = {
+	65536, 68438, 71468, 74632, 77936, 81386, 84990, 88752, 92682,
+	96785, 101070, 105545, 110218, 115098, 120194, 125515, 131072,
+};
+
+/* (a) uniform 1..4096; (b) log-uniform 8..32767 (12 binades from 8). */
+static size_t mem_size(char workload, u64 *rnd)
+{
+	u32 x, e, f, k, rem, mant;
+
+	if (workload == 'a')
+		return 1 + bench_rand_below(rnd, 4096);
+	x = bench_rand_below(rnd, 12 << 16);
+	e = x >> 16;
+	f = x & 0xffff;
+	k = f >> 12;
+	rem = f & 0xfff;
+	mant = exp2_16ths[k] +
+	       (((exp2_16ths[k + 1] - exp2_16ths[k]) * rem) >> 12);
+	return max_t(size_t, 8, ((u64)8 << e) * mant >> 16);
+}
+
+static size_t mem_usable(enum bench_allocator a, const void *p)
+{
+	return a == BA_GOALLOC ? goalloc_usable_size(p) : ksize(p);
+}
+
+static int mem_workload(void)
+{
+	u64 requested = 0, usable = 0, large = 0, rnd = seed;
+	char workload = mem[0];
+	unsigned int i;
+	size_t size;
+	void *p;
+
+	if ((workload != 'a' && workload != 'b') || mem[1]) {
+		pr_err("mem=%s: want a or b\n", mem);
+		return -EINVAL;
+	}
+	if (!strcmp(mem_alloc, "goalloc")) {
+		mem_a = BA_GOALLOC;
+	} else if (!strcmp(mem_alloc, "kmalloc")) {
+		mem_a = BA_KMALLOC;
+	} else {
+		pr_err("mem_alloc=%s: want goalloc or kmalloc\n", mem_alloc);
+		return -EINVAL;
+	}
+	mem_objs = vzalloc(array_size(mem_objects, sizeof(void *)));
+	if (!mem_objs)
+		return -ENOMEM;
+	for (i = 0; i < mem_objects; i++) {
+		size = mem_size(workload, &rnd);
+		p = mem_a == BA_GOALLOC ? goalloc_alloc(size, GFP_KERNEL) :
+					  kmalloc(size, GFP_KERNEL);
+		if (!p) {
+			pr_err("mem workload=%c: allocation %u (%zu bytes) failed\n",
+			       workload, i, size);
+			break;
+		}
+		mem_objs[mem_count++] = p;
+		requested += size;
+		usable += mem_usable(mem_a, p);
+		/* kmalloc_large: straight from the page allocator, no slab. */
+		if (mem_a == BA_KMALLOC && size > KMALLOC_MAX_CACHE_SIZE)
+			large += PAGE_SIZE << get_order(size);
+	}
+	pr_info("mem workload=%c alloc=%s objects=%u requested=%llu usable=%llu large_bytes=%llu\n",
+		workload, allocator_names[mem_a], mem_count, requested, usable,
+		large);
+	return mem_count == mem_objects ? 0 : -ENOMEM;
+}
+
+static void mem_free_all(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < mem_count; i++) {
+		if (mem_a == BA_GOALLOC)
+			goalloc_free(mem_objs[i]);
+		else
+			kfree(mem_objs[i]);
+	}
+	vfree(mem_objs);
+	mem_objs = NULL;
+	mem_count = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Module */
+
+static int __init goalloc_bench_init(void)
+{
+	int err;
+
+	if (!n || nr_sizes < 1) {
+		pr_err("n and sizes must not be empty\n");
+		return -EINVAL;
+	}
+	if (*mem) {
+		err = mem_workload();
+		if (err)
+			mem_free_all();
+		return err;
+	}
+	err = parse_tests();
+	if (err)
+		return err;
+	/* Measurements stay in the log; the module stays until rmmod. */
+	return bench_all();
+}
+
+static void __exit goalloc_bench_exit(void)
+{
+	if (mem_objs) {
+		mem_free_all();
+		pr_info("mem objects freed\n");
+	}
+}
+
+module_init(goalloc_bench_init);
+module_exit(goalloc_bench_exit);
+MODULE_DESCRIPTION("goalloc against kmalloc: instructions, multi-CPU cost, memory");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,460 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn goalloc_bench guest logs into results/bench.{csv,md} and chart data.
+
+Called by scripts/bench.sh; see its --help. Reads:
+  --icount LOG...   1-vCPU icount boots (instruction counts); the first is
+                    reported, every other one must match it exactly
+  --smp LOG...      multi-CPU boots; per test and size, the median of the
+                    per-boot ratios (and their range) is reported
+  --mem LOG         the memory-workload boot (@@SNAP lines, see bench.sh)
+Writes OUT/bench.csv, OUT/bench.md, OUT/bench-chart.dat and prints the
+problems it found (icount mismatch, Slab cross-check) on stderr. Exit
+status 0, or 1 when the icount runs differ or a log lacks its results.
+"""
+
+import argparse
+import csv
+import re
+import statistics
+import sys
+import time
+
+LINE = re.compile(r'goalloc_bench: test=(\S+) size=(\S+) n=(\d+) cpus=(\d+) '
+                  r'goalloc=([\d.]+) kmalloc=([\d.]+) ratio=([\d.]+)')
+MEMLINE = re.compile(r'goalloc_bench: mem workload=(\w) alloc=(\w+) objects=(\d+) '
+                     r'requested=(\d+) usable=(\d+) large_bytes=(\d+)')
+SNAP = re.compile(r'^@@SNAP (\w) (\w+) (\w+) (.*)$')
+BOOTED = re.compile(r'@@GOALLOC-BOOTED nproc=(\d+) kernel=(\S+)')
+START = re.compile(r'goalloc_bench: start cpus=\d+ n=\d+ repeat=(\d+)')
+
+ICOUNT_TESTS = ['batch_alloc', 'batch_free', 'pair']
+# icount boots may differ by a rounding step: the kernel's TSC calibration
+# varies by 1 ppm from boot to boot unless QEMU's RTC runs on virtual time
+# (-rtc clock=vm), and some boot paths wait for the host's RTC. A larger
+# difference makes the exit status 1.
+ICOUNT_TOLERANCE = 0.001
+SMP_TESTS = ['concurrent', 'remote', 'prodcons']
+PAGE = 4096
+MIB = 1 << 20
+
+
+def read(path):
+    with open(path, errors='replace') as f:
+        return f.read().splitlines()
+
+
+REPEAT = {}
+
+
+def parse_bench(path):
+    """{(test, size): dict} of one boot, plus its nproc and kernel."""
+    res, nproc, kernel = {}, None, None
+    for line in read(path):
+        m = START.search(line)
+        if m:
+            REPEAT[path] = int(m.group(1))
+        m = BOOTED.search(line)
+        if m:
+            nproc, kernel = int(m.group(1)), m.group(2)
+        m = LINE.search(line)
+        if m:
+            test, size = m.group(1), m.group(2)
+            res[(test, size)] = dict(n=int(m.group(3)), cpus=int(m.group(4)),
+                                     g=float(m.group(5)), k=float(m.group(6)),
+                                     r=float(m.group(7)))
+    return res, nproc, kernel
+
+
+def size_key(size):
+    return int(size) if size.isdigit() else 1 << 40
+
+
+def fmt_size(size):
+    if not size.isdigit():
+        return size
+    s = int(size)
+    return '%d KiB' % (s >> 10) if s >= 1024 and s % 1024 == 0 else str(s)
+
+
+def parse_mem(path):
+    """Snapshots {(workload, alloc, state): {field: int}} and module lines."""
+    snaps, lines = {}, {}
+    for line in read(path):
+        m = SNAP.match(line.strip())
+        if m:
+            vals = {}
+            for kv in m.group(4).split():
+                k, _, v = kv.partition('=')
+                vals[k] = int(v) if v.isdigit() else 0
+            snaps[(m.group(1), m.group(2), m.group(3))] = vals
+        m = MEMLINE.search(line)
+        if m:
+            lines[(m.group(1), m.group(2))] = dict(
+                objects=int(m.group(3)), requested=int(m.group(4)),
+                usable=int(m.group(5)), large=int(m.group(6)))
+    return snaps, lines
+
+
+def mem_figures(snaps, lines, problems):
+    """Per workload: requested, usable, held, after-free figures."""
+    out = {}
+    for w in ('a', 'b'):
+        try:
+            g0 = snaps[(w, 'goalloc', 'before')]
+            k0 = snaps[(w, 'kmalloc', 'before')]
+            gl, kl = lines[(w, 'goalloc')], lines[(w, 'kmalloc')]
+        except KeyError:
+            problems.append('memory workload %s: results missing' % w)
+            continue
+
+        def g_held(state):
+            s = snaps[(w, 'goalloc', state)]
+            heap = s['heapsys'] - g0['heapsys']
+            meta = (s['slabinfo_pages'] - g0['slabinfo_pages']) * PAGE
+            return heap, meta
+
+        def k_held(state, large):
+            s = snaps[(w, 'kmalloc', state)]
+            slab = (s['slabinfo_pages'] - k0['slabinfo_pages']) * PAGE
+            return slab + large, (s['slab_kb'] - k0['slab_kb']) * 1024
+
+        f = dict(requested=gl['requested'], objects=gl['objects'],
+                 g_usable=gl['usable'], k_usable=kl['usable'],
+                 k_large=kl['large'])
+        if gl['requested'] != kl['requested']:
+            problems.append('memory workload %s: the allocators got different '
+                            'sizes (%d vs %d bytes)' %
+                            (w, gl['requested'], kl['requested']))
+        f['g_heap'], f['g_meta'] = g_held('live')
+        f['g_held'] = f['g_heap'] + f['g_meta']
+        f['k_held'], k_meminfo = k_held('live', kl['large'])
+        # kmalloc_large pages are in meminfo's Slab on 6.1, not in slabinfo.
+        if k_meminfo and abs(k_meminfo - f['k_held']) > 0.02 * f['k_held']:
+            problems.append('memory workload %s: kmalloc held %d bytes by '
+                            'slabinfo + large pages, but /proc/meminfo Slab '
+                            'grew by %d' % (w, f['k_held'], k_meminfo))
+        f['k_meminfo'] = k_meminfo
+        for state in ('freed', 'settled', 'drained'):
+            if (w, 'goalloc', state) in snaps:
+                heap, meta = g_held(state)
+                f['g_' + state] = heap + meta
+                f['g_%s_heap' % state] = heap
+            if (w, 'kmalloc', state) in snaps:
+                f['k_' + state] = k_held(state, 0)[0]
+        out[w] = f
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--icount', nargs='*', default=[])
+    ap.add_argument('--smp', nargs='*', default=[])
+    ap.add_argument('--smp-discarded', type=int, default=0)
+    ap.add_argument('--mem')
+    ap.add_argument('--out', required=True)
+    ap.add_argument('--command', default='make bench')
+    args = ap.parse_args()
+    problems, failed = [], False
+    kernel = None
+
+    # --- icount: first run reported, the others must match it ---------------
+    ic, ic_runs = {}, []
+    for path in args.icount:
+        res, _, kern = parse_bench(path)
+        kernel = kernel or kern
+        ic_runs.append((path, res))
+    ic_diff = None          # (lines differing, worst relative difference)
+    if ic_runs:
+        ic = ic_runs[0][1]
+        if not ic:
+            problems.append('%s: no results' % ic_runs[0][0])
+            failed = True
+        for path, res in ic_runs[1:]:
+            diff = [(key, ic.get(key), res.get(key))
+                    for key in sorted(set(ic) | set(res))
+                    if ic.get(key) != res.get(key)]
+            if not diff:
+                continue
+            rel = max((abs(a[f] - b[f]) / max(a[f], b[f], 1e-9)
+                       if a and b else 1.0)
+                      for _, a, b in diff for f in ('g', 'k'))
+            ic_diff = (len(diff), max(rel, ic_diff[1] if ic_diff else 0))
+            failed = failed or rel > ICOUNT_TOLERANCE
+            problems.append('icount runs differ: %s vs %s in %d of %d lines, '
+                            'by at most %.4f %%' % (ic_runs[0][0], path,
+                                                    len(diff), len(ic),
+                                                    100 * rel))
+            for key, a, b in diff[:10]:
+                problems.append('  %s size=%s: goalloc/kmalloc %s vs %s' % (
+                    key[0], key[1],
+                    a and '%.2f/%.2f' % (a['g'], a['k']),
+                    b and '%.2f/%.2f' % (b['g'], b['k'])))
+
+    # --- smp: median over boots ---------------------------------------------
+    smp, smp_cpus = {}, None
+    boots = []
+    for path in args.smp:
+        res, nproc, kern = parse_bench(path)
+        kernel = kernel or kern
+        smp_cpus = smp_cpus or nproc
+        if not res:
+            problems.append('%s: no results' % path)
+            failed = True
+        boots.append(res)
+    for key in sorted({k for b in boots for k in b}):
+        vals = [b[key] for b in boots if key in b]
+        ratios = [v['r'] for v in vals]
+        smp[key] = dict(n=vals[0]['n'], cpus=vals[0]['cpus'],
+                        g=statistics.median(v['g'] for v in vals),
+                        k=statistics.median(v['k'] for v in vals),
+                        r=statistics.median(ratios), lo=min(ratios),
+                        hi=max(ratios), boots=len(vals))
+
+    # --- memory ---------------------------------------------------------------
+    mem = {}
+    if args.mem:
+        snaps, lines = parse_mem(args.mem)
+        mem = mem_figures(snaps, lines, problems)
+        kernel = kernel or parse_bench(args.mem)[2]
+
+    write_csv(args.out + '/bench.csv', ic, len(ic_runs), smp, mem)
+    write_chart_data(args.out + '/bench-chart.dat', ic, smp)
+    write_md(args.out + '/bench.md', args, kernel, ic, ic_runs,
+             ic_diff, smp, smp_cpus, len(boots), mem, problems)
+    for p in problems:
+        print('bench-report: ' + p, file=sys.stderr)
+    return 1 if failed else 0
+
+
+def write_csv(path, ic, nic, smp, mem):
+    with open(path, 'w', newline='') as f:
+        w = csv.writer(f)
+        w.writerow(['mode', 'test', 'size', 'n', 'cpus', 'unit', 'goalloc',
+                    'kmalloc', 'ratio', 'ratio_min', 'ratio_max', 'samples'])
+        for (test, size), v in sorted(ic.items(),
+                                      key=lambda kv: (kv[0][0], size_key(kv[0][1]))):
+            w.writerow(['icount', test, size, v['n'], v['cpus'],
+                        'instructions/op', v['g'], v['k'], v['r'], v['r'],
+                        v['r'], nic])
+        for (test, size), v in sorted(smp.items(),
+                                      key=lambda kv: (kv[0][0], size_key(kv[0][1]))):
+            w.writerow(['smp', test, size, v['n'], v['cpus'], 'ns/op',
+                        v['g'], v['k'], v['r'], v['lo'], v['hi'], v['boots']])
+        for wl, f in sorted(mem.items()):
+            rows = [('requested', f['requested'], f['requested']),
+                    ('usable', f['g_usable'], f['k_usable']),
+                    ('held', f['g_held'], f['k_held']),
+                    ('held_per_requested', f['g_held'] / f['requested'],
+                     f['k_held'] / f['requested'])]
+            for state in ('freed', 'settled', 'drained'):
+                if 'g_' + state in f or 'k_' + state in f:
+                    rows.append(('held_' + state, f.get('g_' + state, ''),
+                                 f.get('k_' + state, '')))
+            for name, g, k in rows:
+                ratio = g / k if g != '' and k not in ('', 0) else ''
+                w.writerow(['mem', name, wl, f['objects'], 1,
+                            'ratio' if name.endswith('requested') and
+                            name != 'requested' else 'bytes',
+                            g, k, ratio, '', '', 1])
+
+
+def write_chart_data(path, ic, smp):
+    sizes = sorted({s for (_, s) in list(ic) + list(smp) if s.isdigit()}, key=int)
+    cols = [('icount', t) for t in ICOUNT_TESTS] + [('smp', t) for t in SMP_TESTS]
+    with open(path, 'w') as f:
+        f.write('# size ' + ' '.join('%s:%s' % c for c in cols) + '\n')
+        for s in sizes:
+            vals = []
+            for mode, t in cols:
+                v = (ic if mode == 'icount' else smp).get((t, s))
+                vals.append('%.3f' % v['r'] if v else 'NaN')
+            f.write('%s %s\n' % (s, ' '.join(vals)))
+
+
+def worst(rows, limit):
+    """(worst ratio, its size, count within limit, count) of (size, ratio)."""
+    if not rows:
+        return None
+    size, r = max(rows, key=lambda x: x[1])
+    return r, size, sum(1 for _, x in rows if x <= limit), len(rows)
+
+
+def target_rows(ic, smp, mem):
+    out = []
+
+    def icount_target(test, sizes, limit, label):
+        rows = [(s, ic[(test, s)]['r']) for s in sizes if (test, s) in ic]
+        out.append((label, limit, worst(rows, limit)))
+
+    small = [s for (t, s) in ic if s.isdigit() and int(s) <= 8192]
+    small = sorted(set(small), key=int)
+    icount_target('pair', small, 0.35, 'icount pair, 8 B .. 8 KiB')
+    icount_target('pair', ['16384', '32768'], 0.2, 'icount pair, 16 and 32 KiB')
+    icount_target('batch_alloc', small, 0.6, 'icount batch alloc, 8 B .. 8 KiB')
+    icount_target('batch_free', small, 0.6, 'icount batch free, 8 B .. 8 KiB')
+    for t in SMP_TESTS:
+        rows = [(s, v['r']) for (tt, s), v in smp.items() if tt == t]
+        out.append(('multi-CPU %s, all sizes (median of boots)' % t, 0.8,
+                    worst(rows, 0.8)))
+    if 'a' in mem:
+        f = mem['a']
+        out.append(('memory (a): goalloc held / requested', 1.15,
+                    (f['g_held'] / f['requested'], 'a', None, None)))
+    for wl in ('a', 'b'):
+        if wl in mem:
+            f = mem[wl]
+            out.append(('memory (%s): goalloc held / kmalloc held' % wl, 0.85,
+                        (f['g_held'] / f['k_held'], wl, None, None)))
+    return out
+
+
+def mib(x):
+    return '%.1f' % (x / MIB)
+
+
+def write_md(path, args, kernel, ic, ic_runs, ic_diff, smp, smp_cpus,
+             nboots, mem, problems):
+    L = []
+    L.append('## goalloc against kmalloc (SLUB)')
+    L.append('')
+    L.append('`%s`, %s, guest kernel %s (scripts/test.config: tinyconfig + '
+             'SLUB, PREEMPT), QEMU TCG.' %
+             (args.command, time.strftime('%Y-%m-%d %H:%M %Z'), kernel or '?'))
+    L.append('')
+    if ic:
+        L.append('### Instructions per operation (1 vCPU, `-icount shift=0`)')
+        L.append('')
+        L.append('Best of 3 runs, lap by lap (256 operations per lap), N = 10000 '
+                 'objects or fewer so that one run holds at most 128 MiB. '
+                 'Includes the benchmark loop (about 9 instructions per '
+                 'iteration, the same for both). ratio = goalloc / kmalloc.')
+        L.append('')
+        L.append('| size | N | batch alloc goalloc | kmalloc | ratio '
+                 '| batch free goalloc | kmalloc | ratio '
+                 '| pair goalloc | kmalloc | ratio |')
+        L.append('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+        sizes = sorted({s for (_, s) in ic if s.isdigit()}, key=int)
+        for s in sizes:
+            cells = [fmt_size(s), str(ic.get(('batch_alloc', s), {}).get('n', ''))]
+            for t in ICOUNT_TESTS:
+                v = ic.get((t, s))
+                cells += ['%.1f' % v['g'], '%.1f' % v['k'], '**%.2f**' % v['r']] \
+                    if v else ['', '', '']
+            L.append('| ' + ' | '.join(cells) + ' |')
+        v = ic.get(('mix', '8-4096'))
+        if v:
+            L.append('')
+            L.append('Server mix (larson-like, 1 CPU, %d steps of free + alloc '
+                     'of 8..4096 B): goalloc %.1f, kmalloc %.1f instructions per '
+                     'step, ratio **%.2f**.' % (v['n'], v['g'], v['k'], v['r']))
+        L.append('')
+        if len(ic_runs) > 1:
+            L.append('Reproducibility: %d icount boots, %s.' % (
+                len(ic_runs),
+                'identical figures (%d lines)' % len(ic) if not ic_diff
+                else '**not identical**: %d of %d lines differ, by at most '
+                '%.4f %% (see Problems)' % (ic_diff[0], len(ic),
+                                           100 * ic_diff[1])))
+            L.append('')
+    if smp:
+        L.append('### Multi-CPU (%s vCPUs, TCG thread=multi)' % (smp_cpus or '?'))
+        L.append('')
+        reps = sorted({REPEAT[p] for p in args.smp if p in REPEAT})
+        L.append('Ratio goalloc / kmalloc of wall time per object, median of '
+                 '%d boots, [lowest, highest] boot; in each boot each '
+                 'allocator\'s figure is its best of %s runs.%s '
+                 'concurrent: N allocs then N frees on every CPU at once; '
+                 'remote: each CPU allocates N, then frees the N its '
+                 'neighbour allocated; prodcons: one CPU allocates, the other '
+                 'frees, through a 512-slot ring. TCG has no cache model: '
+                 'these figures count instructions, locks and atomics run in '
+                 'parallel, not cache-line transfers.' % (
+                     nboots, '/'.join(map(str, reps)) or '?',
+                     ' %d boot(s) discarded because the host was busy with '
+                     'other work.' % args.smp_discarded
+                     if args.smp_discarded else ''))
+        L.append('')
+        L.append('| size | ' + ' | '.join(SMP_TESTS) + ' |')
+        L.append('|---:|' + '---:|' * len(SMP_TESTS))
+        sizes = sorted({s for (_, s) in smp if s.isdigit()}, key=int)
+        for s in sizes:
+            cells = [fmt_size(s)]
+            for t in SMP_TESTS:
+                v = smp.get((t, s))
+                cells.append('**%.2f** [%.2f, %.2f]' % (v['r'], v['lo'], v['hi'])
+                             if v else '')
+            L.append('| ' + ' | '.join(cells) + ' |')
+        v = smp.get(('mix', '8-4096'))
+        if v:
+            L.append('')
+            L.append('Server mix on %d CPUs (25 %% of the steps replace a '
+                     'neighbour\'s object, so it is freed on another CPU): '
+                     'ratio **%.2f** [%.2f, %.2f].' % (v['cpus'], v['r'],
+                                                       v['lo'], v['hi']))
+        L.append('')
+    if mem:
+        L.append('### Memory: 100000 live objects')
+        L.append('')
+        L.append('(a) sizes uniform in 1..4096 B, (b) log-uniform in '
+                 '8..32768 B, same seed for both. goalloc held = growth of '
+                 'HeapSys (debugfs heap) + growth of slab pages for its span '
+                 'metadata; kmalloc held = growth of slab pages '
+                 '(/proc/slabinfo) + pages of kmalloc_large objects (> 8 KiB; '
+                 'checked against /proc/meminfo Slab). After free: right after '
+                 'the module freed everything, then 2 s later (goalloc\'s '
+                 'scavenger), then after `echo 2 > drain` (goalloc only).')
+        L.append('')
+        L.append('| workload | requested MiB | goalloc held MiB | held / req '
+                 '| kmalloc held MiB | held / req | goalloc / kmalloc '
+                 '| after free MiB g / k | after 2 s g / k | after drain g |')
+        L.append('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+        for wl, f in sorted(mem.items()):
+            req = f['requested']
+            L.append('| (%s) %s | %s | %s | %.3f | %s | %.3f | **%.2f** | '
+                     '%s / %s | %s / %s | %s |' % (
+                         wl, 'uniform 1..4096' if wl == 'a'
+                         else 'log-uniform 8..32768', mib(req),
+                         mib(f['g_held']), f['g_held'] / req,
+                         mib(f['k_held']), f['k_held'] / req,
+                         f['g_held'] / f['k_held'],
+                         mib(f.get('g_freed', 0)), mib(f.get('k_freed', 0)),
+                         mib(f.get('g_settled', 0)), mib(f.get('k_settled', 0)),
+                         mib(f.get('g_drained', 0))))
+        L.append('')
+        L.append('goalloc\'s metadata (span structs, kmalloc\'d): ' + ', '.join(
+            '(%s) %s MiB' % (wl, mib(f['g_meta'])) for wl, f in sorted(mem.items()))
+            + '. Bytes usable (rounded up to the size class / kmalloc size): '
+            + ', '.join('(%s) goalloc %s, kmalloc %s MiB' % (
+                wl, mib(f['g_usable']), mib(f['k_usable']))
+                for wl, f in sorted(mem.items())) + '.')
+        L.append('')
+    rows = target_rows(ic, smp, mem)
+    if rows:
+        L.append('### Targets (issue 5)')
+        L.append('')
+        L.append('| target | limit | measured (worst) | met |')
+        L.append('|---|---:|---|---|')
+        for label, limit, w in rows:
+            if w is None:
+                L.append('| %s | %.2f | not measured | |' % (label, limit))
+                continue
+            r, where, good, total = w
+            tail = '' if good is None else ', %d of %d sizes within' % (good, total)
+            L.append('| %s | %.2f | %.3f (%s%s) | %s |' % (
+                label, limit, r, fmt_size(where) if where.isdigit() else where,
+                tail, 'yes' if r <= limit else '**no**'))
+        L.append('')
+    if problems:
+        L.append('### Problems')
+        L.append('')
+        for p in problems:
+            L.append('    ' + p)
+        L.append('')
+    L.append('![goalloc / kmalloc per size](bench.png)')
+    with open(path, 'w') as f:
+        f.write('\n'.join(L) + '\n')
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# goalloc against kmalloc in QEMU guests ("make bench").
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<'USAGE'
+Usage: scripts/bench.sh [--boots N] [--smp N] [--out DIR] [--only LIST]
+                        [--bench-args ARGS] [--timeout S] [--quiet-wait S]
+       make bench
+
+Measures goalloc against kmalloc (SLUB) with bench/goalloc_bench.ko, both in
+the same boot of the test kernel (scripts/build-kernel.sh test, cached):
+
+  icount  two boots with 1 vCPU and -icount shift=0 (scripts/qemu-run.sh
+          --icount): instructions per operation of batch alloc, batch free
+          and alloc+free pairs for 19 sizes, and the server mix. The two
+          boots must print identical figures; a difference is reported and
+          makes the exit status 1. norandmaps is on the kernel command line:
+          with randomised user mappings SLUB's state after boot, and so its
+          figures, differ by up to 1.5 % from boot to boot.
+  smp     N boots (--boots, default 7) with --smp vCPUs (default 2, TCG
+          thread=multi): concurrent, remote free, producer/consumer and the
+          server mix, as wall-time ratios; the median over the boots. Each
+          boot waits for an idle host, and a boot during which other
+          processes kept the host busy is discarded and redone.
+  mem     one boot (2 GiB): 100000 live objects, sizes (a) uniform 1..4096,
+          (b) log-uniform 8..32768, from goalloc then from kmalloc. The guest
+          prints snapshots of /sys/kernel/debug/goalloc/heap, /proc/meminfo
+          and /proc/slabinfo before, while live, right after free, 2 s later
+          and (goalloc) after "echo 2 > drain"; goalloc starts each workload
+          from "echo 2 > drain".
+
+Writes, under --out (default results/, ignored by git):
+  bench.csv        every figure, one row per test, size and mode
+  bench.md         Markdown tables, the targets of issue 5 met or missed
+  bench.png        ratio goalloc / kmalloc per size and test (gnuplot)
+  bench-chart.dat  the chart's data
+  logs/            guest command files and serial logs
+and prints bench.md at the end. The two icount boots and the memory boot
+run in parallel; the smp boots run one at a time, alone. A full run takes
+a few minutes on 2 host cores.
+
+Options:
+  --boots N          smp boots (default 7; at least 5 for the issue)
+  --smp N            vCPUs of the smp boots (default 2)
+  --out DIR          output directory (default results/)
+  --only LIST        comma-separated subset of icount,smp,mem
+  --bench-args ARGS  extra goalloc_bench.ko parameters for the icount and
+                     smp boots, e.g. "sizes=8,4096 repeat=5"
+  --timeout S        seconds before a boot is killed (default 600)
+  --quiet-wait S     before each smp boot, wait up to S seconds for the host
+                     to be idle (default 300)
+Exit status: 0, or 1 when a build or a boot failed, or the icount boots
+differ by more than 0.1 %.
+USAGE
+}
+
+boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem extra='' timeout=600
+quiet_wait=300
+while (($#)); do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--boots) boots=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	--only) only=$2; shift 2 ;;
+	--bench-args) extra=$2; shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--quiet-wait) quiet_wait=$2; shift 2 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+[[ $boots =~ ^[1-9][0-9]*$ && $smp =~ ^[1-9][0-9]*$ ]] || die "--boots and --smp take a number"
+want() { [[ ,$only, == *,$1,* ]]; }
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+logs=$out/logs
+rm -rf "$logs"
+mkdir -p "$logs"
+start=$SECONDS
+
+# --- build --------------------------------------------------------------------
+bzimage=$("$GOALLOC_ROOT/scripts/build-kernel.sh" test)
+kdir=$(kernel_out_dir test)
+msg "building goalloc.ko and bench/goalloc_bench.ko against $kdir"
+make -C "$GOALLOC_ROOT" KDIR="$kdir" modules >"$logs/build.log" 2>&1 ||
+	{ tail -n 30 "$logs/build.log" >&2; die "module build failed, see $logs/build.log"; }
+mods=("$GOALLOC_ROOT/goalloc.ko" "$GOALLOC_ROOT/bench/goalloc_bench.ko")
+
+# --- guest command files ----------------------------------------------------------
+heap=/sys/kernel/debug/goalloc/heap
+# One line of the guest's state: goalloc's heap, Slab from meminfo, the slab
+# pages of /proc/slabinfo (num_slabs * pagesperslab, fields 15 and 6).
+snap() {
+	printf '%s\n' "echo \"@@SNAP $1 heapsys=\$(awk '/^HeapSys /{print \$2}' $heap)" \
+"heapinuse=\$(awk '/^HeapInuse /{print \$2}' $heap)" \
+"slab_kb=\$(awk '/^Slab:/{print \$2}' /proc/meminfo)" \
+"slabinfo_pages=\$(awk 'NR>2{s+=\$15*\$6} END{print s+0}' /proc/slabinfo)" \
+"memfree_kb=\$(awk '/^MemFree:/{print \$2}' /proc/meminfo)\"" | paste -sd' '
+}
+
+# The bench must not straddle the switch from tsc-early to the refined tsc
+# clocksource (about 1.3 s into boot): the ns scale changes there.
+wait_tsc="while [ \"\$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)\" != tsc ]; do sleep 0.1; done"
+cat >"$logs/icount.cmds" <<EOF
+$wait_tsc
+insmod goalloc.ko
+insmod goalloc_bench.ko tests=batch,pair,mix $extra
+rmmod goalloc_bench
+rmmod goalloc
+EOF
+cat >"$logs/smp.cmds" <<EOF
+$wait_tsc
+insmod goalloc.ko
+insmod goalloc_bench.ko tests=concurrent,remote,prodcons,mix repeat=5 $extra
+rmmod goalloc_bench
+rmmod goalloc
+EOF
+{
+	echo "insmod goalloc.ko"
+	for w in a b; do
+		echo "echo 2 > /sys/kernel/debug/goalloc/drain"
+		snap "$w goalloc before"
+		echo "insmod goalloc_bench.ko mem=$w mem_alloc=goalloc"
+		snap "$w goalloc live"
+		echo "rmmod goalloc_bench"
+		snap "$w goalloc freed"
+		echo "sleep 2"
+		snap "$w goalloc settled"
+		echo "echo 2 > /sys/kernel/debug/goalloc/drain"
+		snap "$w goalloc drained"
+		snap "$w kmalloc before"
+		echo "insmod goalloc_bench.ko mem=$w mem_alloc=kmalloc"
+		snap "$w kmalloc live"
+		echo "rmmod goalloc_bench"
+		snap "$w kmalloc freed"
+		echo "sleep 2"
+		snap "$w kmalloc settled"
+	done
+	echo "rmmod goalloc"
+} >"$logs/mem.cmds"
+
+# boot NAME CMDS QEMU-RUN-ARGS...: one guest; its log is $logs/NAME.log.
+boot() {
+	local name=$1 cmds=$2
+	shift 2
+	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$bzimage" --cmds "$cmds" \
+		--log "$logs/$name.log" --timeout "$timeout" --append norandmaps \
+		--modules "${mods[@]}" "$@" 2>"$logs/$name.status"
+}
+
+failed=0
+# check NAME RC: say how a boot went.
+check() {
+	if (($2 == 0)); then
+		msg "$1: $(cat "$logs/$1.status")"
+	else
+		msg "$1 FAILED: $(cat "$logs/$1.status")"
+		failed=1
+	fi
+}
+
+# --- icount and memory boots, in parallel (neither measures time) ---------------
+declare -A pids=()
+if want icount; then
+	for i in 1 2; do
+		boot "icount-$i" "$logs/icount.cmds" --icount & pids[icount-$i]=$!
+	done
+fi
+if want mem; then
+	boot mem "$logs/mem.cmds" --smp 2 --mem 2G & pids[mem]=$!
+fi
+for name in "${!pids[@]}"; do
+	rc=0
+	wait "${pids[$name]}" || rc=$?
+	check "$name" "$rc"
+done
+
+# --- multi-CPU boots, one at a time, on a quiet host ------------------------------
+# Wall-time ratios need the host's cores: another QEMU or a compiler on the
+# host preempts a vCPU thread while the other spins, and a run can take 30x
+# longer. Before each boot, wait until the host is idle; after it, compare the
+# host's busy time with the CPU time of the boot itself, and redo a boot that
+# had company (up to --boots extra attempts).
+hz=$(getconf CLK_TCK)
+host_busy() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
+# CPU seconds of this shell's finished children (line 2 of bash's "times";
+# a builtin with a redirection runs in this shell, a $(...) would not).
+child_cpu() {
+	times >"$logs/.times"
+	awk 'NR == 2 {
+		for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] }
+		printf "%.2f\n", s }' "$logs/.times"
+}
+now() { echo "${EPOCHREALTIME/,/.}"; }
+# Wait up to --quiet-wait seconds for 2 s in which the host is <= 0.2 busy.
+wait_quiet() {
+	local deadline=$((SECONDS + quiet_wait)) b0 b1
+	while :; do
+		b0=$(host_busy)
+		sleep 2
+		b1=$(host_busy)
+		awk -v d=$((b1 - b0)) -v hz="$hz" 'BEGIN { exit !(d / hz / 2 <= 0.2) }' && return 0
+		((SECONDS < deadline)) || { msg "host still busy after ${quiet_wait}s, booting anyway"; return 0; }
+	done
+}
+smp_logs=()
+contended=0
+if want smp; then
+	attempt=0
+	while ((${#smp_logs[@]} < boots && attempt < 2 * boots)); do
+		attempt=$((attempt + 1))
+		name=smp-$attempt
+		wait_quiet
+		child_cpu >"$logs/.c0"
+		b0=$(host_busy) t0=$(now)
+		rc=0
+		boot "$name" "$logs/smp.cmds" --smp "$smp" || rc=$?
+		b1=$(host_busy) t1=$(now)
+		child_cpu >"$logs/.c1"
+		c0=$(cat "$logs/.c0") c1=$(cat "$logs/.c1")
+		check "$name" "$rc"
+		# Cores busy with something else than this boot, on average.
+		other=$(awk -v b=$((b1 - b0)) -v hz="$hz" -v c="$c0" -v c1="$c1" \
+			-v t="$t0" -v t1="$t1" 'BEGIN { o = (b / hz - (c1 - c)) / (t1 - t);
+			printf "%.2f\n", o < 0 ? 0 : o }')
+		if awk -v o="$other" 'BEGIN { exit !(o > 0.25) }' &&
+			((attempt < 2 * boots)); then
+			msg "$name: the host had $other other busy cores; discarded, booting again"
+			mv "$logs/$name.log" "$logs/$name.contended.log"
+			contended=$((contended + 1))
+			continue
+		fi
+		msg "$name: host otherwise busy: $other cores on average"
+		smp_logs+=("$logs/$name.log")
+	done
+fi
+
+# --- tables and chart ------------------------------------------------------------------
+report=(python3 "$GOALLOC_ROOT/scripts/bench-report.py" --out "$out"
+	--command "make bench${extra:+ (bench args: $extra)}")
+want icount && report+=(--icount "$logs/icount-1.log" "$logs/icount-2.log")
+((${#smp_logs[@]})) && report+=(--smp "${smp_logs[@]}" --smp-discarded "$contended")
+want mem && report+=(--mem "$logs/mem.log")
+"${report[@]}" || failed=1
+gnuplot -e "data='$out/bench-chart.dat'; out='$out/bench.png'; subtitle='$(date +%F), $smp vCPUs for multi-CPU, Linux 6.1 test kernel'" \
+	"$GOALLOC_ROOT/scripts/bench-chart.gp" || failed=1
+
+msg "done in $((SECONDS - start)) s: $out/bench.csv, $out/bench.md, $out/bench.png"
+echo
+cat "$out/bench.md"
+exit "$failed"

@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# goalloc's full test run ("make check").
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+usage() {
+	cat <<'USAGE'
+Usage: scripts/check.sh [--skip-debug] [--skip-distro]
+       make check [CHECK_SKIP_DEBUG=1] [CHECK_SKIP_DISTRO=1]
+
+Runs every check of goalloc and prints one line per check:
+  deps             scripts/deps.sh (Debian packages)
+  kernel-test      scripts/build-kernel.sh test
+  kernel-debug     scripts/build-kernel.sh debug
+  sizeclasses      python3 scripts/gen-sizeclasses.py --check goalloc_sizeclasses.h
+  build-test       goalloc + KUnit modules + examples against the test kernel,
+                   W=1 C=2: no compiler, sparse or modpost warning in
+                   goalloc's own files
+  build-distro     the same against Debian's linux-headers-*-amd64
+  checkpatch       checkpatch.pl --no-tree --strict --terse -f on *.c *.h
+                   of ., kunit/, examples/, bench/: no ERROR or WARNING
+  kernel-doc       scripts/kernel-doc -none -v on the same files: no warning
+  boot-test        test kernel, 4 vCPUs, 1 GiB: insmod goalloc.ko, each
+                   kunit/*.ko, the example (insmod + rmmod), read
+                   /sys/kernel/debug/goalloc/*, rmmod in reverse; the log must
+                   be clean (scripts/qemu-run.sh --help) and goalloc must
+                   report 0 pages still held at unload
+  boot-debug       the same on the debug kernel (KASAN, lockdep, kmemleak,
+                   UBSAN...), 2 vCPUs, 2 GiB, goalloc loaded with debug=1,
+                   with a kmemleak scan at the end
+  boot-distro      Debian's own kernel: insmod goalloc.ko (built against the
+                   distro headers), check /sys/kernel/debug/goalloc, rmmod
+Each passing check counts 1 passed, each failing one 1 failed, and
+each skipped one 1 skipped, except the two boots, which also add the KUnit
+test cases they ran (see ktap_report in scripts/lib.sh for how cases are
+counted). The last line is "N passed, N failed, N skipped". Exit status is
+non-zero when anything failed. Logs: build/logs/check/.
+
+  --skip-debug    (CHECK_SKIP_DEBUG=1) skip kernel-debug and boot-debug
+  --skip-distro   (CHECK_SKIP_DISTRO=1) skip build-distro and boot-distro
+Environment:
+  GOALLOC_SRC     the module sources to check (default: this repository);
+                  the harness itself always comes from this repository
+  BOOT_TIMEOUT_TEST, BOOT_TIMEOUT_DEBUG, BOOT_TIMEOUT_DISTRO
+                  seconds before a boot is killed (default 600, 1500, 300)
+USAGE
+}
+
+skip_debug=${CHECK_SKIP_DEBUG:-0}
+skip_distro=${CHECK_SKIP_DISTRO:-0}
+while (($#)); do
+	case $1 in
+	-h | --help) usage; exit 0 ;;
+	--skip-debug) skip_debug=1 ;;
+	--skip-distro) skip_distro=1 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	shift
+done
+[[ $skip_debug == 0 || $skip_debug == "" ]] && skip_debug=0 || skip_debug=1
+[[ $skip_distro == 0 || $skip_distro == "" ]] && skip_distro=0 || skip_distro=1
+
+SRC=$(cd "${GOALLOC_SRC:-$GOALLOC_ROOT}" && pwd)
+LOGS=$LOG_DIR/check
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+run_start=$SECONDS
+
+n_pass=0 n_fail=0 n_skip=0
+declare -A ok=()
+declare -A kunit_line=()
+step_start=0
+
+begin() { step_start=$SECONDS; }
+took() { echo "$((SECONDS - step_start))s"; }
+pass() {
+	echo "PASS $1 ($(took)${2:+, $2})"
+	n_pass=$((n_pass + 1))
+	ok[$1]=1
+}
+fail() {
+	echo "FAIL $1 ($2${3:+, log $3})"
+	n_fail=$((n_fail + 1))
+	ok[$1]=0
+}
+skip() {
+	echo "SKIP $1 ($2)"
+	n_skip=$((n_skip + 1))
+	ok[$1]=0
+}
+# needs STEP CHECK...: true when every CHECK passed, else fails STEP.
+needs() {
+	local step=$1 c
+	shift
+	for c; do
+		if [[ ${ok[$c]:-0} != 1 ]]; then
+			fail "$step" "needs $c, which did not pass"
+			return 1
+		fi
+	done
+}
+
+# ---------------------------------------------------------------------------
+# a. packages, b./c. kernels, d. size classes
+
+begin
+if "$GOALLOC_ROOT/scripts/deps.sh" >"$LOGS/deps.log" 2>&1; then
+	pass deps
+else
+	fail deps "scripts/deps.sh failed" "$LOGS/deps.log"
+fi
+
+build_kernel() {
+	local v=$1
+	local log=$LOGS/kernel-$v.log
+	begin
+	if "$GOALLOC_ROOT/scripts/build-kernel.sh" "$v" >"$log" 2>&1; then
+		if grep -q 'up to date' "$log"; then
+			pass "kernel-$v" cached
+		else
+			pass "kernel-$v" built
+		fi
+	else
+		fail "kernel-$v" "$(grep -m1 'error:' "$log" || echo 'build failed')" "$log"
+	fi
+}
+build_kernel test
+if ((skip_debug)); then
+	skip kernel-debug "CHECK_SKIP_DEBUG"
+else
+	build_kernel debug
+fi
+# checkpatch.pl, kernel-doc and kunit.py come from the extracted source.
+ensure_kernel_source >>"$LOGS/deps.log" 2>&1 || true
+
+begin
+if [[ ! -f $SRC/scripts/gen-sizeclasses.py ]]; then
+	fail sizeclasses "scripts/gen-sizeclasses.py does not exist"
+elif (cd "$SRC" && python3 scripts/gen-sizeclasses.py --check goalloc_sizeclasses.h) \
+	>"$LOGS/sizeclasses.log" 2>&1; then
+	pass sizeclasses
+else
+	fail sizeclasses "goalloc_sizeclasses.h differs from the generator's output" \
+		"$LOGS/sizeclasses.log"
+fi
+
+# ---------------------------------------------------------------------------
+# e./f. module builds, each in a fresh copy under build/ so that builds
+# against different kernels never share objects and every warning is seen.
+
+begin
+if needs build-test kernel-test; then
+	if build_module test "$(kernel_out_dir test)" "$LOGS/build-test.log" W=1 C=2; then
+		pass build-test "$(find "$BUILD_DIR/mod-test" -name '*.ko' | wc -l) modules"
+	else
+		fail build-test "$BUILD_WHY" "$LOGS/build-test.log"
+	fi
+fi
+
+begin
+if ((skip_distro)); then
+	skip build-distro "CHECK_SKIP_DISTRO"
+elif ! hdr=$(distro_headers_dir 2>"$LOGS/build-distro.log"); then
+	fail build-distro "no Debian headers found" "$LOGS/build-distro.log"
+elif build_module distro "$hdr" "$LOGS/build-distro.log"; then
+	pass build-distro "$(basename "$(dirname "$hdr")")"
+else
+	fail build-distro "$BUILD_WHY" "$LOGS/build-distro.log"
+fi
+
+# ---------------------------------------------------------------------------
+# g./h. checkpatch and kernel-doc on every C file of ours.
+
+shopt -s nullglob
+cfiles=()
+for f in "$SRC"/*.[ch] "$SRC"/kunit/*.[ch] "$SRC"/examples/*.[ch] "$SRC"/bench/*.[ch]; do
+	[[ $f == *.mod.c ]] && continue # generated by an in-tree build
+	cfiles+=("${f#"$SRC"/}")
+done
+shopt -u nullglob
+
+begin
+if ((${#cfiles[@]} == 0)); then
+	fail checkpatch "no *.c or *.h files in $SRC"
+else
+	(cd "$SRC" && perl "$KSRC/scripts/checkpatch.pl" --no-tree --strict \
+		--terse --show-types -f "${cfiles[@]}") >"$LOGS/checkpatch.log" 2>&1 || true
+	nerr=$(grep -cE ': (ERROR|WARNING):' "$LOGS/checkpatch.log" || true)
+	nchk=$(grep -cE ': CHECK:' "$LOGS/checkpatch.log" || true)
+	if ((nerr > 0)); then
+		fail checkpatch "$nerr errors/warnings, first: $(grep -m1 -E ': (ERROR|WARNING):' "$LOGS/checkpatch.log")" \
+			"$LOGS/checkpatch.log"
+	elif ! grep -q . "$LOGS/checkpatch.log" && ((${#cfiles[@]} > 0)) &&
+		! perl "$KSRC/scripts/checkpatch.pl" --help >/dev/null 2>&1; then
+		fail checkpatch "checkpatch.pl did not run" "$LOGS/checkpatch.log"
+	else
+		pass checkpatch "${#cfiles[@]} files, $nchk CHECK notes"
+	fi
+fi
+
+begin
+if ((${#cfiles[@]} == 0)); then
+	fail kernel-doc "no *.c or *.h files in $SRC"
+else
+	(cd "$SRC" && perl "$KSRC/scripts/kernel-doc" -none -v "${cfiles[@]}") \
+		>"$LOGS/kernel-doc.log" 2>&1 || true
+	nwarn=$(grep -ciE 'warning|error' "$LOGS/kernel-doc.log" || true)
+	if ((nwarn > 0)); then
+		fail kernel-doc "$nwarn warnings, first: $(grep -m1 -iE 'warning|error' "$LOGS/kernel-doc.log")" \
+			"$LOGS/kernel-doc.log"
+	else
+		pass kernel-doc "${#cfiles[@]} files"
+	fi
+fi
+
+# ---------------------------------------------------------------------------
+# i./j./k. boots
+
+kunit_pass=0 kunit_fail=0 kunit_skip=0
+
+# write_cmds DIR FILE [EXTRA_LINE...]: the guest command file for the
+# modules built in DIR: load goalloc, each KUnit module, run the example,
+# read debugfs, unload in reverse, then the extra lines.
+write_cmds() {
+	local dir=$1 out=$2 i
+	shift 2
+	local kunit=()
+	for f in "$dir"/kunit/*.ko; do [[ -e $f ]] && kunit+=("${f##*/}"); done
+	{
+		echo "insmod goalloc.ko${GOALLOC_PARAMS:+ $GOALLOC_PARAMS}"
+		for f in "${kunit[@]}"; do echo "insmod $f"; done
+		if [[ -f $dir/examples/goalloc_example.ko ]]; then
+			echo "insmod goalloc_example.ko"
+			echo "rmmod goalloc_example"
+		fi
+		# shellcheck disable=SC2016
+		echo '-for f in /sys/kernel/debug/goalloc/*; do echo "== $f"; cat "$f"; done'
+		for ((i = ${#kunit[@]} - 1; i >= 0; i--)); do
+			echo "rmmod ${kunit[i]%.ko}"
+		done
+		echo "rmmod goalloc"
+		for f in "$@"; do echo "$f"; done
+	} >"$out"
+}
+
+# unload_check LOG: fails when goalloc said it kept pages after unload.
+unload_check() {
+	local line held
+	line=$(grep -aoE 'goalloc: unloaded, [0-9]+ pages still held' "$1" | tail -n1) || true
+	if [[ -z $line ]]; then
+		UNLOAD_NOTE="no 'goalloc: unloaded' line"
+		return 0
+	fi
+	held=${line#goalloc: unloaded, }
+	held=${held%% *}
+	UNLOAD_NOTE="$held pages held at unload"
+	((held == 0))
+}
+
+# boot_modules NAME BZIMAGE MODDIR SMP MEM TIMEOUT [EXTRA_CMD...]
+boot_modules() {
+	local name=$1 kernel=$2 dir=$3 smp=$4 mem=$5 tmo=$6
+	shift 6
+	local log=$LOGS/boot-$name.log cmds=$LOGS/boot-$name.cmds why
+	local mods=("$dir/goalloc.ko")
+	[[ -d $dir/kunit ]] && mods+=("$dir/kunit")
+	[[ -f $dir/examples/goalloc_example.ko ]] && mods+=("$dir/examples/goalloc_example.ko")
+	write_cmds "$dir" "$cmds" "$@"
+	local nkunit
+	nkunit=$(find "$dir/kunit" -maxdepth 1 -name '*.ko' 2>/dev/null | wc -l)
+
+	local rc=0
+	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$kernel" --smp "$smp" \
+		--mem "$mem" --timeout "$tmo" --cmds "$cmds" --log "$log" \
+		--modules "${mods[@]}" 2>"$LOGS/boot-$name.qemu-run" || rc=$?
+	why=$(sed 's/^qemu-run: //; s/ ([^()]*)$//' "$LOGS/boot-$name.qemu-run" | tail -n1)
+
+	# KUnit cases count on their own, whatever became of the boot.
+	local counts p f s suites
+	counts=$(ktap_report "$log" "$LOGS/kunit-$name" 2>&1 | head -n1) || true
+	if [[ $counts =~ ^KUNIT\ passed=([0-9]+)\ failed=([0-9]+)\ skipped=([0-9]+)\ suites=([0-9]+)$ ]]; then
+		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[3]} suites=${BASH_REMATCH[4]}
+	else
+		p=0 f=1 s=0 suites=0
+		echo "  failed: KTAP extraction failed: $counts" >"$LOGS/kunit-$name.counts"
+	fi
+	if ((nkunit == 0)); then
+		f=$((f + 1))
+		echo "  failed: no KUnit module was built (kunit/*.ko)" >>"$LOGS/kunit-$name.counts"
+	elif ((suites == 0 && f == 0)); then
+		f=$((f + 1))
+		echo "  failed: $nkunit KUnit modules loaded no suite" >>"$LOGS/kunit-$name.counts"
+	fi
+	kunit_pass=$((kunit_pass + p)) kunit_fail=$((kunit_fail + f)) kunit_skip=$((kunit_skip + s))
+	kunit_line[$name]="KUnit on the $name kernel: $p passed, $f failed, $s skipped in $suites suites ($LOGS/kunit-$name.parse)"
+
+	local cpus
+	cpus=$(grep -aoE '@@GOALLOC-BOOTED nproc=[0-9]+' "$log" | grep -oE '[0-9]+$') || cpus=0
+	if ((rc != 0)); then
+		fail "boot-$name" "$why" "$log"
+	elif ((cpus != smp)); then
+		fail "boot-$name" "$cpus of $smp vCPUs came up" "$log"
+	elif ! unload_check "$log"; then
+		fail "boot-$name" "$UNLOAD_NOTE" "$log"
+	else
+		pass "boot-$name" "$why; $UNLOAD_NOTE"
+	fi
+	echo "${kunit_line[$name]}"
+	grep '^  failed:' "$LOGS/kunit-$name.counts" || true
+}
+
+begin
+if needs boot-test kernel-test build-test; then
+	boot_modules test "$(kernel_out_dir test)/arch/x86/boot/bzImage" \
+		"$BUILD_DIR/mod-test" 4 1G "${BOOT_TIMEOUT_TEST:-600}"
+fi
+
+begin
+if ((skip_debug)); then
+	skip boot-debug "CHECK_SKIP_DEBUG"
+elif needs boot-debug kernel-debug build-test; then
+	# Its own build: lockdep and KASAN change struct layouts and code.
+	if ! build_module debug "$(kernel_out_dir debug)" "$LOGS/build-debug.log"; then
+		fail boot-debug "module build against the debug kernel: $BUILD_WHY" \
+			"$LOGS/build-debug.log"
+	else
+		# Objects must be 5 s old before kmemleak reports them, and one
+		# scan missed a leak made at module init here (a stale copy of
+		# the pointer), the second found it. A leak makes the scan print
+		# "kmemleak: N new suspected memory leaks". goalloc runs with its
+		# own debug checks there (double frees in CPU caches, poisoning).
+		GOALLOC_PARAMS=debug=1 boot_modules debug "$(kernel_out_dir debug)/arch/x86/boot/bzImage" \
+			"$BUILD_DIR/mod-debug" 2 2G "${BOOT_TIMEOUT_DEBUG:-1500}" \
+			"sleep 6" \
+			"echo scan > /sys/kernel/debug/kmemleak" \
+			"echo scan > /sys/kernel/debug/kmemleak" \
+			"cat /sys/kernel/debug/kmemleak"
+	fi
+fi
+
+begin
+if ((skip_distro)); then
+	skip boot-distro "CHECK_SKIP_DISTRO"
+elif needs boot-distro build-distro; then
+	cat >"$LOGS/boot-distro.cmds" <<'CMDS'
+insmod goalloc.ko
+if grep -qw debugfs /proc/mounts; then test -d /sys/kernel/debug/goalloc; fi
+rmmod goalloc
+CMDS
+	rc=0
+	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$(distro_vmlinuz)" --smp 2 \
+		--mem 1G --timeout "${BOOT_TIMEOUT_DISTRO:-300}" \
+		--cmds "$LOGS/boot-distro.cmds" --log "$LOGS/boot-distro.log" \
+		--modules "$BUILD_DIR/mod-distro/goalloc.ko" \
+		2>"$LOGS/boot-distro.qemu-run" || rc=$?
+	why=$(sed 's/^qemu-run: //; s/ ([^()]*)$//' "$LOGS/boot-distro.qemu-run" | tail -n1)
+	if ((rc != 0)); then
+		fail boot-distro "$why" "$LOGS/boot-distro.log"
+	elif ! unload_check "$LOGS/boot-distro.log"; then
+		fail boot-distro "$UNLOAD_NOTE" "$LOGS/boot-distro.log"
+	else
+		pass boot-distro "$(distro_kernel_release); $why; $UNLOAD_NOTE"
+	fi
+fi
+
+# ---------------------------------------------------------------------------
+
+echo
+echo "checks: $n_pass passed, $n_fail failed, $n_skip skipped"
+for k in test debug; do
+	[[ -n ${kunit_line[$k]:-} ]] && echo "${kunit_line[$k]}"
+done
+echo "total time: $((SECONDS - run_start))s, logs in $LOGS"
+total_pass=$((n_pass + kunit_pass))
+total_fail=$((n_fail + kunit_fail))
+total_skip=$((n_skip + kunit_skip))
+echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+((total_fail == 0))

@@ -1,0 +1,284 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Shared helpers for goalloc's harness scripts. Sourced, never run.
+# Every path is inside the repository (build/ is ignored by git) except the
+# Debian packages that scripts/deps.sh installs.
+
+GOALLOC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD_DIR=${GOALLOC_BUILD_DIR:-$GOALLOC_ROOT/build}
+SRC_TARBALL=${GOALLOC_SRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+KSRC=$BUILD_DIR/linux-source-6.1
+# shellcheck disable=SC2034 # used by the scripts that source this
+LOG_DIR=$BUILD_DIR/logs
+
+msg() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { msg "error: $*"; exit 1; }
+
+# Size and mtime identify the tarball well enough to notice a new package.
+tarball_id() {
+	[[ -r $SRC_TARBALL ]] || die "$SRC_TARBALL missing (run scripts/deps.sh)"
+	stat -c '%n %s %Y' "$SRC_TARBALL"
+}
+
+# Extract the kernel source once; later calls only compare the stamp.
+ensure_kernel_source() {
+	local id stamp=$KSRC/.goalloc-extracted
+	id=$(tarball_id)
+	if [[ -f $stamp && $(cat "$stamp") == "$id" ]]; then
+		return 0
+	fi
+	msg "extracting $SRC_TARBALL into $KSRC"
+	mkdir -p "$BUILD_DIR"
+	rm -rf "$KSRC" "$KSRC.tmp"
+	mkdir -p "$KSRC.tmp"
+	tar -xf "$SRC_TARBALL" -C "$KSRC.tmp"
+	mv "$KSRC.tmp/linux-source-6.1" "$KSRC"
+	rmdir "$KSRC.tmp"
+	echo "$id" >"$stamp"
+}
+
+# Release string of the Debian kernel whose headers linux-headers-amd64
+# pulls in, e.g. 6.1.0-56-amd64. The host's uname -r is not Debian's.
+distro_kernel_release() {
+	local dep
+	dep=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null) ||
+		die "linux-headers-amd64 is not installed"
+	dep=${dep%%[ ,]*}
+	dep=${dep#linux-headers-}
+	[[ -n $dep ]] || die "cannot read linux-headers-amd64's dependency"
+	echo "$dep"
+}
+
+distro_headers_dir() {
+	local rel d
+	rel=$(distro_kernel_release)
+	for d in "/lib/modules/$rel/build" "/usr/src/linux-headers-$rel"; do
+		[[ -f $d/Makefile ]] && { echo "$d"; return 0; }
+	done
+	die "no headers for $rel under /lib/modules or /usr/src"
+}
+
+distro_vmlinuz() {
+	local v
+	v=/boot/vmlinuz-$(distro_kernel_release)
+	[[ -r $v ]] || die "$v missing or unreadable (linux-image-amd64)"
+	echo "$v"
+}
+
+kernel_out_dir() { echo "$BUILD_DIR/kernel-$1"; }
+
+# Patterns (grep -E) that make a guest log fail, each with why. A KUnit case
+# failure is not here: it is counted from the KTAP instead.
+LOG_FAIL_PATTERNS=(
+	'Kernel panic'				# any panic (oops=panic turns oopses into one)
+	'Oops'					# page faults and other die() reports
+	': [0-9a-f]{4} \[#[0-9]+\]'		# every die() header: GPF, invalid opcode, ...
+	'kernel BUG at'				# BUG()/BUG_ON()
+	'BUG:'					# KASAN, atomic sleep, bad page, lockups, ...
+	'BUG [A-Za-z0-9_.:-]+ \(.*\): '		# SLUB object corruption (slub_debug)
+	'WARNING:'				# WARN_ON(), lockdep splats, suspicious RCU usage
+	'cut here'				# start of any WARN/BUG report
+	'KASAN:'
+	'UBSAN:'
+	'possible circular locking'
+	'possible recursive locking'
+	'inconsistent lock state'
+	'lockdep is turned off'			# lockdep gave up after an earlier problem
+	'lock held when returning to user space'
+	'sleeping function called from invalid context'
+	'scheduling while atomic'
+	'kmemleak: [0-9]+ new suspected'
+	'list_(add|del) corruption'
+	'detected stalls?'			# RCU stalls
+	'blocked for more than'			# hung tasks
+	'general protection fault'
+	'segfault at'				# a guest program (busybox) crashed
+	'Call Trace:'				# any other stack dump, e.g. dump_stack()
+)
+
+# scan_log LOG [ALLOW_REGEX...]: print the earliest failing line (and the
+# pattern it matched) and return 1, or return 0. Lines that echo a guest
+# command are never matched, nor lines matching one of the ALLOW_REGEX.
+scan_log() {
+	local log=$1 pat hit best='' best_pat='' allow='@@GOALLOC-CMD-BEGIN'
+	shift
+	for pat in "$@"; do allow+="|$pat"; done
+	for pat in "${LOG_FAIL_PATTERNS[@]}"; do
+		hit=$(grep -naE -- "$pat" "$log" | grep -vaE -- "$allow" | head -n1) || true
+		if [[ -n $hit ]] && [[ -z $best || ${hit%%:*} -lt ${best%%:*} ]]; then
+			best=$hit best_pat=$pat
+		fi
+	done
+	[[ -z $best ]] && return 0
+	printf "log matches '%s' at line %s\n" "$best_pat" "${best//$'\r'/}"
+	return 1
+}
+
+# ktap_report LOG OUT_PREFIX: KUnit results of the modules loaded in a guest.
+#
+# The kernel prints an empty KTAP plan at boot ("KTAP version 1", "1..0")
+# and kunit.py parse stops there, so only what follows the guest's
+# @@GOALLOC-BOOTED line is read. Each test module prints its suites without
+# a top-level header, numbered on from the last loaded module, with other
+# printk lines in between. This rebuilds one KTAP document from the
+# suites alone (OUT_PREFIX.ktap), renumbered and under a "1..N" plan, runs
+# kunit.py parse on it (OUT_PREFIX.parse) and prints one line:
+#   KUNIT passed=P failed=F skipped=S suites=N
+# followed by one "  failed: SUITE.CASE (why)" line per failure.
+#
+# Counting: one count per test CASE. A parameterised case counts once,
+# failed if any of its parameters failed (as KUnit itself reports it); its
+# parameters are shown by kunit.py, not counted. A suite whose plan says N
+# cases but that printed fewer results (the guest crashed or hung mid-suite)
+# counts every missing case as failed; a suite that failed to initialise
+# counts as one failed case. A suite name seen twice is counted once (the
+# second copy is /sys/kernel/debug/kunit/SUITE/results read by a guest
+# command). If kunit.py parse disagrees (non-zero exit, or
+# errors/crashes in its summary) while no case failed, that is one more
+# failure, so a parse problem never passes silently.
+ktap_report() {
+	local log=$1 out=$2 kunit_py=$KSRC/tools/testing/kunit/kunit.py
+	python3 - "$log" "$out.ktap" <<'PY' >"$out.counts" || return 1
+import re, sys
+
+log, ktap_out = sys.argv[1], sys.argv[2]
+ts = re.compile(r'^\[\s*\d+\.\d+\] ')
+with open(log, errors='replace') as f:
+    lines = [ts.sub('', l.rstrip('\r\n')) for l in f]
+for i, l in enumerate(lines):
+    if '@@GOALLOC-BOOTED' in l:
+        lines = lines[i + 1:]
+        break
+else:
+    lines = []
+
+suites = []          # dicts: name, plan, body (lines), cases {num: status}, end
+cur = None
+case_re = re.compile(r'^    (not ok|ok) (\d+) (\S+)(.*)$')
+end_re = re.compile(r'^(not ok|ok) (\d+) (\S+)(.*)$')
+i = 0
+while i < len(lines):
+    l = lines[i]
+    if l == '    KTAP version 1' and i + 1 < len(lines) and \
+            lines[i + 1].startswith('    # Subtest: '):
+        if cur:
+            suites.append(cur)
+        cur = dict(name=lines[i + 1][len('    # Subtest: '):].strip(),
+                   plan=None, body=[l, lines[i + 1]], cases={}, end=None)
+        i += 2
+        continue
+    m = end_re.match(l)
+    if m:
+        if cur is None or cur['name'] != m.group(3):
+            if cur:
+                suites.append(cur)
+            # A suite that failed to initialise prints only its end line.
+            cur = dict(name=m.group(3), plan=None, body=[], cases={},
+                       end=None, noinit=True)
+        cur['end'] = (m.group(1), m.group(4))
+        suites.append(cur)
+        cur = None
+    elif cur is not None:
+        m = case_re.match(l)
+        if m:
+            st = 'fail' if m.group(1) == 'not ok' else \
+                 'skip' if '# SKIP' in m.group(4) else 'pass'
+            cur['cases'][int(m.group(2))] = (m.group(3), st)
+            cur['body'].append(l)
+        elif re.match(r'^    1\.\.\d+$', l) and cur['plan'] is None:
+            cur['plan'] = int(l.split('..')[1])
+            cur['body'].append(l)
+        elif re.match(r'^ {8}((not )?ok \d+ |KTAP version |# |1\.\.\d+$)', l) \
+                or re.match(r'^ {0,4}# ', l):
+            cur['body'].append(l)
+    i += 1
+if cur:
+    suites.append(cur)
+# Suite names are unique (debugfs uses them): a second copy is a guest
+# command printing /sys/kernel/debug/kunit/*/results, not a new run.
+seen = set()
+suites = [s for s in suites if not (s['name'] in seen or seen.add(s['name']))]
+
+passed = failed = skipped = 0
+fails = []
+doc = ['KTAP version 1', '1..%d' % len(suites)]
+for n, s in enumerate(suites, 1):
+    doc += s['body']
+    if s.get('noinit'):
+        failed += 1
+        fails.append('%s (suite failed to initialise)' % s['name'])
+    for num in sorted(s['cases']):
+        name, st = s['cases'][num]
+        if st == 'pass':
+            passed += 1
+        elif st == 'skip':
+            skipped += 1
+        else:
+            failed += 1
+            fails.append('%s.%s' % (s['name'], name))
+    plan = s['plan'] if s['plan'] is not None else len(s['cases'])
+    missing = plan - len(s['cases'])
+    if missing > 0:
+        failed += missing
+        fails.append('%s: %d of %d cases never reported (crash or hang)'
+                     % (s['name'], missing, plan))
+    if s['end'] is None:
+        if missing <= 0 and not s.get('noinit'):
+            failed += 1
+            fails.append('%s: no suite result line (crash or hang)' % s['name'])
+    else:
+        doc.append('%s %d %s%s' % (s['end'][0], n, s['name'], s['end'][1]))
+with open(ktap_out, 'w') as f:
+    f.write('\n'.join(doc) + '\n')
+print('KUNIT passed=%d failed=%d skipped=%d suites=%d'
+      % (passed, failed, skipped, len(suites)))
+for x in fails:
+    print('  failed: ' + x)
+PY
+	local rc=0 summary
+	python3 "$kunit_py" parse "$out.ktap" >"$out.parse" 2>&1 || rc=$?
+	summary=$(grep -E 'Testing complete|could not find' "$out.parse" | tail -n1) || true
+	if [[ $rc -ne 0 || -z $summary || $summary == *error* || $summary == *crash* ]] &&
+		grep -q '^KUNIT .* failed=0 ' "$out.counts" &&
+		! grep -q ' suites=0$' "$out.counts"; then
+		sed -i '1s/failed=0/failed=1/' "$out.counts"
+		echo "  failed: kunit.py parse: ${summary:-no summary} (exit $rc)" >>"$out.counts"
+	fi
+	cat "$out.counts"
+}
+
+# build_module NAME KDIR LOG [MAKE_ARGS...]: copy the module sources
+# ($SRC, default the repository) to build/mod-NAME and there build goalloc,
+# its KUnit modules (when KDIR has CONFIG_KUNIT) and the examples against
+# KDIR. A fresh copy per kernel means builds never share objects and every
+# warning is printed again. Returns 1, with the reason in BUILD_WHY, on a
+# build error or on any compiler, sparse or modpost warning in our files.
+build_module() {
+	local name=$1 kdir=$2 log=$3 src=${SRC:-$GOALLOC_ROOT}
+	local dest=$BUILD_DIR/mod-$name warnings
+	shift 3
+	BUILD_WHY=
+	rm -rf "$dest"
+	mkdir -p "$dest" "$(dirname "$log")"
+	rsync -a --exclude=/build --exclude=/.git --exclude=/results \
+		--exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
+		--exclude='*.mod.c' --exclude='.*.cmd' --exclude=Module.symvers \
+		--exclude=modules.order "$src/" "$dest/"
+	if ! make -C "$dest" KDIR="$kdir" "$@" modules examples >"$log" 2>&1; then
+		BUILD_WHY="make failed: $(grep -m1 -E ': (fatal )?error:|No rule to make|No such file|^ERROR:' "$log" ||
+			grep -m1 -E 'error|Error' "$log" || echo '?')"
+		BUILD_WHY=${BUILD_WHY//$dest\//}
+		return 1
+	fi
+	warnings=$(grep -E "^$dest/[^ ]*:[0-9]+(:[0-9]+)?: (warning|error)|^(WARNING|ERROR): modpost" "$log" || true)
+	if [[ -n $warnings ]]; then
+		BUILD_WHY="$(wc -l <<<"$warnings") warning(s), first: ${warnings%%$'\n'*}"
+		BUILD_WHY=${BUILD_WHY//$dest\//}
+		return 1
+	fi
+	if [[ ! -f $dest/goalloc.ko ]]; then
+		BUILD_WHY="no goalloc.ko"
+		return 1
+	fi
+}
