@@ -142,11 +142,6 @@ void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 /* ------------------------------------------------------------------ */
 /* Spans */
 
-static size_t span_bitmap_words(unsigned int nelems)
-{
-	return BITS_TO_LONGS(nelems);
-}
-
 /* Point every kernel page of @s at @owner, or at nothing. */
 static void span_map_pages(struct span *s, struct span *owner)
 {
@@ -178,22 +173,12 @@ static void span_map_pages(struct span *s, struct span *owner)
 struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp)
 {
 	unsigned int nelems = cls ? class_span_objects(cls) : 1;
-	size_t words = span_bitmap_words(nelems);
-	gfp_t mgfp = (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN;
-	unsigned int first;
+	size_t words = BITS_TO_LONGS(nelems);
 	struct span *s;
 
-	s = kzalloc(struct_size(s, allocbits, goalloc_debug ? 2 * words : words),
-		    mgfp);
+	s = heap_alloc_span(npages, span_words(nelems), gfp);
 	if (!s)
 		return NULL;
-	if (heap_alloc_run(npages, gfp, &s->chunk, &first)) {
-		kfree(s);
-		return NULL;
-	}
-	s->first = first;
-	s->npages = npages;
-	s->base = s->chunk->base + first * GOALLOC_PAGE_SIZE;
 	s->cls = cls;
 	s->cpu = -1;
 	s->nelems = nelems;
@@ -221,9 +206,8 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_create);
 void span_destroy(struct span *s)
 {
 	span_map_pages(s, NULL);
-	heap_free_run(s->chunk, s->first, s->npages);
 	count_event(EV_SPAN_FREE);
-	kfree(s);
+	heap_free_span(s, span_words(s->nelems));
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_destroy);
 
@@ -654,7 +638,7 @@ size_t goalloc_usable_size(const void *p)
 		goalloc_report(REPORT_FOREIGN, p, 0, 0);
 		return 0;
 	}
-	bad = object_check(s, p, &idx);
+	bad = object_check(s, s->cls, p, &idx);
 	if (!bad && static_branch_unlikely(&goalloc_debug_key) && s->cls &&
 	    test_bit(idx, s->cachedbits))
 		bad = REPORT_DOUBLE_FREE;

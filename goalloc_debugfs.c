@@ -277,8 +277,10 @@ void goalloc_drain(bool release_chunks)
 {
 	mcache_drain_all();
 	central_release_empty();
-	if (release_chunks)
+	if (release_chunks) {
+		heap_release_span_pool();
 		heap_release_free_chunks(0);
+	}
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_drain);
 

@@ -59,6 +59,7 @@ LIST_HEAD(heap_chunks);			/* heap_lock */
 LIST_HEAD(heap_large);			/* heap_lock: SPAN_LARGE spans */
 static struct heap_stats heap_stats;	/* heap_lock */
 static unsigned long heap_idle_pages;	/* heap_lock: pages of idle chunks */
+static unsigned long heap_free_gopages;	/* heap_lock: Go pages in no span */
 
 /*
  * Bounds of every chunk ever held, for span_of()'s first test. Written
@@ -140,6 +141,7 @@ static void __heap_add_chunk(struct heap_chunk *ch)
 	heap_stats.sys_pages += kpages;
 	heap_stats.pages_from_buddy += kpages;
 	heap_idle_pages += kpages;
+	heap_free_gopages += ch->npages;
 }
 
 static void __chunk_take(struct heap_chunk *ch, unsigned int first,
@@ -150,6 +152,9 @@ static void __chunk_take(struct heap_chunk *ch, unsigned int first,
 		heap_idle_pages -= chunk_kernel_pages(ch);
 	bitmap_set(ch->used, first, npages);
 	ch->nfree -= npages;
+	heap_free_gopages -= npages;
+	if (first == ch->hint)
+		ch->hint = first + npages;
 	heap_stats.inuse_pages += npages << GOALLOC_PAGE_ORDER;
 }
 
@@ -164,7 +169,8 @@ static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
 	list_for_each_entry(ch, &heap_chunks, list) {
 		if (ch->nfree < npages)
 			continue;
-		i = bitmap_find_next_zero_area(ch->used, ch->npages, 0, npages, 0);
+		i = bitmap_find_next_zero_area(ch->used, ch->npages, ch->hint,
+					       npages, 0);
 		if (i >= ch->npages)
 			continue;
 		__chunk_take(ch, i, npages);
@@ -217,6 +223,22 @@ int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_alloc_run);
 
+/* Return: true if idle chunks now exceed the headroom. */
+static bool __heap_free_run(struct heap_chunk *ch, unsigned int first,
+			    unsigned int npages)
+{
+	lockdep_assert_held(&heap_lock);
+	bitmap_clear(ch->used, first, npages);
+	ch->nfree += npages;
+	heap_free_gopages += npages;
+	ch->hint = min(ch->hint, first);
+	heap_stats.inuse_pages -= npages << GOALLOC_PAGE_ORDER;
+	if (ch->nfree != ch->npages)
+		return false;
+	heap_idle_pages += chunk_kernel_pages(ch);
+	return heap_idle_pages > heap_headroom_pages();
+}
+
 /**
  * heap_free_run() - give a run back to its chunk
  * @ch: the chunk
@@ -235,18 +257,138 @@ void heap_free_run(struct heap_chunk *ch, unsigned int first,
 	bool idle;
 
 	spin_lock_irqsave(&heap_lock, flags);
-	bitmap_clear(ch->used, first, npages);
-	ch->nfree += npages;
-	heap_stats.inuse_pages -= npages << GOALLOC_PAGE_ORDER;
-	idle = ch->nfree == ch->npages;
-	if (idle)
-		heap_idle_pages += chunk_kernel_pages(ch);
-	idle = idle && heap_idle_pages > heap_headroom_pages();
+	idle = __heap_free_run(ch, first, npages);
 	spin_unlock_irqrestore(&heap_lock, flags);
 	if (idle)
 		heap_schedule_scavenge();
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_free_run);
+
+/*
+ * Span metadata. Go's mheap allocates mspans from its own fixalloc and
+ * recycles them; here the heap keeps freed spans, one list per bitmap
+ * size, under heap_lock, which span creation and destruction take anyway.
+ * That saves a kmalloc() and a kfree() per span, most of a span's cost in
+ * classes of few objects per span. The pool never holds more spans than
+ * the heap has free Go pages to build spans on (at most 2.5 % of the idle
+ * memory, for spans of 8-byte objects), and shrinks as chunks go back.
+ */
+#define HEAP_SPAN_WORDS		(2 * BITS_TO_LONGS(GOALLOC_MAX_SPAN_OBJECTS))
+
+static struct list_head span_pool[HEAP_SPAN_WORDS + 1];	/* heap_lock */
+static unsigned long span_pool_count;			/* heap_lock */
+
+static struct span *__span_pool_pop(unsigned int words)
+{
+	struct span *s;
+
+	lockdep_assert_held(&heap_lock);
+	s = list_first_entry_or_null(&span_pool[words], struct span, list);
+	if (s) {
+		list_del(&s->list);
+		span_pool_count--;
+	}
+	return s;
+}
+
+static bool __span_pool_push(struct span *s, unsigned int words)
+{
+	lockdep_assert_held(&heap_lock);
+	if (span_pool_count >= heap_free_gopages)
+		return false;
+	list_add(&s->list, &span_pool[words]);
+	span_pool_count++;
+	return true;
+}
+
+/**
+ * heap_alloc_span() - a zeroed span with a run of pages
+ * @npages: Go pages of the run
+ * @words: bitmap words the span's metadata carries
+ * @gfp: the caller's mask
+ *
+ * Context: any context that @gfp allows. Takes heap_lock.
+ * Return: the span, with chunk, first, npages and base set, or NULL.
+ */
+struct span *heap_alloc_span(unsigned int npages, unsigned int words,
+			     gfp_t gfp)
+{
+	size_t size = struct_size_t(struct span, allocbits, words);
+	struct heap_chunk *ch;
+	unsigned int first;
+	unsigned long flags;
+	struct span *s;
+	bool found;
+
+	spin_lock_irqsave(&heap_lock, flags);
+	s = __span_pool_pop(words);
+	found = __heap_find_run(npages, &ch, &first);
+	spin_unlock_irqrestore(&heap_lock, flags);
+
+	if (!s)
+		s = kmalloc(size, (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN);
+	if (!s || (!found && heap_alloc_run(npages, gfp, &ch, &first))) {
+		if (found)
+			heap_free_run(ch, first, npages);
+		kfree(s);
+		return NULL;
+	}
+	memset(s, 0, size);
+	s->chunk = ch;
+	s->first = first;
+	s->npages = npages;
+	s->base = ch->base + first * GOALLOC_PAGE_SIZE;
+	return s;
+}
+
+/**
+ * heap_free_span() - give a span's run back, and keep its metadata for reuse
+ * @s: the span, in no list, its pages no longer mapped to it
+ * @words: bitmap words it was allocated with
+ *
+ * Context: any. Takes heap_lock.
+ */
+void heap_free_span(struct span *s, unsigned int words)
+{
+	unsigned long flags;
+	bool idle, kept;
+
+	spin_lock_irqsave(&heap_lock, flags);
+	idle = __heap_free_run(s->chunk, s->first, s->npages);
+	kept = __span_pool_push(s, words);
+	spin_unlock_irqrestore(&heap_lock, flags);
+	if (!kept)
+		kfree(s);
+	if (idle)
+		heap_schedule_scavenge();
+}
+
+/* Free pooled spans beyond @keep. */
+static void heap_trim_span_pool(unsigned long keep)
+{
+	unsigned long flags;
+	unsigned int w = 0;
+	struct span *s;
+
+	while (w <= HEAP_SPAN_WORDS) {
+		spin_lock_irqsave(&heap_lock, flags);
+		s = span_pool_count > keep ? __span_pool_pop(w) : NULL;
+		spin_unlock_irqrestore(&heap_lock, flags);
+		if (!s) {
+			if (READ_ONCE(span_pool_count) <= keep)
+				break;
+			w++;
+			continue;
+		}
+		kfree(s);
+	}
+}
+
+/* Free every pooled span: drain level 2 and unload. */
+void heap_release_span_pool(void)
+{
+	heap_trim_span_pool(0);
+}
 
 /**
  * heap_headroom_pages() - idle kernel pages the heap keeps
@@ -288,6 +430,7 @@ unsigned long heap_release_free_chunks(unsigned long keep_pages)
 		}
 		list_move(&ch->list, &victims);
 		heap_idle_pages -= kpages;
+		heap_free_gopages -= ch->npages;
 		heap_stats.chunks--;
 		heap_stats.chunk_releases++;
 		heap_stats.sys_pages -= kpages;
@@ -298,6 +441,8 @@ unsigned long heap_release_free_chunks(unsigned long keep_pages)
 
 	list_for_each_entry_safe(ch, tmp, &victims, list)
 		chunk_free(ch);
+	if (released)
+		heap_trim_span_pool(READ_ONCE(heap_free_gopages));
 	return released;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_release_free_chunks);
@@ -457,6 +602,10 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_shrink);
 
 int heap_init(void)
 {
+	unsigned int w;
+
+	for (w = 0; w <= HEAP_SPAN_WORDS; w++)
+		INIT_LIST_HEAD(&span_pool[w]);
 	/* The shrinker is optional: without it only the headroom is kept. */
 	if (heap_shrinker_register())
 		pr_warn("no shrinker; idle headroom is released only by time\n");
@@ -468,6 +617,7 @@ void heap_exit(void)
 {
 	heap_shrinker_unregister();
 	cancel_delayed_work_sync(&heap_scavenge_work);
+	heap_release_span_pool();
 	heap_release_free_chunks(0);
 	WARN_ON(!list_empty(&heap_chunks));
 }

@@ -81,6 +81,8 @@ static inline unsigned int class_span_objects(unsigned int cls)
 /* ------------------------------------------------------------------ */
 /* Spans */
 
+extern bool goalloc_debug;
+
 enum span_state {
 	SPAN_PARTIAL,	/* on central->partial: some slots free */
 	SPAN_FULL,	/* on central->full: no slot free */
@@ -129,6 +131,12 @@ struct span {
 	unsigned long *cachedbits;
 	unsigned long allocbits[];
 };
+
+/* Bitmap words of a span's metadata: allocbits, and cachedbits if debug. */
+static inline unsigned int span_words(unsigned int nelems)
+{
+	return BITS_TO_LONGS(nelems) * (goalloc_debug ? 2 : 1);
+}
 
 static inline size_t span_bytes(const struct span *s)
 {
@@ -227,6 +235,7 @@ static __always_inline unsigned int span_obj_index(const struct span *s,
  * @order:	buddy order it was allocated with
  * @npages:	Go pages in the chunk
  * @nfree:	Go pages not in any span; heap lock
+ * @hint:	no Go page below it is free; heap lock
  * @used:	bit per Go page, set while in a span; heap lock
  */
 struct heap_chunk {
@@ -236,6 +245,7 @@ struct heap_chunk {
 	unsigned int order;
 	unsigned int npages;
 	unsigned int nfree;
+	unsigned int hint;
 	DECLARE_BITMAP(used, GOALLOC_CHUNK_PAGES);
 };
 
@@ -259,6 +269,10 @@ int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
 		   unsigned int *first);
 void heap_free_run(struct heap_chunk *chunk, unsigned int first,
 		   unsigned int npages);
+struct span *heap_alloc_span(unsigned int npages, unsigned int words,
+			     gfp_t gfp);
+void heap_free_span(struct span *s, unsigned int words);
+void heap_release_span_pool(void);
 bool heap_note_large(struct span *s, bool alloc);
 unsigned long heap_shrink(unsigned long nr_to_scan);
 unsigned long heap_release_free_chunks(unsigned long keep_pages);
@@ -291,7 +305,7 @@ extern struct list_head heap_large;
  * the class's central lock also protects.
  */
 struct mcache_class {
-	unsigned int count;
+	unsigned int count ____cacheline_aligned;
 	unsigned int cap;
 	void **objs;
 	struct span *span;
@@ -350,7 +364,6 @@ void mcache_poison_check(void *p, unsigned int cls);
 /* ------------------------------------------------------------------ */
 /* Debug checks, reports, module-wide */
 
-extern bool goalloc_debug;
 DECLARE_STATIC_KEY_FALSE(goalloc_debug_key);
 
 #define GOALLOC_POISON	0x6b	/* POISON_FREE, as SLUB uses */
@@ -375,6 +388,7 @@ void goalloc_alloc_failed(size_t size, gfp_t gfp);
 /**
  * object_check() - is @p an object of @s that is not free in it?
  * @s: span_of(@p)
+ * @cls: @s->cls, which the caller has loaded already
  * @p: the pointer
  * @idx: set to the object's slot when it is
  *
@@ -382,10 +396,11 @@ void goalloc_alloc_failed(size_t size, gfp_t gfp);
  * Return: REPORT_NONE, REPORT_INTERIOR or REPORT_DOUBLE_FREE.
  */
 static __always_inline enum goalloc_report
-object_check(const struct span *s, const void *p, unsigned int *idx)
+object_check(const struct span *s, unsigned int cls, const void *p,
+	     unsigned int *idx)
 {
 	unsigned long off = (unsigned long)p - s->base;
-	unsigned int cls = s->cls, i;
+	unsigned int i;
 
 	if (unlikely(!cls)) {
 		*idx = 0;

@@ -125,8 +125,13 @@ static bool mcache_debug_alloc(void *p, unsigned int cls)
 /* ------------------------------------------------------------------ */
 /* Slow paths */
 
-/* Give the oldest half of a full magazine back to mcentral. */
-static noinline void mcache_flush(struct mcache_class *m, unsigned int cls)
+/*
+ * Free into a full magazine: give its oldest half back to mcentral, push
+ * @p, and end the fast path's critical section, whose @flags it gets.
+ */
+static noinline void mcache_flush_push(struct mcache_class *m,
+				       unsigned int cls, const void *p,
+				       unsigned long flags)
 {
 	struct central *c = &goalloc_central[cls];
 	unsigned int n = m->cap / 2;
@@ -137,7 +142,40 @@ static noinline void mcache_flush(struct mcache_class *m, unsigned int cls)
 	m->count -= n;
 	memmove(m->objs, m->objs + n, m->count * sizeof(void *));
 	m->flushes++;
+	m->objs[m->count++] = (void *)p;
+	m->nfree++;
 	count_event(EV_FREE_SLOW);
+	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+}
+
+/* Push a freed object onto this CPU's magazine of its class. */
+static __always_inline void mcache_push(unsigned int cls, const void *p)
+{
+	struct mcache_class *m;
+	unsigned long flags;
+
+	local_lock_irqsave(&goalloc_mcache.lock, flags);
+	m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
+	if (unlikely(m->count == m->cap)) {
+		mcache_flush_push(m, cls, p, flags);
+		return;
+	}
+	m->objs[m->count++] = (void *)p;
+	m->nfree++;
+	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+}
+
+/* A free that needs debug checks or init_on_free before the magazine. */
+static noinline void mcache_free_prepared(struct span *s, unsigned int idx,
+					  const void *p)
+{
+	if (static_branch_unlikely(&goalloc_debug_key)) {
+		if (!mcache_debug_free(s, idx, p))
+			return;
+	} else {
+		memset((void *)p, 0, class_to_size[s->cls]);
+	}
+	mcache_push(s->cls, p);
 }
 
 /*
@@ -161,9 +199,16 @@ static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
 	return m->count;
 }
 
-static __always_inline void *mcache_post_alloc(void *p, unsigned int cls,
-					       gfp_t gfp)
+/*
+ * What an allocation may need after the magazine: the debug check and
+ * zeroing. Out of line, so the fast path stays a leaf that tail-calls it.
+ */
+static noinline void *mcache_prepare_alloc(void *p, unsigned int cls,
+					   gfp_t gfp)
 {
+	if (static_branch_unlikely(&goalloc_debug_key) &&
+	    !mcache_debug_alloc(p, cls))
+		return goalloc_alloc(class_to_size[cls], gfp);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, class_to_size[cls]);
 	return p;
@@ -171,10 +216,21 @@ static __always_inline void *mcache_post_alloc(void *p, unsigned int cls,
 
 static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp)
 {
+	struct central *c = &goalloc_central[cls];
 	struct span *fresh = NULL;
 	struct mcache_class *m;
 	unsigned long flags;
 	void *p;
+
+	/*
+	 * A racy peek: when neither the class nor this CPU's cached span has
+	 * a free slot, make the span before the first round trip. If the
+	 * peek was wrong, the span simply joins the partial list.
+	 */
+	if (!READ_ONCE(c->nr_spans[SPAN_PARTIAL]) &&
+	    !READ_ONCE(c->nr_spans[SPAN_EMPTY]) &&
+	    !READ_ONCE(raw_cpu_read(goalloc_mcache.mc)->cls[cls].span))
+		goto grow;
 
 	for (;;) {
 		local_lock_irqsave(&goalloc_mcache.lock, flags);
@@ -191,6 +247,7 @@ static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp)
 			break;
 		}
 		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+grow:
 		/* The class has no free slot: a new span, maybe sleeping. */
 		fresh = span_create(cls, class_to_npages[cls], gfp);
 		if (!fresh) {
@@ -198,10 +255,7 @@ static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp)
 			return NULL;
 		}
 	}
-	if (static_branch_unlikely(&goalloc_debug_key) &&
-	    !mcache_debug_alloc(p, cls))
-		return goalloc_alloc(class_to_size[cls], gfp);
-	return mcache_post_alloc(p, cls, gfp);
+	return mcache_prepare_alloc(p, cls, gfp);
 }
 
 /* ------------------------------------------------------------------ */
@@ -243,10 +297,10 @@ void *goalloc_alloc(size_t size, gfp_t gfp)
 	m->nalloc++;
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 
-	if (static_branch_unlikely(&goalloc_debug_key) &&
-	    !mcache_debug_alloc(p, cls))
-		return goalloc_alloc(size, gfp);
-	return mcache_post_alloc(p, cls, gfp);
+	if (unlikely(static_branch_unlikely(&goalloc_debug_key) ||
+		     want_init_on_alloc(gfp)))
+		return mcache_prepare_alloc(p, cls, gfp);
+	return p;
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc);
 
@@ -264,9 +318,7 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
 void goalloc_free(const void *p)
 {
 	enum goalloc_report bad;
-	struct mcache_class *m;
-	unsigned long flags;
-	unsigned int idx;
+	unsigned int cls, idx;
 	struct span *s;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
@@ -276,29 +328,22 @@ void goalloc_free(const void *p)
 		goalloc_report(REPORT_FOREIGN, p, 0, 0);
 		return;
 	}
-	bad = object_check(s, p, &idx);
+	cls = s->cls;
+	bad = object_check(s, cls, p, &idx);
 	if (unlikely(bad)) {
 		goalloc_report(bad, p, 0, 0);
 		return;
 	}
-	if (unlikely(!s->cls)) {
+	if (unlikely(!cls)) {
 		goalloc_free_large(s, p);
 		return;
 	}
-	if (static_branch_unlikely(&goalloc_debug_key)) {
-		if (!mcache_debug_free(s, idx, p))
-			return;
-	} else if (want_init_on_free()) {
-		memset((void *)p, 0, class_to_size[s->cls]);
+	if (unlikely(static_branch_unlikely(&goalloc_debug_key) ||
+		     want_init_on_free())) {
+		mcache_free_prepared(s, idx, p);
+		return;
 	}
-
-	local_lock_irqsave(&goalloc_mcache.lock, flags);
-	m = &this_cpu_read(goalloc_mcache.mc)->cls[s->cls];
-	if (unlikely(m->count == m->cap))
-		mcache_flush(m, s->cls);
-	m->objs[m->count++] = (void *)p;
-	m->nfree++;
-	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+	mcache_push(cls, p);
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
 

@@ -145,7 +145,7 @@ static void verify_local_mcache(void *arg)
 		for (i = 0; i < m->count; i++) {
 			s = span_of(m->objs[i]);
 			if (!s || s->cls != cls ||
-			    object_check(s, m->objs[i], &idx) != REPORT_NONE ||
+			    object_check(s, cls, m->objs[i], &idx) != REPORT_NONE ||
 			    (goalloc_debug && !test_bit(idx, s->cachedbits)))
 				verify_fail(v, "CPU %d class %u: slot %u holds bad %p",
 					    smp_processor_id(), cls, i, m->objs[i]);
