@@ -26,6 +26,11 @@ static unsigned int packets = 4096;
 module_param(packets, uint, 0444);
 MODULE_PARM_DESC(packets, "packets to build (default 4096)");
 
+/* Shows goalloc's report of objects never freed when goalloc is unloaded. */
+static unsigned int leak;
+module_param(leak, uint, 0444);
+MODULE_PARM_DESC(leak, "packets deliberately never freed (default 0)");
+
 /* Payload sizes of a typical mix: ACKs, small requests, MTU-sized frames. */
 static const u32 pkt_sizes[] = { 40, 64, 128, 576, 1024, 1460, 1500, 9000 };
 
@@ -75,7 +80,13 @@ static int __init goalloc_example_init(void)
 	ret = bad ? -EIO : 0;
 
 out_free:
-	for (i = 0; i < n; i++) {
+	if (!ret && leak) {
+		pr_info("leaving %u packets allocated on purpose\n", min(leak, n));
+		i = min(leak, n);
+	} else {
+		i = 0;
+	}
+	for (; i < n; i++) {
 		goalloc_free(table[i]->data);
 		goalloc_free(table[i]);
 	}

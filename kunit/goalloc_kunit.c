@@ -565,6 +565,43 @@ static void realloc_of_null_allocates_and_to_zero_frees(struct kunit *test)
 			    ZERO_SIZE_PTR);
 }
 
+static void init_on_free_zeroes_freed_objects(struct kunit *test)
+{
+	u8 *p;
+
+	if (!want_init_on_free() || goalloc_debug)
+		kunit_skip(test, "boot without init_on_free=1, or debug=1");
+	p = goalloc_alloc(300, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0xaa, 300);
+	goalloc_free(p);
+	/* The freed object sits in this CPU's magazine; goalloc owns it. */
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 320));
+}
+
+static void init_on_alloc_zeroes_new_objects(struct kunit *test)
+{
+	u8 *p, *q;
+
+	if (!want_init_on_alloc(GFP_KERNEL) || goalloc_debug)
+		kunit_skip(test, "boot without init_on_alloc=1, or debug=1");
+	migrate_disable();
+	p = goalloc_alloc(700, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_free(p);
+	/* Dirty the free object behind goalloc's back; allocation must zero it. */
+	memset(p, 0xaa, 704);
+	q = goalloc_alloc(700, GFP_KERNEL);
+	migrate_enable();
+	KUNIT_ASSERT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, 704));
+	goalloc_free(q);
+	q = goalloc_alloc(200000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, 200000));
+	goalloc_free(q);
+}
+
 static void usable_size_is_the_class_size(struct kunit *test)
 {
 	unsigned int cls;
@@ -661,6 +698,8 @@ static struct kunit_case api_cases[] = {
 	KUNIT_CASE(realloc_stays_in_place_while_it_fits),
 	KUNIT_CASE(realloc_moves_and_keeps_contents_when_growing),
 	KUNIT_CASE(realloc_of_null_allocates_and_to_zero_frees),
+	KUNIT_CASE(init_on_free_zeroes_freed_objects),
+	KUNIT_CASE(init_on_alloc_zeroes_new_objects),
 	KUNIT_CASE(usable_size_is_the_class_size),
 	KUNIT_CASE(power_of_two_sizes_are_naturally_aligned),
 	KUNIT_CASE(objects_do_not_overlap),

@@ -31,6 +31,9 @@ Runs every check of goalloc and prints one line per check:
   boot-debug       the same on the debug kernel (KASAN, lockdep, kmemleak,
                    UBSAN...), 2 vCPUs, 2 GiB, goalloc loaded with debug=1,
                    with a kmemleak scan at the end
+  boot-init        the test boot again with init_on_alloc=1 init_on_free=1
+  boot-leak        the example leaks 3 objects on purpose: goalloc must
+                   report them at unload and still give every page back
   boot-distro      Debian's own kernel: insmod goalloc.ko (built against the
                    distro headers), check /sys/kernel/debug/goalloc, rmmod
 Each passing check counts 1 passed, each failing one 1 failed, and
@@ -275,6 +278,7 @@ boot_modules() {
 	local rc=0
 	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$kernel" --smp "$smp" \
 		--mem "$mem" --timeout "$tmo" --cmds "$cmds" --log "$log" \
+		${BOOT_APPEND:+--append "$BOOT_APPEND"} \
 		--modules "${mods[@]}" 2>"$LOGS/boot-$name.qemu-run" || rc=$?
 	why=$(sed 's/^qemu-run: //; s/ ([^()]*)$//' "$LOGS/boot-$name.qemu-run" | tail -n1)
 
@@ -316,6 +320,46 @@ begin
 if needs boot-test kernel-test build-test; then
 	boot_modules test "$(kernel_out_dir test)/arch/x86/boot/bzImage" \
 		"$BUILD_DIR/mod-test" 4 1G "${BOOT_TIMEOUT_TEST:-600}"
+fi
+
+# The kernel's memory initialisation options, which goalloc must honour as
+# kmalloc does; the KUnit cases that check them are skipped elsewhere.
+begin
+if needs boot-init kernel-test build-test; then
+	BOOT_APPEND="init_on_alloc=1 init_on_free=1" boot_modules init \
+		"$(kernel_out_dir test)/arch/x86/boot/bzImage" \
+		"$BUILD_DIR/mod-test" 2 1G "${BOOT_TIMEOUT_TEST:-600}"
+fi
+
+# Unload with objects still allocated: goalloc reports them per class and
+# still gives every page back.
+begin
+if needs boot-leak kernel-test build-test; then
+	cat >"$LOGS/boot-leak.cmds" <<'CMDS'
+insmod goalloc.ko
+insmod goalloc_example.ko leak=3
+rmmod goalloc_example
+rmmod goalloc
+CMDS
+	rc=0
+	"$GOALLOC_ROOT/scripts/qemu-run.sh" \
+		--kernel "$(kernel_out_dir test)/arch/x86/boot/bzImage" --smp 2 \
+		--mem 1G --timeout "${BOOT_TIMEOUT_TEST:-600}" \
+		--cmds "$LOGS/boot-leak.cmds" --log "$LOGS/boot-leak.log" \
+		--modules "$BUILD_DIR/mod-test/goalloc.ko" \
+		"$BUILD_DIR/mod-test/examples/goalloc_example.ko" \
+		2>"$LOGS/boot-leak.qemu-run" || rc=$?
+	why=$(sed 's/^qemu-run: //; s/ ([^()]*)$//' "$LOGS/boot-leak.qemu-run" | tail -n1)
+	leaks=$(grep -ac 'goalloc: unload: .* never freed' "$LOGS/boot-leak.log") || true
+	if ((rc != 0)); then
+		fail boot-leak "$why" "$LOGS/boot-leak.log"
+	elif ((leaks == 0)); then
+		fail boot-leak "no 'never freed' report at unload" "$LOGS/boot-leak.log"
+	elif ! unload_check "$LOGS/boot-leak.log"; then
+		fail boot-leak "$UNLOAD_NOTE" "$LOGS/boot-leak.log"
+	else
+		pass boot-leak "$leaks classes reported; $UNLOAD_NOTE"
+	fi
 fi
 
 begin
@@ -370,7 +414,7 @@ fi
 
 echo
 echo "checks: $n_pass passed, $n_fail failed, $n_skip skipped"
-for k in test debug; do
+for k in test init debug; do
 	[[ -n ${kunit_line[$k]:-} ]] && echo "${kunit_line[$k]}"
 done
 echo "total time: $((SECONDS - run_start))s, logs in $LOGS"
