@@ -27,8 +27,12 @@
  * headroom too. Only whole chunks are released: a chunk is one buddy
  * block and goes back as one.
  *
+ * Chunks with free pages are on heap_chunks, the list runs are searched
+ * in; full ones wait on heap_full_chunks, so a heap of many full chunks
+ * costs a search nothing.
+ *
  * Locking: heap_lock (a spinlock, taken with interrupts disabled) protects
- * the chunk list, every chunk's bitmap and counters, heap_large and the
+ * the chunk lists, every chunk's bitmap and counters, heap_large and the
  * heap statistics. It nests inside a class's central lock and nothing
  * nests inside it. The buddy allocator is never called with it held:
  * growing drops the lock, allocates, and retakes it.
@@ -55,7 +59,8 @@ MODULE_PARM_DESC(headroom_min_kb,
 		 "idle memory always kept, in KiB (default 4096: one chunk)");
 
 DEFINE_SPINLOCK(heap_lock);
-LIST_HEAD(heap_chunks);			/* heap_lock */
+LIST_HEAD(heap_chunks);			/* heap_lock: chunks with free pages */
+LIST_HEAD(heap_full_chunks);		/* heap_lock: chunks without */
 LIST_HEAD(heap_large);			/* heap_lock: SPAN_LARGE spans */
 static struct heap_stats heap_stats;	/* heap_lock */
 static unsigned long heap_idle_pages;	/* heap_lock: pages of idle chunks */
@@ -155,6 +160,8 @@ static void __chunk_take(struct heap_chunk *ch, unsigned int first,
 	heap_free_gopages -= npages;
 	if (first == ch->hint)
 		ch->hint = first + npages;
+	if (!ch->nfree)
+		list_move(&ch->list, &heap_full_chunks);
 	heap_stats.inuse_pages += npages << GOALLOC_PAGE_ORDER;
 }
 
@@ -228,6 +235,8 @@ static bool __heap_free_run(struct heap_chunk *ch, unsigned int first,
 			    unsigned int npages)
 {
 	lockdep_assert_held(&heap_lock);
+	if (!ch->nfree)
+		list_move_tail(&ch->list, &heap_chunks);
 	bitmap_clear(ch->used, first, npages);
 	ch->nfree += npages;
 	heap_free_gopages += npages;
@@ -619,5 +628,5 @@ void heap_exit(void)
 	cancel_delayed_work_sync(&heap_scavenge_work);
 	heap_release_span_pool();
 	heap_release_free_chunks(0);
-	WARN_ON(!list_empty(&heap_chunks));
+	WARN_ON(!list_empty(&heap_chunks) || !list_empty(&heap_full_chunks));
 }

@@ -229,7 +229,7 @@ static __always_inline unsigned int span_obj_index(const struct span *s,
 
 /**
  * struct heap_chunk - a block of pages taken from the buddy allocator
- * @list:	heap.chunks; heap lock
+ * @list:	heap_chunks, or heap_full_chunks when @nfree is 0; heap lock
  * @page:	first page
  * @base:	its address in the direct map
  * @order:	buddy order it was allocated with
@@ -285,6 +285,7 @@ unsigned long heap_headroom_pages(void);
 
 extern spinlock_t heap_lock;
 extern struct list_head heap_chunks;
+extern struct list_head heap_full_chunks;
 extern struct list_head heap_large;
 
 /* ------------------------------------------------------------------ */

@@ -153,6 +153,22 @@ static void verify_local_mcache(void *arg)
 	}
 }
 
+static void verify_chunk(struct verify *v, const struct heap_chunk *ch,
+			 bool has_free, unsigned long *pages, unsigned long *inuse)
+{
+	unsigned int used = bitmap_weight(ch->used, ch->npages);
+
+	if (ch->nfree != ch->npages - used || !ch->nfree != !has_free)
+		verify_fail(v, "chunk %p: %u free, bitmap says %u, on the %s list",
+			    ch, ch->nfree, ch->npages - used,
+			    has_free ? "partial" : "full");
+	if (ch->hint < ch->npages &&
+	    find_first_zero_bit(ch->used, ch->npages) < ch->hint)
+		verify_fail(v, "chunk %p: free page below hint %u", ch, ch->hint);
+	*pages += 1UL << ch->order;
+	*inuse += used << GOALLOC_PAGE_ORDER;
+}
+
 static void verify_heap(struct verify *v)
 {
 	unsigned long flags, pages = 0, inuse = 0, large = 0;
@@ -162,15 +178,10 @@ static void verify_heap(struct verify *v)
 
 	heap_stats_read(&st);
 	spin_lock_irqsave(&heap_lock, flags);
-	list_for_each_entry(ch, &heap_chunks, list) {
-		unsigned int used = bitmap_weight(ch->used, ch->npages);
-
-		if (ch->nfree != ch->npages - used)
-			verify_fail(v, "chunk %p: %u free, bitmap says %u",
-				    ch, ch->nfree, ch->npages - used);
-		pages += 1UL << ch->order;
-		inuse += used << GOALLOC_PAGE_ORDER;
-	}
+	list_for_each_entry(ch, &heap_chunks, list)
+		verify_chunk(v, ch, true, &pages, &inuse);
+	list_for_each_entry(ch, &heap_full_chunks, list)
+		verify_chunk(v, ch, false, &pages, &inuse);
 	list_for_each_entry(s, &heap_large, list) {
 		if (s->state != SPAN_LARGE || s->cls || s->allocated != 1)
 			verify_fail(v, "large span %p: state %u class %u allocated %u",
