@@ -101,11 +101,14 @@ static struct heap_chunk *chunk_alloc(unsigned int min_order, gfp_t gfp)
 		return NULL;
 
 	/*
-	 * Try the largest order cheaply, then smaller ones, then insist with
-	 * the caller's own flags (__GFP_NOFAIL included) at the order needed.
+	 * Try the largest orders optimistically, without direct reclaim or
+	 * compaction (as SLUB does for its preferred slab order; kswapd is
+	 * still woken), then insist with the caller's own flags, __GFP_NOFAIL
+	 * included, at the order needed.
 	 */
 	for (order = GOALLOC_CHUNK_ORDER; order > min_order; order--) {
-		page = alloc_pages((pgfp & ~__GFP_NOFAIL) | __GFP_NORETRY, order);
+		page = alloc_pages((pgfp & ~(__GFP_NOFAIL | __GFP_DIRECT_RECLAIM)) |
+				   __GFP_NORETRY | __GFP_NOMEMALLOC, order);
 		if (page)
 			break;
 	}
@@ -176,9 +179,13 @@ static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
 	list_for_each_entry(ch, &heap_chunks, list) {
 		if (ch->nfree < npages)
 			continue;
-		i = bitmap_find_next_zero_area(ch->used, ch->npages, ch->hint,
-					       npages, 0);
-		if (i >= ch->npages)
+		/* Most runs fit at the hint: check that before searching. */
+		i = ch->hint;
+		if (i + npages > ch->npages ||
+		    find_next_bit(ch->used, i + npages, i) < i + npages)
+			i = bitmap_find_next_zero_area(ch->used, ch->npages,
+						       ch->hint, npages, 0);
+		if (i + npages > ch->npages)
 			continue;
 		__chunk_take(ch, i, npages);
 		*chunk = ch;
