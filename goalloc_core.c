@@ -59,6 +59,13 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_debug);
 DEFINE_STATIC_KEY_FALSE(goalloc_debug_key);
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_debug_key);
 
+bool goalloc_track_waste;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_track_waste);
+module_param_named(track_waste, goalloc_track_waste, bool, 0444);
+MODULE_PARM_DESC(track_waste,
+		 "record each object's requested size, for exact round-up waste in debugfs (2 bytes per object)");
+DEFINE_STATIC_KEY_FALSE(goalloc_track_key);
+
 unsigned long goalloc_cookie __read_mostly;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_cookie);
 struct central goalloc_central[GOALLOC_NUM_CLASSES];
@@ -185,6 +192,8 @@ struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp)
 	/* Slots past nelems look allocated, so the window never offers them. */
 	bitmap_set(s->allocbits, nelems, words * BITS_PER_LONG - nelems);
 	s->alloc_cache = ~s->allocbits[0];
+	if (goalloc_track_waste)
+		s->req = (u16 *)(s->allocbits + words * (goalloc_debug ? 2 : 1));
 	if (goalloc_debug) {
 		s->cachedbits = s->allocbits + words;
 		/* Every free slot holds poison; allocation checks it. */
@@ -366,15 +375,18 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill);
  * @c: the class
  * @objs: objects that are allocated in their spans (from a magazine)
  * @n: how many
+ * @cpu: the CPU whose magazine they come from
  *
  * Full spans become partial; a partial span left with no object becomes
  * empty or goes back to the heap. A cached span stays with its CPU.
  *
  * Context: @c->lock held.
+ * Return: how many objects went to a span cached by a CPU other than @cpu.
  */
-void __central_return(struct central *c, void *const *objs, unsigned int n)
+unsigned int __central_return(struct central *c, void *const *objs,
+			      unsigned int n, int cpu)
 {
-	unsigned int i, idx;
+	unsigned int i, idx, remote = 0;
 	struct span *s;
 
 	lockdep_assert_held(&c->lock);
@@ -382,6 +394,7 @@ void __central_return(struct central *c, void *const *objs, unsigned int n)
 	for (i = 0; i < n; i++) {
 		s = (struct span *)virt_to_page(objs[i])->private;
 		idx = span_obj_index(s, objs[i]);
+		remote += s->state == SPAN_CACHED && s->cpu != cpu;
 		if (static_branch_unlikely(&goalloc_debug_key))
 			clear_bit(idx, s->cachedbits);
 		span_put(s, idx);
@@ -392,6 +405,7 @@ void __central_return(struct central *c, void *const *objs, unsigned int n)
 		if (s->state == SPAN_PARTIAL && !s->allocated)
 			__central_release_span(c, s);
 	}
+	return remote;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_return);
 
@@ -487,6 +501,61 @@ static void central_exit(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* The scavenger: giving memory back (Go's background scavenger) */
+
+/**
+ * goalloc_drain() - give back everything that caches hold
+ * @release_chunks: also give every idle chunk back to the buddy allocator
+ *
+ * Context: process context.
+ */
+void goalloc_drain(bool release_chunks)
+{
+	mcache_drain_all();
+	central_release_empty();
+	if (release_chunks) {
+		heap_release_span_pool();
+		heap_release_free_chunks(0);
+	}
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_drain);
+
+static void goalloc_scavenge_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(goalloc_scavenge_work, goalloc_scavenge_fn);
+
+/* Go's scavenger paces itself over seconds; one second is soon enough. */
+#define GOALLOC_SCAVENGE_DELAY	HZ
+
+/*
+ * Free pages beyond the headroom: give idle chunks back. If free pages
+ * outside idle chunks alone exceed the headroom, the chunks are pinned by
+ * the few spans that CPU caches and mcentral's empty lists keep alive;
+ * those are drained first, so that a burst of frees does not leave whole
+ * chunks held by a handful of cached objects.
+ */
+static void goalloc_scavenge_fn(struct work_struct *work)
+{
+	unsigned long keep = heap_headroom_pages();
+	struct heap_stats st;
+
+	heap_stats_read(&st);
+	if (st.sys_pages - st.inuse_pages - st.idle_pages > keep)
+		goalloc_drain(false);
+	heap_release_free_chunks(keep);
+}
+
+/* Called when free pages exceed the headroom; a no-op while one is pending. */
+void heap_schedule_scavenge(void)
+{
+	schedule_delayed_work(&goalloc_scavenge_work, GOALLOC_SCAVENGE_DELAY);
+}
+
+void goalloc_scavenge_cancel(void)
+{
+	cancel_delayed_work_sync(&goalloc_scavenge_work);
+}
+
+/* ------------------------------------------------------------------ */
 /* Large objects: page runs straight from the heap */
 
 void *goalloc_alloc_large(size_t size, gfp_t gfp)
@@ -506,6 +575,7 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp)
 	__set_bit(0, s->allocbits);
 	s->allocated = 1;
 	s->state = SPAN_LARGE;
+	s->size = size;
 	heap_note_large(s, true);
 	count_event(EV_ALLOC_LARGE);
 	p = (void *)s->base;
@@ -662,6 +732,8 @@ static int __init goalloc_init(void)
 	goalloc_cookie |= 1;	/* never 0, so cleared pages never match */
 	if (goalloc_debug)
 		static_branch_enable(&goalloc_debug_key);
+	if (goalloc_track_waste)
+		static_branch_enable(&goalloc_track_key);
 	central_init();
 	heap_init();
 	err = mcache_init();
@@ -681,6 +753,7 @@ out_heap:
 static void __exit goalloc_exit(void)
 {
 	goalloc_debugfs_exit();
+	goalloc_scavenge_cancel();
 	mcache_exit();
 	central_exit();
 	heap_exit();

@@ -7,6 +7,7 @@
  *   heap      Go's runtime.MemStats names, one "Name value" per line
  *   percpu    one row per possible CPU and class in use
  *   counters  event counters, total and per CPU (SLUB_STATS style)
+ *   slabinfo  /proc/slabinfo's format, a row per class
  *   verify    "ok", or every violated invariant (goalloc_verify.c)
  *   drain     write 1: flush every CPU cache; 2: also release idle chunks
  *
@@ -33,8 +34,15 @@ const char *const goalloc_event_names[] = {
 	[EV_ALLOC_LARGE]		= "alloc_large",
 	[EV_FREE_LARGE]			= "free_large",
 	[EV_ALLOC_FAIL]			= "alloc_failed",
+	[EV_REFILL]			= "refill",
+	[EV_FLUSH]			= "flush",
+	[EV_REMOTE_FREE]		= "remote_free",
 	[EV_SPAN_ALLOC]			= "span_alloc",
 	[EV_SPAN_FREE]			= "span_free",
+	[EV_CHUNK_ALLOC]		= "chunk_alloc",
+	[EV_CHUNK_FREE]			= "chunk_free",
+	[EV_SHRINK_CALL]		= "shrinker_call",
+	[EV_SHRINK_PAGES]		= "shrinker_pages",
 	[EV_REFUSED_FOREIGN]		= "refused_foreign",
 	[EV_REFUSED_INTERIOR]		= "refused_interior",
 	[EV_REFUSED_DOUBLE_FREE]	= "refused_double_free",
@@ -55,17 +63,28 @@ static const char *const span_state_names[] = {
 
 static_assert(ARRAY_SIZE(span_state_names) == NR_SPAN_STATES);
 
+/* Fullness bucket of a span: 0-25 %, 25-50 %, 50-75 %, 75-100 % used. */
+static unsigned int span_hist_bucket(const struct span *s)
+{
+	return min(4U * s->allocated / s->nelems, 3U);
+}
+
 /**
  * goalloc_class_stats() - a snapshot of one size class
  * @cls: the class
  * @st: filled in
  *
- * Context: process context; takes the class's central lock briefly.
+ * Per-CPU counters are read without the CPUs' locks; the span counts and
+ * the fullness histogram under the class's central lock, for one walk of
+ * its partial spans.
+ *
+ * Context: process context; takes the class's central lock.
  */
 void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 {
 	struct central *c = &goalloc_central[cls];
 	unsigned long flags;
+	struct span *s;
 	int cpu;
 
 	memset(st, 0, sizeof(*st));
@@ -76,12 +95,22 @@ void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 		st->cpu_objects += READ_ONCE(m->count);
 		st->nalloc += READ_ONCE(m->nalloc);
 		st->nfree += READ_ONCE(m->nfree);
+		st->req_bytes += READ_ONCE(per_cpu(goalloc_req_bytes, cpu)[cls]);
 	}
 	spin_lock_irqsave(&c->lock, flags);
 	memcpy(st->spans, c->nr_spans, sizeof(st->spans));
 	st->span_objects = c->objects;
+	list_for_each_entry(s, &c->partial, list)
+		st->hist[span_hist_bucket(s)]++;
+	for_each_possible_cpu(cpu) {
+		s = mcache_of(cpu)->cls[cls].span;
+		if (s)
+			st->hist[span_hist_bucket(s)]++;
+	}
 	spin_unlock_irqrestore(&c->lock, flags);
 
+	st->hist[0] += st->spans[SPAN_EMPTY];
+	st->hist[3] += st->spans[SPAN_FULL];
 	st->nspans = st->spans[SPAN_PARTIAL] + st->spans[SPAN_FULL] +
 		     st->spans[SPAN_EMPTY] + st->spans[SPAN_CACHED];
 	st->inuse = st->span_objects - min(st->cpu_objects, st->span_objects);
@@ -89,29 +118,115 @@ void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_class_stats);
 
+static const char *const class_col_names[] = {
+	"spans", "partial", "full", "empty", "cached",
+	"inuse", "free", "cpu_cached", "allocs", "frees",
+	"bytes_inuse", "tail_waste", "roundup_waste", "waste",
+	"hist_0_25", "hist_25_50", "hist_50_75", "hist_75_100",
+};
+
+static_assert(ARRAY_SIZE(class_col_names) == NR_CLASS_COLS);
+
+/**
+ * goalloc_class_row() - the numbers of one "classes" row
+ * @cls: the class
+ * @col: NR_CLASS_COLS entries, filled in
+ *
+ * Waste is the tail of every span of the class plus, with track_waste,
+ * the round-up of each object in use (its class size minus the bytes its
+ * caller asked for); without track_waste the round-up is not known and
+ * counts as 0.
+ */
+void goalloc_class_row(unsigned int cls, unsigned long *col)
+{
+	unsigned int size = class_to_size[cls], objs = class_span_objects(cls);
+	unsigned long tail = class_to_npages[cls] * GOALLOC_PAGE_SIZE - objs * size;
+	struct goalloc_class_stats st;
+
+	goalloc_class_stats(cls, &st);
+	col[COL_SPANS] = st.nspans;
+	col[COL_PARTIAL] = st.spans[SPAN_PARTIAL];
+	col[COL_FULL] = st.spans[SPAN_FULL];
+	col[COL_EMPTY] = st.spans[SPAN_EMPTY];
+	col[COL_CACHED] = st.spans[SPAN_CACHED];
+	col[COL_INUSE] = st.inuse;
+	col[COL_FREE] = st.free;
+	col[COL_CPU_CACHED] = st.cpu_objects;
+	col[COL_ALLOCS] = st.nalloc;
+	col[COL_FREES] = st.nfree;
+	col[COL_BYTES_INUSE] = st.inuse * size;
+	col[COL_TAIL_WASTE] = st.nspans * tail;
+	col[COL_ROUNDUP_WASTE] = goalloc_track_waste ?
+				 st.inuse * size - st.req_bytes : 0;
+	col[COL_WASTE] = col[COL_TAIL_WASTE] + col[COL_ROUNDUP_WASTE];
+	memcpy(&col[COL_HIST0], st.hist, sizeof(st.hist));
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_class_row);
+
+static void class_row_print(struct seq_file *m, const unsigned long *col)
+{
+	int i;
+
+	for (i = 0; i < NR_CLASS_COLS; i++) {
+		if (i == COL_ROUNDUP_WASTE && !goalloc_track_waste)
+			seq_puts(m, " -");
+		else
+			seq_printf(m, " %lu", col[i]);
+	}
+	seq_putc(m, '\n');
+}
+
 static int classes_show(struct seq_file *m, void *v)
 {
-	struct goalloc_class_stats st;
+	unsigned long col[NR_CLASS_COLS], total[NR_CLASS_COLS] = {};
 	unsigned int cls;
+	int i;
 
-	seq_puts(m, "class size pages objs partial full empty cached inuse free cpu_cached allocs frees bytes_inuse tail_waste\n");
+	seq_puts(m, "class size pages objs");
+	for (i = 0; i < NR_CLASS_COLS; i++)
+		seq_printf(m, " %s", class_col_names[i]);
+	seq_putc(m, '\n');
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
-		unsigned int size = class_to_size[cls];
-		unsigned long span_size = class_to_npages[cls] * GOALLOC_PAGE_SIZE;
-		unsigned int objs = class_span_objects(cls);
-
-		goalloc_class_stats(cls, &st);
-		seq_printf(m, "%u %u %u %u %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu\n",
-			   cls, size, class_to_npages[cls], objs,
-			   st.spans[SPAN_PARTIAL], st.spans[SPAN_FULL],
-			   st.spans[SPAN_EMPTY], st.spans[SPAN_CACHED],
-			   st.inuse, st.free, st.cpu_objects, st.nalloc,
-			   st.nfree, st.inuse * size,
-			   st.nspans * (span_size - objs * size));
+		goalloc_class_row(cls, col);
+		for (i = 0; i < NR_CLASS_COLS; i++)
+			total[i] += col[i];
+		seq_printf(m, "%u %u %u %u", cls, class_to_size[cls],
+			   class_to_npages[cls], class_span_objects(cls));
+		class_row_print(m, col);
 	}
+	seq_puts(m, "total - - -");
+	class_row_print(m, total);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(classes);
+
+/*
+ * /proc/slabinfo's version 2.1 format, a row per class named goalloc-<size>,
+ * so slabinfo habits and scripts work: objects not free in spans are
+ * active (as SLUB counts objects in CPU slabs), a span is a slab, and the
+ * tunables are the magazine's capacity and refill batch.
+ */
+static int slabinfo_show(struct seq_file *m, void *v)
+{
+	struct goalloc_class_stats st;
+	unsigned int cls, cap;
+
+	seq_puts(m, "slabinfo - version: 2.1\n");
+	seq_puts(m, "# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n");
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		goalloc_class_stats(cls, &st);
+		cap = mcache_class_cap(cls);
+		seq_printf(m, "goalloc-%-9u %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6u\n",
+			   class_to_size[cls], st.span_objects,
+			   st.nspans * class_span_objects(cls),
+			   class_to_size[cls], class_span_objects(cls),
+			   class_to_npages[cls] << GOALLOC_PAGE_ORDER, cap,
+			   cap / 2, 0, st.nspans - st.spans[SPAN_EMPTY],
+			   st.nspans, 0);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(slabinfo);
 
 static void spans_show_one(struct seq_file *m, const struct span *s)
 {
@@ -177,7 +292,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_counters_sum);
 static int heap_show(struct seq_file *m, void *v)
 {
 	unsigned long alloc_bytes = 0, objects = 0, mallocs = 0, frees = 0;
-	unsigned long ev[NR_GOALLOC_EVENTS];
+	unsigned long total_alloc = 0, ev[NR_GOALLOC_EVENTS];
 	struct goalloc_class_stats st;
 	struct heap_stats hs;
 	unsigned int cls;
@@ -188,6 +303,7 @@ static int heap_show(struct seq_file *m, void *v)
 		objects += st.inuse;
 		mallocs += st.nalloc;
 		frees += st.nfree;
+		total_alloc += st.nalloc * class_to_size[cls];
 	}
 	goalloc_counters_sum(ev);
 	heap_stats_read(&hs);
@@ -202,13 +318,17 @@ static int heap_show(struct seq_file *m, void *v)
 	seq_printf(m, "HeapAlloc %lu\n",
 		   alloc_bytes + (hs.large_pages << PAGE_SHIFT));
 	seq_printf(m, "HeapObjects %lu\n", objects + hs.large_objects);
+	seq_printf(m, "TotalAlloc %lu\n", total_alloc + hs.large_bytes_total);
 	seq_printf(m, "Mallocs %lu\n", mallocs);
 	seq_printf(m, "Frees %lu\n", frees);
 	seq_printf(m, "LargeObjects %lu\n", hs.large_objects);
 	seq_printf(m, "LargeBytes %lu\n", hs.large_pages << PAGE_SHIFT);
+	seq_printf(m, "LargeRequestedBytes %lu\n", hs.large_req_bytes);
 	seq_printf(m, "Chunks %lu\n", hs.chunks);
 	seq_printf(m, "PagesFromBuddy %lu\n", hs.pages_from_buddy);
 	seq_printf(m, "PagesReturned %lu\n", hs.pages_returned);
+	seq_printf(m, "HeadroomPercent %u\n", heap_headroom_percent());
+	seq_printf(m, "HeadroomMinBytes %lu\n", (unsigned long)heap_headroom_min_kb() << 10);
 	seq_printf(m, "HeadroomBytes %lu\n", heap_headroom_pages() << PAGE_SHIFT);
 	return 0;
 }
@@ -216,37 +336,71 @@ DEFINE_SHOW_ATTRIBUTE(heap);
 
 static int percpu_show(struct seq_file *m, void *v)
 {
+	unsigned long nalloc, nfree;
 	unsigned int cls;
 	int cpu;
 
-	seq_puts(m, "cpu class size cached span allocs frees refills flushes\n");
+	seq_puts(m, "cpu class size cached span allocs hits frees refills flushes remote_frees\n");
 	for_each_possible_cpu(cpu) {
 		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 			struct mcache_class *mc = &mcache_of(cpu)->cls[cls];
 
 			/* Another CPU's fields, read unlocked. */
-			if (!READ_ONCE(mc->nalloc) && !READ_ONCE(mc->nfree))
+			nalloc = READ_ONCE(mc->nalloc);
+			nfree = READ_ONCE(mc->nfree);
+			if (!nalloc && !nfree)
 				continue;
-			seq_printf(m, "%d %u %u %u %d %lu %lu %lu %lu\n", cpu, cls,
-				   class_to_size[cls], READ_ONCE(mc->count),
-				   !!READ_ONCE(mc->span), READ_ONCE(mc->nalloc),
-				   READ_ONCE(mc->nfree), READ_ONCE(mc->refills),
-				   READ_ONCE(mc->flushes));
+			seq_printf(m, "%d %u %u %u %d %lu %lu %lu %lu %lu %lu\n", cpu,
+				   cls, class_to_size[cls], READ_ONCE(mc->count),
+				   !!READ_ONCE(mc->span), nalloc,
+				   nalloc - READ_ONCE(mc->slow), nfree,
+				   READ_ONCE(mc->refills), READ_ONCE(mc->flushes),
+				   READ_ONCE(mc->remote));
 		}
 	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(percpu);
 
+/* Fast-path counts of one CPU: its allocations and frees, less the slow ones. */
+static void cpu_fast_counts(int cpu, unsigned long *alloc_fast,
+			    unsigned long *free_fast)
+{
+	unsigned long nalloc = 0, nfree = 0;
+	unsigned int cls;
+
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		/* Another CPU's fields, read unlocked. */
+		nalloc += READ_ONCE(mcache_of(cpu)->cls[cls].nalloc);
+		nfree += READ_ONCE(mcache_of(cpu)->cls[cls].nfree);
+	}
+	*alloc_fast = nalloc - READ_ONCE(per_cpu(goalloc_events, cpu)[EV_ALLOC_SLOW]);
+	*free_fast = nfree - READ_ONCE(per_cpu(goalloc_events, cpu)[EV_FREE_SLOW]);
+}
+
 static int counters_show(struct seq_file *m, void *v)
 {
-	unsigned long sum[NR_GOALLOC_EVENTS];
+	unsigned long sum[NR_GOALLOC_EVENTS], af, ff, taf = 0, tff = 0;
 	int cpu, ev;
 
 	goalloc_counters_sum(sum);
 	seq_puts(m, "counter total");
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu(cpu) {
 		seq_printf(m, " cpu%d", cpu);
+		cpu_fast_counts(cpu, &af, &ff);
+		taf += af;
+		tff += ff;
+	}
+	seq_printf(m, "\nalloc_fastpath %lu", taf);
+	for_each_possible_cpu(cpu) {
+		cpu_fast_counts(cpu, &af, &ff);
+		seq_printf(m, " %lu", af);
+	}
+	seq_printf(m, "\nfree_fastpath %lu", tff);
+	for_each_possible_cpu(cpu) {
+		cpu_fast_counts(cpu, &af, &ff);
+		seq_printf(m, " %lu", ff);
+	}
 	seq_putc(m, '\n');
 	for (ev = 0; ev < NR_GOALLOC_EVENTS; ev++) {
 		seq_printf(m, "%s %lu", goalloc_event_names[ev], sum[ev]);
@@ -266,23 +420,6 @@ static int verify_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(verify);
-
-/**
- * goalloc_drain() - give back everything that caches hold
- * @release_chunks: also give every idle chunk back to the buddy allocator
- *
- * Context: process context.
- */
-void goalloc_drain(bool release_chunks)
-{
-	mcache_drain_all();
-	central_release_empty();
-	if (release_chunks) {
-		heap_release_span_pool();
-		heap_release_free_chunks(0);
-	}
-}
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_drain);
 
 static ssize_t drain_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)
@@ -305,6 +442,32 @@ static const struct file_operations drain_fops = {
 	.llseek = noop_llseek,
 };
 
+/**
+ * goalloc_debugfs_show() - render one statistics file into @m
+ * @name: "classes", "spans", "heap", "percpu", "counters" or "slabinfo"
+ * @m: a seq_file with a buffer; for tests, which read what users read
+ *
+ * Return: 0, or -ENOENT for an unknown @name.
+ */
+int goalloc_debugfs_show(const char *name, struct seq_file *m)
+{
+	static const struct {
+		const char *name;
+		int (*show)(struct seq_file *m, void *v);
+	} files[] = {
+		{ "classes", classes_show }, { "spans", spans_show },
+		{ "heap", heap_show }, { "percpu", percpu_show },
+		{ "counters", counters_show }, { "slabinfo", slabinfo_show },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(files); i++)
+		if (!strcmp(name, files[i].name))
+			return files[i].show(m, NULL);
+	return -ENOENT;
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_debugfs_show);
+
 void goalloc_debugfs_init(void)
 {
 	goalloc_dir = debugfs_create_dir("goalloc", NULL);
@@ -313,6 +476,7 @@ void goalloc_debugfs_init(void)
 	debugfs_create_file("heap", 0444, goalloc_dir, NULL, &heap_fops);
 	debugfs_create_file("percpu", 0444, goalloc_dir, NULL, &percpu_fops);
 	debugfs_create_file("counters", 0444, goalloc_dir, NULL, &counters_fops);
+	debugfs_create_file("slabinfo", 0444, goalloc_dir, NULL, &slabinfo_fops);
 	debugfs_create_file("verify", 0444, goalloc_dir, NULL, &verify_fops);
 	debugfs_create_file("drain", 0200, goalloc_dir, NULL, &drain_fops);
 }

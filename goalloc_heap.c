@@ -20,10 +20,11 @@
  * orders when the largest is not available. Chunk metadata lives outside
  * the chunk, so every byte of a chunk is usable.
  *
- * Giving memory back: a chunk whose pages are all free is idle. Idle
- * chunks beyond a headroom (headroom_percent of the pages in use, at least
- * headroom_min_kb; Go keeps about 10 %) go back to the buddy allocator
- * from deferred work, and a shrinker lets memory pressure take the
+ * Giving memory back: a chunk whose pages are all free is idle. When free
+ * pages exceed a headroom (headroom_percent of the pages in use, at least
+ * headroom_min_kb; Go keeps about 10 %), the scavenger (goalloc_core.c)
+ * runs from deferred work and gives idle chunks beyond the headroom back
+ * to the buddy allocator; a shrinker lets memory pressure take the
  * headroom too. Only whole chunks are released: a chunk is one buddy
  * block and goes back as one.
  *
@@ -74,12 +75,6 @@ unsigned long heap_lo = ULONG_MAX;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_lo);
 unsigned long heap_hi;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_hi);
-
-static void heap_scavenge_fn(struct work_struct *work);
-static DECLARE_DELAYED_WORK(heap_scavenge_work, heap_scavenge_fn);
-
-/* Go's scavenger runs in the background; a second is soon enough here. */
-#define HEAP_SCAVENGE_DELAY	HZ
 
 static unsigned int chunk_kernel_pages(const struct heap_chunk *ch)
 {
@@ -146,6 +141,7 @@ static void __heap_add_chunk(struct heap_chunk *ch)
 		WRITE_ONCE(heap_hi, ch->base + (kpages << PAGE_SHIFT));
 	heap_stats.chunks++;
 	heap_stats.chunk_allocs++;
+	count_event(EV_CHUNK_ALLOC);
 	heap_stats.sys_pages += kpages;
 	heap_stats.pages_from_buddy += kpages;
 	heap_idle_pages += kpages;
@@ -237,7 +233,7 @@ int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_alloc_run);
 
-/* Return: true if idle chunks now exceed the headroom. */
+/* Return: true if free pages now exceed the headroom. */
 static bool __heap_free_run(struct heap_chunk *ch, unsigned int first,
 			    unsigned int npages)
 {
@@ -249,10 +245,9 @@ static bool __heap_free_run(struct heap_chunk *ch, unsigned int first,
 	heap_free_gopages += npages;
 	ch->hint = min(ch->hint, first);
 	heap_stats.inuse_pages -= npages << GOALLOC_PAGE_ORDER;
-	if (ch->nfree != ch->npages)
-		return false;
-	heap_idle_pages += chunk_kernel_pages(ch);
-	return heap_idle_pages > heap_headroom_pages();
+	if (ch->nfree == ch->npages)
+		heap_idle_pages += chunk_kernel_pages(ch);
+	return (heap_free_gopages << GOALLOC_PAGE_ORDER) > heap_headroom_pages();
 }
 
 /**
@@ -289,7 +284,8 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_free_run);
  * the heap has free Go pages to build spans on (at most 2.5 % of the idle
  * memory, for spans of 8-byte objects), and shrinks as chunks go back.
  */
-#define HEAP_SPAN_WORDS		(2 * BITS_TO_LONGS(GOALLOC_MAX_SPAN_OBJECTS))
+#define HEAP_SPAN_WORDS		(2 * BITS_TO_LONGS(GOALLOC_MAX_SPAN_OBJECTS) + \
+				 DIV_ROUND_UP(GOALLOC_MAX_SPAN_OBJECTS, 4))
 
 static struct list_head span_pool[HEAP_SPAN_WORDS + 1];	/* heap_lock */
 static unsigned long span_pool_count;			/* heap_lock */
@@ -299,6 +295,9 @@ static struct span *__span_pool_pop(unsigned int words)
 	struct span *s;
 
 	lockdep_assert_held(&heap_lock);
+	/* span_words() is at most HEAP_SPAN_WORDS. */
+	if (WARN_ON_ONCE(words > HEAP_SPAN_WORDS))
+		return NULL;
 	s = list_first_entry_or_null(&span_pool[words], struct span, list);
 	if (s) {
 		list_del(&s->list);
@@ -310,7 +309,7 @@ static struct span *__span_pool_pop(unsigned int words)
 static bool __span_pool_push(struct span *s, unsigned int words)
 {
 	lockdep_assert_held(&heap_lock);
-	if (span_pool_count >= heap_free_gopages)
+	if (span_pool_count >= heap_free_gopages || words > HEAP_SPAN_WORDS)
 		return false;
 	list_add(&s->list, &span_pool[words]);
 	span_pool_count++;
@@ -406,6 +405,16 @@ void heap_release_span_pool(void)
 	heap_trim_span_pool(0);
 }
 
+unsigned int heap_headroom_percent(void)
+{
+	return READ_ONCE(headroom_percent);
+}
+
+unsigned int heap_headroom_min_kb(void)
+{
+	return READ_ONCE(headroom_min_kb);
+}
+
 /**
  * heap_headroom_pages() - idle kernel pages the heap keeps
  *
@@ -449,6 +458,7 @@ unsigned long heap_release_free_chunks(unsigned long keep_pages)
 		heap_free_gopages -= ch->npages;
 		heap_stats.chunks--;
 		heap_stats.chunk_releases++;
+		count_event(EV_CHUNK_FREE);
 		heap_stats.sys_pages -= kpages;
 		heap_stats.pages_returned += kpages;
 		released += kpages;
@@ -462,16 +472,6 @@ unsigned long heap_release_free_chunks(unsigned long keep_pages)
 	return released;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_release_free_chunks);
-
-static void heap_scavenge_fn(struct work_struct *work)
-{
-	heap_release_free_chunks(heap_headroom_pages());
-}
-
-void heap_schedule_scavenge(void)
-{
-	schedule_delayed_work(&heap_scavenge_work, HEAP_SCAVENGE_DELAY);
-}
 
 /**
  * heap_note_large() - list and account a large object, or unlist it
@@ -492,11 +492,14 @@ bool heap_note_large(struct span *s, bool alloc)
 		list_add(&s->list, &heap_large);
 		heap_stats.large_objects++;
 		heap_stats.large_pages += s->npages << GOALLOC_PAGE_ORDER;
+		heap_stats.large_req_bytes += s->size;
+		heap_stats.large_bytes_total += span_bytes(s);
 	} else if (s->allocated) {
 		s->allocated = 0;
 		list_del(&s->list);
 		heap_stats.large_objects--;
 		heap_stats.large_pages -= s->npages << GOALLOC_PAGE_ORDER;
+		heap_stats.large_req_bytes -= s->size;
 	} else {
 		ok = false;
 	}
@@ -516,6 +519,7 @@ void heap_stats_read(struct heap_stats *st)
 
 	spin_lock_irqsave(&heap_lock, flags);
 	*st = heap_stats;
+	st->idle_pages = heap_idle_pages;
 	spin_unlock_irqrestore(&heap_lock, flags);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_stats_read);
@@ -552,6 +556,8 @@ static unsigned long heap_shrink_scan(struct shrinker *sh,
 	heap_stats.shrinker_calls++;
 	heap_stats.shrinker_pages += released;
 	spin_unlock_irqrestore(&heap_lock, flags);
+	count_event(EV_SHRINK_CALL);
+	this_cpu_add(goalloc_events[EV_SHRINK_PAGES], released);
 	return released ?: SHRINK_STOP;
 }
 
@@ -632,7 +638,6 @@ int heap_init(void)
 void heap_exit(void)
 {
 	heap_shrinker_unregister();
-	cancel_delayed_work_sync(&heap_scavenge_work);
 	heap_release_span_pool();
 	heap_release_free_chunks(0);
 	WARN_ON(!list_empty(&heap_chunks) || !list_empty(&heap_full_chunks));

@@ -108,6 +108,8 @@ enum span_state {
  *		slot below it is free
  * @alloc_cache: ~allocbits of the window, so __ffs() finds a free slot
  * @cachedbits:	debug only: slots free but held in some CPU's magazine
+ * @req:	track_waste only: bytes requested for each slot's object
+ * @size:	large objects: bytes requested
  * @allocbits:	bit per slot, set while the slot is not free in the span;
  *		bits past @nelems are set so they are never handed out
  *
@@ -129,13 +131,21 @@ struct span {
 	u16 freeindex;
 	u64 alloc_cache;
 	unsigned long *cachedbits;
+	u16 *req;
+	size_t size;
 	unsigned long allocbits[];
 };
 
-/* Bitmap words of a span's metadata: allocbits, and cachedbits if debug. */
+extern bool goalloc_track_waste;
+
+/*
+ * Words of a span's trailing metadata: allocbits, cachedbits if debug, a
+ * u16 per slot if track_waste.
+ */
 static inline unsigned int span_words(unsigned int nelems)
 {
-	return BITS_TO_LONGS(nelems) * (goalloc_debug ? 2 : 1);
+	return BITS_TO_LONGS(nelems) * (goalloc_debug ? 2 : 1) +
+	       (goalloc_track_waste ? DIV_ROUND_UP(nelems, 4) : 0);
 }
 
 static inline size_t span_bytes(const struct span *s)
@@ -203,7 +213,8 @@ extern struct central goalloc_central[GOALLOC_NUM_CLASSES];
 
 unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 			    struct span **cached, int cpu);
-void __central_return(struct central *c, void *const *objs, unsigned int n);
+unsigned int __central_return(struct central *c, void *const *objs,
+			      unsigned int n, int cpu);
 void __central_add_span(struct central *c, struct span *s);
 void __central_uncache_span(struct central *c, struct span *s);
 void central_release_empty(void);
@@ -254,8 +265,11 @@ struct heap_stats {
 	unsigned long chunks;		/* chunks held */
 	unsigned long sys_pages;	/* kernel pages held in chunks */
 	unsigned long inuse_pages;	/* kernel pages in spans */
+	unsigned long idle_pages;	/* kernel pages of idle chunks */
 	unsigned long large_objects;
 	unsigned long large_pages;
+	unsigned long large_req_bytes;	/* requested by live large objects */
+	unsigned long large_bytes_total; /* page-run bytes ever allocated */
 	unsigned long pages_from_buddy;	/* ever taken */
 	unsigned long pages_returned;	/* ever given back */
 	unsigned long chunk_allocs;
@@ -278,10 +292,13 @@ unsigned long heap_shrink(unsigned long nr_to_scan);
 unsigned long heap_release_free_chunks(unsigned long keep_pages);
 void heap_stats_read(struct heap_stats *st);
 void heap_schedule_scavenge(void);
+void goalloc_scavenge_cancel(void);
 int heap_init(void);
 void heap_exit(void);
 unsigned long heap_pages_held(void);
 unsigned long heap_headroom_pages(void);
+unsigned int heap_headroom_percent(void);
+unsigned int heap_headroom_min_kb(void);
 
 extern spinlock_t heap_lock;
 extern struct list_head heap_chunks;
@@ -301,6 +318,8 @@ extern struct list_head heap_large;
  * @nfree:	objects freed on this CPU
  * @refills:	batches taken from mcentral
  * @flushes:	batches given back to mcentral
+ * @slow:	allocations the magazine could not serve at once
+ * @remote:	objects flushed to a span that another CPU caches
  *
  * All fields are this CPU's, under its mcache lock, except @span, which
  * the class's central lock also protects.
@@ -314,6 +333,8 @@ struct mcache_class {
 	unsigned long nfree;
 	unsigned long refills;
 	unsigned long flushes;
+	unsigned long slow;
+	unsigned long remote;
 };
 
 /* Event counters (debugfs "counters"), per CPU, summed on read. */
@@ -323,8 +344,15 @@ enum goalloc_event {
 	EV_ALLOC_LARGE,
 	EV_FREE_LARGE,
 	EV_ALLOC_FAIL,
+	EV_REFILL,
+	EV_FLUSH,
+	EV_REMOTE_FREE,
 	EV_SPAN_ALLOC,
 	EV_SPAN_FREE,
+	EV_CHUNK_ALLOC,
+	EV_CHUNK_FREE,
+	EV_SHRINK_CALL,
+	EV_SHRINK_PAGES,
 	EV_REFUSED_FOREIGN,
 	EV_REFUSED_INTERIOR,
 	EV_REFUSED_DOUBLE_FREE,
@@ -348,6 +376,13 @@ struct mcache_pcpu {
 DECLARE_PER_CPU(struct mcache_pcpu, goalloc_mcache);
 
 DECLARE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
+
+/*
+ * track_waste: bytes requested by live objects, per class; per CPU, so a
+ * CPU's sum may go negative when others free what it allocated.
+ */
+DECLARE_PER_CPU(long [GOALLOC_NUM_CLASSES], goalloc_req_bytes);
+DECLARE_STATIC_KEY_FALSE(goalloc_track_key);
 
 /* Count an event on this CPU; one instruction, safe in any context. */
 static __always_inline void count_event(enum goalloc_event ev)
@@ -422,6 +457,8 @@ void goalloc_free_large(struct span *s, const void *p);
 /* ------------------------------------------------------------------ */
 /* Statistics */
 
+struct seq_file;
+
 /**
  * struct goalloc_class_stats - one size class, as debugfs shows it
  * @spans:	spans per state
@@ -432,6 +469,8 @@ void goalloc_free_large(struct span *s, const void *p);
  * @free:	free slots in the spans
  * @nalloc:	allocations so far
  * @nfree:	frees so far
+ * @hist:	spans by fullness: 0-25 %, 25-50 %, 50-75 %, 75-100 % used
+ * @req_bytes:	track_waste: bytes requested by the objects in use
  */
 struct goalloc_class_stats {
 	unsigned long spans[NR_SPAN_STATES];
@@ -442,12 +481,24 @@ struct goalloc_class_stats {
 	unsigned long free;
 	unsigned long nalloc;
 	unsigned long nfree;
+	unsigned long hist[4];
+	long req_bytes;
 };
 
 void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st);
+/* Columns of "classes" after class, size, pages and objs; summed in "total". */
+enum class_col {
+	COL_SPANS, COL_PARTIAL, COL_FULL, COL_EMPTY, COL_CACHED,
+	COL_INUSE, COL_FREE, COL_CPU_CACHED, COL_ALLOCS, COL_FREES,
+	COL_BYTES_INUSE, COL_TAIL_WASTE, COL_ROUNDUP_WASTE, COL_WASTE,
+	COL_HIST0, COL_HIST1, COL_HIST2, COL_HIST3,
+	NR_CLASS_COLS
+};
+
+void goalloc_class_row(unsigned int cls, unsigned long *col);
+int goalloc_debugfs_show(const char *name, struct seq_file *m);
 void goalloc_counters_sum(unsigned long *sum);
 void goalloc_drain(bool release_chunks);
-struct seq_file;
 int goalloc_verify(struct seq_file *m);
 void goalloc_debugfs_init(void);
 void goalloc_debugfs_exit(void);

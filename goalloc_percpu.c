@@ -53,6 +53,7 @@ DEFINE_PER_CPU(struct mcache_pcpu, goalloc_mcache) = {
 
 /* Event counters, summed on read (debugfs "counters"). */
 DEFINE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
+DEFINE_PER_CPU(long [GOALLOC_NUM_CLASSES], goalloc_req_bytes);
 
 static enum cpuhp_state mcache_hp_state;
 
@@ -135,13 +136,17 @@ static noinline void mcache_flush_push(struct mcache_class *m,
 {
 	struct central *c = &goalloc_central[cls];
 	unsigned int n = m->cap / 2;
+	unsigned int remote;
 
 	spin_lock(&c->lock);
-	__central_return(c, m->objs, n);
+	remote = __central_return(c, m->objs, n, smp_processor_id());
 	spin_unlock(&c->lock);
 	m->count -= n;
 	memmove(m->objs, m->objs + n, m->count * sizeof(void *));
 	m->flushes++;
+	m->remote += remote;
+	count_event(EV_FLUSH);
+	this_cpu_add(goalloc_events[EV_REMOTE_FREE], remote);
 	m->objs[m->count++] = (void *)p;
 	m->nfree++;
 	count_event(EV_FREE_SLOW);
@@ -165,14 +170,19 @@ static __always_inline void mcache_push(unsigned int cls, const void *p)
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 }
 
-/* A free that needs debug checks or init_on_free before the magazine. */
+/*
+ * A free that needs debug checks, init_on_free or waste tracking before
+ * the magazine.
+ */
 static noinline void mcache_free_prepared(struct span *s, unsigned int idx,
 					  const void *p)
 {
+	if (static_branch_unlikely(&goalloc_track_key))
+		this_cpu_sub(goalloc_req_bytes[s->cls], s->req[idx]);
 	if (static_branch_unlikely(&goalloc_debug_key)) {
 		if (!mcache_debug_free(s, idx, p))
 			return;
-	} else {
+	} else if (want_init_on_free()) {
 		memset((void *)p, 0, class_to_size[s->cls]);
 	}
 	mcache_push(s->cls, p);
@@ -193,28 +203,40 @@ static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
 	if (!m->count) {
 		m->count = __central_fill(c, m->objs, m->cap / 2, &m->span,
 					  smp_processor_id());
-		m->refills += !!m->count;
+		if (m->count) {
+			m->refills++;
+			count_event(EV_REFILL);
+		}
 	}
 	spin_unlock(&c->lock);
 	return m->count;
 }
 
 /*
- * What an allocation may need after the magazine: the debug check and
- * zeroing. Out of line, so the fast path stays a leaf that tail-calls it.
+ * What an allocation may need after the magazine: the debug check, waste
+ * tracking and zeroing. Out of line, so the fast path stays a leaf that
+ * tail-calls it.
  */
 static noinline void *mcache_prepare_alloc(void *p, unsigned int cls,
-					   gfp_t gfp)
+					   gfp_t gfp, size_t size)
 {
+	struct span *s;
+
 	if (static_branch_unlikely(&goalloc_debug_key) &&
 	    !mcache_debug_alloc(p, cls))
-		return goalloc_alloc(class_to_size[cls], gfp);
+		return goalloc_alloc(size, gfp);
+	if (static_branch_unlikely(&goalloc_track_key)) {
+		s = (struct span *)virt_to_page(p)->private;
+		s->req[span_obj_index(s, p)] = size;
+		this_cpu_add(goalloc_req_bytes[cls], size);
+	}
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, class_to_size[cls]);
 	return p;
 }
 
-static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp)
+static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
+					size_t size)
 {
 	struct central *c = &goalloc_central[cls];
 	struct span *fresh = NULL;
@@ -242,6 +264,7 @@ static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp)
 		if (m->count) {
 			p = m->objs[--m->count];
 			m->nalloc++;
+			m->slow++;
 			count_event(EV_ALLOC_SLOW);
 			local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 			break;
@@ -255,7 +278,7 @@ grow:
 			return NULL;
 		}
 	}
-	return mcache_prepare_alloc(p, cls, gfp);
+	return mcache_prepare_alloc(p, cls, gfp, size);
 }
 
 /* ------------------------------------------------------------------ */
@@ -291,15 +314,16 @@ void *goalloc_alloc(size_t size, gfp_t gfp)
 	m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
 	if (unlikely(!m->count)) {
 		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
-		return mcache_alloc_slow(cls, gfp);
+		return mcache_alloc_slow(cls, gfp, size);
 	}
 	p = m->objs[--m->count];
 	m->nalloc++;
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 
 	if (unlikely(static_branch_unlikely(&goalloc_debug_key) ||
+		     static_branch_unlikely(&goalloc_track_key) ||
 		     want_init_on_alloc(gfp)))
-		return mcache_prepare_alloc(p, cls, gfp);
+		return mcache_prepare_alloc(p, cls, gfp, size);
 	return p;
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc);
@@ -339,6 +363,7 @@ void goalloc_free(const void *p)
 		return;
 	}
 	if (unlikely(static_branch_unlikely(&goalloc_debug_key) ||
+		     static_branch_unlikely(&goalloc_track_key) ||
 		     want_init_on_free())) {
 		mcache_free_prepared(s, idx, p);
 		return;
@@ -351,11 +376,12 @@ EXPORT_SYMBOL_GPL(goalloc_free);
 /* Draining: CPU hotplug, unload, debugfs "drain", tests */
 
 /*
- * Return everything @mc holds to mcentral. The caller makes sure nobody
- * else uses @mc: it runs on its CPU with interrupts off, or the CPU is dead.
+ * Return everything @cpu's cache holds to mcentral. The caller makes sure
+ * nobody else uses it: it runs on @cpu with interrupts off, or @cpu is dead.
  */
-static void mcache_flush_all(struct mcache *mc)
+static void mcache_flush_all(int cpu)
 {
+	struct mcache *mc = mcache_of(cpu);
 	unsigned int cls;
 	unsigned long flags;
 
@@ -366,13 +392,14 @@ static void mcache_flush_all(struct mcache *mc)
 		if (!m->count && !m->span)
 			continue;
 		spin_lock_irqsave(&c->lock, flags);
-		__central_return(c, m->objs, m->count);
+		m->remote += __central_return(c, m->objs, m->count, cpu);
 		m->count = 0;
 		if (m->span)
 			__central_uncache_span(c, m->span);
 		m->span = NULL;
 		spin_unlock_irqrestore(&c->lock, flags);
 		m->flushes++;
+		count_event(EV_FLUSH);
 	}
 }
 
@@ -381,7 +408,7 @@ static void mcache_drain_local(void *unused)
 	unsigned long flags;
 
 	local_lock_irqsave(&goalloc_mcache.lock, flags);
-	mcache_flush_all(this_cpu_read(goalloc_mcache.mc));
+	mcache_flush_all(smp_processor_id());
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 }
 
@@ -400,7 +427,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_drain_all);
 
 static int mcache_cpu_dead(unsigned int cpu)
 {
-	mcache_flush_all(mcache_of(cpu));
+	mcache_flush_all(cpu);
 	return 0;
 }
 
@@ -459,7 +486,7 @@ void mcache_exit(void)
 
 	cpuhp_remove_state_nocalls(mcache_hp_state);
 	for_each_possible_cpu(cpu) {
-		mcache_flush_all(mcache_of(cpu));
+		mcache_flush_all(cpu);
 		kfree(mcache_of(cpu));
 		per_cpu(goalloc_mcache.mc, cpu) = NULL;
 	}

@@ -16,6 +16,7 @@
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -317,10 +318,10 @@ static void central_fill_caches_a_span_and_moves_it_to_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, s->state, SPAN_FULL);
 	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_FULL], 1UL);
 
-	__central_return(c, objs, 1);
+	__central_return(c, objs, 1, 7);
 	KUNIT_EXPECT_EQ(test, s->state, SPAN_PARTIAL);
 	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&c->partial, struct span, list), s);
-	__central_return(c, objs + 1, 2);
+	__central_return(c, objs + 1, 2, 7);
 	/* The class keeps one empty span instead of freeing it. */
 	KUNIT_EXPECT_EQ(test, s->state, SPAN_EMPTY);
 	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_EMPTY], 1UL);
@@ -1188,6 +1189,294 @@ static struct kunit_suite mcache_suite = {
 };
 
 /* ------------------------------------------------------------------ */
+/* goalloc_stats: the debugfs files, rendered and parsed as users read them */
+
+#define STATS_BUF	(64 << 10)
+
+/* Render debugfs file @name into a test-owned buffer. */
+static char *render(struct kunit *test, const char *name)
+{
+	struct seq_file m = { .size = STATS_BUF };
+
+	m.buf = kunit_kzalloc(test, STATS_BUF, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	KUNIT_ASSERT_EQ(test, goalloc_debugfs_show(name, &m), 0);
+	KUNIT_ASSERT_LT(test, m.count, (size_t)STATS_BUF);
+	m.buf[m.count] = 0;
+	return m.buf;
+}
+
+#define ROW_FIELDS	(4 + NR_CLASS_COLS)
+
+/* The number at @p in a stats file; "-" (not tracked) reads as 0. */
+static unsigned long field(const char *p)
+{
+	char tok[24];
+	size_t len = strcspn(p, "\n ");
+	unsigned long v;
+
+	if (len >= sizeof(tok))
+		return 0;
+	memcpy(tok, p, len);
+	tok[len] = 0;
+	return kstrtoul(tok, 10, &v) ? 0 : v;
+}
+
+/*
+ * The numbers of the "classes" row whose first field is @key ("17" or
+ * "total"); "-" reads as 0. Return: fields read.
+ */
+static int classes_row(const char *text, const char *key, unsigned long *v)
+{
+	size_t klen = strlen(key);
+	const char *line = text;
+	int n = 0;
+
+	while (line && *line) {
+		if (!strncmp(line, key, klen) && line[klen] == ' ') {
+			const char *p = line + klen;
+
+			while (*p == ' ' && n < ROW_FIELDS - 1) {
+				p++;
+				v[1 + n++] = field(p);
+				p = strpbrk(p, "\n ");
+				if (!p)
+					break;
+			}
+			return n;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return 0;
+}
+
+/* Value of "Name value" line @name in the "heap" file. */
+static unsigned long heap_value(struct kunit *test, const char *text,
+				const char *name)
+{
+	const char *p = text;
+	size_t len = strlen(name);
+
+	while (p && *p) {
+		if (!strncmp(p, name, len) && p[len] == ' ')
+			return field(p + len + 1);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	KUNIT_FAIL(test, "no %s in heap", name);
+	return 0;
+}
+
+/* Column @col of a parsed row: fields are class, size, pages, objs, cols. */
+#define COL(v, col)	((v)[4 + (col)])
+
+static void classes_count_exactly_what_was_allocated(struct kunit *test)
+{
+	static const unsigned int req[] = { 20, 200, 1000, 5000 };
+	enum { N = 100 };
+	unsigned long before[ROW_FIELDS], during[ROW_FIELDS], after[ROW_FIELDS];
+	void **objs = test_objs(test, N * ARRAY_SIZE(req));
+	unsigned int i, j;
+	char key[8];
+
+	goalloc_drain(false);
+	for (i = 0; i < ARRAY_SIZE(req); i++) {
+		unsigned int cls = size_to_class(req[i]), size = class_to_size[cls];
+		unsigned int per = class_span_objects(cls);
+		unsigned long tail = class_to_npages[cls] * GOALLOC_PAGE_SIZE - per * size;
+
+		snprintf(key, sizeof(key), "%u", cls);
+		KUNIT_ASSERT_EQ(test, classes_row(render(test, "classes"), key, before),
+				ROW_FIELDS - 1);
+		for (j = 0; j < N; j++) {
+			objs[j] = goalloc_alloc(req[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[j]);
+		}
+		goalloc_drain(false);	/* no object waits in a CPU cache */
+		classes_row(render(test, "classes"), key, during);
+		KUNIT_EXPECT_EQ_MSG(test, during[1], (unsigned long)size, "size");
+		KUNIT_EXPECT_EQ(test, COL(during, COL_INUSE) - COL(before, COL_INUSE),
+				(unsigned long)N);
+		KUNIT_EXPECT_EQ(test, COL(during, COL_ALLOCS) - COL(before, COL_ALLOCS),
+				(unsigned long)N);
+		KUNIT_EXPECT_EQ(test, COL(during, COL_FREES), COL(before, COL_FREES));
+		KUNIT_EXPECT_EQ(test, COL(during, COL_CPU_CACHED), 0UL);
+		KUNIT_EXPECT_EQ(test, COL(during, COL_BYTES_INUSE),
+				COL(during, COL_INUSE) * size);
+		KUNIT_EXPECT_EQ(test, COL(during, COL_FREE),
+				COL(during, COL_SPANS) * per - COL(during, COL_INUSE));
+		KUNIT_EXPECT_EQ(test, COL(during, COL_SPANS),
+				COL(during, COL_PARTIAL) + COL(during, COL_FULL) +
+				COL(during, COL_EMPTY) + COL(during, COL_CACHED));
+		KUNIT_EXPECT_EQ(test, COL(during, COL_HIST0) + COL(during, COL_HIST1) +
+				COL(during, COL_HIST2) + COL(during, COL_HIST3),
+				COL(during, COL_SPANS));
+		KUNIT_EXPECT_EQ(test, COL(during, COL_TAIL_WASTE),
+				COL(during, COL_SPANS) * tail);
+		if (goalloc_track_waste)
+			KUNIT_EXPECT_EQ(test, COL(during, COL_ROUNDUP_WASTE) -
+					COL(before, COL_ROUNDUP_WASTE),
+					(unsigned long)N * (size - req[i]));
+		KUNIT_EXPECT_EQ(test, COL(during, COL_WASTE),
+				COL(during, COL_TAIL_WASTE) + COL(during, COL_ROUNDUP_WASTE));
+
+		for (j = 0; j < N; j++)
+			goalloc_free(objs[j]);
+		goalloc_drain(false);
+		classes_row(render(test, "classes"), key, after);
+		KUNIT_EXPECT_EQ(test, COL(after, COL_INUSE), COL(before, COL_INUSE));
+		KUNIT_EXPECT_EQ(test, COL(after, COL_FREES) - COL(before, COL_FREES),
+				(unsigned long)N);
+		KUNIT_EXPECT_EQ(test, COL(after, COL_ROUNDUP_WASTE),
+				COL(before, COL_ROUNDUP_WASTE));
+	}
+}
+
+static void histogram_sorts_spans_by_fullness(struct kunit *test)
+{
+	unsigned int cls = size_to_class(1100), per = class_span_objects(cls);
+	unsigned long v[ROW_FIELDS];
+	void *p[16];
+	unsigned int i;
+	char key[8];
+
+	/* 7 per span: one full span and one 4/7 (57 %) full, after draining. */
+	KUNIT_ASSERT_EQ(test, per, 7U);
+	goalloc_drain(false);
+	for (i = 0; i < per + 4; i++) {
+		p[i] = goalloc_alloc(1100, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	goalloc_drain(false);
+	snprintf(key, sizeof(key), "%u", cls);
+	classes_row(render(test, "classes"), key, v);
+	KUNIT_EXPECT_EQ(test, COL(v, COL_INUSE), (unsigned long)per + 4);
+	KUNIT_EXPECT_EQ(test, COL(v, COL_SPANS), 2UL);
+	KUNIT_EXPECT_EQ(test, COL(v, COL_HIST3), 1UL);
+	KUNIT_EXPECT_EQ(test, COL(v, COL_HIST2), 1UL);
+	KUNIT_EXPECT_EQ(test, COL(v, COL_HIST0) + COL(v, COL_HIST1), 0UL);
+	for (i = 0; i < per + 4; i++)
+		goalloc_free(p[i]);
+	goalloc_drain(false);
+}
+
+static void total_row_is_the_sum_of_the_rows(struct kunit *test)
+{
+	unsigned long row[ROW_FIELDS], total[ROW_FIELDS], sum[NR_CLASS_COLS] = {};
+	void *p = goalloc_alloc(777, GFP_KERNEL);
+	unsigned int cls, i, rows = 0;
+	char *text, key[8];
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	text = render(test, "classes");
+	KUNIT_EXPECT_TRUE(test, !strncmp(text, "class size pages objs spans", 27));
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		snprintf(key, sizeof(key), "%u", cls);
+		rows += classes_row(text, key, row) == ROW_FIELDS - 1;
+		for (i = 0; i < NR_CLASS_COLS; i++)
+			sum[i] += COL(row, i);
+	}
+	KUNIT_EXPECT_EQ(test, rows, GOALLOC_NUM_CLASSES - 1);
+	KUNIT_ASSERT_EQ(test, classes_row(text, "total", total), ROW_FIELDS - 1);
+	for (i = 0; i < NR_CLASS_COLS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, COL(total, i), sum[i], "column %u", i);
+	goalloc_free(p);
+}
+
+static void heap_agrees_with_classes(struct kunit *test)
+{
+	unsigned long total[ROW_FIELDS], large_before, large_after;
+	void *small = goalloc_alloc(300, GFP_KERNEL);
+	void *large = goalloc_alloc(100000, GFP_KERNEL);
+	char *classes, *heap;
+
+	KUNIT_ASSERT_TRUE(test, small && large);
+	goalloc_drain(false);
+	classes = render(test, "classes");
+	heap = render(test, "heap");
+	KUNIT_ASSERT_EQ(test, classes_row(classes, "total", total), ROW_FIELDS - 1);
+	KUNIT_EXPECT_EQ(test, heap_value(test, heap, "HeapAlloc"),
+			COL(total, COL_BYTES_INUSE) + heap_value(test, heap, "LargeBytes"));
+	KUNIT_EXPECT_EQ(test, heap_value(test, heap, "HeapObjects"),
+			COL(total, COL_INUSE) + heap_value(test, heap, "LargeObjects"));
+	KUNIT_EXPECT_EQ(test, heap_value(test, heap, "Mallocs") -
+			heap_value(test, heap, "Frees"),
+			heap_value(test, heap, "HeapObjects"));
+	KUNIT_EXPECT_EQ(test, heap_value(test, heap, "HeapSys"),
+			heap_value(test, heap, "HeapInuse") +
+			heap_value(test, heap, "HeapIdle"));
+	KUNIT_EXPECT_EQ(test, heap_value(test, heap, "HeapSys"),
+			(heap_value(test, heap, "PagesFromBuddy") -
+			 heap_value(test, heap, "PagesReturned")) << PAGE_SHIFT);
+	KUNIT_EXPECT_GE(test, heap_value(test, heap, "HeapInuse"),
+			heap_value(test, heap, "HeapAlloc"));
+
+	large_before = heap_value(test, heap, "LargeObjects");
+	KUNIT_EXPECT_GE(test, heap_value(test, heap, "LargeRequestedBytes"), 100000UL);
+	goalloc_free(large);
+	heap = render(test, "heap");
+	large_after = heap_value(test, heap, "LargeObjects");
+	KUNIT_EXPECT_EQ(test, large_before - large_after, 1UL);
+	goalloc_free(small);
+}
+
+static void slabinfo_has_a_row_per_class(struct kunit *test)
+{
+	char *text = render(test, "slabinfo");
+	unsigned int rows = 0, objsize, perslab;
+	const char *p = text;
+	char name[32];
+	int n;
+
+	KUNIT_EXPECT_TRUE(test, !strncmp(text, "slabinfo - version: 2.1\n", 24));
+	while ((p = strstr(p, "\ngoalloc-"))) {
+		p++;
+		n = sscanf(p, "%31s %*u %*u %u %u", name, &objsize, &perslab);
+		KUNIT_ASSERT_EQ(test, n, 3);
+		KUNIT_EXPECT_EQ(test, objsize, (unsigned int)class_to_size[rows + 1]);
+		KUNIT_EXPECT_EQ(test, perslab, class_span_objects(rows + 1));
+		rows++;
+	}
+	KUNIT_EXPECT_EQ(test, rows, GOALLOC_NUM_CLASSES - 1);
+}
+
+static void counters_show_fast_and_slow_paths(struct kunit *test)
+{
+	char *text;
+	void *p;
+
+	p = goalloc_alloc(40, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_free(p);
+	text = render(test, "counters");
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nalloc_fastpath "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nfree_fastpath "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nremote_free "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nshrinker_pages "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nrefused_double_free "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(render(test, "percpu"),
+					   "cpu class size cached span allocs hits"));
+}
+
+static struct kunit_case stats_cases[] = {
+	KUNIT_CASE(classes_count_exactly_what_was_allocated),
+	KUNIT_CASE(histogram_sorts_spans_by_fullness),
+	KUNIT_CASE(total_row_is_the_sum_of_the_rows),
+	KUNIT_CASE(heap_agrees_with_classes),
+	KUNIT_CASE(slabinfo_has_a_row_per_class),
+	KUNIT_CASE(counters_show_fast_and_slow_paths),
+	{}
+};
+
+static struct kunit_suite stats_suite = {
+	.name = "goalloc_stats",
+	.test_cases = stats_cases,
+};
+
+/* ------------------------------------------------------------------ */
 /* goalloc_verify */
 
 static void verify_finds_a_span_whose_count_is_wrong(struct kunit *test)
@@ -1245,7 +1534,8 @@ static struct kunit_suite verify_suite = {
 };
 
 kunit_test_suites(&size_class_suite, &span_suite, &central_suite, &heap_suite,
-		  &api_suite, &bad_input_suite, &mcache_suite, &verify_suite);
+		  &api_suite, &bad_input_suite, &mcache_suite, &stats_suite,
+		  &verify_suite);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("KUnit tests for goalloc");

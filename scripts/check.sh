@@ -31,7 +31,8 @@ Runs every check of goalloc and prints one line per check:
   boot-debug       the same on the debug kernel (KASAN, lockdep, kmemleak,
                    UBSAN...), 2 vCPUs, 2 GiB, goalloc loaded with debug=1,
                    with a kmemleak scan at the end
-  boot-init        the test boot again with init_on_alloc=1 init_on_free=1
+  boot-init        the test boot again with init_on_alloc=1 init_on_free=1,
+                   goalloc loaded with track_waste=1
   boot-leak        the example leaks 3 objects on purpose: goalloc must
                    report them at unload and still give every page back
   boot-distro      Debian's own kernel: insmod goalloc.ko (built against the
@@ -326,7 +327,8 @@ fi
 # kmalloc does; the KUnit cases that check them are skipped elsewhere.
 begin
 if needs boot-init kernel-test build-test; then
-	BOOT_APPEND="init_on_alloc=1 init_on_free=1" boot_modules init \
+	BOOT_APPEND="init_on_alloc=1 init_on_free=1" \
+		GOALLOC_PARAMS=track_waste=1 boot_modules init \
 		"$(kernel_out_dir test)/arch/x86/boot/bzImage" \
 		"$BUILD_DIR/mod-test" 2 1G "${BOOT_TIMEOUT_TEST:-600}"
 fi
