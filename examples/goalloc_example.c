@@ -26,6 +26,14 @@ static unsigned int packets = 4096;
 module_param(packets, uint, 0444);
 MODULE_PARM_DESC(packets, "packets to build (default 4096)");
 
+/* Keeps the packets until unload, so goalloc's statistics show them live. */
+static bool hold;
+module_param(hold, bool, 0444);
+MODULE_PARM_DESC(hold, "keep the packets allocated until the module is unloaded");
+
+static struct pkt **held_table;
+static unsigned int held_count;
+
 /* Shows goalloc's report of objects never freed when goalloc is unloaded. */
 static unsigned int leak;
 module_param(leak, uint, 0444);
@@ -79,6 +87,13 @@ static int __init goalloc_example_init(void)
 		n, bytes, bad, goalloc_usable_size(rxbuf));
 	ret = bad ? -EIO : 0;
 
+	if (!ret && hold) {
+		held_table = table;
+		held_count = n;
+		goalloc_free(rxbuf);
+		return 0;
+	}
+
 out_free:
 	if (!ret && leak) {
 		pr_info("leaving %u packets allocated on purpose\n", min(leak, n));
@@ -99,6 +114,13 @@ out_free:
 
 static void __exit goalloc_example_exit(void)
 {
+	unsigned int i;
+
+	for (i = 0; i < held_count; i++) {
+		goalloc_free(held_table[i]->data);
+		goalloc_free(held_table[i]);
+	}
+	goalloc_free(held_table);
 	pr_info("unloaded\n");
 }
 

@@ -31,6 +31,8 @@ Runs every check of goalloc and prints one line per check:
   boot-debug       the same on the debug kernel (KASAN, lockdep, kmemleak,
                    UBSAN...), 2 vCPUs, 2 GiB, goalloc loaded with debug=1,
                    with a kmemleak scan at the end
+  viewer           scripts/goalloc-stat --json, run in the test boot, parses
+                   and lists every class, sorted
   boot-init        the test boot again with init_on_alloc=1 init_on_free=1,
                    goalloc loaded with track_waste=1
   boot-leak        the example leaks 3 objects on purpose: goalloc must
@@ -242,6 +244,8 @@ write_cmds() {
 		fi
 		# shellcheck disable=SC2016
 		echo '-for f in /sys/kernel/debug/goalloc/*; do echo "== $f"; cat "$f"; done'
+		echo "goalloc-stat -n 10"
+		echo "goalloc-stat --json"
 		for ((i = ${#kunit[@]} - 1; i >= 0; i--)); do
 			echo "rmmod ${kunit[i]%.ko}"
 		done
@@ -331,6 +335,29 @@ if needs boot-init kernel-test build-test; then
 		GOALLOC_PARAMS=track_waste=1 boot_modules init \
 		"$(kernel_out_dir test)/arch/x86/boot/bzImage" \
 		"$BUILD_DIR/mod-test" 2 1G "${BOOT_TIMEOUT_TEST:-600}"
+fi
+
+# The viewer, scripts/goalloc-stat, ran under busybox in the test boot:
+# its JSON must parse and hold every class.
+begin
+if needs viewer boot-test; then
+	if python3 - "$LOGS/boot-test.log" >"$LOGS/viewer.log" 2>&1 <<'PY'
+import json, sys
+lines = [l for l in open(sys.argv[1], errors="replace") if l.startswith('{"heap"')]
+doc = json.loads(lines[-1])
+classes = doc["classes"]
+assert len(classes) == 67, len(classes)
+assert all(c["size"] > 0 for c in classes)
+keys = [c["bytes_inuse"] for c in classes]
+assert keys == sorted(keys, reverse=True), "not sorted by bytes in use"
+assert doc["heap"]["HeapSys"] >= doc["heap"]["HeapInuse"]
+print("goalloc-stat --json: %d classes, HeapSys %d" % (len(classes), doc["heap"]["HeapSys"]))
+PY
+	then
+		pass viewer "$(tail -n1 "$LOGS/viewer.log")"
+	else
+		fail viewer "goalloc-stat --json output did not parse" "$LOGS/viewer.log"
+	fi
 fi
 
 # Unload with objects still allocated: goalloc reports them per class and

@@ -60,12 +60,16 @@ dir=$BUILD_DIR/mod-demo
 
 d=/sys/kernel/debug/goalloc
 cat >"$cmds" <<CMDS
-insmod goalloc.ko
-insmod goalloc_example.ko
-rmmod goalloc_example
+insmod goalloc.ko track_waste=1
+insmod goalloc_example.ko hold=1
 -ls $d
+-goalloc-stat -n 12
 -cat $d/classes
 -cat $d/heap
+-head -n 12 $d/slabinfo
+-cat $d/verify
+rmmod goalloc_example
+-goalloc-stat -n 5
 -[ ! -e $d/drain ] || echo 2 > $d/drain
 -cat $d/heap
 rmmod goalloc
