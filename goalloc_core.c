@@ -533,7 +533,7 @@ static DECLARE_DELAYED_WORK(goalloc_scavenge_work, goalloc_scavenge_fn);
  * those are drained first, so that a burst of frees does not leave whole
  * chunks held by a handful of cached objects.
  */
-static void goalloc_scavenge_fn(struct work_struct *work)
+void goalloc_scavenge(void)
 {
 	unsigned long keep = heap_headroom_pages();
 	struct heap_stats st;
@@ -543,15 +543,28 @@ static void goalloc_scavenge_fn(struct work_struct *work)
 		goalloc_drain(false);
 	heap_release_free_chunks(keep);
 }
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_scavenge);
+
+static void goalloc_scavenge_fn(struct work_struct *work)
+{
+	goalloc_scavenge();
+}
+
+/* Set at unload, before the work is cancelled, so that nothing requeues it. */
+static bool goalloc_scavenge_off;
 
 /* Called when free pages exceed the headroom; a no-op while one is pending. */
 void heap_schedule_scavenge(void)
 {
-	schedule_delayed_work(&goalloc_scavenge_work, GOALLOC_SCAVENGE_DELAY);
+	if (!READ_ONCE(goalloc_scavenge_off))
+		schedule_delayed_work(&goalloc_scavenge_work,
+				      GOALLOC_SCAVENGE_DELAY);
 }
 
+/* Unload: stop the scavenger for good; frees after this only count pages. */
 void goalloc_scavenge_cancel(void)
 {
+	WRITE_ONCE(goalloc_scavenge_off, true);
 	cancel_delayed_work_sync(&goalloc_scavenge_work);
 }
 

@@ -293,6 +293,7 @@ unsigned long heap_release_free_chunks(unsigned long keep_pages);
 void heap_stats_read(struct heap_stats *st);
 void heap_schedule_scavenge(void);
 void goalloc_scavenge_cancel(void);
+void goalloc_scavenge(void);
 int heap_init(void);
 void heap_exit(void);
 unsigned long heap_pages_held(void);

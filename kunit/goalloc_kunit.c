@@ -1064,12 +1064,13 @@ static int xcpu_thread(void *arg)
 static void threads_on_every_cpu_trade_objects_intact(struct kunit *test)
 {
 	struct xcpu *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
-	unsigned long inuse[GOALLOC_NUM_CLASSES];
+	unsigned long *inuse = kunit_kcalloc(test, GOALLOC_NUM_CLASSES,
+					     sizeof(*inuse), GFP_KERNEL);
 	struct task_struct *t;
 	unsigned int i;
 	int cpu;
 
-	KUNIT_ASSERT_NOT_NULL(test, x);
+	KUNIT_ASSERT_TRUE(test, x && inuse);
 	goalloc_drain(false);
 	for (i = 1; i < GOALLOC_NUM_CLASSES; i++)
 		inuse[i] = class_inuse(i);
@@ -1172,6 +1173,29 @@ static void memory_goes_back_after_everything_is_freed(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, heap_pages_held(), held);
 }
 
+static void scavenger_frees_chunks_that_cached_objects_pin(struct kunit *test)
+{
+	enum { N = 30000 };
+	unsigned long held;
+	void **p;
+	int i;
+
+	p = kvmalloc_array(N, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_drain(true);
+	held = heap_pages_held();
+	for (i = 0; i < N; i++) {
+		p[i] = goalloc_alloc(100 + (i % 40) * 100, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	for (i = 0; i < N; i++)
+		goalloc_free(p[i]);
+	kvfree(p);
+	/* No drain: CPU caches and cached spans pin chunks until the scavenger. */
+	goalloc_scavenge();
+	KUNIT_EXPECT_LE(test, heap_pages_held(), held + heap_headroom_pages());
+}
+
 static struct kunit_case mcache_cases[] = {
 	KUNIT_CASE(free_then_alloc_reuses_the_object),
 	KUNIT_CASE(full_magazine_flushes_half_to_mcentral),
@@ -1180,6 +1204,7 @@ static struct kunit_case mcache_cases[] = {
 	KUNIT_CASE(threads_on_every_cpu_trade_objects_intact),
 	KUNIT_CASE(alloc_and_free_from_hardirq),
 	KUNIT_CASE(memory_goes_back_after_everything_is_freed),
+	KUNIT_CASE(scavenger_frees_chunks_that_cached_objects_pin),
 	{}
 };
 
@@ -1277,11 +1302,14 @@ static void classes_count_exactly_what_was_allocated(struct kunit *test)
 {
 	static const unsigned int req[] = { 20, 200, 1000, 5000 };
 	enum { N = 100 };
-	unsigned long before[ROW_FIELDS], during[ROW_FIELDS], after[ROW_FIELDS];
+	unsigned long *before = kunit_kcalloc(test, 3 * ROW_FIELDS,
+					      sizeof(long), GFP_KERNEL);
+	unsigned long *during = before + ROW_FIELDS, *after = during + ROW_FIELDS;
 	void **objs = test_objs(test, N * ARRAY_SIZE(req));
 	unsigned int i, j;
 	char key[8];
 
+	KUNIT_ASSERT_NOT_NULL(test, before);
 	goalloc_drain(false);
 	for (i = 0; i < ARRAY_SIZE(req); i++) {
 		unsigned int cls = size_to_class(req[i]), size = class_to_size[cls];
@@ -1365,12 +1393,14 @@ static void histogram_sorts_spans_by_fullness(struct kunit *test)
 
 static void total_row_is_the_sum_of_the_rows(struct kunit *test)
 {
-	unsigned long row[ROW_FIELDS], total[ROW_FIELDS], sum[NR_CLASS_COLS] = {};
+	unsigned long *row = kunit_kcalloc(test, 2 * ROW_FIELDS + NR_CLASS_COLS,
+					   sizeof(long), GFP_KERNEL);
+	unsigned long *total = row + ROW_FIELDS, *sum = total + ROW_FIELDS;
 	void *p = goalloc_alloc(777, GFP_KERNEL);
 	unsigned int cls, i, rows = 0;
 	char *text, key[8];
 
-	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_TRUE(test, p && row);
 	text = render(test, "classes");
 	KUNIT_EXPECT_TRUE(test, !strncmp(text, "class size pages objs spans", 27));
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {

@@ -250,6 +250,8 @@ write_cmds() {
 			echo "rmmod ${kunit[i]%.ko}"
 		done
 		echo "rmmod goalloc"
+		# Timers and work goalloc may have left behind fire by now.
+		echo "sleep 2"
 		for f in "$@"; do echo "$f"; done
 	} >"$out"
 }
