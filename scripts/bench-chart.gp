@@ -23,8 +23,8 @@ set xtics ("8" 8, "16" 16, "32" 32, "64" 64, "128" 128, "256" 256, \
 	"32K" 32768, "64K" 65536, "256K" 262144)
 set xlabel 'object size (bytes)'
 set logscale y 2
-set yrange [0.125:8]
-set ytics ("1/8" 0.125, "1/4" 0.25, "0.35" 0.35, "1/2" 0.5, "0.6" 0.6, \
+set yrange [0.1:8]
+set ytics ("0.1" 0.1, "0.2" 0.2, "0.35" 0.35, "0.5" 0.5, "0.6" 0.6, \
 	"0.8" 0.8, "1" 1, "2" 2, "4" 4, "8" 8)
 set ylabel 'ratio goalloc / kmalloc (log scale)'
 set grid xtics ytics lc rgb '#dddddd'

@@ -15,6 +15,7 @@ status 0, or 1 when the icount runs differ or a log lacks its results.
 
 import argparse
 import csv
+import os
 import re
 import statistics
 import sys
@@ -27,6 +28,7 @@ MEMLINE = re.compile(r'goalloc_bench: mem workload=(\w) alloc=(\w+) objects=(\d+
 SNAP = re.compile(r'^@@SNAP (\w) (\w+) (\w+) (.*)$')
 BOOTED = re.compile(r'@@GOALLOC-BOOTED nproc=(\d+) kernel=(\S+)')
 START = re.compile(r'goalloc_bench: start cpus=\d+ n=\d+ repeat=(\d+)')
+CLOCK = re.compile(r'^@@CLOCKSOURCE (\S+)')
 
 ICOUNT_TESTS = ['batch_alloc', 'batch_free', 'pair']
 # icount boots may differ by a rounding step: the kernel's TSC calibration
@@ -45,6 +47,7 @@ def read(path):
 
 
 REPEAT = {}
+CLOCKS = {}
 
 
 def parse_bench(path):
@@ -54,6 +57,9 @@ def parse_bench(path):
         m = START.search(line)
         if m:
             REPEAT[path] = int(m.group(1))
+        m = CLOCK.match(line)
+        if m:
+            CLOCKS[path] = m.group(1)
         m = BOOTED.search(line)
         if m:
             nproc, kernel = int(m.group(1)), m.group(2)
@@ -151,6 +157,7 @@ def main():
     ap.add_argument('--icount', nargs='*', default=[])
     ap.add_argument('--smp', nargs='*', default=[])
     ap.add_argument('--smp-discarded', type=int, default=0)
+    ap.add_argument('--smp-busy', type=int, default=0)
     ap.add_argument('--mem')
     ap.add_argument('--out', required=True)
     ap.add_argument('--command', default='make bench')
@@ -182,9 +189,10 @@ def main():
             ic_diff = (len(diff), max(rel, ic_diff[1] if ic_diff else 0))
             failed = failed or rel > ICOUNT_TOLERANCE
             problems.append('icount runs differ: %s vs %s in %d of %d lines, '
-                            'by at most %.4f %%' % (ic_runs[0][0], path,
-                                                    len(diff), len(ic),
-                                                    100 * rel))
+                            'by at most %.4f %%' % (
+                                os.path.basename(ic_runs[0][0]),
+                                os.path.basename(path), len(diff), len(ic),
+                                100 * rel))
             for key, a, b in diff[:10]:
                 problems.append('  %s size=%s: goalloc/kmalloc %s vs %s' % (
                     key[0], key[1],
@@ -218,6 +226,7 @@ def main():
         mem = mem_figures(snaps, lines, problems)
         kernel = kernel or parse_bench(args.mem)[2]
 
+    os.makedirs(args.out, exist_ok=True)
     write_csv(args.out + '/bench.csv', ic, len(ic_runs), smp, mem)
     write_chart_data(args.out + '/bench-chart.dat', ic, smp)
     write_md(args.out + '/bench.md', args, kernel, ic, ic_runs,
@@ -252,8 +261,10 @@ def write_csv(path, ic, nic, smp, mem):
                     rows.append(('held_' + state, f.get('g_' + state, ''),
                                  f.get('k_' + state, '')))
             for name, g, k in rows:
-                ratio = g / k if g != '' and k not in ('', 0) else ''
-                w.writerow(['mem', name, wl, f['objects'], 1,
+                ratio = round(g / k, 4) if g != '' and k not in ('', 0) else ''
+                g, k = (round(x, 4) if isinstance(x, float) else x
+                        for x in (g, k))
+                w.writerow(['mem', name, wl, f['objects'], '',
                             'ratio' if name.endswith('requested') and
                             name != 'requested' else 'bytes',
                             g, k, ratio, '', '', 1])
@@ -309,6 +320,16 @@ def target_rows(ic, smp, mem):
     return out
 
 
+def clock_note(paths):
+    odd = [CLOCKS.get(p, '?') for p in paths if CLOCKS.get(p) != 'tsc']
+    if not odd:
+        return ''
+    return (' ktime_get_ns() read %s in %d of %d boots (the clocksource '
+            'watchdog finds the TSC of a multi-threaded TCG guest unstable); '
+            'the same clock serves both allocators.' % (
+                '/'.join(sorted(set(odd))), len(odd), len(paths)))
+
+
 def mib(x):
     return '%.1f' % (x / MIB)
 
@@ -325,10 +346,13 @@ def write_md(path, args, kernel, ic, ic_runs, ic_diff, smp, smp_cpus,
     if ic:
         L.append('### Instructions per operation (1 vCPU, `-icount shift=0`)')
         L.append('')
-        L.append('Best of 3 runs, lap by lap (256 operations per lap), N = 10000 '
-                 'objects or fewer so that one run holds at most 128 MiB. '
-                 'Includes the benchmark loop (about 9 instructions per '
-                 'iteration, the same for both). ratio = goalloc / kmalloc.')
+        reps = sorted({REPEAT[p] for p, _ in ic_runs if p in REPEAT})
+        L.append('Best of %s runs, lap by lap (256 operations per lap), N = '
+                 '10000 objects or fewer so that one run holds at most 128 MiB. '
+                 % ('/'.join(map(str, reps)) or '?') +
+                 'Includes the loop around the calls (6 to 9 instructions per '
+                 'operation) and the clock reads (0.2), the same for both. '
+                 'ratio = goalloc / kmalloc.')
         L.append('')
         L.append('| size | N | batch alloc goalloc | kmalloc | ratio '
                  '| batch free goalloc | kmalloc | ratio '
@@ -371,9 +395,14 @@ def write_md(path, args, kernel, ic, ic_runs, ic_diff, smp, smp_cpus,
                  'these figures count instructions, locks and atomics run in '
                  'parallel, not cache-line transfers.' % (
                      nboots, '/'.join(map(str, reps)) or '?',
-                     ' %d boot(s) discarded because the host was busy with '
-                     'other work.' % args.smp_discarded
-                     if args.smp_discarded else ''))
+                     ''.join([
+                         ' %d boot(s) discarded because the host was busy '
+                         'with other work.' % args.smp_discarded
+                         if args.smp_discarded else '',
+                         ' **%d of the boots kept ran while the host was busy '
+                         'with other work.**' % args.smp_busy
+                         if args.smp_busy else '',
+                         clock_note(args.smp)])))
         L.append('')
         L.append('| size | ' + ' | '.join(SMP_TESTS) + ' |')
         L.append('|---:|' + '---:|' * len(SMP_TESTS))

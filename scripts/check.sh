@@ -371,6 +371,7 @@ insmod goalloc.ko
 insmod goalloc_example.ko leak=3
 rmmod goalloc_example
 rmmod goalloc
+sleep 2
 CMDS
 	rc=0
 	"$GOALLOC_ROOT/scripts/qemu-run.sh" \
@@ -424,6 +425,7 @@ elif needs boot-distro build-distro; then
 insmod goalloc.ko
 if grep -qw debugfs /proc/mounts; then test -d /sys/kernel/debug/goalloc; fi
 rmmod goalloc
+sleep 2
 CMDS
 	rc=0
 	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$(distro_vmlinuz)" --smp 2 \
