@@ -270,6 +270,21 @@ unload_check() {
 	((held == 0))
 }
 
+# run_boot NAME BZIMAGE SMP MEM TIMEOUT MODULE...: boot with the command
+# file $LOGS/boot-NAME.cmds (and $BOOT_APPEND on the kernel command line);
+# sets rc to qemu-run.sh's status and why to its last word on the boot.
+run_boot() {
+	local name=$1 kernel=$2 smp=$3 mem=$4 tmo=$5
+	shift 5
+	rc=0
+	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$kernel" --smp "$smp" \
+		--mem "$mem" --timeout "$tmo" --cmds "$LOGS/boot-$name.cmds" \
+		--log "$LOGS/boot-$name.log" \
+		${BOOT_APPEND:+--append "$BOOT_APPEND"} \
+		--modules "$@" 2>"$LOGS/boot-$name.qemu-run" || rc=$?
+	why=$(sed 's/^qemu-run: //; s/ ([^()]*)$//' "$LOGS/boot-$name.qemu-run" | tail -n1)
+}
+
 # boot_modules NAME BZIMAGE MODDIR SMP MEM TIMEOUT [EXTRA_CMD...]
 boot_modules() {
 	local name=$1 kernel=$2 dir=$3 smp=$4 mem=$5 tmo=$6
@@ -282,12 +297,8 @@ boot_modules() {
 	local nkunit
 	nkunit=$(find "$dir/kunit" -maxdepth 1 -name '*.ko' 2>/dev/null | wc -l)
 
-	local rc=0
-	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$kernel" --smp "$smp" \
-		--mem "$mem" --timeout "$tmo" --cmds "$cmds" --log "$log" \
-		${BOOT_APPEND:+--append "$BOOT_APPEND"} \
-		--modules "${mods[@]}" 2>"$LOGS/boot-$name.qemu-run" || rc=$?
-	why=$(sed 's/^qemu-run: //; s/ ([^()]*)$//' "$LOGS/boot-$name.qemu-run" | tail -n1)
+	local rc
+	run_boot "$name" "$kernel" "$smp" "$mem" "$tmo" "${mods[@]}"
 
 	# KUnit cases count on their own, whatever became of the boot.
 	local counts p f s suites
@@ -373,15 +384,9 @@ rmmod goalloc_example
 rmmod goalloc
 sleep 2
 CMDS
-	rc=0
-	"$GOALLOC_ROOT/scripts/qemu-run.sh" \
-		--kernel "$(kernel_out_dir test)/arch/x86/boot/bzImage" --smp 2 \
-		--mem 1G --timeout "${BOOT_TIMEOUT_TEST:-600}" \
-		--cmds "$LOGS/boot-leak.cmds" --log "$LOGS/boot-leak.log" \
-		--modules "$BUILD_DIR/mod-test/goalloc.ko" \
-		"$BUILD_DIR/mod-test/examples/goalloc_example.ko" \
-		2>"$LOGS/boot-leak.qemu-run" || rc=$?
-	why=$(sed 's/^qemu-run: //; s/ ([^()]*)$//' "$LOGS/boot-leak.qemu-run" | tail -n1)
+	run_boot leak "$(kernel_out_dir test)/arch/x86/boot/bzImage" 2 1G \
+		"${BOOT_TIMEOUT_TEST:-600}" "$BUILD_DIR/mod-test/goalloc.ko" \
+		"$BUILD_DIR/mod-test/examples/goalloc_example.ko"
 	leaks=$(grep -ac 'goalloc: unload: .* never freed' "$LOGS/boot-leak.log") || true
 	if ((rc != 0)); then
 		fail boot-leak "$why" "$LOGS/boot-leak.log"
@@ -427,13 +432,8 @@ if grep -qw debugfs /proc/mounts; then test -d /sys/kernel/debug/goalloc; fi
 rmmod goalloc
 sleep 2
 CMDS
-	rc=0
-	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$(distro_vmlinuz)" --smp 2 \
-		--mem 1G --timeout "${BOOT_TIMEOUT_DISTRO:-300}" \
-		--cmds "$LOGS/boot-distro.cmds" --log "$LOGS/boot-distro.log" \
-		--modules "$BUILD_DIR/mod-distro/goalloc.ko" \
-		2>"$LOGS/boot-distro.qemu-run" || rc=$?
-	why=$(sed 's/^qemu-run: //; s/ ([^()]*)$//' "$LOGS/boot-distro.qemu-run" | tail -n1)
+	run_boot distro "$(distro_vmlinuz)" 2 1G "${BOOT_TIMEOUT_DISTRO:-300}" \
+		"$BUILD_DIR/mod-distro/goalloc.ko"
 	if ((rc != 0)); then
 		fail boot-distro "$why" "$LOGS/boot-distro.log"
 	elif ! unload_check "$LOGS/boot-distro.log"; then
