@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of goalloc's exported API: kmalloc's rules, large objects,
+ * init_on_alloc / init_on_free, and the refusal of bad input. Cases that
+ * provoke reports announce them (EXPECT_REPORTS), so they print as info.
+ */
+
+#include <kunit/test.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/string.h>
+
+#include "goalloc_test.h"
+
+MODULE_IMPORT_NS(GOALLOC_TEST_NS);
+
+/* ------------------------------------------------------------------ */
+/* goalloc_api */
+
+static void size_zero_returns_zero_size_ptr(struct kunit *test)
+{
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_alloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_zalloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_calloc(0, 8, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(ZERO_SIZE_PTR), 0UL);
+}
+
+static void free_of_null_and_zero_size_ptr_does_nothing(struct kunit *test)
+{
+	unsigned long before = events(EV_REFUSED_FOREIGN);
+
+	goalloc_free(NULL);
+	goalloc_free(ZERO_SIZE_PTR);
+	KUNIT_EXPECT_EQ(test, events(EV_REFUSED_FOREIGN), before);
+}
+
+static void too_big_returns_null_with_a_report(struct kunit *test)
+{
+	void *p = ERR_PTR(-EINVAL);
+
+	EXPECT_REPORTS(test, 1, EV_REFUSED_TOO_BIG,
+		       p = goalloc_alloc(GOALLOC_MAX_SIZE + 1, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, p);
+	EXPECT_REPORTS(test, 1, EV_REFUSED_TOO_BIG,
+		       p = goalloc_calloc(SIZE_MAX / 2, 4, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, p);
+}
+
+static void too_big_with_nowarn_is_silent(struct kunit *test)
+{
+	unsigned long before = events(EV_REFUSED_TOO_BIG);
+
+	/* Counted, but no report is expected: none may be printed. */
+	KUNIT_EXPECT_NULL(test, goalloc_alloc(SIZE_MAX, GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_EXPECT_EQ(test, events(EV_REFUSED_TOO_BIG), before + 1);
+}
+
+static void zalloc_zeroes_a_reused_object(struct kunit *test)
+{
+	unsigned int size = 200;
+	u8 *p, *q;
+
+	migrate_disable();
+	p = goalloc_alloc(size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0xa5, goalloc_usable_size(p));
+	goalloc_free(p);
+	q = goalloc_zalloc(size, GFP_KERNEL);
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);	/* LIFO: the same object */
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, goalloc_usable_size(q)));
+	goalloc_free(q);
+}
+
+static void calloc_zeroes_the_array(struct kunit *test)
+{
+	u32 *p = goalloc_calloc(1000, sizeof(u32), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_GE(test, goalloc_usable_size(p), 4000UL);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 4000));
+	goalloc_free(p);
+}
+
+static void realloc_stays_in_place_while_it_fits(struct kunit *test)
+{
+	char *p = goalloc_alloc(100, GFP_KERNEL), *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 112UL);
+	strscpy(p, "goalloc", 100);
+	q = goalloc_realloc(p, 112, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	q = goalloc_realloc(p, 1, GFP_KERNEL);
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_STREQ(test, q, "goalloc");
+	goalloc_free(q);
+}
+
+static void realloc_moves_and_keeps_contents_when_growing(struct kunit *test)
+{
+	unsigned int i;
+	u8 *p, *q;
+
+	p = goalloc_alloc(300, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 0; i < 300; i++)
+		p[i] = i;
+	q = goalloc_realloc(p, 100000, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	for (i = 0; i < 300; i++)
+		KUNIT_EXPECT_EQ_MSG(test, q[i], (u8)i, "byte %u", i);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q + 320, 0, 100000 - 320));
+	goalloc_free(q);
+}
+
+static void realloc_of_null_allocates_and_to_zero_frees(struct kunit *test)
+{
+	void *p = goalloc_realloc(NULL, 40, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 48UL);
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_realloc(p, 0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_PTR_EQ(test, goalloc_realloc(ZERO_SIZE_PTR, 0, GFP_KERNEL),
+			    ZERO_SIZE_PTR);
+}
+
+static void init_on_free_zeroes_freed_objects(struct kunit *test)
+{
+	u8 *p;
+
+	if (!want_init_on_free() || goalloc_debug)
+		kunit_skip(test, "boot without init_on_free=1, or debug=1");
+	p = goalloc_alloc(300, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0xaa, 300);
+	goalloc_free(p);
+	/* The freed object sits in this CPU's magazine; goalloc owns it. */
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, 320));
+}
+
+static void init_on_alloc_zeroes_new_objects(struct kunit *test)
+{
+	u8 *p, *q;
+
+	if (!want_init_on_alloc(GFP_KERNEL) || goalloc_debug)
+		kunit_skip(test, "boot without init_on_alloc=1, or debug=1");
+	migrate_disable();
+	p = goalloc_alloc(700, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_free(p);
+	/* Dirty the free object behind goalloc's back; allocation must zero it. */
+	memset(p, 0xaa, 704);
+	q = goalloc_alloc(700, GFP_KERNEL);
+	migrate_enable();
+	KUNIT_ASSERT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, 704));
+	goalloc_free(q);
+	q = goalloc_alloc(200000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0, 200000));
+	goalloc_free(q);
+}
+
+static void usable_size_is_the_class_size(struct kunit *test)
+{
+	unsigned int cls;
+	void *p;
+
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		p = goalloc_alloc(class_to_size[cls - 1] + 1, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ_MSG(test, goalloc_usable_size(p),
+				    (size_t)class_to_size[cls], "class %u", cls);
+		goalloc_free(p);
+	}
+}
+
+static void power_of_two_sizes_are_naturally_aligned(struct kunit *test)
+{
+	unsigned int size, i;
+	void *p[8];
+
+	for (size = 8; size <= PAGE_SIZE; size *= 2) {
+		for (i = 0; i < ARRAY_SIZE(p); i++) {
+			p[i] = goalloc_alloc(size, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p[i]);
+			KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p[i], size),
+					      "size %u %p", size, p[i]);
+		}
+		for (i = 0; i < ARRAY_SIZE(p); i++)
+			goalloc_free(p[i]);
+	}
+}
+
+static void objects_do_not_overlap(struct kunit *test)
+{
+	enum { N = 2000 };
+	struct rnd_state rnd;
+	unsigned int i, j;
+	u32 *size;
+	u8 **p;
+
+	p = kunit_kcalloc(test, N, sizeof(*p), GFP_KERNEL);
+	size = kunit_kcalloc(test, N, sizeof(*size), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, p && size);
+	prandom_seed_state(&rnd, 42);
+	for (i = 0; i < N; i++) {
+		size[i] = 1 + prandom_u32_state(&rnd) % 5000;
+		p[i] = goalloc_alloc(size[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p[i], 8));
+		memset(p[i], (u8)i, size[i]);
+	}
+	for (i = 0; i < N; i++) {
+		for (j = 0; j < size[i]; j++) {
+			if (p[i][j] != (u8)i) {
+				KUNIT_FAIL(test, "object %u byte %u overwritten", i, j);
+				break;
+			}
+		}
+		goalloc_free(p[i]);
+	}
+}
+
+static void large_objects_are_page_runs(struct kunit *test)
+{
+	static const size_t sizes[] = { 32769, 65536, 100000, GOALLOC_MAX_SIZE };
+	struct heap_stats before, during;
+	unsigned int i;
+	u8 *p;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		heap_stats_read(&before);
+		p = goalloc_alloc(sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, GOALLOC_PAGE_SIZE));
+		KUNIT_EXPECT_EQ(test, goalloc_usable_size(p),
+				round_up(sizes[i], GOALLOC_PAGE_SIZE));
+		heap_stats_read(&during);
+		KUNIT_EXPECT_EQ(test, during.large_objects, before.large_objects + 1);
+		KUNIT_EXPECT_EQ(test, during.large_pages - before.large_pages,
+				round_up(sizes[i], GOALLOC_PAGE_SIZE) >> PAGE_SHIFT);
+		memset(p, 0x5a, sizes[i]);
+		goalloc_free(p);
+		heap_stats_read(&during);
+		KUNIT_EXPECT_EQ(test, during.large_objects, before.large_objects);
+	}
+}
+
+static struct kunit_case api_cases[] = {
+	KUNIT_CASE(size_zero_returns_zero_size_ptr),
+	KUNIT_CASE(free_of_null_and_zero_size_ptr_does_nothing),
+	KUNIT_CASE(too_big_returns_null_with_a_report),
+	KUNIT_CASE(too_big_with_nowarn_is_silent),
+	KUNIT_CASE(zalloc_zeroes_a_reused_object),
+	KUNIT_CASE(calloc_zeroes_the_array),
+	KUNIT_CASE(realloc_stays_in_place_while_it_fits),
+	KUNIT_CASE(realloc_moves_and_keeps_contents_when_growing),
+	KUNIT_CASE(realloc_of_null_allocates_and_to_zero_frees),
+	KUNIT_CASE(init_on_free_zeroes_freed_objects),
+	KUNIT_CASE(init_on_alloc_zeroes_new_objects),
+	KUNIT_CASE(usable_size_is_the_class_size),
+	KUNIT_CASE(power_of_two_sizes_are_naturally_aligned),
+	KUNIT_CASE(objects_do_not_overlap),
+	KUNIT_CASE(large_objects_are_page_runs),
+	{}
+};
+
+static struct kunit_suite api_suite = {
+	.name = "goalloc_api",
+	.test_cases = api_cases,
+};
+
+/* ------------------------------------------------------------------ */
+/* goalloc_bad_input */
+
+static int a_global;
+
+static void free_of_foreign_pointer_is_refused(struct kunit *test)
+{
+	int on_stack;
+	void *k = kmalloc(64, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	EXPECT_REPORTS(test, 3, EV_REFUSED_FOREIGN, {
+		goalloc_free(k);
+		goalloc_free(&on_stack);
+		goalloc_free(&a_global);
+	});
+	/* kmalloc still owns it: kfree works. */
+	kfree(k);
+}
+
+static void free_of_interior_pointer_is_refused(struct kunit *test)
+{
+	u8 *p = goalloc_alloc(64, GFP_KERNEL);
+	u8 *big = goalloc_alloc(100000, GFP_KERNEL);
+
+	KUNIT_ASSERT_TRUE(test, p && big);
+	memset(p, 0x11, 64);
+	EXPECT_REPORTS(test, 3, EV_REFUSED_INTERIOR, {
+		goalloc_free(p + 8);
+		goalloc_free(p + 1);
+		goalloc_free(big + PAGE_SIZE);
+	});
+	/* Nothing changed: the object is intact and still allocated. */
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x11, 64));
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 64UL);
+	goalloc_free(p);
+	goalloc_free(big);
+}
+
+static void double_free_of_object_free_in_span_is_refused(struct kunit *test)
+{
+	unsigned int cls = size_to_class(3000);
+	unsigned long inuse;
+	void *p, *q;
+
+	p = goalloc_alloc(3000, GFP_KERNEL);
+	q = goalloc_alloc(3000, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, p && q);
+	/* q keeps the span alive once p is back in it. */
+	KUNIT_ASSERT_PTR_EQ(test, span_of(p), span_of(q));
+	goalloc_free(p);
+	goalloc_drain(false);	/* now free in its span, not in a cache */
+	inuse = class_inuse(cls);
+	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE, goalloc_free(p));
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, class_inuse(cls), inuse);
+	goalloc_free(q);
+}
+
+static void double_free_of_large_object_is_refused(struct kunit *test)
+{
+	void *p = goalloc_alloc(200000, GFP_KERNEL);
+	struct heap_stats before, after;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_free(p);
+	heap_stats_read(&before);
+	/* Its pages went back to the heap: goalloc no longer owns the pointer. */
+	EXPECT_REPORTS(test, 1, EV_REFUSED_FOREIGN, goalloc_free(p));
+	heap_stats_read(&after);
+	KUNIT_EXPECT_EQ(test, after.inuse_pages, before.inuse_pages);
+}
+
+static void realloc_and_usable_size_refuse_foreign_pointers(struct kunit *test)
+{
+	void *k = kmalloc(32, GFP_KERNEL);
+	void *r = ERR_PTR(-EINVAL);
+	size_t n = 1;
+
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	EXPECT_REPORTS(test, 2, EV_REFUSED_FOREIGN, {
+		r = goalloc_realloc(k, 64, GFP_KERNEL);
+		n = goalloc_usable_size(k);
+	});
+	KUNIT_EXPECT_NULL(test, r);
+	KUNIT_EXPECT_EQ(test, n, 0UL);
+	kfree(k);
+}
+
+static void debug_catches_double_free_in_cpu_cache(struct kunit *test)
+{
+	void *p;
+
+	if (!goalloc_debug)
+		kunit_skip(test, "goalloc loaded without debug=1");
+	p = goalloc_alloc(512, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_free(p);	/* into this CPU's magazine */
+	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE, goalloc_free(p));
+	EXPECT_REPORTS(test, 1, EV_REFUSED_USE_AFTER_FREE,
+		       KUNIT_EXPECT_NULL(test, goalloc_realloc(p, 4096, GFP_KERNEL)));
+}
+
+static void debug_catches_write_after_free(struct kunit *test)
+{
+	unsigned int cls = size_to_class(640);
+	u8 *p, *q;
+
+	if (!goalloc_debug)
+		kunit_skip(test, "goalloc loaded without debug=1");
+	p = goalloc_alloc(640, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_free(p);
+	p[100] = 0;	/* the bug under test */
+	EXPECT_REPORTS(test, 1, EV_POISON_CORRUPTED,
+		       q = goalloc_alloc(640, GFP_KERNEL));
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	/* The corrupted object is not handed out again. */
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_GT(test, class_inuse(cls), 0UL);
+	goalloc_free(q);
+}
+
+static struct kunit_case bad_input_cases[] = {
+	KUNIT_CASE(free_of_foreign_pointer_is_refused),
+	KUNIT_CASE(free_of_interior_pointer_is_refused),
+	KUNIT_CASE(double_free_of_object_free_in_span_is_refused),
+	KUNIT_CASE(double_free_of_large_object_is_refused),
+	KUNIT_CASE(realloc_and_usable_size_refuse_foreign_pointers),
+	KUNIT_CASE(debug_catches_double_free_in_cpu_cache),
+	KUNIT_CASE(debug_catches_write_after_free),
+	{}
+};
+
+static struct kunit_suite bad_input_suite = {
+	.name = "goalloc_bad_input",
+	.test_cases = bad_input_cases,
+};
+
+kunit_test_suites(&api_suite, &bad_input_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for goalloc: API and bad input");

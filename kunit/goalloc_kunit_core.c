@@ -1,0 +1,392 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of goalloc's lower layers: the size class table, spans,
+ * mcentral and the page heap.
+ */
+
+#include <kunit/test.h>
+#include <linux/module.h>
+#include <linux/spinlock.h>
+
+#include "goalloc_test.h"
+
+MODULE_IMPORT_NS(GOALLOC_TEST_NS);
+
+/* ------------------------------------------------------------------ */
+/* goalloc_size_class */
+
+static void table_has_67_classes_from_8_to_32k(struct kunit *test)
+{
+	unsigned int cls;
+
+	KUNIT_EXPECT_EQ(test, GOALLOC_NUM_CLASSES - 1, 67);
+	KUNIT_EXPECT_EQ(test, class_to_size[1], 8);
+	KUNIT_EXPECT_EQ(test, class_to_size[GOALLOC_NUM_CLASSES - 1], 32768);
+	for (cls = 2; cls < GOALLOC_NUM_CLASSES; cls++)
+		KUNIT_EXPECT_GT_MSG(test, class_to_size[cls], class_to_size[cls - 1],
+				    "class %u", cls);
+}
+
+static void table_has_go_entries(struct kunit *test)
+{
+	static const struct { unsigned int size, npages, objs; } go[] = {
+		{ 24, 1, 341 }, { 48, 1, 170 }, { 1152, 1, 7 },
+		{ 9472, 7, 6 }, { 27264, 10, 3 }, { 32768, 4, 1 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(go); i++) {
+		unsigned int cls = size_to_class(go[i].size);
+
+		KUNIT_EXPECT_EQ(test, class_to_size[cls], go[i].size);
+		KUNIT_EXPECT_EQ(test, class_to_npages[cls], go[i].npages);
+		KUNIT_EXPECT_EQ(test, class_span_objects(cls), go[i].objs);
+	}
+}
+
+static void every_span_tail_waste_within_one_eighth(struct kunit *test)
+{
+	unsigned int cls;
+
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		unsigned long span = class_to_npages[cls] * GOALLOC_PAGE_SIZE;
+
+		KUNIT_EXPECT_LE_MSG(test, span % class_to_size[cls], span / 8,
+				    "class %u", cls);
+	}
+}
+
+static void every_size_maps_to_smallest_fitting_class(struct kunit *test)
+{
+	unsigned int size, cls;
+
+	for (size = 1; size <= GOALLOC_MAX_SMALL_SIZE; size++) {
+		cls = size_to_class(size);
+		if (class_to_size[cls] < size ||
+		    (cls > 1 && class_to_size[cls - 1] >= size)) {
+			KUNIT_FAIL(test, "size %u -> class %u (%u bytes)", size,
+				   cls, class_to_size[cls]);
+			return;
+		}
+	}
+}
+
+static void divmul_exact_for_every_class_and_offset(struct kunit *test)
+{
+	unsigned int cls, off;
+
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		unsigned int span = class_to_npages[cls] * GOALLOC_PAGE_SIZE;
+
+		for (off = 0; off <= span; off++) {
+			if (class_obj_index(cls, off) != off / class_to_size[cls]) {
+				KUNIT_FAIL(test, "class %u offset %u", cls, off);
+				return;
+			}
+		}
+	}
+}
+
+static struct kunit_case size_class_cases[] = {
+	KUNIT_CASE(table_has_67_classes_from_8_to_32k),
+	KUNIT_CASE(table_has_go_entries),
+	KUNIT_CASE(every_span_tail_waste_within_one_eighth),
+	KUNIT_CASE(every_size_maps_to_smallest_fitting_class),
+	KUNIT_CASE(divmul_exact_for_every_class_and_offset),
+	{}
+};
+
+static struct kunit_suite size_class_suite = {
+	.name = "goalloc_size_class",
+	.test_cases = size_class_cases,
+};
+
+/* ------------------------------------------------------------------ */
+/* goalloc_span: spans made here are private to the test, not in mcentral */
+
+static struct span *test_span(struct kunit *test, unsigned int size)
+{
+	unsigned int cls = size_to_class(size);
+	struct span *s = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	return s;
+}
+
+static void span_take_hands_out_every_slot_once(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 8, 24, 48, 1152, 9472 };
+	unsigned int i, j, n, size;
+	void **objs = test_objs(test, GOALLOC_MAX_SPAN_OBJECTS + 1);
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		struct span *s = test_span(test, sizes[i]);
+
+		size = class_to_size[s->cls];
+		n = span_take(s, objs, GOALLOC_MAX_SPAN_OBJECTS + 1);
+		KUNIT_EXPECT_EQ(test, n, s->nelems);
+		KUNIT_EXPECT_EQ(test, s->allocated, s->nelems);
+		/* In order, each slot once, all inside the span. */
+		for (j = 0; j < n; j++)
+			KUNIT_EXPECT_PTR_EQ_MSG(test, objs[j],
+						(void *)(s->base + j * size),
+						"size %u slot %u", size, j);
+		KUNIT_EXPECT_EQ(test, span_take(s, objs, 1), 0U);
+		for (j = 0; j < n; j++)
+			span_put(s, j);
+		KUNIT_EXPECT_EQ(test, s->allocated, 0);
+		span_destroy(s);
+	}
+}
+
+static void span_window_crosses_word_boundaries(struct kunit *test)
+{
+	struct span *s = test_span(test, 8);	/* 1024 slots, 16 words */
+	void **objs = test_objs(test, 130);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, span_take(s, objs, 63), 63U);
+	KUNIT_EXPECT_EQ(test, s->freeindex, 0);
+	KUNIT_ASSERT_EQ(test, span_take(s, objs, 2), 2U);
+	/* Slots 63 and 64: the second comes from the next window. */
+	KUNIT_EXPECT_PTR_EQ(test, objs[0], (void *)(s->base + 63 * 8));
+	KUNIT_EXPECT_PTR_EQ(test, objs[1], (void *)(s->base + 64 * 8));
+	KUNIT_EXPECT_EQ(test, s->freeindex, 64);
+	KUNIT_ASSERT_EQ(test, span_take(s, objs, 130), 130U);
+	KUNIT_EXPECT_PTR_EQ(test, objs[129], (void *)(s->base + 194 * 8));
+	for (i = 0; i < 195; i++)
+		span_put(s, i);
+	span_destroy(s);
+}
+
+static void span_put_below_window_is_found_again(struct kunit *test)
+{
+	struct span *s = test_span(test, 8);
+	void **objs = test_objs(test, GOALLOC_MAX_SPAN_OBJECTS);
+	unsigned int i;
+
+	KUNIT_ASSERT_EQ(test, span_take(s, objs, 1024), 1024U);
+	span_put(s, 130);
+	span_put(s, 3);
+	span_put(s, 1023);
+	KUNIT_EXPECT_EQ(test, s->freeindex, 0);
+	KUNIT_ASSERT_EQ(test, span_take(s, objs, 4), 3U);
+	KUNIT_EXPECT_PTR_EQ(test, objs[0], (void *)(s->base + 3 * 8));
+	KUNIT_EXPECT_PTR_EQ(test, objs[1], (void *)(s->base + 130 * 8));
+	KUNIT_EXPECT_PTR_EQ(test, objs[2], (void *)(s->base + 1023 * 8));
+	for (i = 0; i < 1024; i++)
+		span_put(s, i);
+	span_destroy(s);
+}
+
+static void span_tail_slots_are_never_handed_out(struct kunit *test)
+{
+	struct span *s = test_span(test, 24);	/* 341 slots: 21 tail bits */
+	void **objs = test_objs(test, 400);
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, s->nelems, 341);
+	KUNIT_EXPECT_EQ(test, span_take(s, objs, 400), 341U);
+	for (i = 341; i < 384; i++)
+		KUNIT_EXPECT_TRUE_MSG(test, test_bit(i, s->allocbits), "bit %u", i);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(s->allocbits, 384), 384U);
+	for (i = 0; i < 341; i++)
+		span_put(s, i);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(s->allocbits, 384), 384U - 341);
+	span_destroy(s);
+}
+
+static void span_pages_map_back_to_their_span(struct kunit *test)
+{
+	struct span *s = test_span(test, 9472);	/* 7 Go pages */
+	unsigned long addr, end = s->base + span_bytes(s);
+
+	for (addr = s->base; addr < end; addr += PAGE_SIZE / 2)
+		KUNIT_EXPECT_PTR_EQ(test, span_of((void *)addr), s);
+	addr = s->base;
+	span_destroy(s);
+	KUNIT_EXPECT_NULL(test, span_of((void *)addr));
+	KUNIT_EXPECT_NULL(test, span_of((void *)(end - 1)));
+}
+
+static struct kunit_case span_cases[] = {
+	KUNIT_CASE(span_take_hands_out_every_slot_once),
+	KUNIT_CASE(span_window_crosses_word_boundaries),
+	KUNIT_CASE(span_put_below_window_is_found_again),
+	KUNIT_CASE(span_tail_slots_are_never_handed_out),
+	KUNIT_CASE(span_pages_map_back_to_their_span),
+	{}
+};
+
+static struct kunit_suite span_suite = {
+	.name = "goalloc_span",
+	.test_cases = span_cases,
+};
+
+/* ------------------------------------------------------------------ */
+/* goalloc_central: a size that no other case uses (27264, 3 per span) */
+
+static void central_fill_caches_a_span_and_moves_it_to_full(struct kunit *test)
+{
+	unsigned int cls = size_to_class(CENTRAL_SIZE);
+	struct central *c = &goalloc_central[cls];
+	struct span *cached = NULL, *s;
+	unsigned long flags;
+	void *objs[4];
+	unsigned int n;
+
+	goalloc_drain(false);
+	s = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_irqsave(&c->lock, flags);
+	__central_add_span(c, s);
+	n = __central_fill(c, objs, 2, &cached, 7);
+	KUNIT_EXPECT_EQ(test, n, 2U);
+	KUNIT_EXPECT_PTR_EQ(test, cached, s);
+	KUNIT_EXPECT_EQ(test, s->state, SPAN_CACHED);
+	KUNIT_EXPECT_EQ(test, s->cpu, 7);
+	n = __central_fill(c, objs + 2, 1, &cached, 7);
+	KUNIT_EXPECT_EQ(test, n, 1U);
+	KUNIT_EXPECT_NULL(test, cached);
+	KUNIT_EXPECT_EQ(test, s->state, SPAN_FULL);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_FULL], 1UL);
+
+	__central_return(c, objs, 1, 7);
+	KUNIT_EXPECT_EQ(test, s->state, SPAN_PARTIAL);
+	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&c->partial, struct span, list), s);
+	__central_return(c, objs + 1, 2, 7);
+	/* The class keeps one empty span instead of freeing it. */
+	KUNIT_EXPECT_EQ(test, s->state, SPAN_EMPTY);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_EMPTY], 1UL);
+	KUNIT_EXPECT_EQ(test, c->objects, 0UL);
+	spin_unlock_irqrestore(&c->lock, flags);
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_EMPTY], 0UL);
+}
+
+static void central_frees_empty_spans_beyond_the_one_kept(struct kunit *test)
+{
+	unsigned int cls = size_to_class(CENTRAL_SIZE);
+	struct central *c = &goalloc_central[cls];
+	unsigned long before;
+	void *p[6];
+	int i;
+
+	goalloc_drain(false);
+	before = events(EV_SPAN_FREE);
+	for (i = 0; i < 6; i++) {
+		p[i] = goalloc_alloc(CENTRAL_SIZE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	for (i = 0; i < 6; i++)
+		goalloc_free(p[i]);
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, class_inuse(cls), 0UL);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_PARTIAL] + c->nr_spans[SPAN_FULL] +
+			c->nr_spans[SPAN_CACHED] + c->nr_spans[SPAN_EMPTY], 0UL);
+	KUNIT_EXPECT_GE(test, events(EV_SPAN_FREE) - before, 2UL);
+}
+
+static struct kunit_case central_cases[] = {
+	KUNIT_CASE(central_fill_caches_a_span_and_moves_it_to_full),
+	KUNIT_CASE(central_frees_empty_spans_beyond_the_one_kept),
+	{}
+};
+
+static struct kunit_suite central_suite = {
+	.name = "goalloc_central",
+	.test_cases = central_cases,
+};
+
+/* ------------------------------------------------------------------ */
+/* goalloc_heap */
+
+static void heap_reuses_a_freed_run_first_fit(struct kunit *test)
+{
+	struct heap_chunk *c1, *c2, *c3;
+	unsigned int f1, f2, f3;
+
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(3, GFP_KERNEL, &c1, &f1), 0);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(5, GFP_KERNEL, &c2, &f2), 0);
+	heap_free_run(c1, f1, 3);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(2, GFP_KERNEL, &c3, &f3), 0);
+	/* First fit: the hole the 3-page run left, if it was the first. */
+	KUNIT_EXPECT_TRUE(test, c3 != c1 || f3 <= f1);
+	KUNIT_EXPECT_TRUE(test, test_bit(f3, c3->used));
+	heap_free_run(c3, f3, 2);
+	heap_free_run(c2, f2, 5);
+}
+
+static void heap_takes_a_new_chunk_when_full(struct kunit *test)
+{
+	struct heap_stats before, after;
+	struct heap_chunk *c[3];
+	unsigned int f[3], i;
+
+	heap_stats_read(&before);
+	/* Three whole chunks cannot fit in fewer than three chunks. */
+	for (i = 0; i < 3; i++)
+		KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, GFP_KERNEL,
+						     &c[i], &f[i]), 0);
+	heap_stats_read(&after);
+	KUNIT_EXPECT_GE(test, after.chunks, before.chunks + 3 -
+			(before.sys_pages - before.inuse_pages) /
+			(GOALLOC_CHUNK_PAGES << GOALLOC_PAGE_ORDER));
+	KUNIT_EXPECT_EQ(test, after.inuse_pages - before.inuse_pages,
+			3UL * (GOALLOC_CHUNK_PAGES << GOALLOC_PAGE_ORDER));
+	KUNIT_EXPECT_TRUE(test, c[0] != c[1] && c[1] != c[2] && c[0] != c[2]);
+	for (i = 0; i < 3; i++)
+		heap_free_run(c[i], f[i], GOALLOC_CHUNK_PAGES);
+}
+
+static void heap_releases_idle_chunks_beyond_headroom(struct kunit *test)
+{
+	struct heap_chunk *c;
+	unsigned int f;
+	struct heap_stats st;
+
+	goalloc_drain(false);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(1, GFP_KERNEL, &c, &f), 0);
+	heap_free_run(c, f, 1);
+	heap_release_free_chunks(0);
+	heap_stats_read(&st);
+	/* Only chunks with pages in use remain. */
+	KUNIT_EXPECT_LE(test, st.sys_pages - st.inuse_pages,
+			(unsigned long)GOALLOC_CHUNK_PAGES << GOALLOC_PAGE_ORDER);
+	KUNIT_EXPECT_EQ(test, st.pages_from_buddy - st.pages_returned, st.sys_pages);
+}
+
+static void shrinker_gives_back_the_headroom(struct kunit *test)
+{
+	struct heap_chunk *c;
+	struct heap_stats before, after;
+	unsigned int f;
+
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, GFP_KERNEL, &c, &f), 0);
+	heap_free_run(c, f, GOALLOC_CHUNK_PAGES);
+	/* The idle chunk is within the headroom: only pressure takes it. */
+	heap_stats_read(&before);
+	KUNIT_EXPECT_GT(test, heap_shrink(ULONG_MAX), 0UL);
+	heap_stats_read(&after);
+	KUNIT_EXPECT_GT(test, after.pages_returned, before.pages_returned);
+	KUNIT_EXPECT_EQ(test, after.shrinker_calls, before.shrinker_calls + 1);
+	KUNIT_EXPECT_EQ(test, heap_shrink(ULONG_MAX), 0UL);
+}
+
+static struct kunit_case heap_cases[] = {
+	KUNIT_CASE(heap_reuses_a_freed_run_first_fit),
+	KUNIT_CASE(heap_takes_a_new_chunk_when_full),
+	KUNIT_CASE(heap_releases_idle_chunks_beyond_headroom),
+	KUNIT_CASE(shrinker_gives_back_the_headroom),
+	{}
+};
+
+static struct kunit_suite heap_suite = {
+	.name = "goalloc_heap",
+	.test_cases = heap_cases,
+};
+
+kunit_test_suites(&size_class_suite, &span_suite, &central_suite, &heap_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for goalloc: size classes, spans, mcentral, mheap");

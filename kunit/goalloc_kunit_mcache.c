@@ -1,0 +1,738 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests of goalloc's per-CPU caches across CPUs (remote frees, CPU
+ * hotplug, kthreads on every CPU, hard IRQ), memory return, the debugfs
+ * statistics as users read them, and the consistency checker. This module
+ * loads last (check.sh loads the KUnit modules in name order), so its final
+ * case checks the allocator after every other suite.
+ */
+
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/hrtimer.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/prandom.h>
+#include <linux/seq_file.h>
+#include <linux/workqueue.h>
+
+#include "goalloc_test.h"
+
+MODULE_IMPORT_NS(GOALLOC_TEST_NS);
+
+/* ------------------------------------------------------------------ */
+/* goalloc_mcache */
+
+static struct mcache_class *this_cpu_class(unsigned int cls)
+{
+	return &mcache_of(raw_smp_processor_id())->cls[cls];
+}
+
+static void free_then_alloc_reuses_the_object(struct kunit *test)
+{
+	void *p, *q;
+
+	migrate_disable();
+	p = goalloc_alloc(72, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_free(p);
+	q = goalloc_alloc(72, GFP_KERNEL);
+	migrate_enable();
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	goalloc_free(q);
+}
+
+#define MCACHE_TEST_MAX	65
+
+static void full_magazine_flushes_half_to_mcentral(struct kunit *test)
+{
+	unsigned int cls = size_to_class(2000), cap = mcache_class_cap(cls);
+	unsigned int i, n, start;
+	struct mcache_class *m;
+	unsigned long flushes;
+	void *p[MCACHE_TEST_MAX];
+
+	KUNIT_ASSERT_LE(test, cap + 1, (unsigned int)MCACHE_TEST_MAX);
+	goalloc_drain(false);
+	migrate_disable();
+	m = this_cpu_class(cls);
+	for (i = 0; i <= cap; i++)
+		p[i] = goalloc_alloc(2000, GFP_KERNEL);
+	for (i = 0; i <= cap; i++)
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	KUNIT_EXPECT_LT(test, m->count, cap / 2);
+	start = m->count;
+	flushes = m->flushes;
+	for (n = 0; n < cap - start; n++)
+		goalloc_free(p[n]);
+	KUNIT_EXPECT_EQ(test, m->count, cap);
+	KUNIT_EXPECT_EQ(test, m->flushes, flushes);
+	goalloc_free(p[n++]);
+	KUNIT_EXPECT_EQ(test, m->count, cap - cap / 2 + 1);
+	KUNIT_EXPECT_EQ(test, m->flushes, flushes + 1);
+	migrate_enable();
+	for (; n <= cap; n++)
+		goalloc_free(p[n]);
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, class_inuse(cls), 0UL);
+}
+
+struct cross_cpu {
+	unsigned int n, size;
+	void **objs;
+};
+
+static long alloc_on_cpu(void *arg)
+{
+	struct cross_cpu *x = arg;
+	unsigned int i;
+
+	for (i = 0; i < x->n; i++) {
+		x->objs[i] = goalloc_alloc(x->size, GFP_KERNEL);
+		if (!x->objs[i])
+			return -ENOMEM;
+		memset(x->objs[i], 0x3c, x->size);
+	}
+	return 0;
+}
+
+static long free_on_cpu(void *arg)
+{
+	struct cross_cpu *x = arg;
+	unsigned int i;
+
+	for (i = 0; i < x->n; i++) {
+		if (memchr_inv(x->objs[i], 0x3c, x->size))
+			return -EIO;
+		goalloc_free(x->objs[i]);
+	}
+	return 0;
+}
+
+static void remote_free_returns_objects_of_a_span_cached_elsewhere(struct kunit *test)
+{
+	/* One refill (32 of 56 slots): the span stays cached by that CPU. */
+	struct cross_cpu x = { .n = 20, .size = 136 };
+	unsigned int cls = size_to_class(136);
+	unsigned long inuse;
+	struct span *cached;
+	int a, b;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	a = cpumask_first(cpu_online_mask);
+	b = cpumask_next(a, cpu_online_mask);
+	x.objs = kunit_kcalloc(test, x.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x.objs);
+	goalloc_drain(false);
+	inuse = class_inuse(cls);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, alloc_on_cpu, &x), 0L);
+	cached = READ_ONCE(mcache_of(a)->cls[cls].span);
+	KUNIT_EXPECT_NOT_NULL(test, cached);
+	KUNIT_EXPECT_EQ(test, class_inuse(cls), inuse + x.n);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, free_on_cpu, &x), 0L);
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, class_inuse(cls), inuse);
+	KUNIT_EXPECT_EQ(test, goalloc_central[cls].objects, inuse);
+}
+
+static long fill_cpu_cache(void *arg)
+{
+	unsigned int i;
+	void *p[8];
+
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		p[i] = goalloc_alloc(88, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		goalloc_free(p[i]);
+	return 0;
+}
+
+static void offline_cpu_has_its_cache_flushed(struct kunit *test)
+{
+	unsigned int cls = size_to_class(88);
+	struct mcache_class *m;
+	int cpu, err;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	cpu = cpumask_last(cpu_online_mask);
+	goalloc_drain(false);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, fill_cpu_cache, NULL), 0L);
+	m = &mcache_of(cpu)->cls[cls];
+	KUNIT_EXPECT_GE(test, m->count, 8U);
+	KUNIT_EXPECT_NOT_NULL(test, m->span);
+	err = remove_cpu(cpu);
+	if (err)
+		kunit_skip(test, "cannot offline CPU %d: %d", cpu, err);
+	KUNIT_EXPECT_EQ(test, m->count, 0U);
+	KUNIT_EXPECT_NULL(test, m->span);
+	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
+	KUNIT_EXPECT_EQ(test, class_inuse(cls), 0UL);
+	KUNIT_EXPECT_EQ(test, goalloc_central[cls].objects, 0UL);
+}
+
+/* kthreads on every CPU, trading objects through shared slots. */
+#define XCPU_SLOTS	256
+#define XCPU_ITERS	4000
+
+struct xcpu {
+	void *slot[XCPU_SLOTS];
+	atomic_t corrupted;
+	atomic_t running;
+	struct completion done;
+};
+
+static void pattern_fill(u64 *p, size_t size)
+{
+	size_t i;
+
+	p[0] = size;
+	for (i = 1; i < size / 8; i++)
+		p[i] = (unsigned long)p ^ (i * 0x9e3779b97f4a7c15ULL);
+}
+
+static bool pattern_ok(const u64 *p)
+{
+	size_t i, size = p[0];
+
+	for (i = 1; i < size / 8; i++)
+		if (p[i] != ((unsigned long)p ^ (i * 0x9e3779b97f4a7c15ULL)))
+			return false;
+	return true;
+}
+
+static int xcpu_thread(void *arg)
+{
+	struct xcpu *x = arg;
+	struct rnd_state rnd;
+	unsigned int i;
+
+	prandom_seed_state(&rnd, smp_processor_id() + 1);
+	for (i = 0; i < XCPU_ITERS; i++) {
+		size_t size = 8 + prandom_u32_state(&rnd) % (i % 64 ? 4096 : 70000);
+		u64 *p = goalloc_alloc(size, GFP_KERNEL), *old;
+
+		if (!p)
+			continue;
+		pattern_fill(p, size);
+		old = xchg(&x->slot[prandom_u32_state(&rnd) % XCPU_SLOTS], p);
+		if (old) {
+			if (!pattern_ok(old))
+				atomic_inc(&x->corrupted);
+			goalloc_free(old);
+		}
+		cond_resched();
+	}
+	if (atomic_dec_and_test(&x->running))
+		complete(&x->done);
+	return 0;
+}
+
+static void threads_on_every_cpu_trade_objects_intact(struct kunit *test)
+{
+	struct xcpu *x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	unsigned long *inuse = kunit_kcalloc(test, GOALLOC_NUM_CLASSES,
+					     sizeof(*inuse), GFP_KERNEL);
+	struct task_struct *t;
+	unsigned int i;
+	int cpu;
+
+	KUNIT_ASSERT_TRUE(test, x && inuse);
+	goalloc_drain(false);
+	for (i = 1; i < GOALLOC_NUM_CLASSES; i++)
+		inuse[i] = class_inuse(i);
+	init_completion(&x->done);
+	cpus_read_lock();
+	atomic_set(&x->running, num_online_cpus());
+	for_each_online_cpu(cpu) {
+		t = kthread_create_on_cpu(xcpu_thread, x, cpu, "goalloc_xcpu/%u");
+		if (IS_ERR(t)) {
+			atomic_dec(&x->running);
+			continue;
+		}
+		wake_up_process(t);
+	}
+	cpus_read_unlock();
+	wait_for_completion(&x->done);
+	for (i = 0; i < XCPU_SLOTS; i++) {
+		if (!x->slot[i])
+			continue;
+		if (!pattern_ok(x->slot[i]))
+			atomic_inc(&x->corrupted);
+		goalloc_free(x->slot[i]);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&x->corrupted), 0);
+	goalloc_drain(false);
+	for (i = 1; i < GOALLOC_NUM_CLASSES; i++)
+		KUNIT_EXPECT_EQ_MSG(test, class_inuse(i), inuse[i], "class %u", i);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
+struct irq_alloc {
+	struct hrtimer timer;
+	struct completion done;
+	int rounds, ok, in_hardirq;
+};
+
+static enum hrtimer_restart irq_alloc_fn(struct hrtimer *t)
+{
+	struct irq_alloc *ia = container_of(t, struct irq_alloc, timer);
+	u8 *p = goalloc_alloc(64 + ia->rounds * 8, GFP_ATOMIC);
+
+	ia->in_hardirq += !!in_hardirq();
+	if (p) {
+		memset(p, 0x77, 64);
+		ia->ok += !memchr_inv(p, 0x77, 64);
+		goalloc_free(p);
+	}
+	if (++ia->rounds == 20) {
+		complete(&ia->done);
+		return HRTIMER_NORESTART;
+	}
+	hrtimer_forward_now(t, ns_to_ktime(100 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static void alloc_and_free_from_hardirq(struct kunit *test)
+{
+	struct irq_alloc *ia = kunit_kzalloc(test, sizeof(*ia), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ia);
+	init_completion(&ia->done);
+	hrtimer_init(&ia->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	ia->timer.function = irq_alloc_fn;
+	hrtimer_start(&ia->timer, ns_to_ktime(100 * NSEC_PER_USEC), HRTIMER_MODE_REL_HARD);
+	wait_for_completion(&ia->done);
+	hrtimer_cancel(&ia->timer);
+	KUNIT_EXPECT_EQ(test, ia->in_hardirq, 20);
+	KUNIT_EXPECT_EQ(test, ia->ok, 20);
+}
+
+static void memory_goes_back_after_everything_is_freed(struct kunit *test)
+{
+	enum { N = 20000 };
+	struct heap_stats before, st;
+	unsigned long held;
+	void **p;
+	int i;
+
+	p = kvmalloc_array(N, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_drain(true);
+	held = heap_pages_held();
+	heap_stats_read(&before);
+	for (i = 0; i < N; i++) {
+		p[i] = goalloc_alloc(64 + (i % 16) * 64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	KUNIT_EXPECT_GT(test, heap_pages_held(), held);
+	for (i = 0; i < N; i++)
+		goalloc_free(p[i]);
+	kvfree(p);
+	/* Caches drained, the scavenger keeps at most the headroom. */
+	goalloc_drain(false);
+	heap_release_free_chunks(heap_headroom_pages());
+	heap_stats_read(&st);
+	KUNIT_EXPECT_EQ(test, st.inuse_pages, before.inuse_pages);
+	KUNIT_EXPECT_LE(test, st.sys_pages - held, heap_headroom_pages());
+	/* And with the headroom released, exactly what was held before. */
+	goalloc_drain(true);
+	KUNIT_EXPECT_EQ(test, heap_pages_held(), held);
+}
+
+static void scavenger_frees_chunks_that_cached_objects_pin(struct kunit *test)
+{
+	enum { N = 30000 };
+	unsigned long held;
+	void **p;
+	int i;
+
+	p = kvmalloc_array(N, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_drain(true);
+	held = heap_pages_held();
+	for (i = 0; i < N; i++) {
+		p[i] = goalloc_alloc(100 + (i % 40) * 100, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	for (i = 0; i < N; i++)
+		goalloc_free(p[i]);
+	kvfree(p);
+	/* No drain: CPU caches and cached spans pin chunks until the scavenger. */
+	goalloc_scavenge();
+	KUNIT_EXPECT_LE(test, heap_pages_held(), held + heap_headroom_pages());
+}
+
+static struct kunit_case mcache_cases[] = {
+	KUNIT_CASE(free_then_alloc_reuses_the_object),
+	KUNIT_CASE(full_magazine_flushes_half_to_mcentral),
+	KUNIT_CASE(remote_free_returns_objects_of_a_span_cached_elsewhere),
+	KUNIT_CASE(offline_cpu_has_its_cache_flushed),
+	KUNIT_CASE(threads_on_every_cpu_trade_objects_intact),
+	KUNIT_CASE(alloc_and_free_from_hardirq),
+	KUNIT_CASE(memory_goes_back_after_everything_is_freed),
+	KUNIT_CASE(scavenger_frees_chunks_that_cached_objects_pin),
+	{}
+};
+
+static struct kunit_suite mcache_suite = {
+	.name = "goalloc_mcache",
+	.test_cases = mcache_cases,
+};
+
+/* ------------------------------------------------------------------ */
+/* goalloc_stats: the debugfs files, rendered and parsed as users read them */
+
+#define STATS_BUF	(64 << 10)
+
+/* Render debugfs file @name into a test-owned buffer. */
+static char *render(struct kunit *test, const char *name)
+{
+	struct seq_file m = { .size = STATS_BUF };
+
+	m.buf = kunit_kzalloc(test, STATS_BUF, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	KUNIT_ASSERT_EQ(test, goalloc_debugfs_show(name, &m), 0);
+	KUNIT_ASSERT_LT(test, m.count, (size_t)STATS_BUF);
+	m.buf[m.count] = 0;
+	return m.buf;
+}
+
+#define ROW_FIELDS	(4 + NR_CLASS_COLS)
+
+/* The number at @p in a stats file; "-" (not tracked) reads as 0. */
+static unsigned long field(const char *p)
+{
+	char tok[24];
+	size_t len = strcspn(p, "\n ");
+	unsigned long v;
+
+	if (len >= sizeof(tok))
+		return 0;
+	memcpy(tok, p, len);
+	tok[len] = 0;
+	return kstrtoul(tok, 10, &v) ? 0 : v;
+}
+
+/*
+ * The numbers of the "classes" row whose first field is @key ("17" or
+ * "total"); "-" reads as 0. Return: fields read.
+ */
+static int classes_row(const char *text, const char *key, unsigned long *v)
+{
+	size_t klen = strlen(key);
+	const char *line = text;
+	int n = 0;
+
+	while (line && *line) {
+		if (!strncmp(line, key, klen) && line[klen] == ' ') {
+			const char *p = line + klen;
+
+			while (*p == ' ' && n < ROW_FIELDS - 1) {
+				p++;
+				v[1 + n++] = field(p);
+				p = strpbrk(p, "\n ");
+				if (!p)
+					break;
+			}
+			return n;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return 0;
+}
+
+/* Value of "Name value" line @name in the "heap" file. */
+static unsigned long heap_value(struct kunit *test, const char *text,
+				const char *name)
+{
+	const char *p = text;
+	size_t len = strlen(name);
+
+	while (p && *p) {
+		if (!strncmp(p, name, len) && p[len] == ' ')
+			return field(p + len + 1);
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	KUNIT_FAIL(test, "no %s in heap", name);
+	return 0;
+}
+
+/* Column @col of a parsed row: fields are class, size, pages, objs, cols. */
+#define COL(v, col)	((v)[4 + (col)])
+
+static void classes_count_exactly_what_was_allocated(struct kunit *test)
+{
+	static const unsigned int req[] = { 20, 200, 1000, 5000 };
+	enum { N = 100 };
+	unsigned long *before = kunit_kcalloc(test, 3 * ROW_FIELDS,
+					      sizeof(long), GFP_KERNEL);
+	unsigned long *during = before + ROW_FIELDS, *after = during + ROW_FIELDS;
+	void **objs = test_objs(test, N * ARRAY_SIZE(req));
+	unsigned int i, j;
+	char key[8];
+
+	KUNIT_ASSERT_NOT_NULL(test, before);
+	goalloc_drain(false);
+	for (i = 0; i < ARRAY_SIZE(req); i++) {
+		unsigned int cls = size_to_class(req[i]), size = class_to_size[cls];
+		unsigned int per = class_span_objects(cls);
+		unsigned long tail = class_to_npages[cls] * GOALLOC_PAGE_SIZE - per * size;
+
+		snprintf(key, sizeof(key), "%u", cls);
+		KUNIT_ASSERT_EQ(test, classes_row(render(test, "classes"), key, before),
+				ROW_FIELDS - 1);
+		for (j = 0; j < N; j++) {
+			objs[j] = goalloc_alloc(req[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[j]);
+		}
+		goalloc_drain(false);	/* no object waits in a CPU cache */
+		classes_row(render(test, "classes"), key, during);
+		KUNIT_EXPECT_EQ_MSG(test, during[1], (unsigned long)size, "size");
+		KUNIT_EXPECT_EQ(test, COL(during, COL_INUSE) - COL(before, COL_INUSE),
+				(unsigned long)N);
+		KUNIT_EXPECT_EQ(test, COL(during, COL_ALLOCS) - COL(before, COL_ALLOCS),
+				(unsigned long)N);
+		KUNIT_EXPECT_EQ(test, COL(during, COL_FREES), COL(before, COL_FREES));
+		KUNIT_EXPECT_EQ(test, COL(during, COL_CPU_CACHED), 0UL);
+		KUNIT_EXPECT_EQ(test, COL(during, COL_BYTES_INUSE),
+				COL(during, COL_INUSE) * size);
+		KUNIT_EXPECT_EQ(test, COL(during, COL_FREE),
+				COL(during, COL_SPANS) * per - COL(during, COL_INUSE));
+		KUNIT_EXPECT_EQ(test, COL(during, COL_SPANS),
+				COL(during, COL_PARTIAL) + COL(during, COL_FULL) +
+				COL(during, COL_EMPTY) + COL(during, COL_CACHED));
+		KUNIT_EXPECT_EQ(test, COL(during, COL_HIST0) + COL(during, COL_HIST1) +
+				COL(during, COL_HIST2) + COL(during, COL_HIST3),
+				COL(during, COL_SPANS));
+		KUNIT_EXPECT_EQ(test, COL(during, COL_TAIL_WASTE),
+				COL(during, COL_SPANS) * tail);
+		if (goalloc_track_waste)
+			KUNIT_EXPECT_EQ(test, COL(during, COL_ROUNDUP_WASTE) -
+					COL(before, COL_ROUNDUP_WASTE),
+					(unsigned long)N * (size - req[i]));
+		KUNIT_EXPECT_EQ(test, COL(during, COL_WASTE),
+				COL(during, COL_TAIL_WASTE) + COL(during, COL_ROUNDUP_WASTE));
+
+		for (j = 0; j < N; j++)
+			goalloc_free(objs[j]);
+		goalloc_drain(false);
+		classes_row(render(test, "classes"), key, after);
+		KUNIT_EXPECT_EQ(test, COL(after, COL_INUSE), COL(before, COL_INUSE));
+		KUNIT_EXPECT_EQ(test, COL(after, COL_FREES) - COL(before, COL_FREES),
+				(unsigned long)N);
+		KUNIT_EXPECT_EQ(test, COL(after, COL_ROUNDUP_WASTE),
+				COL(before, COL_ROUNDUP_WASTE));
+	}
+}
+
+static void histogram_sorts_spans_by_fullness(struct kunit *test)
+{
+	unsigned int cls = size_to_class(1100), per = class_span_objects(cls);
+	unsigned long v[ROW_FIELDS];
+	void *p[16];
+	unsigned int i;
+	char key[8];
+
+	/* 7 per span: one full span and one 4/7 (57 %) full, after draining. */
+	KUNIT_ASSERT_EQ(test, per, 7U);
+	goalloc_drain(false);
+	for (i = 0; i < per + 4; i++) {
+		p[i] = goalloc_alloc(1100, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	goalloc_drain(false);
+	snprintf(key, sizeof(key), "%u", cls);
+	classes_row(render(test, "classes"), key, v);
+	KUNIT_EXPECT_EQ(test, COL(v, COL_INUSE), (unsigned long)per + 4);
+	KUNIT_EXPECT_EQ(test, COL(v, COL_SPANS), 2UL);
+	KUNIT_EXPECT_EQ(test, COL(v, COL_HIST3), 1UL);
+	KUNIT_EXPECT_EQ(test, COL(v, COL_HIST2), 1UL);
+	KUNIT_EXPECT_EQ(test, COL(v, COL_HIST0) + COL(v, COL_HIST1), 0UL);
+	for (i = 0; i < per + 4; i++)
+		goalloc_free(p[i]);
+	goalloc_drain(false);
+}
+
+static void total_row_is_the_sum_of_the_rows(struct kunit *test)
+{
+	unsigned long *row = kunit_kcalloc(test, 2 * ROW_FIELDS + NR_CLASS_COLS,
+					   sizeof(long), GFP_KERNEL);
+	unsigned long *total = row + ROW_FIELDS, *sum = total + ROW_FIELDS;
+	void *p = goalloc_alloc(777, GFP_KERNEL);
+	unsigned int cls, i, rows = 0;
+	char *text, key[8];
+
+	KUNIT_ASSERT_TRUE(test, p && row);
+	text = render(test, "classes");
+	KUNIT_EXPECT_TRUE(test, !strncmp(text, "class size pages objs spans", 27));
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		snprintf(key, sizeof(key), "%u", cls);
+		rows += classes_row(text, key, row) == ROW_FIELDS - 1;
+		for (i = 0; i < NR_CLASS_COLS; i++)
+			sum[i] += COL(row, i);
+	}
+	KUNIT_EXPECT_EQ(test, rows, GOALLOC_NUM_CLASSES - 1);
+	KUNIT_ASSERT_EQ(test, classes_row(text, "total", total), ROW_FIELDS - 1);
+	for (i = 0; i < NR_CLASS_COLS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, COL(total, i), sum[i], "column %u", i);
+	goalloc_free(p);
+}
+
+static void heap_agrees_with_classes(struct kunit *test)
+{
+	unsigned long total[ROW_FIELDS], large_before, large_after;
+	void *small = goalloc_alloc(300, GFP_KERNEL);
+	void *large = goalloc_alloc(100000, GFP_KERNEL);
+	char *classes, *heap;
+
+	KUNIT_ASSERT_TRUE(test, small && large);
+	goalloc_drain(false);
+	classes = render(test, "classes");
+	heap = render(test, "heap");
+	KUNIT_ASSERT_EQ(test, classes_row(classes, "total", total), ROW_FIELDS - 1);
+	KUNIT_EXPECT_EQ(test, heap_value(test, heap, "HeapAlloc"),
+			COL(total, COL_BYTES_INUSE) + heap_value(test, heap, "LargeBytes"));
+	KUNIT_EXPECT_EQ(test, heap_value(test, heap, "HeapObjects"),
+			COL(total, COL_INUSE) + heap_value(test, heap, "LargeObjects"));
+	KUNIT_EXPECT_EQ(test, heap_value(test, heap, "Mallocs") -
+			heap_value(test, heap, "Frees"),
+			heap_value(test, heap, "HeapObjects"));
+	KUNIT_EXPECT_EQ(test, heap_value(test, heap, "HeapSys"),
+			heap_value(test, heap, "HeapInuse") +
+			heap_value(test, heap, "HeapIdle"));
+	KUNIT_EXPECT_EQ(test, heap_value(test, heap, "HeapSys"),
+			(heap_value(test, heap, "PagesFromBuddy") -
+			 heap_value(test, heap, "PagesReturned")) << PAGE_SHIFT);
+	KUNIT_EXPECT_GE(test, heap_value(test, heap, "HeapInuse"),
+			heap_value(test, heap, "HeapAlloc"));
+
+	large_before = heap_value(test, heap, "LargeObjects");
+	KUNIT_EXPECT_GE(test, heap_value(test, heap, "LargeRequestedBytes"), 100000UL);
+	goalloc_free(large);
+	heap = render(test, "heap");
+	large_after = heap_value(test, heap, "LargeObjects");
+	KUNIT_EXPECT_EQ(test, large_before - large_after, 1UL);
+	goalloc_free(small);
+}
+
+static void slabinfo_has_a_row_per_class(struct kunit *test)
+{
+	char *text = render(test, "slabinfo");
+	unsigned int rows = 0, objsize, perslab;
+	const char *p = text;
+	char name[32];
+	int n;
+
+	KUNIT_EXPECT_TRUE(test, !strncmp(text, "slabinfo - version: 2.1\n", 24));
+	while ((p = strstr(p, "\ngoalloc-"))) {
+		p++;
+		n = sscanf(p, "%31s %*u %*u %u %u", name, &objsize, &perslab);
+		KUNIT_ASSERT_EQ(test, n, 3);
+		KUNIT_EXPECT_EQ(test, objsize, (unsigned int)class_to_size[rows + 1]);
+		KUNIT_EXPECT_EQ(test, perslab, class_span_objects(rows + 1));
+		rows++;
+	}
+	KUNIT_EXPECT_EQ(test, rows, GOALLOC_NUM_CLASSES - 1);
+}
+
+static void counters_show_fast_and_slow_paths(struct kunit *test)
+{
+	char *text;
+	void *p;
+
+	p = goalloc_alloc(40, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_free(p);
+	text = render(test, "counters");
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nalloc_fastpath "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nfree_fastpath "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nremote_free "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nshrinker_pages "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, "\nrefused_double_free "));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(render(test, "percpu"),
+					   "cpu class size cached span allocs hits"));
+}
+
+static struct kunit_case stats_cases[] = {
+	KUNIT_CASE(classes_count_exactly_what_was_allocated),
+	KUNIT_CASE(histogram_sorts_spans_by_fullness),
+	KUNIT_CASE(total_row_is_the_sum_of_the_rows),
+	KUNIT_CASE(heap_agrees_with_classes),
+	KUNIT_CASE(slabinfo_has_a_row_per_class),
+	KUNIT_CASE(counters_show_fast_and_slow_paths),
+	{}
+};
+
+static struct kunit_suite stats_suite = {
+	.name = "goalloc_stats",
+	.test_cases = stats_cases,
+};
+
+/* ------------------------------------------------------------------ */
+/* goalloc_verify */
+
+static void verify_finds_a_span_whose_count_is_wrong(struct kunit *test)
+{
+	unsigned int cls = size_to_class(CENTRAL_SIZE), i;
+	struct central *c = &goalloc_central[cls];
+	unsigned long flags;
+	struct span *s;
+	void *objs[2];
+
+	goalloc_drain(false);
+	s = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_irqsave(&c->lock, flags);
+	KUNIT_EXPECT_EQ(test, span_take(s, objs, 2), 2U);
+	c->objects += 2;
+	__central_add_span(c, s);
+	spin_unlock_irqrestore(&c->lock, flags);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+
+	/* The corruption under test; goalloc_verify() reports it to the log. */
+	WRITE_ONCE(s->allocated, 1);
+	pr_info("goalloc_kunit: a span count is corrupted on purpose; expect verify reports\n");
+	KUNIT_EXPECT_GE(test, goalloc_verify(NULL), 1);
+	WRITE_ONCE(s->allocated, 2);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+
+	spin_lock_irqsave(&c->lock, flags);
+	for (i = 0; i < 2; i++)
+		span_put(s, span_obj_index(s, objs[i]));
+	c->objects -= 2;
+	c->nr_spans[SPAN_PARTIAL]--;
+	list_del(&s->list);
+	spin_unlock_irqrestore(&c->lock, flags);
+	span_destroy(s);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
+static void verify_is_clean_after_every_suite(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	goalloc_drain(true);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
+static struct kunit_case verify_cases[] = {
+	KUNIT_CASE(verify_finds_a_span_whose_count_is_wrong),
+	KUNIT_CASE(verify_is_clean_after_every_suite),
+	{}
+};
+
+static struct kunit_suite verify_suite = {
+	.name = "goalloc_verify",
+	.test_cases = verify_cases,
+};
+
+kunit_test_suites(&mcache_suite, &stats_suite, &verify_suite);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("KUnit tests for goalloc: mcache, statistics, verify");
