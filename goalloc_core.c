@@ -41,6 +41,7 @@
 
 #define pr_fmt(fmt) "goalloc: " fmt
 
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/overflow.h>
 #include <linux/random.h>
@@ -466,6 +467,22 @@ static void central_init(void)
 	}
 }
 
+/*
+ * Unload: objects callers never freed go with their spans; kmemleak must
+ * forget them first. Objects quarantined by debug=1 (cachedbits still set)
+ * were never handed out again, so kmemleak does not know them.
+ */
+static void span_forget_objects(struct span *s)
+{
+	unsigned int i;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		return;
+	for_each_set_bit(i, s->allocbits, s->nelems)
+		if (!goalloc_debug || !test_bit(i, s->cachedbits))
+			kmemleak_free((void *)(s->base + i * class_to_size[s->cls]));
+}
+
 /* Unload: report what callers never freed, then free every span anyway. */
 static void central_exit(void)
 {
@@ -483,6 +500,7 @@ static void central_exit(void)
 		for (i = 0; i < ARRAY_SIZE(lists); i++) {
 			list_for_each_entry_safe(s, tmp, lists[i], list) {
 				objects += s->allocated;
+				span_forget_objects(s);
 				list_del(&s->list);
 				span_destroy(s);
 			}
@@ -495,6 +513,7 @@ static void central_exit(void)
 	list_for_each_entry_safe(s, tmp, &heap_large, list) {
 		pr_warn("unload: large object of %zu bytes never freed\n",
 			span_bytes(s));
+		kmemleak_free((void *)s->base);
 		list_del(&s->list);
 		span_destroy(s);
 	}
@@ -592,6 +611,7 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp)
 	heap_note_large(s, true);
 	count_event(EV_ALLOC_LARGE);
 	p = (void *)s->base;
+	kmemleak_alloc(p, span_bytes(s), 1, gfp);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, span_bytes(s));
 	return p;
@@ -603,6 +623,7 @@ void goalloc_free_large(struct span *s, const void *p)
 		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
 		return;
 	}
+	kmemleak_free(p);
 	if (want_init_on_free())
 		memset((void *)p, 0, span_bytes(s));
 	count_event(EV_FREE_LARGE);

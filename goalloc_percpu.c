@@ -40,6 +40,7 @@
 
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/kmemleak.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -109,18 +110,20 @@ static bool mcache_debug_free(struct span *s, unsigned int idx, const void *p)
 /*
  * An object leaving a magazine: it must still hold its poison. If not,
  * something wrote to it after it was freed; it is reported and never
- * handed out again (it stays allocated in its span).
+ * handed out again: it stays allocated in its span, and its cachedbits bit
+ * stays set, which marks it as held by no caller.
  */
 static bool mcache_debug_alloc(void *p, unsigned int cls)
 {
 	struct span *s = (struct span *)virt_to_page(p)->private;
 	unsigned int size = class_to_size[cls];
 
+	if (unlikely(memchr_inv(p, GOALLOC_POISON, size))) {
+		goalloc_report(REPORT_POISON, p, size, 0);
+		return false;
+	}
 	clear_bit(span_obj_index(s, p), s->cachedbits);
-	if (likely(!memchr_inv(p, GOALLOC_POISON, size)))
-		return true;
-	goalloc_report(REPORT_POISON, p, size, 0);
-	return false;
+	return true;
 }
 
 /* ------------------------------------------------------------------ */
@@ -171,20 +174,21 @@ static __always_inline void mcache_push(unsigned int cls, const void *p)
 }
 
 /*
- * A free that needs debug checks, init_on_free or waste tracking before
- * the magazine.
+ * A free that needs debug checks, init_on_free, kmemleak or waste tracking
+ * before the magazine.
  */
 static noinline void mcache_free_prepared(struct span *s, unsigned int idx,
 					  const void *p)
 {
-	if (static_branch_unlikely(&goalloc_track_key))
-		this_cpu_sub(goalloc_req_bytes[s->cls], s->req[idx]);
 	if (static_branch_unlikely(&goalloc_debug_key)) {
 		if (!mcache_debug_free(s, idx, p))
 			return;
 	} else if (want_init_on_free()) {
 		memset((void *)p, 0, class_to_size[s->cls]);
 	}
+	kmemleak_free(p);
+	if (static_branch_unlikely(&goalloc_track_key))
+		this_cpu_sub(goalloc_req_bytes[s->cls], s->req[idx]);
 	mcache_push(s->cls, p);
 }
 
@@ -213,8 +217,8 @@ static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
 }
 
 /*
- * What an allocation may need after the magazine: the debug check, waste
- * tracking and zeroing. Out of line, so the fast path stays a leaf that
+ * What an allocation may need after the magazine: the debug check,
+ * kmemleak, waste tracking and zeroing. Out of line, so the fast path stays a leaf that
  * tail-calls it.
  */
 static noinline void *mcache_prepare_alloc(void *p, unsigned int cls,
@@ -225,6 +229,8 @@ static noinline void *mcache_prepare_alloc(void *p, unsigned int cls,
 	if (static_branch_unlikely(&goalloc_debug_key) &&
 	    !mcache_debug_alloc(p, cls))
 		return goalloc_alloc(size, gfp);
+	/* Reported and scanned by kmemleak like a kmalloc object. */
+	kmemleak_alloc(p, class_to_size[cls], 1, gfp);
 	if (static_branch_unlikely(&goalloc_track_key)) {
 		s = (struct span *)virt_to_page(p)->private;
 		s->req[span_obj_index(s, p)] = size;
@@ -320,7 +326,8 @@ void *goalloc_alloc(size_t size, gfp_t gfp)
 	m->nalloc++;
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 
-	if (unlikely(static_branch_unlikely(&goalloc_debug_key) ||
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	    unlikely(static_branch_unlikely(&goalloc_debug_key) ||
 		     static_branch_unlikely(&goalloc_track_key) ||
 		     want_init_on_alloc(gfp)))
 		return mcache_prepare_alloc(p, cls, gfp, size);
@@ -362,7 +369,8 @@ void goalloc_free(const void *p)
 		goalloc_free_large(s, p);
 		return;
 	}
-	if (unlikely(static_branch_unlikely(&goalloc_debug_key) ||
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	    unlikely(static_branch_unlikely(&goalloc_debug_key) ||
 		     static_branch_unlikely(&goalloc_track_key) ||
 		     want_init_on_free())) {
 		mcache_free_prepared(s, idx, p);
