@@ -294,11 +294,11 @@ static void __span_set_state(struct central *c, struct span *s,
 	s->state = state;
 }
 
-/* A span whose every slot came back: keep one per class, free the rest. */
+/* A span whose every slot came back: keep a few per class, free the rest. */
 static void __central_release_span(struct central *c, struct span *s)
 {
 	lockdep_assert_held(&c->lock);
-	if (c->nr_spans[SPAN_EMPTY] < GOALLOC_EMPTY_SPANS) {
+	if (c->nr_spans[SPAN_EMPTY] < c->keep_empty) {
 		__span_set_state(c, s, SPAN_EMPTY);
 		list_move(&s->list, &c->empty);
 		return;
@@ -461,6 +461,15 @@ static void central_init(void)
 		struct central *c = &goalloc_central[cls];
 
 		spin_lock_init(&c->lock);
+		/*
+		 * One empty span per class, or a magazine's worth of objects
+		 * where spans are small (at most 64 KiB for 8 KiB objects,
+		 * 128 KiB for 32 KiB ones): frees on one CPU and allocations
+		 * on another then reuse spans instead of going to the heap.
+		 */
+		if (cls)
+			c->keep_empty = max(1U, mcache_class_cap(cls) /
+						class_span_objects(cls));
 		INIT_LIST_HEAD(&c->partial);
 		INIT_LIST_HEAD(&c->full);
 		INIT_LIST_HEAD(&c->empty);

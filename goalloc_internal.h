@@ -193,9 +193,10 @@ static __always_inline struct span *span_of(const void *p)
  *		of every span of this class (cached ones included)
  * @partial:	spans with some free slots
  * @full:	spans with none
- * @empty:	spans with every slot free, at most GOALLOC_EMPTY_SPANS
+ * @empty:	spans with every slot free, at most @keep_empty
  * @nr_spans:	spans per enum span_state (SPAN_LARGE unused)
  * @objects:	slots not free, summed over the class's spans
+ * @keep_empty:	empty spans kept rather than given back to the heap
  */
 struct central {
 	spinlock_t lock;	/* see the kernel-doc above */
@@ -204,10 +205,9 @@ struct central {
 	struct list_head empty;
 	unsigned long nr_spans[NR_SPAN_STATES];
 	unsigned long objects;
+	unsigned int keep_empty;
 } ____cacheline_aligned_in_smp;
 
-/* Empty spans a class keeps rather than giving them back to the heap. */
-#define GOALLOC_EMPTY_SPANS	1
 
 extern struct central goalloc_central[GOALLOC_NUM_CLASSES];
 

@@ -264,32 +264,41 @@ static void central_fill_caches_a_span_and_moves_it_to_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_EMPTY], 0UL);
 }
 
-static void central_frees_empty_spans_beyond_the_one_kept(struct kunit *test)
+static void central_keeps_a_magazine_of_empty_spans(struct kunit *test)
 {
-	unsigned int cls = size_to_class(CENTRAL_SIZE);
+	unsigned int cls = size_to_class(8192), n;
 	struct central *c = &goalloc_central[cls];
 	unsigned long before;
-	void *p[6];
+	void *p[16];
 	int i;
 
+	/* One object per span: a magazine (8) of empty spans is kept. */
+	KUNIT_ASSERT_EQ(test, class_span_objects(cls), 1U);
+	KUNIT_ASSERT_EQ(test, c->keep_empty, mcache_class_cap(cls));
+	n = c->keep_empty + 4;
+	KUNIT_ASSERT_LE(test, n, (unsigned int)ARRAY_SIZE(p));
 	goalloc_drain(false);
 	before = events(EV_SPAN_FREE);
-	for (i = 0; i < 6; i++) {
-		p[i] = goalloc_alloc(CENTRAL_SIZE, GFP_KERNEL);
+	for (i = 0; i < n; i++) {
+		p[i] = goalloc_alloc(8192, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
 	}
-	for (i = 0; i < 6; i++)
+	for (i = 0; i < n; i++)
 		goalloc_free(p[i]);
-	goalloc_drain(false);
+	mcache_drain_all();	/* caches flushed, empty spans not released */
 	KUNIT_EXPECT_EQ(test, class_inuse(cls), 0UL);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_EMPTY], (unsigned long)c->keep_empty);
 	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_PARTIAL] + c->nr_spans[SPAN_FULL] +
-			c->nr_spans[SPAN_CACHED] + c->nr_spans[SPAN_EMPTY], 0UL);
-	KUNIT_EXPECT_GE(test, events(EV_SPAN_FREE) - before, 2UL);
+			c->nr_spans[SPAN_CACHED], 0UL);
+	KUNIT_EXPECT_EQ(test, events(EV_SPAN_FREE) - before,
+			(unsigned long)(n - c->keep_empty));
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_EMPTY], 0UL);
 }
 
 static struct kunit_case central_cases[] = {
 	KUNIT_CASE(central_fill_caches_a_span_and_moves_it_to_full),
-	KUNIT_CASE(central_frees_empty_spans_beyond_the_one_kept),
+	KUNIT_CASE(central_keeps_a_magazine_of_empty_spans),
 	{}
 };
 
@@ -341,18 +350,21 @@ static void heap_takes_a_new_chunk_when_full(struct kunit *test)
 
 static void heap_releases_idle_chunks_beyond_headroom(struct kunit *test)
 {
+	struct heap_stats before, st;
 	struct heap_chunk *c;
 	unsigned int f;
-	struct heap_stats st;
 
 	goalloc_drain(false);
-	KUNIT_ASSERT_EQ(test, heap_alloc_run(1, GFP_KERNEL, &c, &f), 0);
-	heap_free_run(c, f, 1);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, GFP_KERNEL, &c, &f), 0);
+	heap_free_run(c, f, GOALLOC_CHUNK_PAGES);
+	heap_stats_read(&before);
+	KUNIT_EXPECT_GE(test, before.idle_pages,
+			(unsigned long)GOALLOC_CHUNK_PAGES << GOALLOC_PAGE_ORDER);
 	heap_release_free_chunks(0);
 	heap_stats_read(&st);
 	/* Only chunks with pages in use remain. */
-	KUNIT_EXPECT_LE(test, st.sys_pages - st.inuse_pages,
-			(unsigned long)GOALLOC_CHUNK_PAGES << GOALLOC_PAGE_ORDER);
+	KUNIT_EXPECT_EQ(test, st.idle_pages, 0UL);
+	KUNIT_EXPECT_EQ(test, before.sys_pages - st.sys_pages, before.idle_pages);
 	KUNIT_EXPECT_EQ(test, st.pages_from_buddy - st.pages_returned, st.sys_pages);
 }
 
