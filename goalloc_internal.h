@@ -208,7 +208,6 @@ struct central {
 	unsigned int keep_empty;
 } ____cacheline_aligned_in_smp;
 
-
 extern struct central goalloc_central[GOALLOC_NUM_CLASSES];
 
 unsigned int __central_fill(struct central *c, void **objs, unsigned int n,

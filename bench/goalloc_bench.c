@@ -177,12 +177,14 @@ static void barrier_wait(struct bench_barrier *b)
 {
 	int gen = atomic_read(&b->gen);
 
+	/* Fully ordered: @gen is read before this thread is counted. */
 	if (atomic_inc_return(&b->count) == b->parties) {
 		atomic_set(&b->count, 0);
-		atomic_inc(&b->gen);
+		/* The reset is seen before anyone leaves and counts again. */
+		atomic_inc_return_release(&b->gen);
 		return;
 	}
-	while (atomic_read(&b->gen) == gen)
+	while (atomic_read_acquire(&b->gen) == gen)
 		cpu_relax();
 }
 
