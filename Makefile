@@ -51,3 +51,10 @@ bench:
 	scripts/bench.sh
 
 .PHONY: bench
+
+# Long stress run in QEMU guests: scripts/stress.sh --help.
+#   make stress STRESS_DURATION=10m [STRESS_DEBUG=1]
+stress:
+	@bash scripts/stress.sh
+
+.PHONY: stress

@@ -2,9 +2,10 @@
 /*
  * KUnit tests of goalloc's per-CPU caches across CPUs (remote frees, CPU
  * hotplug, kthreads on every CPU, hard IRQ), memory return, the debugfs
- * statistics as users read them, and the consistency checker. This module
- * loads last (check.sh loads the KUnit modules in name order), so its final
- * case checks the allocator after every other suite.
+ * statistics as users read them, and the consistency checker, whose last
+ * case checks the allocator after the suites loaded before this module
+ * (check.sh loads them in name order; the stress module, loaded after,
+ * ends each of its cases with the same check).
  */
 
 #include <kunit/test.h>

@@ -37,6 +37,13 @@ Runs every check of goalloc and prints one line per check:
                    goalloc loaded with track_waste=1
   boot-leak        the example leaks 3 objects on purpose: goalloc must
                    report them at unload and still give every page back
+  boot-faults      test kernel, 4 vCPUs: goalloc's stress suites (short)
+                   with fail_page_alloc failing 25 % of the stress threads'
+                   page requests (scripts/stress.sh --help): KUnit must
+                   pass, faults must have been injected, the log must be
+                   clean and no page held after unload
+  boot-kmemleak    debug kernel: the example leaks 3 packets; kmemleak must
+                   report the 6 goalloc objects with the example's call site
   boot-distro      Debian's own kernel: insmod goalloc.ko (built against the
                    distro headers), check /sys/kernel/debug/goalloc, rmmod
 Each passing check counts 1 passed, each failing one 1 failed, and
@@ -166,6 +173,43 @@ if needs build-test kernel-test; then
 	fi
 fi
 
+# kmemleak sees goalloc objects: the example leaks 3 packets (6 objects)
+# on the debug kernel, and kmemleak must report them with their call site.
+begin
+if ((skip_debug)); then
+	skip boot-kmemleak "CHECK_SKIP_DEBUG"
+elif needs boot-kmemleak boot-debug; then
+	kml=/sys/kernel/debug/kmemleak
+	cat >"$LOGS/boot-kmemleak.cmds" <<CMDS
+insmod goalloc.ko
+insmod goalloc_example.ko leak=3
+rmmod goalloc_example
+sleep 6
+echo scan > $kml
+echo scan > $kml
+cat $kml
+echo clear > $kml
+rmmod goalloc
+sleep 2
+CMDS
+	BOOT_ALLOW='kmemleak: [0-9]+ new suspected memory leaks' \
+		run_boot kmemleak "$(kernel_out_dir debug)/arch/x86/boot/bzImage" 2 2G \
+		"${BOOT_TIMEOUT_DEBUG:-1500}" "$BUILD_DIR/mod-debug/goalloc.ko" \
+		"$BUILD_DIR/mod-debug/examples/goalloc_example.ko"
+	leaks=$(grep -ac '^unreferenced object' "$LOGS/boot-kmemleak.log") || leaks=0
+	sites=$(grep -ac 'goalloc_example_init' "$LOGS/boot-kmemleak.log") || sites=0
+	if ((rc != 0)); then
+		fail boot-kmemleak "$why" "$LOGS/boot-kmemleak.log"
+	elif ((leaks < 6 || sites < 6)); then
+		fail boot-kmemleak "kmemleak reported $leaks objects, $sites from the example, not 6" \
+			"$LOGS/boot-kmemleak.log"
+	elif ! unload_check "$LOGS/boot-kmemleak.log"; then
+		fail boot-kmemleak "$UNLOAD_NOTE" "$LOGS/boot-kmemleak.log"
+	else
+		pass boot-kmemleak "$leaks leaked goalloc objects reported; $UNLOAD_NOTE"
+	fi
+fi
+
 begin
 if ((skip_distro)); then
 	skip build-distro "CHECK_SKIP_DISTRO"
@@ -271,7 +315,8 @@ unload_check() {
 }
 
 # run_boot NAME BZIMAGE SMP MEM TIMEOUT MODULE...: boot with the command
-# file $LOGS/boot-NAME.cmds (and $BOOT_APPEND on the kernel command line);
+# file $LOGS/boot-NAME.cmds ($BOOT_APPEND on the kernel command line, log
+# lines matching $BOOT_ALLOW not counted as failures);
 # sets rc to qemu-run.sh's status and why to its last word on the boot.
 run_boot() {
 	local name=$1 kernel=$2 smp=$3 mem=$4 tmo=$5
@@ -281,6 +326,7 @@ run_boot() {
 		--mem "$mem" --timeout "$tmo" --cmds "$LOGS/boot-$name.cmds" \
 		--log "$LOGS/boot-$name.log" \
 		${BOOT_APPEND:+--append "$BOOT_APPEND"} \
+		${BOOT_ALLOW:+--allow "$BOOT_ALLOW"} \
 		--modules "$@" 2>"$LOGS/boot-$name.qemu-run" || rc=$?
 	why=$(sed 's/^qemu-run: //; s/ ([^()]*)$//' "$LOGS/boot-$name.qemu-run" | tail -n1)
 }
@@ -396,6 +442,40 @@ CMDS
 		fail boot-leak "$UNLOAD_NOTE" "$LOGS/boot-leak.log"
 	else
 		pass boot-leak "$leaks classes reported; $UNLOAD_NOTE"
+	fi
+fi
+
+# Fault injection: the stress threads' page requests fail at 25 %
+# (task-filter, so nothing else in the guest fails); allocations may
+# return NULL but nothing may be corrupted or lost.
+begin
+if needs boot-faults kernel-test build-test; then
+	fpa=/sys/kernel/debug/fail_page_alloc
+	cat >"$LOGS/boot-faults.cmds" <<CMDS
+insmod goalloc.ko headroom_min_kb=0 headroom_percent=0
+cd $fpa && echo 0 > verbose && echo Y > task-filter && echo N > ignore-gfp-wait && echo 0 > min-order && echo 1 > interval && echo 1000000000 > times && echo 25 > probability
+insmod goalloc_kunit_stress.ko stress_fail_tasks=1
+echo 0 > $fpa/probability; echo "@@STRESS-FAULTS injected=\$((1000000000 - \$(cat $fpa/times)))"
+rmmod goalloc_kunit_stress
+rmmod goalloc
+sleep 2
+CMDS
+	run_boot faults "$(kernel_out_dir test)/arch/x86/boot/bzImage" 4 1G \
+		"${BOOT_TIMEOUT_TEST:-600}" "$BUILD_DIR/mod-test/goalloc.ko" \
+		"$BUILD_DIR/mod-test/kunit/goalloc_kunit_stress.ko"
+	faults=$(grep -aoE '@@STRESS-FAULTS injected=[0-9]+' "$LOGS/boot-faults.log" |
+		grep -oE '[0-9]+$') || faults=0
+	counts=$(ktap_report "$LOGS/boot-faults.log" "$LOGS/kunit-faults" 2>&1 | head -n1) || true
+	if ((rc != 0)); then
+		fail boot-faults "$why" "$LOGS/boot-faults.log"
+	elif [[ ! $counts =~ failed=0\ .*suites=2$ ]]; then
+		fail boot-faults "KUnit: $counts" "$LOGS/kunit-faults.counts"
+	elif ((faults == 0)); then
+		fail boot-faults "no fault injected" "$LOGS/boot-faults.log"
+	elif ! unload_check "$LOGS/boot-faults.log"; then
+		fail boot-faults "$UNLOAD_NOTE" "$LOGS/boot-faults.log"
+	else
+		pass boot-faults "$faults faults injected; ${counts#KUNIT }; $UNLOAD_NOTE"
 	fi
 fi
 
