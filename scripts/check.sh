@@ -173,43 +173,6 @@ if needs build-test kernel-test; then
 	fi
 fi
 
-# kmemleak sees goalloc objects: the example leaks 3 packets (6 objects)
-# on the debug kernel, and kmemleak must report them with their call site.
-begin
-if ((skip_debug)); then
-	skip boot-kmemleak "CHECK_SKIP_DEBUG"
-elif needs boot-kmemleak boot-debug; then
-	kml=/sys/kernel/debug/kmemleak
-	cat >"$LOGS/boot-kmemleak.cmds" <<CMDS
-insmod goalloc.ko
-insmod goalloc_example.ko leak=3
-rmmod goalloc_example
-sleep 6
-echo scan > $kml
-echo scan > $kml
-cat $kml
-echo clear > $kml
-rmmod goalloc
-sleep 2
-CMDS
-	BOOT_ALLOW='kmemleak: [0-9]+ new suspected memory leaks' \
-		run_boot kmemleak "$(kernel_out_dir debug)/arch/x86/boot/bzImage" 2 2G \
-		"${BOOT_TIMEOUT_DEBUG:-1500}" "$BUILD_DIR/mod-debug/goalloc.ko" \
-		"$BUILD_DIR/mod-debug/examples/goalloc_example.ko"
-	leaks=$(grep -ac '^unreferenced object' "$LOGS/boot-kmemleak.log") || leaks=0
-	sites=$(grep -ac 'goalloc_example_init' "$LOGS/boot-kmemleak.log") || sites=0
-	if ((rc != 0)); then
-		fail boot-kmemleak "$why" "$LOGS/boot-kmemleak.log"
-	elif ((leaks < 6 || sites < 6)); then
-		fail boot-kmemleak "kmemleak reported $leaks objects, $sites from the example, not 6" \
-			"$LOGS/boot-kmemleak.log"
-	elif ! unload_check "$LOGS/boot-kmemleak.log"; then
-		fail boot-kmemleak "$UNLOAD_NOTE" "$LOGS/boot-kmemleak.log"
-	else
-		pass boot-kmemleak "$leaks leaked goalloc objects reported; $UNLOAD_NOTE"
-	fi
-fi
-
 begin
 if ((skip_distro)); then
 	skip build-distro "CHECK_SKIP_DISTRO"
@@ -499,6 +462,43 @@ elif needs boot-debug kernel-debug build-test; then
 			"echo scan > /sys/kernel/debug/kmemleak" \
 			"echo scan > /sys/kernel/debug/kmemleak" \
 			"cat /sys/kernel/debug/kmemleak"
+	fi
+fi
+
+# kmemleak sees goalloc objects: the example leaks 3 packets (6 objects)
+# on the debug kernel, and kmemleak must report them with their call site.
+begin
+if ((skip_debug)); then
+	skip boot-kmemleak "CHECK_SKIP_DEBUG"
+elif needs boot-kmemleak boot-debug; then
+	kml=/sys/kernel/debug/kmemleak
+	cat >"$LOGS/boot-kmemleak.cmds" <<CMDS
+insmod goalloc.ko
+insmod goalloc_example.ko leak=3
+rmmod goalloc_example
+sleep 6
+echo scan > $kml
+echo scan > $kml
+cat $kml
+echo clear > $kml
+rmmod goalloc
+sleep 2
+CMDS
+	BOOT_ALLOW='kmemleak: [0-9]+ new suspected memory leaks' \
+		run_boot kmemleak "$(kernel_out_dir debug)/arch/x86/boot/bzImage" 2 2G \
+		"${BOOT_TIMEOUT_DEBUG:-1500}" "$BUILD_DIR/mod-debug/goalloc.ko" \
+		"$BUILD_DIR/mod-debug/examples/goalloc_example.ko"
+	leaks=$(grep -ac '^unreferenced object' "$LOGS/boot-kmemleak.log") || leaks=0
+	sites=$(grep -ac 'goalloc_example_init' "$LOGS/boot-kmemleak.log") || sites=0
+	if ((rc != 0)); then
+		fail boot-kmemleak "$why" "$LOGS/boot-kmemleak.log"
+	elif ((leaks < 6 || sites < 6)); then
+		fail boot-kmemleak "kmemleak reported $leaks objects, $sites from the example, not 6" \
+			"$LOGS/boot-kmemleak.log"
+	elif ! unload_check "$LOGS/boot-kmemleak.log"; then
+		fail boot-kmemleak "$UNLOAD_NOTE" "$LOGS/boot-kmemleak.log"
+	else
+		pass boot-kmemleak "$leaks leaked goalloc objects reported; $UNLOAD_NOTE"
 	fi
 fi
 
