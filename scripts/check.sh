@@ -466,7 +466,8 @@ elif needs boot-debug kernel-debug build-test; then
 fi
 
 # kmemleak sees goalloc objects: the example leaks 3 packets (6 objects)
-# on the debug kernel, and kmemleak must report them with their call site.
+# on the debug kernel, and kmemleak must report them with their call site
+# (scanned while the example is loaded, so its symbols resolve).
 begin
 if ((skip_debug)); then
 	skip boot-kmemleak "CHECK_SKIP_DEBUG"
@@ -475,12 +476,12 @@ elif needs boot-kmemleak boot-debug; then
 	cat >"$LOGS/boot-kmemleak.cmds" <<CMDS
 insmod goalloc.ko
 insmod goalloc_example.ko leak=3
-rmmod goalloc_example
 sleep 6
 echo scan > $kml
 echo scan > $kml
 cat $kml
 echo clear > $kml
+rmmod goalloc_example
 rmmod goalloc
 sleep 2
 CMDS
