@@ -43,7 +43,7 @@ Runs every check of goalloc and prints one line per check:
                    pass, faults must have been injected, the log must be
                    clean and no page held after unload
   boot-kmemleak    debug kernel: the example leaks 3 packets; kmemleak must
-                   report the 6 goalloc objects with the example's call site
+                   report the 6 goalloc objects, allocated by insmod
   boot-distro      Debian's own kernel: insmod goalloc.ko (built against the
                    distro headers), check /sys/kernel/debug/goalloc, rmmod
 Each passing check counts 1 passed, each failing one 1 failed, and
@@ -466,8 +466,9 @@ elif needs boot-debug kernel-debug build-test; then
 fi
 
 # kmemleak sees goalloc objects: the example leaks 3 packets (6 objects)
-# on the debug kernel, and kmemleak must report them with their call site
-# (scanned while the example is loaded, so its symbols resolve).
+# from its init function on the debug kernel, and kmemleak must report
+# them as allocated by insmod (init code is gone by then, so the call site
+# itself prints as a bare address).
 begin
 if ((skip_debug)); then
 	skip boot-kmemleak "CHECK_SKIP_DEBUG"
@@ -490,11 +491,11 @@ CMDS
 		"${BOOT_TIMEOUT_DEBUG:-1500}" "$BUILD_DIR/mod-debug/goalloc.ko" \
 		"$BUILD_DIR/mod-debug/examples/goalloc_example.ko"
 	leaks=$(grep -ac '^unreferenced object' "$LOGS/boot-kmemleak.log") || leaks=0
-	sites=$(grep -ac 'goalloc_example_init' "$LOGS/boot-kmemleak.log") || sites=0
+	sites=$(grep -ac '^  comm "insmod"' "$LOGS/boot-kmemleak.log") || sites=0
 	if ((rc != 0)); then
 		fail boot-kmemleak "$why" "$LOGS/boot-kmemleak.log"
 	elif ((leaks < 6 || sites < 6)); then
-		fail boot-kmemleak "kmemleak reported $leaks objects, $sites from the example, not 6" \
+		fail boot-kmemleak "kmemleak reported $leaks objects, $sites from insmod, not 6" \
 			"$LOGS/boot-kmemleak.log"
 	elif ! unload_check "$LOGS/boot-kmemleak.log"; then
 		fail boot-kmemleak "$UNLOAD_NOTE" "$LOGS/boot-kmemleak.log"
