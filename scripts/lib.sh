@@ -152,6 +152,11 @@ for i, l in enumerate(lines):
         break
 else:
     lines = []
+# Other printk lines start at column 0 and may fall anywhere, even between
+# "KTAP version 1" and "# Subtest:" (a late "input: ..." probe line did);
+# KTAP lines are indented or start with ok, not ok, # or KTAP.
+ktap_line = re.compile(r'^(\s|ok |not ok |# |KTAP version |1\.\.)')
+lines = [l for l in lines if ktap_line.match(l)]
 
 suites = []          # dicts: name, plan, body (lines), cases {num: status}, end
 cur = None
