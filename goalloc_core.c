@@ -589,6 +589,21 @@ void heap_schedule_scavenge(void)
 				      GOALLOC_SCAVENGE_DELAY);
 }
 
+/**
+ * goalloc_scavenge_hold() - keep the scavenger from running, or let it run
+ * @hold: true to cancel it and keep it off, false to allow it again
+ *
+ * For tests whose expectations a background drain would change (a freed
+ * object's span vanishing between a prediction and a call).
+ */
+void goalloc_scavenge_hold(bool hold)
+{
+	WRITE_ONCE(goalloc_scavenge_off, hold);
+	if (hold)
+		cancel_delayed_work_sync(&goalloc_scavenge_work);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_scavenge_hold);
+
 /* Unload: stop the scavenger for good; frees after this only count pages. */
 void goalloc_scavenge_cancel(void)
 {

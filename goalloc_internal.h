@@ -293,6 +293,7 @@ void heap_stats_read(struct heap_stats *st);
 void heap_schedule_scavenge(void);
 void goalloc_scavenge_cancel(void);
 void goalloc_scavenge(void);
+void goalloc_scavenge_hold(bool hold);
 int heap_init(void);
 void heap_exit(void);
 unsigned long heap_pages_held(void);
