@@ -317,9 +317,13 @@ static void double_free_of_object_free_in_span_is_refused(struct kunit *test)
 {
 	unsigned int cls = size_to_class(3000), i;
 	unsigned long inuse;
-	void *p, *q = NULL, *other[16];
+	void *p, *q = NULL, *other[32];
 
-	/* q, from p's span, keeps the span alive once p is back in it. */
+	/*
+	 * q, from p's span, keeps the span alive once p is back in it. With
+	 * the caches drained, refills take consecutive slots, so q comes soon.
+	 */
+	goalloc_drain(false);
 	p = goalloc_alloc(3000, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	for (i = 0; i < ARRAY_SIZE(other); i++) {
