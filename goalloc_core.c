@@ -52,6 +52,24 @@
 
 #include "goalloc_internal.h"
 
+#define CREATE_TRACE_POINTS
+#include "goalloc_trace.h"
+EXPORT_TRACEPOINT_SYMBOL_GPL(goalloc_alloc);
+EXPORT_TRACEPOINT_SYMBOL_GPL(goalloc_free);
+
+DEFINE_STATIC_KEY_FALSE(goalloc_hooks_key);
+
+int goalloc_trace_reg(void)
+{
+	static_branch_inc(&goalloc_hooks_key);
+	return 0;
+}
+
+void goalloc_trace_unreg(void)
+{
+	static_branch_dec(&goalloc_hooks_key);
+}
+
 bool goalloc_debug;
 module_param_named(debug, goalloc_debug, bool, 0444);
 MODULE_PARM_DESC(debug,
@@ -614,18 +632,25 @@ void goalloc_scavenge_cancel(void)
 /* ------------------------------------------------------------------ */
 /* Large objects: page runs straight from the heap */
 
-void *goalloc_alloc_large(size_t size, gfp_t gfp)
+/* Also size 0 (ZERO_SIZE_PTR) and sizes beyond GOALLOC_MAX_SIZE (NULL). */
+void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 {
 	struct span *s;
 	void *p;
 
+	if (unlikely(!size)) {
+		trace_goalloc_alloc(caller, ZERO_SIZE_PTR, 0, 0, gfp);
+		return ZERO_SIZE_PTR;
+	}
 	if (unlikely(size > GOALLOC_MAX_SIZE)) {
 		goalloc_report(REPORT_TOO_BIG, NULL, size, gfp);
+		trace_goalloc_alloc(caller, NULL, size, 0, gfp);
 		return NULL;
 	}
 	s = span_create(0, DIV_ROUND_UP(size, GOALLOC_PAGE_SIZE), gfp);
 	if (unlikely(!s)) {
 		goalloc_alloc_failed(size, gfp);
+		trace_goalloc_alloc(caller, NULL, size, 0, gfp);
 		return NULL;
 	}
 	__set_bit(0, s->allocbits);
@@ -638,6 +663,10 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp)
 	kmemleak_alloc(p, span_bytes(s), 1, gfp);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, span_bytes(s));
+	trace_goalloc_alloc(caller, p, size, span_bytes(s), gfp);
+	if (static_branch_unlikely(&goalloc_profile_key) &&
+	    mcache_profile_countdown(span_bytes(s)))
+		goalloc_profile_sample(p, span_bytes(s));
 	return p;
 }
 
@@ -647,6 +676,8 @@ void goalloc_free_large(struct span *s, const void *p)
 		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
 		return;
 	}
+	if (profile_span_sampled(s))
+		goalloc_profile_free(s, p);
 	kmemleak_free(p);
 	if (want_init_on_free())
 		memset((void *)p, 0, span_bytes(s));
@@ -677,7 +708,7 @@ void goalloc_alloc_failed(size_t size, gfp_t gfp)
  */
 void *goalloc_zalloc(size_t size, gfp_t gfp)
 {
-	return goalloc_alloc(size, gfp | __GFP_ZERO);
+	return goalloc_alloc_caller(size, gfp | __GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goalloc_zalloc);
 
@@ -699,7 +730,7 @@ void *goalloc_calloc(size_t n, size_t size, gfp_t gfp)
 		goalloc_report(REPORT_OVERFLOW, NULL, size, gfp);
 		return NULL;
 	}
-	return goalloc_alloc(bytes, gfp | __GFP_ZERO);
+	return goalloc_alloc_caller(bytes, gfp | __GFP_ZERO, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goalloc_calloc);
 
@@ -723,9 +754,9 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
 	void *q;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return goalloc_alloc(new_size, gfp);
+		return goalloc_alloc_caller(new_size, gfp, _RET_IP_);
 	if (unlikely(!new_size)) {
-		goalloc_free(p);
+		goalloc_free_caller(p, _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
 	old = goalloc_usable_size(p);
@@ -733,13 +764,13 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
 		return NULL;
 	if (new_size <= old)
 		return (void *)p;
-	q = goalloc_alloc(new_size, gfp & ~__GFP_ZERO);
+	q = goalloc_alloc_caller(new_size, gfp & ~__GFP_ZERO, _RET_IP_);
 	if (!q)
 		return NULL;
 	memcpy(q, p, old);
 	if (gfp & __GFP_ZERO)
 		memset(q + old, 0, goalloc_usable_size(q) - old);
-	goalloc_free(p);
+	goalloc_free_caller(p, _RET_IP_);
 	return q;
 }
 EXPORT_SYMBOL_GPL(goalloc_realloc);
@@ -788,21 +819,30 @@ static int __init goalloc_init(void)
 
 	get_random_bytes(&goalloc_cookie, sizeof(goalloc_cookie));
 	goalloc_cookie |= 1;	/* never 0, so cleared pages never match */
-	if (goalloc_debug)
+	if (goalloc_debug) {
 		static_branch_enable(&goalloc_debug_key);
-	if (goalloc_track_waste)
+		static_branch_inc(&goalloc_hooks_key);
+	}
+	if (goalloc_track_waste) {
 		static_branch_enable(&goalloc_track_key);
+		static_branch_inc(&goalloc_hooks_key);
+	}
 	central_init();
 	heap_init();
 	err = mcache_init();
 	if (err)
 		goto out_heap;
+	err = goalloc_profile_init();
+	if (err)
+		goto out_mcache;
 	goalloc_debugfs_init();
 	pr_info("%d size classes, %lu KiB chunks, debug %s\n",
 		GOALLOC_NUM_CLASSES - 1, PAGE_SIZE << GOALLOC_CHUNK_ORDER >> 10,
 		goalloc_debug ? "on" : "off");
 	return 0;
 
+out_mcache:
+	mcache_exit();
 out_heap:
 	heap_exit();
 	return err;
@@ -814,6 +854,7 @@ static void __exit goalloc_exit(void)
 	goalloc_scavenge_cancel();
 	mcache_exit();
 	central_exit();
+	goalloc_profile_exit();
 	heap_exit();
 	pr_info("unloaded, %lu pages still held\n", heap_pages_held());
 }

@@ -9,6 +9,8 @@
  *   counters  event counters, total and per CPU (SLUB_STATS style)
  *   slabinfo  /proc/slabinfo's format, a row per class
  *   verify    "ok", or every violated invariant (goalloc_verify.c)
+ *   heap_profile  Go's legacy text heap profile (goalloc_profile.c);
+ *             write 0 to start it over
  *   drain     write 1: flush every CPU cache; 2: also release idle chunks
  *
  * Every table has a header row naming its columns. Per-CPU counters are
@@ -294,6 +296,7 @@ static int heap_show(struct seq_file *m, void *v)
 	unsigned long alloc_bytes = 0, objects = 0, mallocs = 0, frees = 0;
 	unsigned long total_alloc = 0, ev[NR_GOALLOC_EVENTS];
 	struct goalloc_class_stats st;
+	struct profile_stats ps;
 	struct heap_stats hs;
 	unsigned int cls;
 
@@ -330,6 +333,12 @@ static int heap_show(struct seq_file *m, void *v)
 	seq_printf(m, "HeadroomPercent %u\n", heap_headroom_percent());
 	seq_printf(m, "HeadroomMinBytes %lu\n", (unsigned long)heap_headroom_min_kb() << 10);
 	seq_printf(m, "HeadroomBytes %lu\n", heap_headroom_pages() << PAGE_SHIFT);
+	goalloc_profile_stats(&ps);
+	seq_printf(m, "ProfileRate %lu\n", goalloc_profile_rate());
+	seq_printf(m, "ProfileBuckets %lu\n", ps.buckets);
+	seq_printf(m, "ProfileSamples %lu\n", ps.samples);
+	seq_printf(m, "ProfileBytes %lu\n", ps.bytes);
+	seq_printf(m, "ProfileDropped %lu\n", ps.dropped);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(heap);
@@ -421,6 +430,40 @@ static int verify_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(verify);
 
+static int heap_profile_show(struct seq_file *m, void *v)
+{
+	return goalloc_profile_show(m);
+}
+
+static int heap_profile_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, heap_profile_show, NULL);
+}
+
+static ssize_t heap_profile_write(struct file *file, const char __user *buf,
+				  size_t count, loff_t *ppos)
+{
+	unsigned int val;
+	int err;
+
+	err = kstrtouint_from_user(buf, count, 0, &val);
+	if (err)
+		return err;
+	if (val)
+		return -EINVAL;
+	goalloc_profile_reset();
+	return count;
+}
+
+static const struct file_operations heap_profile_fops = {
+	.owner = THIS_MODULE,
+	.open = heap_profile_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+	.write = heap_profile_write,
+};
+
 static ssize_t drain_write(struct file *file, const char __user *buf,
 			   size_t count, loff_t *ppos)
 {
@@ -444,7 +487,8 @@ static const struct file_operations drain_fops = {
 
 /**
  * goalloc_debugfs_show() - render one statistics file into @m
- * @name: "classes", "spans", "heap", "percpu", "counters" or "slabinfo"
+ * @name: "classes", "spans", "heap", "percpu", "counters", "slabinfo" or
+ *	  "heap_profile"
  * @m: a seq_file with a buffer; for tests, which read what users read
  *
  * Return: 0, or -ENOENT for an unknown @name.
@@ -458,6 +502,7 @@ int goalloc_debugfs_show(const char *name, struct seq_file *m)
 		{ "classes", classes_show }, { "spans", spans_show },
 		{ "heap", heap_show }, { "percpu", percpu_show },
 		{ "counters", counters_show }, { "slabinfo", slabinfo_show },
+		{ "heap_profile", heap_profile_show },
 	};
 	unsigned int i;
 
@@ -479,6 +524,8 @@ void goalloc_debugfs_init(void)
 	debugfs_create_file("slabinfo", 0444, goalloc_dir, NULL, &slabinfo_fops);
 	debugfs_create_file("verify", 0444, goalloc_dir, NULL, &verify_fops);
 	debugfs_create_file("drain", 0200, goalloc_dir, NULL, &drain_fops);
+	debugfs_create_file("heap_profile", 0644, goalloc_dir, NULL,
+			    &heap_profile_fops);
 }
 
 void goalloc_debugfs_exit(void)

@@ -106,6 +106,7 @@ enum span_state {
  * @allocated:	slots not free in the span (handed out or in a CPU cache)
  * @freeindex:	first slot of the 64-slot window @alloc_cache describes; no
  *		slot below it is free
+ * @nsampled:	objects of the span in the heap profile; profile_lock
  * @alloc_cache: ~allocbits of the window, so __ffs() finds a free slot
  * @cachedbits:	debug only: slots free but held in some CPU's magazine
  * @req:	track_waste only: bytes requested for each slot's object
@@ -129,6 +130,7 @@ struct span {
 	u16 nelems;
 	u16 allocated;
 	u16 freeindex;
+	u16 nsampled;
 	u64 alloc_cache;
 	unsigned long *cachedbits;
 	u16 *req;
@@ -365,7 +367,12 @@ enum goalloc_event {
 
 extern const char *const goalloc_event_names[NR_GOALLOC_EVENTS];
 
+/*
+ * @next_sample: heap profile countdown: bytes this CPU may allocate before
+ * the next sample (goalloc_profile.c); under the mcache lock.
+ */
 struct mcache {
+	long next_sample;
 	struct mcache_class cls[GOALLOC_NUM_CLASSES];
 	void *slots[];
 };
@@ -397,11 +404,76 @@ int mcache_init(void);
 void mcache_exit(void);
 unsigned int mcache_class_cap(unsigned int cls);
 void mcache_poison_check(void *p, unsigned int cls);
+bool mcache_profile_countdown(size_t bytes);
+void mcache_profile_reset(int cpu, long next);
+
+/* ------------------------------------------------------------------ */
+/* Heap profile (goalloc_profile.c) */
+
+struct seq_file;
+
+DECLARE_STATIC_KEY_FALSE(goalloc_profile_key);
+
+/*
+ * Count @bytes down from this CPU's sampling budget, under its mcache
+ * lock. Return: true when the allocation is to be sampled.
+ */
+static __always_inline bool profile_countdown(struct mcache *mc, size_t bytes)
+{
+	mc->next_sample -= bytes;
+	return mc->next_sample <= 0;
+}
+
+/*
+ * The same for an object of class @cls, from the fast path. The empty asm
+ * keeps the compiler from loading the class size before the key's no-op,
+ * where it would cost an instruction with profiling off.
+ */
+static __always_inline bool profile_countdown_cls(struct mcache *mc,
+						  unsigned int cls)
+{
+	if (!static_branch_unlikely(&goalloc_profile_key))
+		return false;
+	asm volatile("" : "+r" (cls));
+	return profile_countdown(mc, class_to_size[cls]);
+}
+
+/* Does a free of an object of @s need goalloc_profile_free()? */
+static __always_inline bool profile_span_sampled(const struct span *s)
+{
+	return static_branch_unlikely(&goalloc_profile_key) &&
+	       READ_ONCE(s->nsampled);
+}
+
+/* The profile's own bookkeeping, for debugfs "heap". */
+struct profile_stats {
+	unsigned long buckets;	/* distinct stacks */
+	unsigned long samples;	/* sampled objects still allocated */
+	unsigned long bytes;	/* memory the profile uses */
+	unsigned long dropped;	/* samples not kept: out of memory or limits */
+};
+
+void goalloc_profile_sample(const void *p, size_t size);
+void goalloc_profile_free(struct span *s, const void *p);
+long goalloc_profile_next_sample(unsigned long rate);
+u64 goalloc_profile_scale(u64 count, u64 bytes, unsigned long rate);
+void goalloc_profile_set_rate(unsigned long rate);
+unsigned long goalloc_profile_rate(void);
+void goalloc_profile_stats(struct profile_stats *st);
+int goalloc_profile_show(struct seq_file *m);
+void goalloc_profile_reset(void);
+int goalloc_profile_init(void);
+void goalloc_profile_exit(void);
 
 /* ------------------------------------------------------------------ */
 /* Debug checks, reports, module-wide */
 
 DECLARE_STATIC_KEY_FALSE(goalloc_debug_key);
+/*
+ * On while debug=1, track_waste=1 or a goalloc tracepoint is enabled: one
+ * no-op on each fast path stands for all three (a counted key).
+ */
+DECLARE_STATIC_KEY_FALSE(goalloc_hooks_key);
 
 #define GOALLOC_POISON	0x6b	/* POISON_FREE, as SLUB uses */
 
@@ -452,7 +524,9 @@ object_check(const struct span *s, unsigned int cls, const void *p,
 	return REPORT_NONE;
 }
 
-void *goalloc_alloc_large(size_t size, gfp_t gfp);
+void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller);
+void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller);
+void goalloc_free_caller(const void *p, unsigned long caller);
 void goalloc_free_large(struct span *s, const void *p);
 
 /* ------------------------------------------------------------------ */

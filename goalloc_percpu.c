@@ -47,6 +47,7 @@
 #include <linux/string.h>
 
 #include "goalloc_internal.h"
+#include "goalloc_trace.h"
 
 DEFINE_PER_CPU(struct mcache_pcpu, goalloc_mcache) = {
 	.lock = INIT_LOCAL_LOCK(lock),
@@ -174,8 +175,8 @@ static __always_inline void mcache_push(unsigned int cls, const void *p)
 }
 
 /*
- * A free that needs debug checks, init_on_free, kmemleak or waste tracking
- * before the magazine.
+ * A free that needs debug checks, init_on_free, kmemleak, waste tracking
+ * or the heap profile before the magazine.
  */
 static noinline void mcache_free_prepared(struct span *s, unsigned int idx,
 					  const void *p)
@@ -186,6 +187,8 @@ static noinline void mcache_free_prepared(struct span *s, unsigned int idx,
 	} else if (want_init_on_free()) {
 		memset((void *)p, 0, class_to_size[s->cls]);
 	}
+	if (profile_span_sampled(s))
+		goalloc_profile_free(s, p);
 	kmemleak_free(p);
 	if (static_branch_unlikely(&goalloc_track_key))
 		this_cpu_sub(goalloc_req_bytes[s->cls], s->req[idx]);
@@ -218,17 +221,20 @@ static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
 
 /*
  * What an allocation may need after the magazine: the debug check,
- * kmemleak, waste tracking and zeroing. Out of line, so the fast path stays a leaf that
- * tail-calls it.
+ * kmemleak, waste tracking, zeroing and the tracepoint (goalloc_hooks_key
+ * stands for the debug and track keys and the tracepoints on the fast
+ * path). Out of line, so
+ * the fast path stays a leaf that tail-calls it.
  */
 static noinline void *mcache_prepare_alloc(void *p, unsigned int cls,
-					   gfp_t gfp, size_t size)
+					   gfp_t gfp, size_t size,
+					   unsigned long caller)
 {
 	struct span *s;
 
 	if (static_branch_unlikely(&goalloc_debug_key) &&
 	    !mcache_debug_alloc(p, cls))
-		return goalloc_alloc(size, gfp);
+		return goalloc_alloc_caller(size, gfp, caller);
 	/* Reported and scanned by kmemleak like a kmalloc object. */
 	kmemleak_alloc(p, class_to_size[cls], 1, gfp);
 	if (static_branch_unlikely(&goalloc_track_key)) {
@@ -238,16 +244,29 @@ static noinline void *mcache_prepare_alloc(void *p, unsigned int cls,
 	}
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, class_to_size[cls]);
+	trace_goalloc_alloc(caller, p, size, class_to_size[cls], gfp);
+	return p;
+}
+
+/* An allocation the heap profile samples. */
+static noinline void *mcache_alloc_sampled(void *p, unsigned int cls,
+					   gfp_t gfp, size_t size,
+					   unsigned long caller)
+{
+	p = mcache_prepare_alloc(p, cls, gfp, size, caller);
+	if (p)	/* NULL only if debug=1 found it corrupted and no other came */
+		goalloc_profile_sample(p, class_to_size[cls]);
 	return p;
 }
 
 static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
-					size_t size)
+					size_t size, unsigned long caller)
 {
 	struct central *c = &goalloc_central[cls];
 	struct span *fresh = NULL;
 	struct mcache_class *m;
 	unsigned long flags;
+	bool sample;
 	void *p;
 
 	/*
@@ -272,6 +291,9 @@ static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
 			m->nalloc++;
 			m->slow++;
 			count_event(EV_ALLOC_SLOW);
+			sample = static_branch_unlikely(&goalloc_profile_key) &&
+				 profile_countdown(this_cpu_read(goalloc_mcache.mc),
+						   class_to_size[cls]);
 			local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 			break;
 		}
@@ -281,14 +303,61 @@ grow:
 		fresh = span_create(cls, class_to_npages[cls], gfp);
 		if (!fresh) {
 			goalloc_alloc_failed(class_to_size[cls], gfp);
+			trace_goalloc_alloc(caller, NULL, size, 0, gfp);
 			return NULL;
 		}
 	}
-	return mcache_prepare_alloc(p, cls, gfp, size);
+	if (sample)
+		return mcache_alloc_sampled(p, cls, gfp, size, caller);
+	return mcache_prepare_alloc(p, cls, gfp, size, caller);
 }
 
 /* ------------------------------------------------------------------ */
 /* Fast paths: the public entry points */
+
+/*
+ * The allocation fast path, for goalloc_alloc() and (out of line) for the
+ * API functions built on it; @caller is the call site the tracepoint shows.
+ */
+static __always_inline void *__goalloc_alloc(size_t size, gfp_t gfp,
+					     unsigned long caller)
+{
+	struct mcache_class *m;
+	unsigned long flags;
+	struct mcache *mc;
+	unsigned int cls;
+	bool sample;
+	void *p;
+
+	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE))
+		return goalloc_alloc_large(size, gfp, caller);
+	cls = size_to_class(size);
+
+	local_lock_irqsave(&goalloc_mcache.lock, flags);
+	mc = this_cpu_read(goalloc_mcache.mc);
+	m = &mc->cls[cls];
+	if (unlikely(!m->count)) {
+		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+		return mcache_alloc_slow(cls, gfp, size, caller);
+	}
+	p = m->objs[--m->count];
+	m->nalloc++;
+	sample = profile_countdown_cls(mc, cls);
+	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+
+	if (unlikely(sample))
+		return mcache_alloc_sampled(p, cls, gfp, size, caller);
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	    unlikely(static_branch_unlikely(&goalloc_hooks_key) ||
+		     want_init_on_alloc(gfp)))
+		return mcache_prepare_alloc(p, cls, gfp, size, caller);
+	return p;
+}
+
+void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller)
+{
+	return __goalloc_alloc(size, gfp, caller);
+}
 
 /**
  * goalloc_alloc() - allocate memory, like kmalloc()
@@ -307,46 +376,15 @@ grow:
  */
 void *goalloc_alloc(size_t size, gfp_t gfp)
 {
-	struct mcache_class *m;
-	unsigned long flags;
-	unsigned int cls;
-	void *p;
-
-	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE))
-		return size ? goalloc_alloc_large(size, gfp) : ZERO_SIZE_PTR;
-	cls = size_to_class(size);
-
-	local_lock_irqsave(&goalloc_mcache.lock, flags);
-	m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
-	if (unlikely(!m->count)) {
-		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
-		return mcache_alloc_slow(cls, gfp, size);
-	}
-	p = m->objs[--m->count];
-	m->nalloc++;
-	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
-
-	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-	    unlikely(static_branch_unlikely(&goalloc_debug_key) ||
-		     static_branch_unlikely(&goalloc_track_key) ||
-		     want_init_on_alloc(gfp)))
-		return mcache_prepare_alloc(p, cls, gfp, size);
-	return p;
+	return __goalloc_alloc(size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goalloc_alloc);
 
-/**
- * goalloc_free() - free memory from goalloc, like kfree()
- * @p: an object from goalloc_alloc() and friends, or NULL / ZERO_SIZE_PTR
- *
- * A pointer goalloc did not hand out, a pointer inside an object, or an
- * object already free in its span (and, with debug=1, one already in a CPU
- * cache) is refused with a rate-limited warning and counted in debugfs
- * "counters"; nothing else changes.
- *
- * Context: any context where kfree() may be called.
+/*
+ * The free path after the tracepoint. @hooked: goalloc_hooks_key is on, so
+ * debug=1 or track_waste=1 may need the slow path.
  */
-void goalloc_free(const void *p)
+static __always_inline void __goalloc_free(const void *p, bool hooked)
 {
 	enum goalloc_report bad;
 	unsigned int cls, idx;
@@ -370,15 +408,84 @@ void goalloc_free(const void *p)
 		return;
 	}
 	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-	    unlikely(static_branch_unlikely(&goalloc_debug_key) ||
-		     static_branch_unlikely(&goalloc_track_key) ||
-		     want_init_on_free())) {
+	    unlikely((hooked && (static_branch_unlikely(&goalloc_debug_key) ||
+				 static_branch_unlikely(&goalloc_track_key))) ||
+		     want_init_on_free() || profile_span_sampled(s))) {
 		mcache_free_prepared(s, idx, p);
 		return;
 	}
 	mcache_push(cls, p);
 }
+
+static noinline void goalloc_free_hooked(const void *p, unsigned long caller)
+{
+	trace_goalloc_free(caller, p);
+	__goalloc_free(p, true);
+}
+
+void goalloc_free_caller(const void *p, unsigned long caller)
+{
+	if (static_branch_unlikely(&goalloc_hooks_key))
+		goalloc_free_hooked(p, caller);
+	else
+		__goalloc_free(p, false);
+}
+
+/**
+ * goalloc_free() - free memory from goalloc, like kfree()
+ * @p: an object from goalloc_alloc() and friends, or NULL / ZERO_SIZE_PTR
+ *
+ * A pointer goalloc did not hand out, a pointer inside an object, or an
+ * object already free in its span (and, with debug=1, one already in a CPU
+ * cache) is refused with a rate-limited warning and counted in debugfs
+ * "counters"; nothing else changes.
+ *
+ * Context: any context where kfree() may be called.
+ */
+void goalloc_free(const void *p)
+{
+	if (static_branch_unlikely(&goalloc_hooks_key))
+		goalloc_free_hooked(p, _RET_IP_);
+	else
+		__goalloc_free(p, false);
+}
 EXPORT_SYMBOL_GPL(goalloc_free);
+
+/**
+ * mcache_profile_countdown() - count a large object down from the budget
+ * @bytes: its page-run size
+ *
+ * Return: true when it is to be sampled.
+ */
+bool mcache_profile_countdown(size_t bytes)
+{
+	unsigned long flags;
+	bool sample;
+
+	local_lock_irqsave(&goalloc_mcache.lock, flags);
+	sample = profile_countdown(this_cpu_read(goalloc_mcache.mc), bytes);
+	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+	return sample;
+}
+
+/**
+ * mcache_profile_reset() - draw a CPU's next sampling countdown
+ * @cpu: a possible CPU, or -1 for this one
+ * @next: bytes until its next sample
+ */
+void mcache_profile_reset(int cpu, long next)
+{
+	unsigned long flags;
+
+	if (cpu < 0) {
+		local_lock_irqsave(&goalloc_mcache.lock, flags);
+		this_cpu_read(goalloc_mcache.mc)->next_sample = next;
+		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+	} else {
+		/* Another CPU's: a racing countdown may keep its old value. */
+		WRITE_ONCE(mcache_of(cpu)->next_sample, next);
+	}
+}
 
 /* ------------------------------------------------------------------ */
 /* Draining: CPU hotplug, unload, debugfs "drain", tests */

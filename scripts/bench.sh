@@ -9,7 +9,8 @@ source "$(dirname "$0")/lib.sh"
 usage() {
 	cat <<'USAGE'
 Usage: scripts/bench.sh [--boots N] [--smp N] [--out DIR] [--only LIST]
-                        [--bench-args ARGS] [--timeout S] [--quiet-wait S]
+                        [--bench-args ARGS] [--goalloc-args ARGS]
+                        [--timeout S] [--quiet-wait S]
        make bench
 
 Measures goalloc against kmalloc (SLUB) with bench/goalloc_bench.ko, both in
@@ -52,6 +53,8 @@ Options:
   --only LIST        comma-separated subset of icount,smp,mem
   --bench-args ARGS  extra goalloc_bench.ko parameters for the icount and
                      smp boots, e.g. "sizes=8,4096 repeat=5"
+  --goalloc-args ARGS  goalloc.ko parameters for every boot, e.g.
+                     "profile_rate=0" (heap profile off)
   --timeout S        seconds before a boot is killed (default 600)
   --quiet-wait S     before each smp boot, wait up to S seconds for the host
                      to be idle (default 60)
@@ -60,7 +63,7 @@ differ by more than 0.1 %.
 USAGE
 }
 
-boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem extra='' timeout=600
+boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem extra='' gargs='' timeout=600
 quiet_wait=60
 while (($#)); do
 	case $1 in
@@ -70,6 +73,7 @@ while (($#)); do
 	--out) out=$2; shift 2 ;;
 	--only) only=$2; shift 2 ;;
 	--bench-args) extra=$2; shift 2 ;;
+	--goalloc-args) gargs=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--quiet-wait) quiet_wait=$2; shift 2 ;;
 	*) usage >&2; exit 2 ;;
@@ -113,20 +117,20 @@ cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
 wait_tsc="i=0; while [ \"\$(cat $cs)\" = tsc-early ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i + 1)); done; echo \"@@CLOCKSOURCE \$(cat $cs)\""
 cat >"$logs/icount.cmds" <<EOF
 $wait_tsc
-insmod goalloc.ko
+insmod goalloc.ko $gargs
 insmod goalloc_bench.ko tests=batch,pair,mix $extra
 rmmod goalloc_bench
 rmmod goalloc
 EOF
 cat >"$logs/smp.cmds" <<EOF
 $wait_tsc
-insmod goalloc.ko
+insmod goalloc.ko $gargs
 insmod goalloc_bench.ko tests=concurrent,remote,prodcons,mix repeat=5 $extra
 rmmod goalloc_bench
 rmmod goalloc
 EOF
 {
-	echo "insmod goalloc.ko"
+	echo "insmod goalloc.ko $gargs"
 	for w in a b; do
 		echo "echo 2 > /sys/kernel/debug/goalloc/drain"
 		snap "$w goalloc before"
