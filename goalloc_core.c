@@ -58,6 +58,7 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(goalloc_alloc);
 EXPORT_TRACEPOINT_SYMBOL_GPL(goalloc_free);
 
 DEFINE_STATIC_KEY_FALSE(goalloc_hooks_key);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_hooks_key);
 
 int goalloc_trace_reg(void)
 {

@@ -93,6 +93,7 @@ static struct kmem_cache *profile_sample_cache;
 static bool profile_ready;		/* profile_mutex */
 
 DEFINE_STATIC_KEY_FALSE(goalloc_profile_key);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_profile_key);
 
 static void profile_off_fn(struct work_struct *work);
 static DECLARE_WORK(profile_off_work, profile_off_fn);
@@ -400,6 +401,7 @@ void goalloc_profile_stats(struct profile_stats *st)
 	st->bytes += st->samples * kmem_cache_size(profile_sample_cache);
 	spin_unlock_irqrestore(&profile_lock, flags);
 }
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_profile_stats);
 
 struct bucket_snap {
 	const struct profile_bucket *b;
