@@ -35,6 +35,7 @@
 
 #include <linux/hashtable.h>
 #include <linux/jhash.h>
+#include <linux/kallsyms.h>
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -48,6 +49,8 @@
 #include "goalloc_internal.h"
 
 #define PROFILE_DEPTH		32
+#define PROFILE_NAMED		2
+#define PROFILE_NAME_LEN	96
 #define PROFILE_MAX_BUCKETS	4096
 #define PROFILE_MAX_SAMPLES	(1 << 18)
 /* Go's cap, so the draw below cannot overflow. */
@@ -62,12 +65,15 @@
  * @alloc_bytes: their bytes (allocated size: class or page-run size)
  * @free_objects: of those, freed
  * @free_bytes:	their bytes
+ * @site:	the two innermost frames by name, taken when the bucket is made,
+ *		so that a module unloaded since is still named
  * @stack:	return addresses, innermost first, goalloc's own frames left out
  */
 struct profile_bucket {
 	struct hlist_node node;
 	u32 hash;
 	u32 nr;
+	char site[PROFILE_NAMED][PROFILE_NAME_LEN];
 	unsigned long alloc_objects;
 	unsigned long alloc_bytes;
 	unsigned long free_objects;
@@ -222,12 +228,18 @@ static struct profile_bucket *bucket_get(const unsigned long *stack,
 {
 	u32 hash = jhash(stack, nr * sizeof(*stack), nr);
 	struct profile_bucket *b = bucket_find(hash, stack, nr);
+	char sym[KSYM_SYMBOL_LEN];
+	unsigned int i;
 
 	if (b || pstats.buckets >= PROFILE_MAX_BUCKETS)
 		return b;
 	b = kzalloc(struct_size(b, stack, nr), GFP_NOWAIT | __GFP_NOWARN);
 	if (!b)
 		return NULL;
+	for (i = 0; i < min_t(unsigned int, nr, PROFILE_NAMED); i++) {
+		sprint_symbol(sym, stack[i]);
+		strscpy(b->site[i], sym, PROFILE_NAME_LEN);
+	}
 	b->hash = hash;
 	b->nr = nr;
 	memcpy(b->stack, stack, nr * sizeof(*stack));
@@ -491,9 +503,14 @@ int goalloc_profile_show(struct seq_file *m)
 		for (j = 0; j < b->nr; j++)
 			seq_printf(m, " 0x%lx", b->stack[j]);
 		seq_putc(m, '\n');
-		for (j = 0; j < b->nr; j++)
-			seq_printf(m, "#\t0x%lx\t%pS\n", b->stack[j],
-				   (void *)b->stack[j]);
+		for (j = 0; j < b->nr; j++) {
+			if (j < PROFILE_NAMED)
+				seq_printf(m, "#\t0x%lx\t%s\n", b->stack[j],
+					   b->site[j]);
+			else
+				seq_printf(m, "#\t0x%lx\t%pS\n", b->stack[j],
+					   (void *)b->stack[j]);
+		}
 		seq_putc(m, '\n');
 	}
 	mutex_unlock(&profile_mutex);
@@ -505,9 +522,9 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_profile_show);
 /**
  * goalloc_profile_reset() - forget the freed part of the profile
  *
- * Alloc counts become the in-use counts, and buckets with nothing in use
- * go: the profile starts over, while the sampled objects still allocated
- * stay in it (their frees are still credited).
+ * Description: the profile starts over. Allocation counts become the
+ * in-use counts and buckets with nothing in use are dropped; sampled
+ * objects still allocated stay in it, and their frees are still credited.
  *
  * Context: process context.
  */
@@ -577,14 +594,13 @@ void goalloc_profile_exit(void)
 	for (i = 0; snap && i < n && snap[i].inuse_objects; i++) {
 		const struct profile_bucket *site = snap[i].b;
 
-		pr_warn("unload:   %lu sampled objects, %lu bytes (about %llu bytes in all) from %pS\n",
+		pr_warn("unload:   %lu sampled objects, %lu bytes (about %llu bytes in all) from %s\n",
 			snap[i].inuse_objects, snap[i].inuse_bytes,
 			goalloc_profile_scale(snap[i].inuse_objects,
 					      snap[i].inuse_bytes, rate),
-			site->nr ? (void *)site->stack[0] : NULL);
+			site->nr ? site->site[0] : "(no stack)");
 		if (site->nr > 1)
-			pr_warn("unload:     called from %pS\n",
-				(void *)site->stack[1]);
+			pr_warn("unload:     called from %s\n", site->site[1]);
 	}
 	kvfree(snap);
 	mutex_unlock(&profile_mutex);

@@ -42,6 +42,26 @@ MODULE_PARM_DESC(leak, "packets deliberately never freed (default 0)");
 /* Payload sizes of a typical mix: ACKs, small requests, MTU-sized frames. */
 static const u32 pkt_sizes[] = { 40, 64, 128, 576, 1024, 1460, 1500, 9000 };
 
+/*
+ * One packet: a header and its payload. Not __init, so that goalloc's heap
+ * profile and its unload report can still name it after init.
+ */
+static noinline struct pkt *pkt_alloc(unsigned int seq)
+{
+	struct pkt *p = goalloc_alloc(sizeof(*p), GFP_KERNEL);
+
+	if (!p)
+		return NULL;
+	p->len = pkt_sizes[get_random_u32() % ARRAY_SIZE(pkt_sizes)];
+	p->data = goalloc_alloc(p->len, GFP_KERNEL);
+	if (!p->data) {
+		goalloc_free(p);
+		return NULL;
+	}
+	memset(p->data, (u8)seq, p->len);
+	return p;
+}
+
 static int __init goalloc_example_init(void)
 {
 	struct pkt **table = NULL, **grown;
@@ -65,16 +85,9 @@ static int __init goalloc_example_init(void)
 				goto out_free;
 			table = grown;
 		}
-		p = goalloc_alloc(sizeof(*p), GFP_KERNEL);
+		p = pkt_alloc(i);
 		if (!p)
 			goto out_free;
-		p->len = pkt_sizes[get_random_u32() % ARRAY_SIZE(pkt_sizes)];
-		p->data = goalloc_alloc(p->len, GFP_KERNEL);
-		if (!p->data) {
-			goalloc_free(p);
-			goto out_free;
-		}
-		memset(p->data, (u8)i, p->len);
 		table[n++] = p;
 		bytes += p->len;
 	}

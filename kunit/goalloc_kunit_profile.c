@@ -318,8 +318,8 @@ static void rate_zero_tracks_sampled_objects_to_their_free(struct kunit *test)
 	if (ps.samples)
 		kunit_skip(test, "%lu sampled objects held elsewhere keep the key on",
 			   ps.samples);
-	for (i = 0; i < 100 && static_key_enabled(&goalloc_profile_key); i++)
-		msleep(10);
+	for (i = 0; i < 50 && static_key_enabled(&goalloc_profile_key); i++)
+		msleep(20);
 	KUNIT_EXPECT_FALSE(test, static_key_enabled(&goalloc_profile_key));
 }
 
@@ -431,7 +431,8 @@ static noinline void traced_site(struct kunit *test, struct seen *s,
 	KUNIT_EXPECT_EQ(test, s->frees, 1);
 	KUNIT_EXPECT_EQ(test, s->req, size);
 	KUNIT_EXPECT_EQ(test, s->alloc, usable);
-	KUNIT_EXPECT_EQ(test, s->gfp, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, (__force unsigned int)s->gfp,
+			(__force unsigned int)GFP_KERNEL);
 	KUNIT_EXPECT_TRUE(test, site_is(s->alloc_site, "traced_site"));
 	KUNIT_EXPECT_TRUE(test, site_is(s->free_site, "traced_site"));
 }

@@ -253,6 +253,7 @@ write_cmds() {
 		echo '-for f in /sys/kernel/debug/goalloc/*; do echo "== $f"; cat "$f"; done'
 		echo "goalloc-stat -n 10"
 		echo "goalloc-stat --json"
+		echo "goalloc-pprof -n 10"
 		for ((i = ${#kunit[@]} - 1; i >= 0; i--)); do
 			echo "rmmod ${kunit[i]%.ko}"
 		done
@@ -382,29 +383,48 @@ PY
 	fi
 fi
 
-# Unload with objects still allocated: goalloc reports them per class and
-# still gives every page back.
+# Unload with objects still allocated: goalloc reports them per class and,
+# with profile_rate=1, by allocation site, and still gives every page back.
+# The same boot traces the example through goalloc's tracepoints and lists
+# the leaked sites with scripts/goalloc-pprof.
 begin
 if needs boot-leak kernel-test build-test; then
 	cat >"$LOGS/boot-leak.cmds" <<'CMDS'
-insmod goalloc.ko
+insmod goalloc.ko profile_rate=1
+echo 1 > /sys/kernel/debug/tracing/events/goalloc/enable
 insmod goalloc_example.ko leak=3
+echo 0 > /sys/kernel/debug/tracing/events/goalloc/enable
+echo "@@TRACE allocs=$(grep -c 'goalloc_alloc: call_site=pkt_alloc+' /sys/kernel/debug/tracing/trace) frees=$(grep -c 'goalloc_free: call_site=' /sys/kernel/debug/tracing/trace)"
 rmmod goalloc_example
+goalloc-pprof -n 5
 rmmod goalloc
 sleep 2
 CMDS
 	run_boot leak "$(kernel_out_dir test)/arch/x86/boot/bzImage" 2 1G \
 		"${BOOT_TIMEOUT_TEST:-600}" "$BUILD_DIR/mod-test/goalloc.ko" \
 		"$BUILD_DIR/mod-test/examples/goalloc_example.ko"
-	leaks=$(grep -ac 'goalloc: unload: .* never freed' "$LOGS/boot-leak.log") || true
+	log=$LOGS/boot-leak.log
+	leaks=$(grep -ac 'goalloc: unload: .* never freed' "$log") || true
+	# 3 packets of a header and a payload each, from pkt_alloc().
+	sites=$(grep -aoE 'goalloc: unload: +[0-9]+ sampled objects.* from pkt_alloc\+' "$log" |
+		awk '{ n += $3 } END { print n + 0 }')
+	pprof=$(grep -aE '^ +[0-9]+ +[0-9.]+% +[0-9]+ +[0-9]+ +[0-9]+  pkt_alloc \[goalloc_example\]$' "$log" |
+		awk '{ print $5 }')
+	traced=$(grep -aoE '@@TRACE allocs=[0-9]+ frees=[0-9]+' "$log" | tail -n1)
 	if ((rc != 0)); then
-		fail boot-leak "$why" "$LOGS/boot-leak.log"
+		fail boot-leak "$why" "$log"
 	elif ((leaks == 0)); then
-		fail boot-leak "no 'never freed' report at unload" "$LOGS/boot-leak.log"
-	elif ! unload_check "$LOGS/boot-leak.log"; then
-		fail boot-leak "$UNLOAD_NOTE" "$LOGS/boot-leak.log"
+		fail boot-leak "no 'never freed' report at unload" "$log"
+	elif ((sites != 6)); then
+		fail boot-leak "unload named $sites sampled objects from pkt_alloc, not 6" "$log"
+	elif [[ $pprof != 6 ]]; then
+		fail boot-leak "goalloc-pprof did not list pkt_alloc with 6 samples" "$log"
+	elif [[ ! $traced =~ allocs=[1-9][0-9]*\ frees=[1-9] ]]; then
+		fail boot-leak "tracepoints: '$traced'" "$log"
+	elif ! unload_check "$log"; then
+		fail boot-leak "$UNLOAD_NOTE" "$log"
 	else
-		pass boot-leak "$leaks classes reported; $UNLOAD_NOTE"
+		pass boot-leak "$leaks classes reported, 6 objects named by site and by goalloc-pprof; ${traced#@@TRACE }; $UNLOAD_NOTE"
 	fi
 fi
 

@@ -15,6 +15,7 @@ Writes a gzip'd newc cpio with:
   /modules/*.ko       every PATH given: a .ko file, or a directory whose
                       *.ko files are taken (not recursively)
   /bin/goalloc-stat   scripts/goalloc-stat, when it exists
+  /bin/goalloc-pprof  scripts/goalloc-pprof, when it exists
   /cmds               the command file
   /init               mounts proc, sysfs, devtmpfs, debugfs, then runs /cmds
                       and powers off
@@ -59,9 +60,11 @@ trap 'rm -rf "$root"' EXIT
 mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,modules,root}
 cp "$busybox" "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
-if [[ -f $GOALLOC_ROOT/scripts/goalloc-stat ]]; then
-	install -m 0755 "$GOALLOC_ROOT/scripts/goalloc-stat" "$root/bin/goalloc-stat"
-fi
+for tool in goalloc-stat goalloc-pprof; do
+	if [[ -f $GOALLOC_ROOT/scripts/$tool ]]; then
+		install -m 0755 "$GOALLOC_ROOT/scripts/$tool" "$root/bin/$tool"
+	fi
+done
 cp "$cmds" "$root/cmds"
 
 for m in "${mods[@]}"; do
