@@ -155,6 +155,9 @@ def mem_figures(snaps, lines, problems):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--icount', nargs='*', default=[])
+    ap.add_argument('--icount-profile',
+                    help='an icount boot with the heap profile on')
+    ap.add_argument('--profile-rate', default='524288')
     ap.add_argument('--smp', nargs='*', default=[])
     ap.add_argument('--smp-discarded', type=int, default=0)
     ap.add_argument('--smp-busy', type=int, default=0)
@@ -199,6 +202,14 @@ def main():
                     a and '%.2f/%.2f' % (a['g'], a['k']),
                     b and '%.2f/%.2f' % (b['g'], b['k'])))
 
+    # --- icount with the heap profile on: the cost of sampling ---------------
+    icp = {}
+    if args.icount_profile:
+        icp = parse_bench(args.icount_profile)[0]
+        if not icp:
+            problems.append('%s: no results' % args.icount_profile)
+            failed = True
+
     # --- smp: median over boots ---------------------------------------------
     smp, smp_cpus = {}, None
     boots = []
@@ -230,7 +241,7 @@ def main():
     write_csv(args.out + '/bench.csv', ic, len(ic_runs), smp, mem)
     write_chart_data(args.out + '/bench-chart.dat', ic, smp)
     write_md(args.out + '/bench.md', args, kernel, ic, ic_runs,
-             ic_diff, smp, smp_cpus, len(boots), mem, problems)
+             ic_diff, smp, smp_cpus, len(boots), mem, problems, icp)
     for p in problems:
         print('bench-report: ' + p, file=sys.stderr)
     return 1 if failed else 0
@@ -335,7 +346,7 @@ def mib(x):
 
 
 def write_md(path, args, kernel, ic, ic_runs, ic_diff, smp, smp_cpus,
-             nboots, mem, problems):
+             nboots, mem, problems, icp):
     L = []
     L.append('## goalloc against kmalloc (SLUB)')
     L.append('')
@@ -381,6 +392,37 @@ def write_md(path, args, kernel, ic, ic_runs, ic_diff, smp, smp_cpus,
                 '%.4f %% (see Problems)' % (ic_diff[0], len(ic),
                                            100 * ic_diff[1])))
             L.append('')
+    if ic and icp:
+        L.append('### The heap profile\'s cost (profile_rate=%s, Go\'s default)'
+                 % args.profile_rate)
+        L.append('')
+        L.append('goalloc loads with profile_rate=0 for the tables above, as '
+                 'kmalloc (6.1) samples nothing; its default samples. One more '
+                 'icount boot at the default rate: instructions per operation '
+                 'with sampling on, the difference to profile_rate=0, and the '
+                 'ratio to kmalloc. Sampling is random (an exponential draw '
+                 'per sample), so these figures vary by a few % from boot to '
+                 'boot; a sampled allocation records its stack (thousands of '
+                 'instructions), one per 512 KiB allocated on average.')
+        L.append('')
+        L.append('| size | batch alloc on | +off | ratio | batch free on | +off '
+                 '| ratio | pair on | +off | ratio |')
+        L.append('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+        for s in sorted({s for (_, s) in icp if s.isdigit()}, key=int):
+            cells = [fmt_size(s)]
+            for t in ICOUNT_TESTS:
+                on, off = icp.get((t, s)), ic.get((t, s))
+                cells += ['%.1f' % on['g'], '%+.1f' % (on['g'] - off['g']),
+                          '**%.2f**' % (on['g'] / on['k'])] \
+                    if on and off else ['', '', '']
+            L.append('| ' + ' | '.join(cells) + ' |')
+        on, off = icp.get(('mix', '8-4096')), ic.get(('mix', '8-4096'))
+        if on and off:
+            L.append('')
+            L.append('Server mix with sampling on: goalloc %.1f instructions per '
+                     'step (%+.1f), ratio **%.2f**.' % (
+                         on['g'], on['g'] - off['g'], on['g'] / on['k']))
+        L.append('')
     if smp:
         L.append('### Multi-CPU (%s vCPUs, TCG thread=multi)' % (smp_cpus or '?'))
         L.append('')

@@ -53,8 +53,10 @@ Options:
   --only LIST        comma-separated subset of icount,smp,mem
   --bench-args ARGS  extra goalloc_bench.ko parameters for the icount and
                      smp boots, e.g. "sizes=8,4096 repeat=5"
-  --goalloc-args ARGS  goalloc.ko parameters for every boot, e.g.
-                     "profile_rate=0" (heap profile off)
+  --goalloc-args ARGS  goalloc.ko parameters for every boot (default
+                     "profile_rate=0": kmalloc samples nothing, so the
+                     comparison runs without goalloc's heap profile; one
+                     more icount boot measures it at the default rate)
   --timeout S        seconds before a boot is killed (default 600)
   --quiet-wait S     before each smp boot, wait up to S seconds for the host
                      to be idle (default 60)
@@ -63,7 +65,7 @@ differ by more than 0.1 %.
 USAGE
 }
 
-boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem extra='' gargs='' timeout=600
+boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem extra='' gargs=profile_rate=0 timeout=600
 quiet_wait=60
 while (($#)); do
 	case $1 in
@@ -118,6 +120,14 @@ wait_tsc="i=0; while [ \"\$(cat $cs)\" = tsc-early ] && [ \$i -lt 200 ]; do slee
 cat >"$logs/icount.cmds" <<EOF
 $wait_tsc
 insmod goalloc.ko $gargs
+insmod goalloc_bench.ko tests=batch,pair,mix $extra
+rmmod goalloc_bench
+rmmod goalloc
+EOF
+# The heap profile's cost: goalloc at its default profile_rate.
+cat >"$logs/icount-profile.cmds" <<EOF
+$wait_tsc
+insmod goalloc.ko
 insmod goalloc_bench.ko tests=batch,pair,mix $extra
 rmmod goalloc_bench
 rmmod goalloc
@@ -179,6 +189,7 @@ if want icount; then
 	for i in 1 2; do
 		boot "icount-$i" "$logs/icount.cmds" --icount & pids[icount-$i]=$!
 	done
+	boot icount-profile "$logs/icount-profile.cmds" --icount & pids[icount-profile]=$!
 fi
 if want mem; then
 	boot mem "$logs/mem.cmds" --smp 2 --mem 2G & pids[mem]=$!
@@ -255,7 +266,8 @@ fi
 # --- tables and chart ------------------------------------------------------------------
 report=(python3 "$GOALLOC_ROOT/scripts/bench-report.py" --out "$out"
 	--command "make bench${extra:+ (bench args: $extra)}")
-want icount && report+=(--icount "$logs/icount-1.log" "$logs/icount-2.log")
+want icount && report+=(--icount "$logs/icount-1.log" "$logs/icount-2.log"
+	--icount-profile "$logs/icount-profile.log")
 ((${#smp_logs[@]})) && report+=(--smp "${smp_logs[@]}" --smp-discarded "$contended" --smp-busy "$kept_busy")
 want mem && report+=(--mem "$logs/mem.log")
 "${report[@]}" || failed=1
