@@ -24,6 +24,7 @@
 
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "goalloc_internal.h"
@@ -387,37 +388,43 @@ static void cpu_fast_counts(int cpu, unsigned long *alloc_fast,
 	*free_fast = nfree - READ_ONCE(per_cpu(goalloc_events, cpu)[EV_FREE_SLOW]);
 }
 
+/* One CPU's counters: fast-path allocs and frees, then the events. */
+#define NR_COUNTER_ROWS	(2 + NR_GOALLOC_EVENTS)
+
 static int counters_show(struct seq_file *m, void *v)
 {
-	unsigned long sum[NR_GOALLOC_EVENTS], af, ff, taf = 0, tff = 0;
-	int cpu, ev;
+	unsigned long (*snap)[NR_COUNTER_ROWS], total;
+	int cpu, ev, i;
 
-	goalloc_counters_sum(sum);
-	seq_puts(m, "counter total");
+	/*
+	 * Read every counter once, so that each total is the sum of the
+	 * columns printed beside it even while the counters move.
+	 */
+	snap = kcalloc(nr_cpu_ids, sizeof(*snap), GFP_KERNEL);
+	if (!snap)
+		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
-		seq_printf(m, " cpu%d", cpu);
-		cpu_fast_counts(cpu, &af, &ff);
-		taf += af;
-		tff += ff;
-	}
-	seq_printf(m, "\nalloc_fastpath %lu", taf);
-	for_each_possible_cpu(cpu) {
-		cpu_fast_counts(cpu, &af, &ff);
-		seq_printf(m, " %lu", af);
-	}
-	seq_printf(m, "\nfree_fastpath %lu", tff);
-	for_each_possible_cpu(cpu) {
-		cpu_fast_counts(cpu, &af, &ff);
-		seq_printf(m, " %lu", ff);
-	}
-	seq_putc(m, '\n');
-	for (ev = 0; ev < NR_GOALLOC_EVENTS; ev++) {
-		seq_printf(m, "%s %lu", goalloc_event_names[ev], sum[ev]);
-		for_each_possible_cpu(cpu)
+		cpu_fast_counts(cpu, &snap[cpu][0], &snap[cpu][1]);
+		for (ev = 0; ev < NR_GOALLOC_EVENTS; ev++)
 			/* Unlocked read of another CPU's counter. */
-			seq_printf(m, " %lu", READ_ONCE(per_cpu(goalloc_events, cpu)[ev]));
+			snap[cpu][2 + ev] = READ_ONCE(per_cpu(goalloc_events, cpu)[ev]);
+	}
+	seq_puts(m, "counter total");
+	for_each_possible_cpu(cpu)
+		seq_printf(m, " cpu%d", cpu);
+	seq_putc(m, '\n');
+	for (i = 0; i < NR_COUNTER_ROWS; i++) {
+		total = 0;
+		for_each_possible_cpu(cpu)
+			total += snap[cpu][i];
+		seq_printf(m, "%s %lu", i == 0 ? "alloc_fastpath" :
+			   i == 1 ? "free_fastpath" : goalloc_event_names[i - 2],
+			   total);
+		for_each_possible_cpu(cpu)
+			seq_printf(m, " %lu", snap[cpu][i]);
 		seq_putc(m, '\n');
 	}
+	kfree(snap);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(counters);

@@ -59,6 +59,10 @@ static void verify_span(struct verify *v, const struct span *s,
 	    (state == SPAN_PARTIAL && (!s->allocated || s->allocated == s->nelems)))
 		verify_fail(v, "span %p: %u of %u allocated in state %u",
 			    s, s->allocated, s->nelems, state);
+	/* Sampled objects are allocated ones (READ_ONCE: profile_lock's). */
+	if (READ_ONCE(s->nsampled) > s->allocated)
+		verify_fail(v, "span %p: %u sampled objects, %u allocated",
+			    s, READ_ONCE(s->nsampled), s->allocated);
 	if (cls) {
 		first_free = find_first_zero_bit(s->allocbits, bits);
 		w = s->freeindex / BITS_PER_LONG;
