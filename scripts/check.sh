@@ -44,9 +44,10 @@ Runs every check of goalloc and prints one line per check:
                    heap_profile through goalloc-pprof --pprof
   boot-faults      test kernel, 4 vCPUs: goalloc's stress suites (short)
                    with fail_page_alloc failing 25 % of the stress threads'
-                   page requests (scripts/stress.sh --help): KUnit must
-                   pass, faults must have been injected, the log must be
-                   clean and no page held after unload
+                   page requests (scripts/stress.sh --help), after the
+                   pressure suite ran with fault injection armed: KUnit
+                   must pass, faults must have been injected, the log must
+                   be clean and no page held after unload
   boot-kmemleak    debug kernel: the example leaks 3 packets; kmemleak must
                    report the 6 goalloc objects, allocated by insmod
   boot-distro      Debian's own kernel: insmod goalloc.ko (built against the
@@ -456,28 +457,36 @@ fi
 
 # Fault injection: the stress threads' page requests fail at 25 %
 # (task-filter, so nothing else in the guest fails); allocations may
-# return NULL but nothing may be corrupted or lost.
+# return NULL but nothing may be corrupted or lost. The pressure suite
+# runs first with injection armed (its kthreads are not filtered: it
+# must not be failed by accident) and with goalloc's default headroom,
+# which reclaim must take; the stress suites then run without headroom.
 begin
 if needs boot-faults kernel-test build-test; then
 	fpa=/sys/kernel/debug/fail_page_alloc
+	gp=/sys/module/goalloc/parameters
 	cat >"$LOGS/boot-faults.cmds" <<CMDS
-insmod goalloc.ko headroom_min_kb=0 headroom_percent=0
+insmod goalloc.ko
 cd $fpa && echo 0 > verbose && echo Y > task-filter && echo N > ignore-gfp-wait && echo 0 > min-order && echo 1 > interval && echo 1000000000 > times && echo 25 > probability
+insmod goalloc_kunit_pressure.ko
+echo 0 > $gp/headroom_min_kb && echo 0 > $gp/headroom_percent
 insmod goalloc_kunit_stress.ko stress_fail_tasks=1
 echo 0 > $fpa/probability; echo "@@STRESS-FAULTS injected=\$((1000000000 - \$(cat $fpa/times)))"
 rmmod goalloc_kunit_stress
+rmmod goalloc_kunit_pressure
 rmmod goalloc
 sleep 2
 CMDS
 	run_boot faults "$(kernel_out_dir test)/arch/x86/boot/bzImage" 4 1G \
 		"${BOOT_TIMEOUT_TEST:-600}" "$BUILD_DIR/mod-test/goalloc.ko" \
+		"$BUILD_DIR/mod-test/kunit/goalloc_kunit_pressure.ko" \
 		"$BUILD_DIR/mod-test/kunit/goalloc_kunit_stress.ko"
 	faults=$(grep -aoE '@@STRESS-FAULTS injected=[0-9]+' "$LOGS/boot-faults.log" |
 		grep -oE '[0-9]+$') || faults=0
 	counts=$(ktap_report "$LOGS/boot-faults.log" "$LOGS/kunit-faults" 2>&1 | head -n1) || true
 	if ((rc != 0)); then
 		fail boot-faults "$why" "$LOGS/boot-faults.log"
-	elif [[ ! $counts =~ failed=0\ .*suites=2$ ]]; then
+	elif [[ ! $counts =~ failed=0\ .*suites=3$ ]]; then
 		fail boot-faults "KUnit: $counts" "$LOGS/kunit-faults.counts"
 	elif ((faults == 0)); then
 		fail boot-faults "no fault injected" "$LOGS/boot-faults.log"

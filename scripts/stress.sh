@@ -13,7 +13,9 @@ Usage: scripts/stress.sh [--debug] [DURATION]
 
 Runs goalloc's stress suites (kunit/goalloc_kunit_stress.c) for about
 DURATION of stress in all (seconds, or with an m suffix for minutes;
-default 10m), in QEMU guests of the test kernel:
+default 10m), in QEMU guests of the test kernel. Each boot first runs the
+memory pressure suite (kunit/goalloc_kunit_pressure.c, a few seconds) with
+goalloc's default headroom, then applies the boot's headroom settings:
   stress   4 vCPUs, 1 GiB: goalloc_stress (threads on every CPU with random
            sizes and lifetimes, remote frees, hard-IRQ and spinlocked
            GFP_ATOMIC allocations, then the same under CPU hotplug) with
@@ -26,16 +28,17 @@ default 10m), in QEMU guests of the test kernel:
   debug    with --debug (STRESS_DEBUG=1): the debug kernel (KASAN, lockdep,
            UBSAN, kmemleak), 2 vCPUs, 2 GiB, goalloc debug=1,
            stress_secs = 1/8 DURATION per case (its time comes on top)
-Each boot loads goalloc.ko and the stress module, reads debugfs "verify",
-unloads both and must print "goalloc: unloaded, 0 pages still held"; its
-log must be clean (scripts/qemu-run.sh --help).
+Each boot loads goalloc.ko, the pressure and the stress modules, reads
+debugfs "verify", unloads them and must print "goalloc: unloaded, 0 pages
+still held"; its log must be clean (scripts/qemu-run.sh --help).
 
 The last lines are the summary: operations, objects verified, remote
 frees, IRQ allocations, hotplug cycles, faults injected (counted by
-fail_page_alloc's "times"), allocations that returned NULL, misuse calls
-refused, corruptions, verify violations, pages held after unload, KUnit
-cases, and "stress: PASS" or "stress: FAIL (why)". Exit status is non-zero
-on FAIL. Logs: build/logs/stress/.
+fail_page_alloc's "times"), allocations that returned NULL, idle headroom
+pages that reclaim took through goalloc's shrinker (pressure suite),
+misuse calls refused, corruptions, verify violations, pages held after
+unload, KUnit cases, and "stress: PASS" or "stress: FAIL (why)". Exit
+status is non-zero on FAIL. Logs: build/logs/stress/.
 USAGE
 }
 
@@ -78,11 +81,16 @@ done
 ensure_kernel_source >>"$LOGS/deps.log" 2>&1 || true
 
 FI=/sys/kernel/debug/fail_page_alloc
-# stress_cmds FILE GOALLOC_PARAMS STRESS_SECS FAULTS
+GP=/sys/module/goalloc/parameters
+# stress_cmds FILE GOALLOC_PARAMS HEADROOM_PARAMS STRESS_SECS FAULTS:
+# HEADROOM_PARAMS (name=value ...) are written to goalloc's parameters
+# after the pressure suite, which needs the default headroom.
 stress_cmds() {
-	local out=$1 params=$2 ssecs=$3 faults=$4
+	local out=$1 params=$2 headroom=$3 ssecs=$4 faults=$5 kv
 	{
 		echo "insmod goalloc.ko${params:+ $params}"
+		echo "insmod goalloc_kunit_pressure.ko"
+		for kv in $headroom; do echo "echo ${kv#*=} > $GP/${kv%%=*}"; done
 		if ((faults)); then
 			# times counts down from 10^9 on each injected failure.
 			echo "cd $FI && echo 0 > verbose && echo Y > task-filter && echo N > ignore-gfp-wait && echo 0 > min-order && echo 1 > interval && echo 1000000000 > times && echo 25 > probability"
@@ -94,48 +102,50 @@ stress_cmds() {
 		echo "cat /sys/kernel/debug/goalloc/verify"
 		echo "grep -E 'refused|alloc_failed|chunk' /sys/kernel/debug/goalloc/counters | head -n 12"
 		echo "rmmod goalloc_kunit_stress"
+		echo "rmmod goalloc_kunit_pressure"
 		echo "rmmod goalloc"
 		echo "sleep 2"
 	} >"$out"
 }
 
 fail_why=()
-# stress_boot NAME KERNEL SMP MEM GOALLOC_PARAMS STRESS_SECS FAULTS
+# stress_boot NAME KERNEL SMP MEM GOALLOC_PARAMS HEADROOM_PARAMS STRESS_SECS FAULTS
 stress_boot() {
-	local name=$1 kernel=$2 smp=$3 mem=$4 params=$5 ssecs=$6 faults=$7
+	local name=$1 kernel=$2 smp=$3 mem=$4 params=$5 headroom=$6 ssecs=$7 faults=$8
 	local dir=$BUILD_DIR/mod-stress-$kernel rc=0 counts slow=2
 	# Two stress cases of ssecs each, plus boot, misuse and slack.
 	[[ $kernel == debug ]] && slow=3
 	local tmo=$((ssecs * 2 * slow + 300))
-	stress_cmds "$LOGS/$name.cmds" "$params" "$ssecs" "$faults"
-	echo "boot $name: $kernel kernel, $smp vCPUs, stress_secs=$ssecs per case${params:+, $params}$( ((faults)) && echo ', fail_page_alloc 25 %')"
+	stress_cmds "$LOGS/$name.cmds" "$params" "$headroom" "$ssecs" "$faults"
+	echo "boot $name: $kernel kernel, $smp vCPUs, stress_secs=$ssecs per case${params:+, $params}${headroom:+, $headroom}$( ((faults)) && echo ', fail_page_alloc 25 %')"
 	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$(kernel_out_dir "$kernel")/arch/x86/boot/bzImage" \
 		--smp "$smp" --mem "$mem" --timeout "$tmo" --cmds "$LOGS/$name.cmds" \
 		--log "$LOGS/$name.log" \
-		--modules "$dir/goalloc.ko" "$dir/kunit/goalloc_kunit_stress.ko" \
+		--modules "$dir/goalloc.ko" "$dir/kunit/goalloc_kunit_pressure.ko" \
+		"$dir/kunit/goalloc_kunit_stress.ko" \
 		2>"$LOGS/$name.qemu-run" || rc=$?
 	echo "  $(tail -n1 "$LOGS/$name.qemu-run")"
 	((rc == 0)) || fail_why+=("$name: $(tail -n1 "$LOGS/$name.qemu-run")")
 	counts=$(ktap_report "$LOGS/$name.log" "$LOGS/kunit-$name" 2>&1 | head -n1) || true
 	echo "  $counts"
-	[[ $counts =~ failed=0\ .*suites=2$ ]] || fail_why+=("$name: KUnit $counts")
-	grep -aE 'goalloc_stress: case=' "$LOGS/$name.log" | sed 's/^\[[ 0-9.]*\] /  /' || true
+	[[ $counts =~ failed=0\ .*suites=3$ ]] || fail_why+=("$name: KUnit $counts")
+	grep -aE 'goalloc_(stress|pressure): case=' "$LOGS/$name.log" | sed 's/^\[[ 0-9.]*\] /  /' || true
 	if ! grep -aqE 'goalloc: unloaded, [0-9]+ pages still held' "$LOGS/$name.log"; then
 		fail_why+=("$name: no 'goalloc: unloaded' line")
 	fi
 }
 
-stress_boot stress test 4 1G "" $((secs * 3 / 8)) 0
+stress_boot stress test 4 1G "" "" $((secs * 3 / 8)) 0
 # No idle headroom: the scavenger gives chunks back at once, so the heap
 # asks the buddy allocator for pages, and meets fail_page_alloc, more often.
-stress_boot faults test 4 1G "headroom_min_kb=0 headroom_percent=0" $((secs / 8)) 1
-((debug)) && stress_boot debug debug 2 2G debug=1 $((secs / 8)) 0
+stress_boot faults test 4 1G "" "headroom_min_kb=0 headroom_percent=0" $((secs / 8)) 1
+((debug)) && stress_boot debug debug 2 2G debug=1 "" $((secs / 8)) 0
 
 # The summary: figures summed over every boot's key=value lines.
 logs=("$LOGS"/stress.log "$LOGS"/faults.log)
 ((debug)) && logs+=("$LOGS"/debug.log)
 summary=$(awk '
-	/goalloc_stress: case=/ {
+	/goalloc_(stress|pressure): case=/ {
 		for (i = 1; i <= NF; i++)
 			if (split($i, kv, "=") == 2 && kv[2] ~ /^[0-9]+$/)
 				s[kv[1]] += kv[2]
@@ -155,6 +165,7 @@ summary=$(awk '
 		printf "allocations_returned_null %d\n", s["null_allocs"]
 		printf "chunk_allocations %d\n", s["chunk_allocs"]
 		printf "chunk_failures %d\n", s["chunk_failures"]
+		printf "headroom_pages_taken_by_reclaim %d\n", s["shrinker_pages"]
 		printf "misuse_calls_refused %d\n", s["refused"]
 		printf "misuse_calls_invalid %d\n", s["invalid"]
 		printf "corruptions %d\n", s["corruptions"]
