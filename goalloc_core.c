@@ -341,6 +341,20 @@ void __central_add_span(struct central *c, struct span *s)
 	c->nr_spans[SPAN_PARTIAL]++;
 	list_add(&s->list, &c->partial);
 }
+
+/**
+ * __central_add_unused_span() - add a new span no CPU needs after all
+ * @c: the class's central, locked
+ * @s: a span from span_create() with nothing allocated
+ *
+ * An empty span must not sit on the partial list: it is kept as one of the
+ * class's empty spans, or given back.
+ */
+void __central_add_unused_span(struct central *c, struct span *s)
+{
+	__central_add_span(c, s);
+	__central_release_span(c, s);
+}
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_add_span);
 
 /**

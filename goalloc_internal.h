@@ -217,6 +217,7 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 unsigned int __central_return(struct central *c, void *const *objs,
 			      unsigned int n, int cpu);
 void __central_add_span(struct central *c, struct span *s);
+void __central_add_unused_span(struct central *c, struct span *s);
 void __central_uncache_span(struct central *c, struct span *s);
 void central_release_empty(void);
 struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp);

@@ -205,7 +205,10 @@ static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
 	struct central *c = &goalloc_central[cls];
 
 	spin_lock(&c->lock);
-	if (fresh)
+	/* An interrupt, or another task before a migration, refilled @m. */
+	if (fresh && m->count)
+		__central_add_unused_span(c, fresh);
+	else if (fresh)
 		__central_add_span(c, fresh);
 	if (!m->count) {
 		m->count = __central_fill(c, m->objs, m->cap / 2, &m->span,
