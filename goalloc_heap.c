@@ -44,6 +44,7 @@
 #include <linux/gfp.h>
 #include <linux/moduleparam.h>
 #include <linux/shrinker.h>
+#include <linux/swap.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -544,6 +545,22 @@ static unsigned long heap_shrink_count(struct shrinker *sh,
 	return READ_ONCE(heap_idle_pages);
 }
 
+/*
+ * Reclaim counts pages a shrinker frees only when told, as slab tells it;
+ * without this, the direct reclaim that took goalloc's idle chunks saw no
+ * progress and failed its __GFP_NORETRY request. mm_account_reclaimed_pages()
+ * exists from 6.4 (Kbuild detects it); up to 6.3 the field is reclaimed_slab.
+ */
+static void heap_account_reclaimed(unsigned long pages)
+{
+#ifdef GOALLOC_HAVE_MM_ACCOUNT_RECLAIMED
+	mm_account_reclaimed_pages(pages);
+#else
+	if (current->reclaim_state)
+		current->reclaim_state->reclaimed_slab += pages;
+#endif
+}
+
 static unsigned long heap_shrink_scan(struct shrinker *sh,
 				      struct shrink_control *sc)
 {
@@ -558,6 +575,7 @@ static unsigned long heap_shrink_scan(struct shrinker *sh,
 	spin_unlock_irqrestore(&heap_lock, flags);
 	count_event(EV_SHRINK_CALL);
 	this_cpu_add(goalloc_events[EV_SHRINK_PAGES], released);
+	heap_account_reclaimed(released);
 	return released ?: SHRINK_STOP;
 }
 

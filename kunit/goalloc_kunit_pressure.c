@@ -17,10 +17,9 @@
  * shortfall deferred to the next; goalloc counts idle pages (1024 for one
  * idle chunk) in batches of a chunk, so the scan comes at priority 1 or a
  * little earlier. Pages a shrinker frees count as reclaimed only through
- * current->reclaim_state, which goalloc does not feed: the direct reclaim
- * that freed goalloc's chunk reports no progress and its __GFP_NORETRY
- * request fails; the next request takes the pages. kswapd, woken below
- * the low watermark, usually reaches the shrinker first.
+ * current->reclaim_state, which goalloc's shrinker feeds as slab does.
+ * kswapd, woken below the low watermark, usually reaches the shrinker
+ * first.
  *
  * Why the hog goes down to the min watermark, with no margin above it:
  * goalloc asks the buddy allocator for an order-1 block at least (a Go
