@@ -245,7 +245,7 @@ static struct profile_bucket *bucket_get(const unsigned long *stack,
 	memcpy(b->stack, stack, nr * sizeof(*stack));
 	hash_add(profile_buckets, &b->node, hash);
 	pstats.buckets++;
-	pstats.bytes += ksize(b);
+	pstats.bytes += struct_size(b, stack, nr);
 	return b;
 }
 
@@ -546,7 +546,7 @@ void goalloc_profile_reset(void)
 			continue;
 		hash_del(&b->node);
 		pstats.buckets--;
-		pstats.bytes -= ksize(b);
+		pstats.bytes -= struct_size(b, stack, b->nr);
 		kfree(b);
 	}
 	pstats.dropped = 0;
@@ -560,7 +560,11 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_profile_reset);
 
 int goalloc_profile_init(void)
 {
-	profile_sample_cache = KMEM_CACHE(profile_sample, 0);
+	/*
+	 * Not scanned by kmemleak: a sample's pointer to its object would hide
+	 * the object's leak.
+	 */
+	profile_sample_cache = KMEM_CACHE(profile_sample, SLAB_NOLEAKTRACE);
 	if (!profile_sample_cache)
 		return -ENOMEM;
 	mutex_lock(&profile_mutex);

@@ -712,13 +712,41 @@ static bool misuse_is_live(struct misuse *mu, const void *p, unsigned int upto)
 }
 
 /*
+ * What goalloc reports, once CPU caches are drained, for @p, an object
+ * freed earlier, called as misuse @k. Its pages may serve another span
+ * since, where @p may fall inside an object (interior), or be an object in
+ * use or in a CPU cache: then the call would be valid and is not made
+ * (NR_MISUSE).
+ */
+static enum misuse_kind misuse_drained_kind(const void *p, enum misuse_kind k)
+{
+	struct span *s = span_of(p);
+	unsigned int idx;
+
+	if (!s)
+		return MISUSE_FOREIGN;
+	switch (object_check(s, s->cls, p, &idx)) {
+	case REPORT_INTERIOR:
+		return MISUSE_INTERIOR;
+	case REPORT_NONE:
+		if (goalloc_debug && s->cls && test_bit(idx, s->cachedbits))
+			return k;
+		return NR_MISUSE;
+	default:
+		return k;
+	}
+}
+
+/*
  * Once CPU caches are drained, freed objects are free in their spans:
  * free them again or realloc them. An object handed out again since is
  * live (or listed twice) and is left alone.
  */
 static void misuse_double_frees(struct misuse *mu)
 {
+	enum misuse_kind k;
 	unsigned int i;
+	bool again;
 
 	goalloc_drain(false);
 	for (i = 0; i < mu->nfreed; i++) {
@@ -726,11 +754,15 @@ static void misuse_double_frees(struct misuse *mu)
 
 		if (misuse_is_live(mu, p, i))
 			continue;
-		if (prandom_u32_state(&mu->rnd) & 1)
-			MISUSE_CALL(mu, misuse_freed_kind(p, MISUSE_DOUBLE_FREE),
-				    goalloc_free(p));
+		again = prandom_u32_state(&mu->rnd) & 1;
+		k = misuse_drained_kind(p, again ? MISUSE_DOUBLE_FREE :
+						   MISUSE_USE_AFTER_FREE);
+		if (k == NR_MISUSE)
+			continue;
+		if (again)
+			MISUSE_CALL(mu, k, goalloc_free(p));
 		else
-			MISUSE_CALL(mu, misuse_freed_kind(p, MISUSE_USE_AFTER_FREE),
+			MISUSE_CALL(mu, k,
 				    KUNIT_EXPECT_NULL(mu->test,
 						      goalloc_realloc(p, 64, GFP_KERNEL)));
 	}

@@ -49,7 +49,9 @@ Runs every check of goalloc and prints one line per check:
                    must pass, faults must have been injected, the log must
                    be clean and no page held after unload
   boot-kmemleak    debug kernel: the example leaks 3 packets; kmemleak must
-                   report the 6 goalloc objects, allocated by insmod
+                   report the 6 goalloc objects, allocated by insmod, also
+                   with every object sampled by the heap profile
+                   (profile_rate=1)
   boot-distro      Debian's own kernel: insmod goalloc.ko (built against the
                    distro headers), check /sys/kernel/debug/goalloc, rmmod
 Each passing check counts 1 passed, each failing one 1 failed, and
@@ -529,8 +531,10 @@ if ((skip_debug)); then
 	skip boot-kmemleak "CHECK_SKIP_DEBUG"
 elif needs boot-kmemleak boot-debug; then
 	kml=/sys/kernel/debug/kmemleak
+	# profile_rate=1: every object is in the heap profile, whose record
+	# of it must not hide its leak from kmemleak.
 	cat >"$LOGS/boot-kmemleak.cmds" <<CMDS
-insmod goalloc.ko
+insmod goalloc.ko profile_rate=1
 insmod goalloc_example.ko leak=3
 sleep 6
 echo scan > $kml
