@@ -43,6 +43,7 @@
 
 #include <linux/gfp.h>
 #include <linux/moduleparam.h>
+#include <linux/kmemleak.h>
 #include <linux/shrinker.h>
 #include <linux/swap.h>
 #include <linux/slab.h>
@@ -95,6 +96,8 @@ static struct heap_chunk *chunk_alloc(unsigned int min_order, gfp_t gfp)
 	ch = kzalloc(sizeof(*ch), pgfp);
 	if (!ch)
 		return NULL;
+	/* ch->base points into the chunk: see heap_alloc_span(). */
+	kmemleak_scan_area(&ch->list, sizeof(ch->list), pgfp);
 
 	/*
 	 * Try the largest orders optimistically, without direct reclaim or
@@ -341,8 +344,16 @@ struct span *heap_alloc_span(unsigned int npages, unsigned int words,
 	found = __heap_find_run(npages, &ch, &first);
 	spin_unlock_irqrestore(&heap_lock, flags);
 
-	if (!s)
+	if (!s) {
 		s = kmalloc(size, (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN);
+		/*
+		 * kmemleak scans only the list links: s->base points to object
+		 * 0, and would hide that object's leak.
+		 */
+		if (s)
+			kmemleak_scan_area(&s->list, sizeof(s->list),
+					   (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN);
+	}
 	if (!s || (!found && heap_alloc_run(npages, gfp, &ch, &first))) {
 		if (found)
 			heap_free_run(ch, first, npages);

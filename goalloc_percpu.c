@@ -562,6 +562,12 @@ static struct mcache *mcache_create(int cpu)
 			  cpu_to_node(cpu));
 	if (!mc)
 		return NULL;
+	/*
+	 * kmemleak scans the per-class fields (cached spans), not the slots:
+	 * a slot keeps the pointer it held when popped, which would hide the
+	 * leak of that object.
+	 */
+	kmemleak_scan_area(mc, offsetof(struct mcache, slots), GFP_KERNEL);
 	slots = 0;
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		mc->cls[cls].cap = mcache_class_cap(cls);
