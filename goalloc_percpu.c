@@ -294,9 +294,8 @@ static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
 			m->nalloc++;
 			m->slow++;
 			count_event(EV_ALLOC_SLOW);
-			sample = static_branch_unlikely(&goalloc_profile_key) &&
-				 profile_countdown(this_cpu_read(goalloc_mcache.mc),
-						   class_to_size[cls]);
+			sample = profile_countdown_cls(this_cpu_read(goalloc_mcache.mc),
+						       cls);
 			local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 			break;
 		}

@@ -605,12 +605,29 @@ static unsigned long refused_total(void)
 }
 
 /*
- * What goalloc reports for a pointer to a freed object: its span may have
- * gone back to the heap, and then the pointer is no longer goalloc's.
+ * What goalloc reports for @p, an object freed earlier, called as misuse
+ * @k. Its pages may serve another span since, where @p may fall inside an
+ * object (interior), or be an object in use or, without debug=1, in a CPU
+ * cache: then the call would be valid and is not made (NR_MISUSE). A large
+ * object's pages go back to the heap at once: that is foreign.
  */
 static enum misuse_kind misuse_freed_kind(const void *p, enum misuse_kind k)
 {
-	return span_of(p) ? k : MISUSE_FOREIGN;
+	struct span *s = span_of(p);
+	unsigned int idx;
+
+	if (!s)
+		return MISUSE_FOREIGN;
+	switch (object_check(s, s->cls, p, &idx)) {
+	case REPORT_INTERIOR:
+		return MISUSE_INTERIOR;
+	case REPORT_NONE:
+		if (goalloc_debug && s->cls && test_bit(idx, s->cachedbits))
+			return k;
+		return NR_MISUSE;
+	default:
+		return k;
+	}
 }
 
 static void misuse_refused(struct misuse *mu, enum misuse_kind k,
@@ -676,7 +693,9 @@ static void misuse_valid(struct misuse *mu, struct stress_obj *o, u32 r)
 /* Valid free of a live object, remembered for a double free later. */
 static void misuse_free_live(struct misuse *mu, struct stress_obj *o)
 {
+	enum misuse_kind k;
 	void *p = o->p;
+	bool again;
 
 	if (!p || mu->nfreed == MISUSE_FREED)
 		return;
@@ -685,15 +704,18 @@ static void misuse_free_live(struct misuse *mu, struct stress_obj *o)
 	goalloc_free(p);
 	o->p = NULL;
 	mu->freed[mu->nfreed++] = p;
-	/*
-	 * With debug=1 a free object in a CPU cache is caught too. A large
-	 * object's pages went back to the heap at once: that is foreign.
-	 */
-	if (goalloc_debug && (prandom_u32_state(&mu->rnd) & 1))
-		MISUSE_CALL(mu, misuse_freed_kind(p, MISUSE_DOUBLE_FREE),
-			    goalloc_free(p));
-	else if (goalloc_debug)
-		MISUSE_CALL(mu, misuse_freed_kind(p, MISUSE_USE_AFTER_FREE),
+	/* With debug=1 a free object in a CPU cache is caught too. */
+	if (!goalloc_debug)
+		return;
+	again = prandom_u32_state(&mu->rnd) & 1;
+	k = misuse_freed_kind(p, again ? MISUSE_DOUBLE_FREE :
+					 MISUSE_USE_AFTER_FREE);
+	if (k == NR_MISUSE)
+		return;
+	if (again)
+		MISUSE_CALL(mu, k, goalloc_free(p));
+	else
+		MISUSE_CALL(mu, k,
 			    KUNIT_EXPECT_NULL(mu->test,
 					      goalloc_realloc(p, 100, GFP_KERNEL)));
 }
@@ -709,32 +731,6 @@ static bool misuse_is_live(struct misuse *mu, const void *p, unsigned int upto)
 		if (mu->freed[i] == p)
 			return true;
 	return false;
-}
-
-/*
- * What goalloc reports, once CPU caches are drained, for @p, an object
- * freed earlier, called as misuse @k. Its pages may serve another span
- * since, where @p may fall inside an object (interior), or be an object in
- * use or in a CPU cache: then the call would be valid and is not made
- * (NR_MISUSE).
- */
-static enum misuse_kind misuse_drained_kind(const void *p, enum misuse_kind k)
-{
-	struct span *s = span_of(p);
-	unsigned int idx;
-
-	if (!s)
-		return MISUSE_FOREIGN;
-	switch (object_check(s, s->cls, p, &idx)) {
-	case REPORT_INTERIOR:
-		return MISUSE_INTERIOR;
-	case REPORT_NONE:
-		if (goalloc_debug && s->cls && test_bit(idx, s->cachedbits))
-			return k;
-		return NR_MISUSE;
-	default:
-		return k;
-	}
 }
 
 /*
@@ -755,7 +751,7 @@ static void misuse_double_frees(struct misuse *mu)
 		if (misuse_is_live(mu, p, i))
 			continue;
 		again = prandom_u32_state(&mu->rnd) & 1;
-		k = misuse_drained_kind(p, again ? MISUSE_DOUBLE_FREE :
+		k = misuse_freed_kind(p, again ? MISUSE_DOUBLE_FREE :
 						   MISUSE_USE_AFTER_FREE);
 		if (k == NR_MISUSE)
 			continue;
