@@ -188,6 +188,37 @@ static void span_map_pages(struct span *s, struct span *owner)
 	}
 }
 
+/* A span fresh from the heap becomes a span of @cls with @nelems slots. */
+static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
+{
+	size_t words = BITS_TO_LONGS(nelems);
+
+	s->cls = cls;
+	s->cpu = -1;
+	s->nelems = nelems;
+	/* Slots past nelems look allocated, so the window never offers them. */
+	if (words == 1) {
+		s->allocbits[0] = ~BITMAP_LAST_WORD_MASK(nelems);
+	} else {
+		bitmap_zero(s->allocbits, nelems);
+		bitmap_set(s->allocbits, nelems, words * BITS_PER_LONG - nelems);
+	}
+	s->alloc_cache = ~s->allocbits[0];
+	if (goalloc_track_waste) {
+		s->req = (u16 *)(s->allocbits + words * (goalloc_debug ? 2 : 1));
+		memset(s->req, 0, nelems * sizeof(*s->req));
+	}
+	if (goalloc_debug) {
+		s->cachedbits = s->allocbits + words;
+		bitmap_zero(s->cachedbits, nelems);
+		/* Every free slot holds poison; allocation checks it. */
+		if (cls)
+			memset((void *)s->base, GOALLOC_POISON, span_bytes(s));
+	}
+	span_map_pages(s, s);
+	count_event(EV_SPAN_ALLOC);
+}
+
 /**
  * span_create() - a new span from the heap, all slots free
  * @cls: its size class, or 0 for a large object
@@ -200,31 +231,60 @@ static void span_map_pages(struct span *s, struct span *owner)
 struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp)
 {
 	unsigned int nelems = cls ? class_span_objects(cls) : 1;
-	size_t words = BITS_TO_LONGS(nelems);
 	struct span *s;
+	LIST_HEAD(made);
 
-	s = heap_alloc_span(npages, span_words(nelems), gfp);
-	if (!s)
+	if (!heap_alloc_spans(npages, span_words(nelems), gfp, 1, &made))
 		return NULL;
-	s->cls = cls;
-	s->cpu = -1;
-	s->nelems = nelems;
-	/* Slots past nelems look allocated, so the window never offers them. */
-	bitmap_set(s->allocbits, nelems, words * BITS_PER_LONG - nelems);
-	s->alloc_cache = ~s->allocbits[0];
-	if (goalloc_track_waste)
-		s->req = (u16 *)(s->allocbits + words * (goalloc_debug ? 2 : 1));
-	if (goalloc_debug) {
-		s->cachedbits = s->allocbits + words;
-		/* Every free slot holds poison; allocation checks it. */
-		if (cls)
-			memset((void *)s->base, GOALLOC_POISON, span_bytes(s));
-	}
-	span_map_pages(s, s);
-	count_event(EV_SPAN_ALLOC);
+	s = list_first_entry(&made, struct span, list);
+	list_del(&s->list);
+	span_init(s, cls, nelems);
 	return s;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_create);
+
+/**
+ * spans_create() - up to @n new spans of a size class
+ * @cls: the class, not 0
+ * @n: spans wanted
+ * @gfp: the caller's mask
+ * @list: receives the spans, in no state yet, linked by their ->list
+ *
+ * Context: any that @gfp allows; takes and drops heap_lock.
+ * Return: spans made, 1 .. @n, or 0 when memory is short.
+ */
+unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
+			  struct list_head *list)
+{
+	unsigned int nelems = class_span_objects(cls);
+	struct span *s;
+	LIST_HEAD(made);
+
+	n = heap_alloc_spans(class_to_npages[cls], span_words(nelems), gfp, n,
+			     &made);
+	list_for_each_entry(s, &made, list)
+		span_init(s, cls, nelems);
+	list_splice_tail(&made, list);
+	return n;
+}
+
+/**
+ * spans_destroy() - give spans' pages back to the heap and free them
+ * @list: spans linked by their ->list, each in no other list, their
+ *	  objects all free or abandoned; emptied
+ *
+ * Context: any; takes heap_lock once.
+ */
+void spans_destroy(struct list_head *list)
+{
+	struct span *s;
+
+	list_for_each_entry(s, list, list) {
+		span_map_pages(s, NULL);
+		count_event(EV_SPAN_FREE);
+	}
+	heap_free_spans(list);
+}
 
 /**
  * span_destroy() - give a span's pages back to the heap and free it
@@ -234,9 +294,10 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_create);
  */
 void span_destroy(struct span *s)
 {
-	span_map_pages(s, NULL);
-	count_event(EV_SPAN_FREE);
-	heap_free_span(s, span_words(s->nelems));
+	LIST_HEAD(one);
+
+	list_add(&s->list, &one);
+	spans_destroy(&one);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_destroy);
 
@@ -313,8 +374,12 @@ static void __span_set_state(struct central *c, struct span *s,
 	s->state = state;
 }
 
-/* A span whose every slot came back: keep a few per class, free the rest. */
-static void __central_release_span(struct central *c, struct span *s)
+/*
+ * A span whose every slot came back: keep a few per class; the rest go to
+ * @dead, for spans_destroy() once the lock is dropped.
+ */
+static void __central_release_span(struct central *c, struct span *s,
+				   struct list_head *dead)
 {
 	lockdep_assert_held(&c->lock);
 	if (c->nr_spans[SPAN_EMPTY] < c->keep_empty) {
@@ -323,8 +388,7 @@ static void __central_release_span(struct central *c, struct span *s)
 		return;
 	}
 	c->nr_spans[s->state]--;
-	list_del(&s->list);
-	span_destroy(s);
+	list_move(&s->list, dead);
 }
 
 /**
@@ -347,13 +411,16 @@ void __central_add_span(struct central *c, struct span *s)
  * @c: the class's central, locked
  * @s: a span from span_create() with nothing allocated
  *
+ * @dead: receives it if the class keeps enough empty spans
+ *
  * An empty span must not sit on the partial list: it is kept as one of the
- * class's empty spans, or given back.
+ * class's empty spans, or goes to @dead for spans_destroy().
  */
-void __central_add_unused_span(struct central *c, struct span *s)
+void __central_add_unused_span(struct central *c, struct span *s,
+			       struct list_head *dead)
 {
 	__central_add_span(c, s);
-	__central_release_span(c, s);
+	__central_release_span(c, s, dead);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_add_span);
 
@@ -410,15 +477,17 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill);
  * @objs: objects that are allocated in their spans (from a magazine)
  * @n: how many
  * @cpu: the CPU whose magazine they come from
+ * @dead: receives spans to give back to the heap with spans_destroy()
+ *	  once @c->lock is dropped
  *
  * Full spans become partial; a partial span left with no object becomes
- * empty or goes back to the heap. A cached span stays with its CPU.
+ * empty or goes to @dead. A cached span stays with its CPU.
  *
  * Context: @c->lock held.
  * Return: how many objects went to a span cached by a CPU other than @cpu.
  */
 unsigned int __central_return(struct central *c, void *const *objs,
-			      unsigned int n, int cpu)
+			      unsigned int n, int cpu, struct list_head *dead)
 {
 	unsigned int i, idx, remote = 0;
 	struct span *s;
@@ -437,7 +506,7 @@ unsigned int __central_return(struct central *c, void *const *objs,
 			list_move(&s->list, &c->partial);
 		}
 		if (s->state == SPAN_PARTIAL && !s->allocated)
-			__central_release_span(c, s);
+			__central_release_span(c, s, dead);
 	}
 	return remote;
 }
@@ -447,17 +516,19 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_return);
  * __central_uncache_span() - a CPU lets go of its cached span
  * @c: the class
  * @s: the span, SPAN_CACHED
+ * @dead: receives it if it is empty and the class keeps enough empty spans
  *
  * Context: @c->lock held.
  */
-void __central_uncache_span(struct central *c, struct span *s)
+void __central_uncache_span(struct central *c, struct span *s,
+			    struct list_head *dead)
 {
 	lockdep_assert_held(&c->lock);
 	s->cpu = -1;
 	__span_set_state(c, s, SPAN_PARTIAL);
 	list_add(&s->list, &c->partial);
 	if (!s->allocated)
-		__central_release_span(c, s);
+		__central_release_span(c, s, dead);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_uncache_span);
 
@@ -468,20 +539,18 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_uncache_span);
  */
 void central_release_empty(void)
 {
-	struct span *s, *tmp;
 	unsigned long flags;
 	unsigned int cls;
+	LIST_HEAD(dead);
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		struct central *c = &goalloc_central[cls];
 
 		spin_lock_irqsave(&c->lock, flags);
-		list_for_each_entry_safe(s, tmp, &c->empty, list) {
-			c->nr_spans[SPAN_EMPTY]--;
-			list_del(&s->list);
-			span_destroy(s);
-		}
+		list_splice_init(&c->empty, &dead);
+		c->nr_spans[SPAN_EMPTY] = 0;
 		spin_unlock_irqrestore(&c->lock, flags);
+		spans_destroy(&dead);
 	}
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(central_release_empty);

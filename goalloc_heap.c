@@ -158,7 +158,10 @@ static void __chunk_take(struct heap_chunk *ch, unsigned int first,
 	lockdep_assert_held(&heap_lock);
 	if (ch->nfree == ch->npages)
 		heap_idle_pages -= chunk_kernel_pages(ch);
-	bitmap_set(ch->used, first, npages);
+	if (npages == 1)
+		__set_bit(first, ch->used);
+	else
+		bitmap_set(ch->used, first, npages);
 	ch->nfree -= npages;
 	heap_free_gopages -= npages;
 	if (first == ch->hint)
@@ -177,16 +180,24 @@ static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
 
 	lockdep_assert_held(&heap_lock);
 	list_for_each_entry(ch, &heap_chunks, list) {
-		if (ch->nfree < npages)
+		/*
+		 * A chunk of scattered free pages would be searched in vain
+		 * on every request for a longer run: it remembers the failure
+		 * until a run is freed in it.
+		 */
+		if (ch->nfree < npages || (ch->no_fit && npages >= ch->no_fit))
 			continue;
 		/* Most runs fit at the hint: check that before searching. */
 		i = ch->hint;
 		if (i + npages > ch->npages ||
-		    find_next_bit(ch->used, i + npages, i) < i + npages)
+		    (npages == 1 ? test_bit(i, ch->used) :
+		     find_next_bit(ch->used, i + npages, i) < i + npages))
 			i = bitmap_find_next_zero_area(ch->used, ch->npages,
 						       ch->hint, npages, 0);
-		if (i + npages > ch->npages)
+		if (i + npages > ch->npages) {
+			ch->no_fit = npages;
 			continue;
+		}
 		__chunk_take(ch, i, npages);
 		*chunk = ch;
 		*first = i;
@@ -244,10 +255,14 @@ static bool __heap_free_run(struct heap_chunk *ch, unsigned int first,
 	lockdep_assert_held(&heap_lock);
 	if (!ch->nfree)
 		list_move_tail(&ch->list, &heap_chunks);
-	bitmap_clear(ch->used, first, npages);
+	if (npages == 1)
+		__clear_bit(first, ch->used);
+	else
+		bitmap_clear(ch->used, first, npages);
 	ch->nfree += npages;
 	heap_free_gopages += npages;
 	ch->hint = min(ch->hint, first);
+	ch->no_fit = 0;
 	heap_stats.inuse_pages -= npages << GOALLOC_PAGE_ORDER;
 	if (ch->nfree == ch->npages)
 		heap_idle_pages += chunk_kernel_pages(ch);
@@ -320,76 +335,137 @@ static bool __span_pool_push(struct span *s, unsigned int words)
 	return true;
 }
 
-/**
- * heap_alloc_span() - a zeroed span with a run of pages
- * @npages: Go pages of the run
- * @words: bitmap words the span's metadata carries
- * @gfp: the caller's mask
- *
- * Context: any context that @gfp allows. Takes heap_lock.
- * Return: the span, with chunk, first, npages and base set, or NULL.
- */
-struct span *heap_alloc_span(unsigned int npages, unsigned int words,
-			     gfp_t gfp)
+/* Metadata for a span of @words bitmap words, from kmalloc(). */
+static struct span *span_meta_alloc(unsigned int words, gfp_t gfp)
 {
-	size_t size = struct_size_t(struct span, allocbits, words);
-	struct heap_chunk *ch;
-	unsigned int first;
-	unsigned long flags;
-	struct span *s;
-	bool found;
+	gfp_t mgfp = (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN;
+	struct span *s = kmalloc(struct_size(s, allocbits, words), mgfp);
 
-	spin_lock_irqsave(&heap_lock, flags);
-	s = __span_pool_pop(words);
-	found = __heap_find_run(npages, &ch, &first);
-	spin_unlock_irqrestore(&heap_lock, flags);
-
-	if (!s) {
-		s = kmalloc(size, (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN);
-		/*
-		 * kmemleak scans only the list links: s->base points to object
-		 * 0, and would hide that object's leak.
-		 */
-		if (s)
-			kmemleak_scan_area(&s->list, sizeof(s->list),
-					   (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN);
-	}
-	if (!s || (!found && heap_alloc_run(npages, gfp, &ch, &first))) {
-		if (found)
-			heap_free_run(ch, first, npages);
-		kfree(s);
-		return NULL;
-	}
-	memset(s, 0, size);
-	s->chunk = ch;
-	s->first = first;
-	s->npages = npages;
-	s->base = ch->base + first * GOALLOC_PAGE_SIZE;
+	/*
+	 * kmemleak scans only the list links: s->base points to object 0,
+	 * and would hide that object's leak.
+	 */
+	if (s)
+		kmemleak_scan_area(&s->list, sizeof(s->list), mgfp);
 	return s;
 }
 
-/**
- * heap_free_span() - give a span's run back, and keep its metadata for reuse
- * @s: the span, in no list, its pages no longer mapped to it
- * @words: bitmap words it was allocated with
- *
- * Context: any. Takes heap_lock.
+/*
+ * Field by field rather than memset(): span creation is the cost of each
+ * object in classes of one or two objects per span, and a rep stosb costs
+ * an instruction per byte where instructions are counted.
  */
-void heap_free_span(struct span *s, unsigned int words)
+static void span_set_run(struct span *s, struct heap_chunk *ch,
+			 unsigned int first, unsigned int npages)
 {
+	*s = (struct span) {
+		.chunk = ch,
+		.first = first,
+		.npages = npages,
+		.base = ch->base + first * GOALLOC_PAGE_SIZE,
+	};
+}
+
+/**
+ * heap_alloc_spans() - spans with runs of pages, several under one lock
+ * @npages: Go pages of each run
+ * @words: bitmap words each span's metadata carries
+ * @gfp: the caller's mask
+ * @n: spans wanted, at least 1
+ * @list: receives the spans, linked by their ->list
+ *
+ * Classes of one to four objects per span refill a magazine with several
+ * spans: metadata comes from the pool (then kmalloc()) and runs from the
+ * chunks under one heap_lock each, not one per span. When no chunk has a
+ * run, the heap grows by one chunk and one span is made from it.
+ *
+ * Context: any context that @gfp allows. Takes heap_lock.
+ * Return: spans added to @list, 1 .. @n, each with chunk, first, npages
+ * and base set and its other fields zero, its @words of trailing metadata
+ * for the caller to set; 0 when memory is short.
+ */
+unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
+			      gfp_t gfp, unsigned int n, struct list_head *list)
+{
+	unsigned int got = 0, placed = 0, first;
+	struct span *s, *tmp;
+	struct heap_chunk *ch;
 	unsigned long flags;
-	bool idle, kept;
+	LIST_HEAD(spans);
+	LIST_HEAD(spare);
 
 	spin_lock_irqsave(&heap_lock, flags);
-	idle = __heap_free_run(s->chunk, s->first, s->npages);
-	kept = __span_pool_push(s, words);
+	for (; got < n && (s = __span_pool_pop(words)); got++)
+		list_add(&s->list, &spans);
 	spin_unlock_irqrestore(&heap_lock, flags);
-	if (!kept)
+	for (; got < n && (s = span_meta_alloc(words, gfp)); got++)
+		list_add(&s->list, &spans);
+	if (!got)
+		return 0;
+
+	spin_lock_irqsave(&heap_lock, flags);
+	list_for_each_entry_safe(s, tmp, &spans, list) {
+		if (!__heap_find_run(npages, &ch, &first))
+			break;
+		list_del(&s->list);
+		span_set_run(s, ch, first, npages);
+		list_add_tail(&s->list, list);
+		placed++;
+	}
+	/*
+	 * Metadata without a run goes back to the pool; if no span has a run,
+	 * it waits on @spare for the heap to grow.
+	 */
+	list_for_each_entry_safe_from(s, tmp, &spans, list) {
+		list_del(&s->list);
+		if (!placed || !__span_pool_push(s, words))
+			list_add(&s->list, &spare);
+	}
+	spin_unlock_irqrestore(&heap_lock, flags);
+
+	if (!placed) {
+		/* No chunk has room: grow, for one span. */
+		s = list_first_entry(&spare, struct span, list);
+		list_del(&s->list);
+		if (heap_alloc_run(npages, gfp, &ch, &first)) {
+			list_add(&s->list, &spare);
+		} else {
+			span_set_run(s, ch, first, npages);
+			list_add_tail(&s->list, list);
+			placed = 1;
+		}
+	}
+	list_for_each_entry_safe(s, tmp, &spare, list)
+		kfree(s);
+	return placed;
+}
+
+/**
+ * heap_free_spans() - give spans' runs back, and keep their metadata for reuse
+ * @list: spans linked by ->list, their pages no longer mapped to them
+ *
+ * Context: any. Takes heap_lock once.
+ */
+void heap_free_spans(struct list_head *list)
+{
+	struct span *s, *tmp;
+	unsigned long flags;
+	bool idle = false;
+	LIST_HEAD(spare);
+
+	spin_lock_irqsave(&heap_lock, flags);
+	list_for_each_entry_safe(s, tmp, list, list) {
+		list_del(&s->list);
+		idle |= __heap_free_run(s->chunk, s->first, s->npages);
+		if (!__span_pool_push(s, span_words(s->nelems)))
+			list_add(&s->list, &spare);
+	}
+	spin_unlock_irqrestore(&heap_lock, flags);
+	list_for_each_entry_safe(s, tmp, &spare, list)
 		kfree(s);
 	if (idle)
 		heap_schedule_scavenge();
 }
-
 /* Free pooled spans beyond @keep. */
 static void heap_trim_span_pool(unsigned long keep)
 {

@@ -215,13 +215,18 @@ extern struct central goalloc_central[GOALLOC_NUM_CLASSES];
 unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 			    struct span **cached, int cpu);
 unsigned int __central_return(struct central *c, void *const *objs,
-			      unsigned int n, int cpu);
+			      unsigned int n, int cpu, struct list_head *dead);
 void __central_add_span(struct central *c, struct span *s);
-void __central_add_unused_span(struct central *c, struct span *s);
-void __central_uncache_span(struct central *c, struct span *s);
+void __central_add_unused_span(struct central *c, struct span *s,
+			       struct list_head *dead);
+void __central_uncache_span(struct central *c, struct span *s,
+			    struct list_head *dead);
 void central_release_empty(void);
 struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp);
+unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
+			  struct list_head *list);
 void span_destroy(struct span *s);
+void spans_destroy(struct list_head *list);
 unsigned int span_take(struct span *s, void **objs, unsigned int n);
 void span_put(struct span *s, unsigned int idx);
 
@@ -249,6 +254,8 @@ static __always_inline unsigned int span_obj_index(const struct span *s,
  * @npages:	Go pages in the chunk
  * @nfree:	Go pages not in any span; heap lock
  * @hint:	no Go page below it is free; heap lock
+ * @no_fit:	no run of this many Go pages or more is free, 0 if unknown;
+ *		heap lock
  * @used:	bit per Go page, set while in a span; heap lock
  */
 struct heap_chunk {
@@ -259,6 +266,7 @@ struct heap_chunk {
 	unsigned int npages;
 	unsigned int nfree;
 	unsigned int hint;
+	unsigned int no_fit;
 	DECLARE_BITMAP(used, GOALLOC_CHUNK_PAGES);
 };
 
@@ -285,9 +293,9 @@ int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
 		   unsigned int *first);
 void heap_free_run(struct heap_chunk *chunk, unsigned int first,
 		   unsigned int npages);
-struct span *heap_alloc_span(unsigned int npages, unsigned int words,
-			     gfp_t gfp);
-void heap_free_span(struct span *s, unsigned int words);
+unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
+			      gfp_t gfp, unsigned int n, struct list_head *list);
+void heap_free_spans(struct list_head *list);
 void heap_release_span_pool(void);
 bool heap_note_large(struct span *s, bool alloc);
 unsigned long heap_shrink(unsigned long nr_to_scan);

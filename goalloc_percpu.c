@@ -141,9 +141,10 @@ static noinline void mcache_flush_push(struct mcache_class *m,
 	struct central *c = &goalloc_central[cls];
 	unsigned int n = m->cap / 2;
 	unsigned int remote;
+	LIST_HEAD(dead);
 
 	spin_lock(&c->lock);
-	remote = __central_return(c, m->objs, n, smp_processor_id());
+	remote = __central_return(c, m->objs, n, smp_processor_id(), &dead);
 	spin_unlock(&c->lock);
 	m->count -= n;
 	memmove(m->objs, m->objs + n, m->count * sizeof(void *));
@@ -155,6 +156,7 @@ static noinline void mcache_flush_push(struct mcache_class *m,
 	m->nfree++;
 	count_event(EV_FREE_SLOW);
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+	spans_destroy(&dead);
 }
 
 /* Push a freed object onto this CPU's magazine of its class. */
@@ -196,20 +198,26 @@ static noinline void mcache_free_prepared(struct span *s, unsigned int idx,
 }
 
 /*
- * Refill an empty magazine from mcentral, after adding @fresh, a new span
- * of the class, to it. Return: objects now in the magazine.
+ * Refill an empty magazine from mcentral, after adding @fresh, new spans
+ * of the class, to it; @fresh is emptied, and spans to give back to the
+ * heap go to @dead. Return: objects now in the magazine.
  */
 static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
-				  struct span *fresh)
+				  struct list_head *fresh,
+				  struct list_head *dead)
 {
 	struct central *c = &goalloc_central[cls];
+	struct span *s, *tmp;
 
 	spin_lock(&c->lock);
-	/* An interrupt, or another task before a migration, refilled @m. */
-	if (fresh && m->count)
-		__central_add_unused_span(c, fresh);
-	else if (fresh)
-		__central_add_span(c, fresh);
+	list_for_each_entry_safe(s, tmp, fresh, list) {
+		list_del(&s->list);
+		/* An interrupt, or another task before a migration, refilled @m. */
+		if (m->count)
+			__central_add_unused_span(c, s, dead);
+		else
+			__central_add_span(c, s);
+	}
 	if (!m->count) {
 		m->count = __central_fill(c, m->objs, m->cap / 2, &m->span,
 					  smp_processor_id());
@@ -262,20 +270,32 @@ static noinline void *mcache_alloc_sampled(void *p, unsigned int cls,
 	return p;
 }
 
+/*
+ * Spans to make when a class has no free slot: enough for half a magazine,
+ * the batch a refill takes. Only classes of fewer objects per span than
+ * that (1 KiB and up: one to four per span) make more than one.
+ */
+static unsigned int mcache_grow_spans(unsigned int cls)
+{
+	return DIV_ROUND_UP(mcache_class_cap(cls) / 2,
+			    class_span_objects(cls));
+}
+
 static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
 					size_t size, unsigned long caller)
 {
 	struct central *c = &goalloc_central[cls];
-	struct span *fresh = NULL;
 	struct mcache_class *m;
 	unsigned long flags;
+	LIST_HEAD(fresh);
+	LIST_HEAD(dead);
 	bool sample;
 	void *p;
 
 	/*
 	 * A racy peek: when neither the class nor this CPU's cached span has
-	 * a free slot, make the span before the first round trip. If the
-	 * peek was wrong, the span simply joins the partial list.
+	 * a free slot, make the spans before the first round trip. If the
+	 * peek was wrong, the spans simply join the partial list.
 	 */
 	if (!READ_ONCE(c->nr_spans[SPAN_PARTIAL]) &&
 	    !READ_ONCE(c->nr_spans[SPAN_EMPTY]) &&
@@ -286,9 +306,8 @@ static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
 		local_lock_irqsave(&goalloc_mcache.lock, flags);
 		m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
 		/* An interrupt or another task may have refilled it meanwhile. */
-		if (!m->count || fresh)
-			mcache_refill(m, cls, fresh);
-		fresh = NULL;
+		if (!m->count || !list_empty(&fresh))
+			mcache_refill(m, cls, &fresh, &dead);
 		if (m->count) {
 			p = m->objs[--m->count];
 			m->nalloc++;
@@ -301,14 +320,14 @@ static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
 		}
 		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 grow:
-		/* The class has no free slot: a new span, maybe sleeping. */
-		fresh = span_create(cls, class_to_npages[cls], gfp);
-		if (!fresh) {
+		/* The class has no free slot: new spans, maybe sleeping. */
+		if (!spans_create(cls, mcache_grow_spans(cls), gfp, &fresh)) {
 			goalloc_alloc_failed(class_to_size[cls], gfp);
 			trace_goalloc_alloc(caller, NULL, size, 0, gfp);
 			return NULL;
 		}
 	}
+	spans_destroy(&dead);
 	if (sample)
 		return mcache_alloc_sampled(p, cls, gfp, size, caller);
 	return mcache_prepare_alloc(p, cls, gfp, size, caller);
@@ -501,6 +520,7 @@ static void mcache_flush_all(int cpu)
 	struct mcache *mc = mcache_of(cpu);
 	unsigned int cls;
 	unsigned long flags;
+	LIST_HEAD(dead);
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		struct mcache_class *m = &mc->cls[cls];
@@ -509,12 +529,13 @@ static void mcache_flush_all(int cpu)
 		if (!m->count && !m->span)
 			continue;
 		spin_lock_irqsave(&c->lock, flags);
-		m->remote += __central_return(c, m->objs, m->count, cpu);
+		m->remote += __central_return(c, m->objs, m->count, cpu, &dead);
 		m->count = 0;
 		if (m->span)
-			__central_uncache_span(c, m->span);
+			__central_uncache_span(c, m->span, &dead);
 		m->span = NULL;
 		spin_unlock_irqrestore(&c->lock, flags);
+		spans_destroy(&dead);
 		m->flushes++;
 		count_event(EV_FLUSH);
 	}

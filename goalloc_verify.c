@@ -169,6 +169,10 @@ static void verify_chunk(struct verify *v, const struct heap_chunk *ch,
 	if (ch->hint < ch->npages &&
 	    find_first_zero_bit(ch->used, ch->npages) < ch->hint)
 		verify_fail(v, "chunk %p: free page below hint %u", ch, ch->hint);
+	if (ch->no_fit && bitmap_find_next_zero_area(ch->used, ch->npages, 0,
+						     ch->no_fit, 0) < ch->npages)
+		verify_fail(v, "chunk %p: a free run of %u pages, said not to fit",
+			    ch, ch->no_fit);
 	*pages += 1UL << ch->order;
 	*inuse += used << GOALLOC_PAGE_ORDER;
 }

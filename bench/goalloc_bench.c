@@ -64,6 +64,10 @@ static char *tests = "batch,pair,concurrent,remote,prodcons,mix";
 module_param(tests, charp, 0444);
 MODULE_PARM_DESC(tests, "comma-separated: batch,pair,concurrent,remote,prodcons,mix");
 
+static char *only = "";
+module_param(only, charp, 0444);
+MODULE_PARM_DESC(only, "goalloc or kmalloc: run that allocator alone, for profiling (scripts/qprof.sh); the other reports 0");
+
 static unsigned int sizes[32] = {
 	8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096,
 	8192, 16384, 32768, 65536, 262144,
@@ -128,6 +132,12 @@ static const char *const allocator_names[] = {
 };
 
 static_assert(ARRAY_SIZE(allocator_names) == NR_BENCH_ALLOCATORS);
+
+/* The "only" parameter names the other allocator. */
+static bool skip_allocator(enum bench_allocator a)
+{
+	return *only && strcmp(only, allocator_names[a]);
+}
 
 /* @a is a constant wherever this is inlined: one direct call, no branch. */
 static __always_inline void *ba_alloc(const enum bench_allocator a, size_t size)
@@ -765,6 +775,8 @@ static int bench_one(enum bench_test_id id, size_t size, unsigned int nthreads)
 
 	for (r = 0; r < runs; r++) {
 		for (a = 0; a < NR_BENCH_ALLOCATORS; a++) {
+			if (skip_allocator(a))
+				continue;
 			run.a = a;
 			run_reset(&run);
 			err = run_threads(&run);
@@ -788,9 +800,13 @@ static int bench_one(enum bench_test_id id, size_t size, unsigned int nthreads)
 
 	for (phase = 0; phase < 2; phase++) {
 		for (a = 0; a < NR_BENCH_ALLOCATORS; a++) {
-			res[phase].ns[a] = nthreads == 1 ?
-				laps_sum(best + (a * 2 + phase) * laps, laps) :
-				best_of(samples[phase][a], runs);
+			if (skip_allocator(a))
+				res[phase].ns[a] = 0;
+			else if (nthreads == 1)
+				res[phase].ns[a] = laps_sum(best + (a * 2 + phase) * laps,
+							    laps);
+			else
+				res[phase].ns[a] = best_of(samples[phase][a], runs);
 		}
 		res[phase].ops = count;
 	}

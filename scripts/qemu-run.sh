@@ -33,6 +33,7 @@ Options:
                       /modules (the guest's working directory); takes
                       arguments up to the next --option
   --append STRING     extra kernel command line
+  --plugin SPEC       a QEMU TCG plugin, as -plugin takes it (scripts/qprof.sh)
   --allow REGEX       a log line matching REGEX never fails the run
                       (repeatable)
   --no-scan           do not scan the log for kernel errors
@@ -57,6 +58,7 @@ USAGE
 kernel='' cmds='' log=''
 smp=4 mem=1G timeout=300 icount=0 scan=1 show=0 append=
 mods=()
+plugin=()
 allow=()
 while (($#)); do
 	case $1 in
@@ -69,6 +71,7 @@ while (($#)); do
 	--timeout) timeout=$2; shift 2 ;;
 	--icount) icount=1; shift ;;
 	--append) append=$2; shift 2 ;;
+	--plugin) plugin=(-plugin "$2"); shift 2 ;;
 	--allow) allow+=("$2"); shift 2 ;;
 	--no-scan) scan=0; shift ;;
 	--show) show=1; shift ;;
@@ -98,7 +101,8 @@ else
 fi
 qemu=(qemu-system-x86_64 "${accel[@]}" -cpu max -smp "$smp" -m "$mem"
 	-nographic -no-reboot -nic none -kernel "$kernel" -initrd "$initrd"
-	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $append")
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $append"
+	${plugin[@]+"${plugin[@]}"})
 
 mkdir -p "$(dirname "$log")"
 start=$SECONDS
