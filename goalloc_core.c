@@ -912,7 +912,9 @@ static int __init goalloc_init(void)
 		static_branch_inc(&goalloc_hooks_key);
 	}
 	central_init();
-	heap_init();
+	err = heap_init();
+	if (err)
+		return err;
 	err = mcache_init();
 	if (err)
 		goto out_heap;

@@ -309,6 +309,46 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_free_run);
 static struct list_head span_pool[HEAP_SPAN_WORDS + 1];	/* heap_lock */
 static unsigned long span_pool_count;			/* heap_lock */
 
+/*
+ * Spans of one bitmap word (classes of 64 objects per span or fewer, and
+ * large objects, unless debug or track_waste add words) churn the most:
+ * their metadata has a cache of its own, cheaper than kmalloc() and freed
+ * in bulk. kmemleak neither tracks nor scans it, as it would otherwise
+ * scan only the list links (see span_meta_alloc()).
+ */
+static struct kmem_cache *span_cache;
+#define SPAN_CACHE_WORDS	1
+#define SPAN_FREE_BATCH		16
+
+/* Metadata for a span of @words bitmap words. */
+static struct span *span_meta_alloc(unsigned int words, gfp_t gfp)
+{
+	gfp_t mgfp = (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN;
+	struct span *s;
+
+	if (words == SPAN_CACHE_WORDS)
+		return kmem_cache_alloc(span_cache, mgfp);
+	s = kmalloc(struct_size(s, allocbits, words), mgfp);
+	/*
+	 * kmemleak scans only the list links: s->base points to object 0,
+	 * and would hide that object's leak.
+	 */
+	if (s)
+		kmemleak_scan_area(&s->list, sizeof(s->list), mgfp);
+	return s;
+}
+
+/* Free the metadata of @n spans of @words bitmap words. */
+static void span_meta_free(struct span **v, unsigned int n, unsigned int words)
+{
+	if (words == SPAN_CACHE_WORDS) {
+		kmem_cache_free_bulk(span_cache, n, (void **)v);
+		return;
+	}
+	while (n--)
+		kfree(v[n]);
+}
+
 static struct span *__span_pool_pop(unsigned int words)
 {
 	struct span *s;
@@ -333,21 +373,6 @@ static bool __span_pool_push(struct span *s, unsigned int words)
 	list_add(&s->list, &span_pool[words]);
 	span_pool_count++;
 	return true;
-}
-
-/* Metadata for a span of @words bitmap words, from kmalloc(). */
-static struct span *span_meta_alloc(unsigned int words, gfp_t gfp)
-{
-	gfp_t mgfp = (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN;
-	struct span *s = kmalloc(struct_size(s, allocbits, words), mgfp);
-
-	/*
-	 * kmemleak scans only the list links: s->base points to object 0,
-	 * and would hide that object's leak.
-	 */
-	if (s)
-		kmemleak_scan_area(&s->list, sizeof(s->list), mgfp);
-	return s;
 }
 
 /*
@@ -436,7 +461,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 		}
 	}
 	list_for_each_entry_safe(s, tmp, &spare, list)
-		kfree(s);
+		span_meta_free(&s, 1, words);
 	return placed;
 }
 
@@ -462,28 +487,32 @@ void heap_free_spans(struct list_head *list)
 	}
 	spin_unlock_irqrestore(&heap_lock, flags);
 	list_for_each_entry_safe(s, tmp, &spare, list)
-		kfree(s);
+		span_meta_free(&s, 1, span_words(s->nelems));
 	if (idle)
 		heap_schedule_scavenge();
 }
-/* Free pooled spans beyond @keep. */
+/* Free pooled spans beyond @keep, a batch per lock round trip. */
 static void heap_trim_span_pool(unsigned long keep)
 {
+	struct span *v[SPAN_FREE_BATCH];
+	unsigned int w = 0, n;
 	unsigned long flags;
-	unsigned int w = 0;
-	struct span *s;
 
 	while (w <= HEAP_SPAN_WORDS) {
 		spin_lock_irqsave(&heap_lock, flags);
-		s = span_pool_count > keep ? __span_pool_pop(w) : NULL;
+		for (n = 0; n < SPAN_FREE_BATCH && span_pool_count > keep; n++) {
+			v[n] = __span_pool_pop(w);
+			if (!v[n])
+				break;
+		}
 		spin_unlock_irqrestore(&heap_lock, flags);
-		if (!s) {
+		if (n)
+			span_meta_free(v, n, w);
+		if (n < SPAN_FREE_BATCH) {
 			if (READ_ONCE(span_pool_count) <= keep)
 				break;
 			w++;
-			continue;
 		}
-		kfree(s);
 	}
 }
 
@@ -733,6 +762,12 @@ int heap_init(void)
 
 	for (w = 0; w <= HEAP_SPAN_WORDS; w++)
 		INIT_LIST_HEAD(&span_pool[w]);
+	span_cache = kmem_cache_create("goalloc_span",
+				       struct_size_t(struct span, allocbits,
+						     SPAN_CACHE_WORDS),
+				       0, SLAB_NOLEAKTRACE, NULL);
+	if (!span_cache)
+		return -ENOMEM;
 	/* The shrinker is optional: without it only the headroom is kept. */
 	if (heap_shrinker_register())
 		pr_warn("no shrinker; idle headroom is released only by time\n");
@@ -746,4 +781,5 @@ void heap_exit(void)
 	heap_release_span_pool();
 	heap_release_free_chunks(0);
 	WARN_ON(!list_empty(&heap_chunks) || !list_empty(&heap_full_chunks));
+	kmem_cache_destroy(span_cache);
 }

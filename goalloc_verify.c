@@ -157,7 +157,7 @@ static void verify_local_mcache(void *arg)
 	}
 }
 
-static void verify_chunk(struct verify *v, const struct heap_chunk *ch,
+static void verify_chunk(struct verify *v, struct heap_chunk *ch,
 			 bool has_free, unsigned long *pages, unsigned long *inuse)
 {
 	unsigned int used = bitmap_weight(ch->used, ch->npages);
