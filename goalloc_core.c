@@ -279,6 +279,8 @@ void spans_destroy(struct list_head *list)
 {
 	struct span *s;
 
+	if (list_empty(list))
+		return;
 	list_for_each_entry(s, list, list) {
 		span_map_pages(s, NULL);
 		count_event(EV_SPAN_FREE);
@@ -338,7 +340,7 @@ unsigned int span_take(struct span *s, void **objs, unsigned int n)
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_take);
 
 /**
- * span_put() - mark slot @idx of @s free again
+ * __span_put() - mark slot @idx of @s free again
  * @s: the span
  * @idx: a slot that is not free
  *
@@ -347,7 +349,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_take);
  *
  * Context: the class's central lock held (or @s private to the caller).
  */
-void span_put(struct span *s, unsigned int idx)
+static __always_inline void __span_put(struct span *s, unsigned int idx)
 {
 	unsigned int w = idx / BITS_PER_LONG;
 
@@ -359,6 +361,12 @@ void span_put(struct span *s, unsigned int idx)
 	} else if (w == s->freeindex / BITS_PER_LONG) {
 		s->alloc_cache |= BIT(idx % BITS_PER_LONG);
 	}
+}
+
+/* __span_put(), for tests. */
+void span_put(struct span *s, unsigned int idx)
+{
+	__span_put(s, idx);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_put);
 
@@ -495,12 +503,12 @@ unsigned int __central_return(struct central *c, void *const *objs,
 	lockdep_assert_held(&c->lock);
 	c->objects -= n;
 	for (i = 0; i < n; i++) {
-		s = (struct span *)virt_to_page(objs[i])->private;
+		s = obj_span(objs[i]);
 		idx = span_obj_index(s, objs[i]);
 		remote += s->state == SPAN_CACHED && s->cpu != cpu;
 		if (static_branch_unlikely(&goalloc_debug_key))
 			clear_bit(idx, s->cachedbits);
-		span_put(s, idx);
+		__span_put(s, idx);
 		if (s->state == SPAN_FULL) {
 			__span_set_state(c, s, SPAN_PARTIAL);
 			list_move(&s->list, &c->partial);

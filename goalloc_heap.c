@@ -400,9 +400,11 @@ static void span_set_run(struct span *s, struct heap_chunk *ch,
  * @list: receives the spans, linked by their ->list
  *
  * Classes of one to four objects per span refill a magazine with several
- * spans: metadata comes from the pool (then kmalloc()) and runs from the
- * chunks under one heap_lock each, not one per span. When no chunk has a
- * run, the heap grows by one chunk and one span is made from it.
+ * spans. Metadata comes from the pool and runs from the chunks under one
+ * heap_lock hold, not one per span; if the pool runs short, the rest of
+ * the metadata is allocated with the lock dropped, and the runs are taken
+ * under a second hold. When no chunk has a run, the heap grows by one
+ * chunk and one span is made from it.
  *
  * Context: any context that @gfp allows. Takes heap_lock.
  * Return: spans added to @list, 1 .. @n, each with chunk, first, npages
@@ -422,13 +424,15 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	spin_lock_irqsave(&heap_lock, flags);
 	for (; got < n && (s = __span_pool_pop(words)); got++)
 		list_add(&s->list, &spans);
-	spin_unlock_irqrestore(&heap_lock, flags);
-	for (; got < n && (s = span_meta_alloc(words, gfp)); got++)
-		list_add(&s->list, &spans);
-	if (!got)
-		return 0;
-
-	spin_lock_irqsave(&heap_lock, flags);
+	if (got < n) {
+		/* The pool ran short: more metadata, without the lock. */
+		spin_unlock_irqrestore(&heap_lock, flags);
+		for (; got < n && (s = span_meta_alloc(words, gfp)); got++)
+			list_add(&s->list, &spans);
+		if (!got)
+			return 0;
+		spin_lock_irqsave(&heap_lock, flags);
+	}
 	list_for_each_entry_safe(s, tmp, &spans, list) {
 		if (!__heap_find_run(npages, &ch, &first))
 			break;

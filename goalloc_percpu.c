@@ -116,7 +116,7 @@ static bool mcache_debug_free(struct span *s, unsigned int idx, const void *p)
  */
 static bool mcache_debug_alloc(void *p, unsigned int cls)
 {
-	struct span *s = (struct span *)virt_to_page(p)->private;
+	struct span *s = obj_span(p);
 	unsigned int size = class_to_size[cls];
 
 	if (unlikely(memchr_inv(p, GOALLOC_POISON, size))) {
@@ -249,7 +249,7 @@ static noinline void *mcache_prepare_alloc(void *p, unsigned int cls,
 	/* Reported and scanned by kmemleak like a kmalloc object. */
 	kmemleak_alloc(p, class_to_size[cls], 1, gfp);
 	if (static_branch_unlikely(&goalloc_track_key)) {
-		s = (struct span *)virt_to_page(p)->private;
+		s = obj_span(p);
 		s->req[span_obj_index(s, p)] = size;
 		this_cpu_add(goalloc_req_bytes[cls], size);
 	}
@@ -322,6 +322,7 @@ static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
 grow:
 		/* The class has no free slot: new spans, maybe sleeping. */
 		if (!spans_create(cls, mcache_grow_spans(cls), gfp, &fresh)) {
+			spans_destroy(&dead);
 			goalloc_alloc_failed(class_to_size[cls], gfp);
 			trace_goalloc_alloc(caller, NULL, size, 0, gfp);
 			return NULL;
@@ -411,11 +412,10 @@ static __always_inline void __goalloc_free(const void *p, bool hooked)
 	unsigned int cls, idx;
 	struct span *s;
 
-	if (unlikely(ZERO_OR_NULL_PTR(p)))
-		return;
 	s = span_of(p);
 	if (unlikely(!s)) {
-		goalloc_report(REPORT_FOREIGN, p, 0, 0);
+		if (!ZERO_OR_NULL_PTR(p))
+			goalloc_report(REPORT_FOREIGN, p, 0, 0);
 		return;
 	}
 	cls = s->cls;
