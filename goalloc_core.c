@@ -268,6 +268,13 @@ unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 	return n;
 }
 
+/* A span about to go back to the heap: its pages no longer lead to it. */
+static void span_unmap(struct span *s)
+{
+	span_map_pages(s, NULL);
+	count_event(EV_SPAN_FREE);
+}
+
 /**
  * spans_destroy() - give spans' pages back to the heap and free them
  * @list: spans linked by their ->list, each in no other list, their
@@ -281,10 +288,8 @@ void spans_destroy(struct list_head *list)
 
 	if (list_empty(list))
 		return;
-	list_for_each_entry(s, list, list) {
-		span_map_pages(s, NULL);
-		count_event(EV_SPAN_FREE);
-	}
+	list_for_each_entry(s, list, list)
+		span_unmap(s);
 	heap_free_spans(list);
 }
 
@@ -694,7 +699,12 @@ static bool goalloc_scavenge_off;
 /* Called when free pages exceed the headroom; a no-op while one is pending. */
 void heap_schedule_scavenge(void)
 {
-	if (!READ_ONCE(goalloc_scavenge_off))
+	/*
+	 * A plain read first: frees call this while memory is above the
+	 * headroom, and queueing a pending work is an atomic on a shared line.
+	 */
+	if (!READ_ONCE(goalloc_scavenge_off) &&
+	    !delayed_work_pending(&goalloc_scavenge_work))
 		schedule_delayed_work(&goalloc_scavenge_work,
 				      GOALLOC_SCAVENGE_DELAY);
 }
@@ -749,7 +759,7 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 	s->allocated = 1;
 	s->state = SPAN_LARGE;
 	s->size = size;
-	heap_note_large(s, true);
+	heap_note_large(s);
 	count_event(EV_ALLOC_LARGE);
 	p = (void *)s->base;
 	kmemleak_alloc(p, span_bytes(s), 1, gfp);
@@ -764,7 +774,8 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 
 void goalloc_free_large(struct span *s, const void *p)
 {
-	if (!heap_note_large(s, false)) {
+	/* Of two frees racing for one object, one claims it. */
+	if (!test_and_clear_bit(0, s->allocbits)) {
 		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
 		return;
 	}
@@ -774,7 +785,8 @@ void goalloc_free_large(struct span *s, const void *p)
 	if (want_init_on_free())
 		memset((void *)p, 0, span_bytes(s));
 	count_event(EV_FREE_LARGE);
-	span_destroy(s);
+	span_unmap(s);
+	heap_free_large(s);
 }
 
 void goalloc_alloc_failed(size_t size, gfp_t gfp)

@@ -595,37 +595,49 @@ unsigned long heap_release_free_chunks(unsigned long keep_pages)
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_release_free_chunks);
 
 /**
- * heap_note_large() - list and account a large object, or unlist it
- * @s: the SPAN_LARGE span
- * @alloc: true when it is created, false when it is freed
+ * heap_note_large() - list and account a new large object
+ * @s: its SPAN_LARGE span
  *
  * Context: any; takes heap_lock.
- * Return: false if @alloc is false and @s was already unlisted (a second
- * free racing with the first); true otherwise.
  */
-bool heap_note_large(struct span *s, bool alloc)
+void heap_note_large(struct span *s)
 {
 	unsigned long flags;
-	bool ok = true;
 
 	spin_lock_irqsave(&heap_lock, flags);
-	if (alloc) {
-		list_add(&s->list, &heap_large);
-		heap_stats.large_objects++;
-		heap_stats.large_pages += s->npages << GOALLOC_PAGE_ORDER;
-		heap_stats.large_req_bytes += s->size;
-		heap_stats.large_bytes_total += span_bytes(s);
-	} else if (s->allocated) {
-		s->allocated = 0;
-		list_del(&s->list);
-		heap_stats.large_objects--;
-		heap_stats.large_pages -= s->npages << GOALLOC_PAGE_ORDER;
-		heap_stats.large_req_bytes -= s->size;
-	} else {
-		ok = false;
-	}
+	list_add(&s->list, &heap_large);
+	heap_stats.large_objects++;
+	heap_stats.large_pages += s->npages << GOALLOC_PAGE_ORDER;
+	heap_stats.large_req_bytes += s->size;
+	heap_stats.large_bytes_total += span_bytes(s);
 	spin_unlock_irqrestore(&heap_lock, flags);
-	return ok;
+}
+
+/**
+ * heap_free_large() - unlist a freed large object and give its pages back
+ * @s: its SPAN_LARGE span, its pages no longer mapped to it
+ *
+ * Context: any; takes heap_lock once.
+ */
+void heap_free_large(struct span *s)
+{
+	unsigned int words = span_words(s->nelems);
+	unsigned long flags;
+	bool idle, kept;
+
+	spin_lock_irqsave(&heap_lock, flags);
+	list_del(&s->list);
+	s->allocated = 0;
+	heap_stats.large_objects--;
+	heap_stats.large_pages -= s->npages << GOALLOC_PAGE_ORDER;
+	heap_stats.large_req_bytes -= s->size;
+	idle = __heap_free_run(s->chunk, s->first, s->npages);
+	kept = __span_pool_push(s, words);
+	spin_unlock_irqrestore(&heap_lock, flags);
+	if (!kept)
+		span_meta_free(&s, 1, words);
+	if (idle)
+		heap_schedule_scavenge();
 }
 
 /**

@@ -321,7 +321,8 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 			      gfp_t gfp, unsigned int n, struct list_head *list);
 void heap_free_spans(struct list_head *list);
 void heap_release_span_pool(void);
-bool heap_note_large(struct span *s, bool alloc);
+void heap_note_large(struct span *s);
+void heap_free_large(struct span *s);
 unsigned long heap_shrink(unsigned long nr_to_scan);
 unsigned long heap_release_free_chunks(unsigned long keep_pages);
 void heap_stats_read(struct heap_stats *st);
