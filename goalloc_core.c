@@ -445,8 +445,9 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_add_span);
  * @cached: the CPU's cached span, taken from and replaced as it fills
  * @cpu: the CPU, recorded as the owner of a span it caches
  *
- * Takes from the cached span first, then caches a partial span, then an
- * empty one. A span that fills up moves to the full list.
+ * Takes from the depot if it holds objects; else from the cached span,
+ * then caches a partial span, then an empty one. A span that fills up
+ * moves to the full list.
  *
  * Context: @c->lock held.
  * Return: objects taken; 0 when the class has no free slot.
@@ -458,6 +459,13 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 	struct span *s;
 
 	lockdep_assert_held(&c->lock);
+	/* Objects other CPUs flushed come first: a copy, no span to touch. */
+	if (c->ndepot) {
+		got = min(n, c->ndepot);
+		c->ndepot -= got;
+		memcpy(objs, c->depot + c->ndepot, got * sizeof(*objs));
+		return got;
+	}
 	while (got < n) {
 		s = *cached;
 		if (!s) {
@@ -526,6 +534,57 @@ unsigned int __central_return(struct central *c, void *const *objs,
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_return);
 
 /**
+ * __central_flush() - take objects a CPU's magazine flushes
+ * @c: the class
+ * @objs: objects that are allocated in their spans (from a magazine)
+ * @n: how many
+ * @cpu: the CPU whose magazine they come from
+ * @dead: as for __central_return()
+ *
+ * They go to the depot if it has room for all of them, for the next
+ * refill; else back to their spans.
+ *
+ * Context: @c->lock held.
+ * Return: as __central_return(); 0 when they went to the depot.
+ */
+unsigned int __central_flush(struct central *c, void *const *objs,
+			     unsigned int n, int cpu, struct list_head *dead)
+{
+	lockdep_assert_held(&c->lock);
+	if (c->ndepot + n <= c->depot_cap) {
+		memcpy(c->depot + c->ndepot, objs, n * sizeof(*objs));
+		c->ndepot += n;
+		return 0;
+	}
+	return __central_return(c, objs, n, cpu, dead);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_flush);
+
+/**
+ * central_drain_depots() - return every depot's objects to their spans
+ *
+ * Context: process or atomic context.
+ */
+void central_drain_depots(void)
+{
+	unsigned long flags;
+	unsigned int cls;
+	LIST_HEAD(dead);
+
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		struct central *c = &goalloc_central[cls];
+
+		if (!READ_ONCE(c->ndepot))
+			continue;
+		spin_lock_irqsave(&c->lock, flags);
+		__central_return(c, c->depot, c->ndepot, -1, &dead);
+		c->ndepot = 0;
+		spin_unlock_irqrestore(&c->lock, flags);
+		spans_destroy(&dead);
+	}
+}
+
+/**
  * __central_uncache_span() - a CPU lets go of its cached span
  * @c: the class
  * @s: the span, SPAN_CACHED
@@ -582,9 +641,11 @@ static void central_init(void)
 		 * 128 KiB for 32 KiB ones): frees on one CPU and allocations
 		 * on another then reuse spans instead of going to the heap.
 		 */
-		if (cls)
+		if (cls) {
 			c->keep_empty = max(1U, mcache_class_cap(cls) /
 						class_span_objects(cls));
+			c->depot_cap = mcache_class_cap(cls);
+		}
 		INIT_LIST_HEAD(&c->partial);
 		INIT_LIST_HEAD(&c->full);
 		INIT_LIST_HEAD(&c->empty);

@@ -103,6 +103,7 @@ void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 	spin_lock_irqsave(&c->lock, flags);
 	memcpy(st->spans, c->nr_spans, sizeof(st->spans));
 	st->span_objects = c->objects;
+	st->cpu_objects += c->ndepot;
 	list_for_each_entry(s, &c->partial, list)
 		st->hist[span_hist_bucket(s)]++;
 	for_each_possible_cpu(cpu) {

@@ -213,6 +213,9 @@ static __always_inline struct span *span_of(const void *p)
 /* ------------------------------------------------------------------ */
 /* mcentral */
 
+/* Most objects a CPU's magazine of one class holds (goalloc_percpu.c). */
+#define MCACHE_MAX_CAP		64
+
 /**
  * struct central - one size class's shared pool of spans
  * @lock:	protects the lists, the spans on them, and the span fields
@@ -223,6 +226,12 @@ static __always_inline struct span *span_of(const void *p)
  * @nr_spans:	spans per enum span_state (SPAN_LARGE unused)
  * @objects:	slots not free, summed over the class's spans
  * @keep_empty:	empty spans kept rather than given back to the heap
+ * @ndepot:	objects in @depot
+ * @depot_cap:	most objects @depot may hold: one magazine
+ * @depot:	free objects that CPUs flushed, for the next refill of any
+ *		CPU (tcmalloc's transfer cache): batches move in and out by
+ *		copy, not object by object into their spans. Like objects in
+ *		magazines, they are not free in their spans.
  */
 struct central {
 	spinlock_t lock;	/* see the kernel-doc above */
@@ -232,6 +241,9 @@ struct central {
 	unsigned long nr_spans[NR_SPAN_STATES];
 	unsigned long objects;
 	unsigned int keep_empty;
+	unsigned int ndepot;
+	unsigned int depot_cap;
+	void *depot[MCACHE_MAX_CAP];
 } ____cacheline_aligned_in_smp;
 
 extern struct central goalloc_central[GOALLOC_NUM_CLASSES];
@@ -240,6 +252,9 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 			    struct span **cached, int cpu);
 unsigned int __central_return(struct central *c, void *const *objs,
 			      unsigned int n, int cpu, struct list_head *dead);
+unsigned int __central_flush(struct central *c, void *const *objs,
+			     unsigned int n, int cpu, struct list_head *dead);
+void central_drain_depots(void);
 void __central_add_span(struct central *c, struct span *s);
 void __central_add_unused_span(struct central *c, struct span *s,
 			       struct list_head *dead);
@@ -573,7 +588,7 @@ struct seq_file;
  * @spans:	spans per state
  * @nspans:	spans of the class, any state but SPAN_LARGE
  * @span_objects: slots not free in the spans
- * @cpu_objects: free objects in CPU magazines
+ * @cpu_objects: free objects in CPU magazines and in the class's depot
  * @inuse:	objects held by callers
  * @free:	free slots in the spans
  * @nalloc:	allocations so far

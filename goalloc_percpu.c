@@ -65,7 +65,6 @@ static enum cpuhp_state mcache_hp_state;
  * per-CPU batch; the byte bound keeps a CPU from holding megabytes of big
  * objects.
  */
-#define MCACHE_MAX_CAP		64
 #define MCACHE_MIN_CAP		4
 #define MCACHE_BYTES		(64 << 10)
 
@@ -144,7 +143,7 @@ static noinline void mcache_flush_push(struct mcache_class *m,
 	LIST_HEAD(dead);
 
 	spin_lock(&c->lock);
-	remote = __central_return(c, m->objs, n, smp_processor_id(), &dead);
+	remote = __central_flush(c, m->objs, n, smp_processor_id(), &dead);
 	spin_unlock(&c->lock);
 	m->count -= n;
 	memmove(m->objs, m->objs + n, m->count * sizeof(void *));
@@ -293,11 +292,13 @@ static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
 	void *p;
 
 	/*
-	 * A racy peek: when neither the class nor this CPU's cached span has
-	 * a free slot, make the spans before the first round trip. If the
+	 * A racy peek: when neither the class (its depot or its spans) nor
+	 * this CPU's cached span has a free slot, make the spans before the
+	 * first round trip. If the
 	 * peek was wrong, the spans simply join the partial list.
 	 */
-	if (!READ_ONCE(c->nr_spans[SPAN_PARTIAL]) &&
+	if (!READ_ONCE(c->ndepot) &&
+	    !READ_ONCE(c->nr_spans[SPAN_PARTIAL]) &&
 	    !READ_ONCE(c->nr_spans[SPAN_EMPTY]) &&
 	    !READ_ONCE(raw_cpu_read(goalloc_mcache.mc)->cls[cls].span))
 		goto grow;
@@ -551,7 +552,8 @@ static void mcache_drain_local(void *unused)
 }
 
 /**
- * mcache_drain_all() - return every CPU's cached objects and spans
+ * mcache_drain_all() - return every CPU's cached objects and spans, and
+ * the objects in the classes' depots
  *
  * Context: process context, may not be called with interrupts disabled.
  */
@@ -560,6 +562,7 @@ void mcache_drain_all(void)
 	cpus_read_lock();
 	on_each_cpu(mcache_drain_local, NULL, 1);
 	cpus_read_unlock();
+	central_drain_depots();
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_drain_all);
 
@@ -634,4 +637,5 @@ void mcache_exit(void)
 		kfree(mcache_of(cpu));
 		per_cpu(goalloc_mcache.mc, cpu) = NULL;
 	}
+	central_drain_depots();
 }

@@ -97,11 +97,26 @@ static unsigned long verify_list(struct verify *v, struct list_head *head,
 	return n;
 }
 
+/*
+ * A free object held by a cache (a magazine or a depot): an object of @cls
+ * that is allocated in its span, and with debug=1 marked cached.
+ */
+static bool verify_free_object(const void *p, unsigned int cls)
+{
+	const struct span *s = span_of(p);
+	unsigned int idx;
+
+	return s && s->cls == cls &&
+	       object_check(s, cls, p, &idx) == REPORT_NONE &&
+	       (!goalloc_debug || test_bit(idx, s->cachedbits));
+}
+
 static void verify_class(struct verify *v, unsigned int cls)
 {
 	struct central *c = &goalloc_central[cls];
 	unsigned long objects = 0, n[NR_SPAN_STATES] = {};
 	unsigned long flags;
+	unsigned int i;
 	struct span *s;
 	int cpu;
 
@@ -132,6 +147,13 @@ static void verify_class(struct verify *v, unsigned int cls)
 	if (objects != c->objects)
 		verify_fail(v, "class %u: %lu objects counted, spans hold %lu",
 			    cls, c->objects, objects);
+	if (c->ndepot > c->depot_cap)
+		verify_fail(v, "class %u: %u objects in a depot of %u",
+			    cls, c->ndepot, c->depot_cap);
+	for (i = 0; i < min(c->ndepot, c->depot_cap); i++)
+		if (!verify_free_object(c->depot[i], cls))
+			verify_fail(v, "class %u: depot slot %u holds bad %p",
+				    cls, i, c->depot[i]);
 	spin_unlock_irqrestore(&c->lock, flags);
 }
 
@@ -140,20 +162,15 @@ static void verify_local_mcache(void *arg)
 {
 	struct mcache *mc = mcache_of(smp_processor_id());
 	struct verify *v = arg;
-	unsigned int cls, i, idx;
-	struct span *s;
+	unsigned int cls, i;
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		struct mcache_class *m = &mc->cls[cls];
 
-		for (i = 0; i < m->count; i++) {
-			s = span_of(m->objs[i]);
-			if (!s || s->cls != cls ||
-			    object_check(s, cls, m->objs[i], &idx) != REPORT_NONE ||
-			    (goalloc_debug && !test_bit(idx, s->cachedbits)))
+		for (i = 0; i < m->count; i++)
+			if (!verify_free_object(m->objs[i], cls))
 				verify_fail(v, "CPU %d class %u: slot %u holds bad %p",
 					    smp_processor_id(), cls, i, m->objs[i]);
-		}
 	}
 }
 

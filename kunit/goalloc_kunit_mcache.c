@@ -138,6 +138,56 @@ static void remote_free_returns_objects_of_a_span_cached_elsewhere(struct kunit 
 	KUNIT_EXPECT_EQ(test, goalloc_central[cls].objects, inuse);
 }
 
+/*
+ * Objects one CPU flushes wait in the class's depot, and the next refill
+ * on any CPU copies them out: no span is touched or made.
+ */
+static void depot_passes_flushed_objects_to_another_cpu(struct kunit *test)
+{
+	unsigned int cls = size_to_class(2040), cap = mcache_class_cap(cls);
+	struct cross_cpu x = { .n = cap + 1, .size = 2040 };
+	struct cross_cpu y = { .n = 1, .size = 2040 };
+	struct central *c = &goalloc_central[cls];
+	unsigned long inuse, spans_made;
+	unsigned int i;
+	void *got;
+	int a, b;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	a = cpumask_first(cpu_online_mask);
+	b = cpumask_next(a, cpu_online_mask);
+	x.objs = kunit_kcalloc(test, x.n, sizeof(void *), GFP_KERNEL);
+	y.objs = &got;
+	KUNIT_ASSERT_NOT_NULL(test, x.objs);
+	goalloc_drain(false);
+	inuse = class_inuse(cls);
+	KUNIT_ASSERT_EQ(test, c->ndepot, 0U);
+	/*
+	 * cap + 1 frees on b, its magazine empty: the magazine fills, then
+	 * flushes its oldest half, objs[0 .. cap / 2 - 1], to the depot.
+	 */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, alloc_on_cpu, &x), 0L);
+	goalloc_drain(false);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, free_on_cpu, &x), 0L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->ndepot), cap / 2);
+	KUNIT_EXPECT_EQ(test, class_inuse(cls), inuse);
+
+	spans_made = events(EV_SPAN_ALLOC);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, alloc_on_cpu, &y), 0L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->ndepot), 0U);
+	KUNIT_EXPECT_EQ(test, events(EV_SPAN_ALLOC), spans_made);
+	/* a's magazine was empty too: its refill took the depot's objects. */
+	for (i = 0; i < cap / 2 && x.objs[i] != got; i++)
+		;
+	KUNIT_EXPECT_LT(test, i, cap / 2);
+	KUNIT_EXPECT_EQ(test, class_inuse(cls), inuse + 1);
+	goalloc_free(got);
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, class_inuse(cls), inuse);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
 static long fill_cpu_cache(void *arg)
 {
 	unsigned int i;
@@ -370,6 +420,7 @@ static struct kunit_case mcache_cases[] = {
 	KUNIT_CASE(free_then_alloc_reuses_the_object),
 	KUNIT_CASE(full_magazine_flushes_half_to_mcentral),
 	KUNIT_CASE(remote_free_returns_objects_of_a_span_cached_elsewhere),
+	KUNIT_CASE(depot_passes_flushed_objects_to_another_cpu),
 	KUNIT_CASE(offline_cpu_has_its_cache_flushed),
 	KUNIT_CASE(threads_on_every_cpu_trade_objects_intact),
 	KUNIT_CASE(alloc_and_free_from_hardirq),
