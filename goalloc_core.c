@@ -387,12 +387,17 @@ static void __span_set_state(struct central *c, struct span *s,
 	s->state = state;
 }
 
-/*
- * A span whose every slot came back: keep a few per class; the rest go to
- * @dead, for spans_destroy() once the lock is dropped.
+/**
+ * __central_release_span() - a listed span with nothing allocated
+ * @c: the class's central, locked
+ * @s: the span, on one of @c's lists
+ * @dead: receives it if the class keeps enough empty spans already
+ *
+ * The class keeps a few empty spans; the rest go to @dead, for
+ * spans_destroy() once the lock is dropped.
  */
-static void __central_release_span(struct central *c, struct span *s,
-				   struct list_head *dead)
+void __central_release_span(struct central *c, struct span *s,
+			    struct list_head *dead)
 {
 	lockdep_assert_held(&c->lock);
 	if (c->nr_spans[SPAN_EMPTY] < c->keep_empty) {
@@ -423,7 +428,6 @@ void __central_add_span(struct central *c, struct span *s)
  * __central_add_unused_span() - add a new span no CPU needs after all
  * @c: the class's central, locked
  * @s: a span from span_create() with nothing allocated
- *
  * @dead: receives it if the class keeps enough empty spans
  *
  * An empty span must not sit on the partial list: it is kept as one of the

@@ -258,6 +258,8 @@ void central_drain_depots(void);
 void __central_add_span(struct central *c, struct span *s);
 void __central_add_unused_span(struct central *c, struct span *s,
 			       struct list_head *dead);
+void __central_release_span(struct central *c, struct span *s,
+			    struct list_head *dead);
 void __central_uncache_span(struct central *c, struct span *s,
 			    struct list_head *dead);
 void central_release_empty(void);

@@ -66,6 +66,8 @@ static enum cpuhp_state mcache_hp_state;
  * objects.
  */
 #define MCACHE_MIN_CAP		4
+/* Spans one refill makes at most: the largest DIV_ROUND_UP(cap / 2, objects). */
+#define MCACHE_GROW_MAX		4
 #define MCACHE_BYTES		(64 << 10)
 
 /**
@@ -206,16 +208,20 @@ static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
 				  struct list_head *dead)
 {
 	struct central *c = &goalloc_central[cls];
+	struct span *added[MCACHE_GROW_MAX];
+	unsigned int nadded = 0, i;
 	struct span *s, *tmp;
 
 	spin_lock(&c->lock);
 	list_for_each_entry_safe(s, tmp, fresh, list) {
 		list_del(&s->list);
 		/* An interrupt, or another task before a migration, refilled @m. */
-		if (m->count)
+		if (m->count || nadded == MCACHE_GROW_MAX) {
 			__central_add_unused_span(c, s, dead);
-		else
+		} else {
 			__central_add_span(c, s);
+			added[nadded++] = s;
+		}
 	}
 	if (!m->count) {
 		m->count = __central_fill(c, m->objs, m->cap / 2, &m->span,
@@ -225,6 +231,14 @@ static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
 			count_event(EV_REFILL);
 		}
 	}
+	/*
+	 * A fill served by the depot or by a cached span that an interrupt
+	 * left with free slots may not reach the new spans: an untouched span
+	 * must not stay on the partial list.
+	 */
+	for (i = 0; i < nadded; i++)
+		if (added[i]->state == SPAN_PARTIAL && !added[i]->allocated)
+			__central_release_span(c, added[i], dead);
 	spin_unlock(&c->lock);
 	return m->count;
 }
@@ -276,8 +290,9 @@ static noinline void *mcache_alloc_sampled(void *p, unsigned int cls,
  */
 static unsigned int mcache_grow_spans(unsigned int cls)
 {
-	return DIV_ROUND_UP(mcache_class_cap(cls) / 2,
-			    class_span_objects(cls));
+	return min_t(unsigned int, MCACHE_GROW_MAX,
+		     DIV_ROUND_UP(mcache_class_cap(cls) / 2,
+				  class_span_objects(cls)));
 }
 
 static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,

@@ -493,7 +493,7 @@ def write_md(path, args, kernel, ic, ic_runs, ic_diff, smp, smp_cpus,
                          mib(f.get('g_settled', 0)), mib(f.get('k_settled', 0)),
                          mib(f.get('g_drained', 0))))
         L.append('')
-        L.append('goalloc\'s metadata (span structs, kmalloc\'d): ' + ', '.join(
+        L.append('goalloc\'s metadata (span structs, from slab caches: growth of /proc/slabinfo pages): ' + ', '.join(
             '(%s) %s MiB' % (wl, mib(f['g_meta'])) for wl, f in sorted(mem.items()))
             + '. Bytes usable (rounded up to the size class / kmalloc size): '
             + ', '.join('(%s) goalloc %s, kmalloc %s MiB' % (
