@@ -395,6 +395,8 @@ static void __span_set_state(struct central *c, struct span *s,
  *
  * The class keeps a few empty spans; the rest go to @dead, for
  * spans_destroy() once the lock is dropped.
+ *
+ * Context: @c->lock held.
  */
 void __central_release_span(struct central *c, struct span *s,
 			    struct list_head *dead)
@@ -441,6 +443,17 @@ void __central_add_unused_span(struct central *c, struct span *s,
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_add_span);
 
+/*
+ * Depot slots just emptied: kmemleak scans goalloc_central, and a slot's
+ * stale pointer to an object handed out again would hide that object's
+ * leak.
+ */
+static void depot_forget(void **slots, unsigned int n)
+{
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
+		memset(slots, 0, n * sizeof(*slots));
+}
+
 /**
  * __central_fill() - take up to @n objects for a CPU's magazine
  * @c: the class
@@ -459,15 +472,16 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_add_span);
 unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 			    struct span **cached, int cpu)
 {
-	unsigned int got = 0;
+	unsigned int got = 0, i, took;
 	struct span *s;
 
 	lockdep_assert_held(&c->lock);
 	/* Objects other CPUs flushed come first: a copy, no span to touch. */
 	if (c->ndepot) {
 		got = min(n, c->ndepot);
-		c->ndepot -= got;
+		WRITE_ONCE(c->ndepot, c->ndepot - got);
 		memcpy(objs, c->depot + c->ndepot, got * sizeof(*objs));
+		depot_forget(c->depot + c->ndepot, got);
 		return got;
 	}
 	while (got < n) {
@@ -483,7 +497,12 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 			s->cpu = cpu;
 			*cached = s;
 		}
-		got += span_take(s, objs + got, n - got);
+		took = span_take(s, objs + got, n - got);
+		/* debug=1: a free object in a magazine is marked cached. */
+		if (static_branch_unlikely(&goalloc_debug_key))
+			for (i = got; i < got + took; i++)
+				set_bit(span_obj_index(s, objs[i]), s->cachedbits);
+		got += took;
 		if (s->allocated == s->nelems) {
 			__span_set_state(c, s, SPAN_FULL);
 			list_add(&s->list, &c->full);
@@ -557,7 +576,7 @@ unsigned int __central_flush(struct central *c, void *const *objs,
 	lockdep_assert_held(&c->lock);
 	if (c->ndepot + n <= c->depot_cap) {
 		memcpy(c->depot + c->ndepot, objs, n * sizeof(*objs));
-		c->ndepot += n;
+		WRITE_ONCE(c->ndepot, c->ndepot + n);
 		return 0;
 	}
 	return __central_return(c, objs, n, cpu, dead);
@@ -582,7 +601,8 @@ void central_drain_depots(void)
 			continue;
 		spin_lock_irqsave(&c->lock, flags);
 		__central_return(c, c->depot, c->ndepot, -1, &dead);
-		c->ndepot = 0;
+		depot_forget(c->depot, c->ndepot);
+		WRITE_ONCE(c->ndepot, 0);
 		spin_unlock_irqrestore(&c->lock, flags);
 		spans_destroy(&dead);
 	}

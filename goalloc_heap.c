@@ -96,7 +96,7 @@ static struct heap_chunk *chunk_alloc(unsigned int min_order, gfp_t gfp)
 	ch = kzalloc(sizeof(*ch), pgfp);
 	if (!ch)
 		return NULL;
-	/* ch->base points into the chunk: see heap_alloc_span(). */
+	/* ch->base points into the chunk: see span_meta_alloc(). */
 	kmemleak_scan_area(&ch->list, sizeof(ch->list), pgfp);
 
 	/*
@@ -313,7 +313,7 @@ static unsigned long span_pool_count;			/* heap_lock */
  * Spans of one bitmap word (classes of 64 objects per span or fewer, and
  * large objects, unless debug or track_waste add words) churn the most:
  * their metadata has a cache of its own, cheaper than kmalloc() and freed
- * in bulk. kmemleak neither tracks nor scans it, as it would otherwise
+ * in batches. kmemleak neither tracks nor scans it, as it would otherwise
  * scan only the list links (see span_meta_alloc()).
  */
 static struct kmem_cache *span_cache;
@@ -338,15 +338,19 @@ static struct span *span_meta_alloc(unsigned int words, gfp_t gfp)
 	return s;
 }
 
-/* Free the metadata of @n spans of @words bitmap words. */
+/*
+ * Free the metadata of @n spans of @words bitmap words. Not with
+ * kmem_cache_free_bulk(): in 6.1, SLAB's turns interrupts back on, and
+ * this runs with them off (a free in hard IRQ, the drain IPI).
+ */
 static void span_meta_free(struct span **v, unsigned int n, unsigned int words)
 {
-	if (words == SPAN_CACHE_WORDS) {
-		kmem_cache_free_bulk(span_cache, n, (void **)v);
-		return;
+	while (n--) {
+		if (words == SPAN_CACHE_WORDS)
+			kmem_cache_free(span_cache, v[n]);
+		else
+			kfree(v[n]);
 	}
-	while (n--)
-		kfree(v[n]);
 }
 
 static struct span *__span_pool_pop(unsigned int words)
@@ -399,8 +403,8 @@ static void span_set_run(struct span *s, struct heap_chunk *ch,
  * @n: spans wanted, at least 1
  * @list: receives the spans, linked by their ->list
  *
- * Classes of one to four objects per span refill a magazine with several
- * spans. Metadata comes from the pool and runs from the chunks under one
+ * Classes with fewer objects per span than half a magazine (896 bytes and
+ * up) refill a magazine with several spans. Metadata comes from the pool and runs from the chunks under one
  * heap_lock hold, not one per span; if the pool runs short, the rest of
  * the metadata is allocated with the lock dropped, and the runs are taken
  * under a second hold. When no chunk has a run, the heap grows by one
@@ -495,6 +499,7 @@ void heap_free_spans(struct list_head *list)
 	if (idle)
 		heap_schedule_scavenge();
 }
+
 /* Free pooled spans beyond @keep, a batch per lock round trip. */
 static void heap_trim_span_pool(unsigned long keep)
 {

@@ -66,7 +66,7 @@ static enum cpuhp_state mcache_hp_state;
  * objects.
  */
 #define MCACHE_MIN_CAP		4
-/* Spans one refill makes at most: the largest DIV_ROUND_UP(cap / 2, objects). */
+/* Spans one refill makes at most (mcache_grow_spans()). */
 #define MCACHE_GROW_MAX		4
 #define MCACHE_BYTES		(64 << 10)
 
@@ -285,8 +285,8 @@ static noinline void *mcache_alloc_sampled(void *p, unsigned int cls,
 
 /*
  * Spans to make when a class has no free slot: enough for half a magazine,
- * the batch a refill takes. Only classes of fewer objects per span than
- * that (1 KiB and up: one to four per span) make more than one.
+ * the batch a refill takes, up to MCACHE_GROW_MAX. Only classes of fewer
+ * objects per span than that (896 bytes and up) make more than one.
  */
 static unsigned int mcache_grow_spans(unsigned int cls)
 {
@@ -309,8 +309,8 @@ static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
 	/*
 	 * A racy peek: when neither the class (its depot or its spans) nor
 	 * this CPU's cached span has a free slot, make the spans before the
-	 * first round trip. If the
-	 * peek was wrong, the spans simply join the partial list.
+	 * first round trip. If the peek was wrong, the spans join the partial
+	 * list, or the empty one if the fill does not reach them.
 	 */
 	if (!READ_ONCE(c->ndepot) &&
 	    !READ_ONCE(c->nr_spans[SPAN_PARTIAL]) &&

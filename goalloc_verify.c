@@ -212,8 +212,15 @@ static void verify_heap(struct verify *v)
 			verify_fail(v, "large span %p: state %u class %u allocated %u",
 				    s, s->state, s->cls, s->allocated);
 		large += s->npages << GOALLOC_PAGE_ORDER;
-		if (span_of((void *)s->base) != s ||
-		    span_of((void *)(s->base + span_bytes(s) - 1)) != s)
+		if (span_of((void *)s->base) == s &&
+		    span_of((void *)(s->base + span_bytes(s) - 1)) == s)
+			continue;
+		/*
+		 * A free claims the object (clears bit 0) before it unmaps the
+		 * pages, then waits for heap_lock to unlist the span.
+		 */
+		smp_rmb();
+		if (test_bit(0, s->allocbits))
 			verify_fail(v, "large span %p: pages do not map back", s);
 	}
 	spin_unlock_irqrestore(&heap_lock, flags);

@@ -160,6 +160,8 @@ static void depot_passes_flushed_objects_to_another_cpu(struct kunit *test)
 	x.objs = kunit_kcalloc(test, x.n, sizeof(void *), GFP_KERNEL);
 	y.objs = &got;
 	KUNIT_ASSERT_NOT_NULL(test, x.objs);
+	/* A scavenger drain in between would empty the depot. */
+	goalloc_scavenge_hold(true);
 	goalloc_drain(false);
 	inuse = class_inuse(cls);
 	KUNIT_ASSERT_EQ(test, c->ndepot, 0U);
@@ -183,6 +185,7 @@ static void depot_passes_flushed_objects_to_another_cpu(struct kunit *test)
 	KUNIT_EXPECT_LT(test, i, cap / 2);
 	KUNIT_EXPECT_EQ(test, class_inuse(cls), inuse + 1);
 	goalloc_free(got);
+	goalloc_scavenge_hold(false);
 	goalloc_drain(false);
 	KUNIT_EXPECT_EQ(test, class_inuse(cls), inuse);
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
