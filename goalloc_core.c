@@ -267,6 +267,7 @@ unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 	list_splice_tail(&made, list);
 	return n;
 }
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_create);
 
 /* A span about to go back to the heap: its pages no longer lead to it. */
 static void span_unmap(struct span *s)
@@ -292,6 +293,7 @@ void spans_destroy(struct list_head *list)
 		span_unmap(s);
 	heap_free_spans(list);
 }
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_destroy);
 
 /**
  * span_destroy() - give a span's pages back to the heap and free it

@@ -209,12 +209,55 @@ static void span_pages_map_back_to_their_span(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, span_of((void *)(end - 1)));
 }
 
+/*
+ * A refill's batch: spans_create() makes up to n spans, each with its own
+ * run, mapped and with every slot free; spans_destroy() gives them all
+ * back in one call.
+ */
+static void spans_are_made_and_given_back_in_batches(struct kunit *test)
+{
+	unsigned int cls = size_to_class(8192), n, i = 0, j;
+	unsigned long made, freed, base[4];
+	struct span *s;
+	LIST_HEAD(list);
+
+	/* A free run of four Go pages at least, which the scavenger keeps. */
+	goalloc_scavenge_hold(true);
+	s = span_create(0, ARRAY_SIZE(base), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	span_destroy(s);
+	made = events(EV_SPAN_ALLOC);
+	freed = events(EV_SPAN_FREE);
+	n = spans_create(cls, ARRAY_SIZE(base), GFP_KERNEL, &list);
+	KUNIT_ASSERT_EQ(test, n, (unsigned int)ARRAY_SIZE(base));
+	KUNIT_EXPECT_EQ(test, events(EV_SPAN_ALLOC) - made, (unsigned long)n);
+	list_for_each_entry(s, &list, list) {
+		KUNIT_EXPECT_EQ(test, s->cls, cls);
+		KUNIT_EXPECT_EQ(test, s->nelems, 1U);
+		KUNIT_EXPECT_EQ(test, s->allocated, 0U);
+		KUNIT_EXPECT_EQ(test, s->allocbits[0], ~1UL);
+		KUNIT_EXPECT_PTR_EQ(test, span_of((void *)s->base), s);
+		KUNIT_EXPECT_PTR_EQ(test, span_of((void *)(s->base + 8191)), s);
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_NE(test, s->base, base[j]);
+		base[i++] = s->base;
+	}
+	spans_destroy(&list);
+	goalloc_scavenge_hold(false);
+	KUNIT_EXPECT_TRUE(test, list_empty(&list));
+	KUNIT_EXPECT_EQ(test, events(EV_SPAN_FREE) - freed, (unsigned long)n);
+	for (j = 0; j < n; j++)
+		KUNIT_EXPECT_NULL(test, span_of((void *)base[j]));
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
 static struct kunit_case span_cases[] = {
 	KUNIT_CASE(span_take_hands_out_every_slot_once),
 	KUNIT_CASE(span_window_crosses_word_boundaries),
 	KUNIT_CASE(span_put_below_window_is_found_again),
 	KUNIT_CASE(span_tail_slots_are_never_handed_out),
 	KUNIT_CASE(span_pages_map_back_to_their_span),
+	KUNIT_CASE(spans_are_made_and_given_back_in_batches),
 	{}
 };
 
