@@ -219,6 +219,22 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
 	count_event(EV_SPAN_ALLOC);
 }
 
+/* Up to @n spans of @cls (0: large) and @npages Go pages, onto @list. */
+static unsigned int __spans_create(unsigned int cls, unsigned int npages,
+				   unsigned int n, gfp_t gfp,
+				   struct list_head *list)
+{
+	unsigned int nelems = cls ? class_span_objects(cls) : 1;
+	struct span *s;
+	LIST_HEAD(made);
+
+	n = heap_alloc_spans(npages, span_words(nelems), gfp, n, &made);
+	list_for_each_entry(s, &made, list)
+		span_init(s, cls, nelems);
+	list_splice_tail(&made, list);
+	return n;
+}
+
 /**
  * span_create() - a new span from the heap, all slots free
  * @cls: its size class, or 0 for a large object
@@ -230,15 +246,13 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
  */
 struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp)
 {
-	unsigned int nelems = cls ? class_span_objects(cls) : 1;
 	struct span *s;
 	LIST_HEAD(made);
 
-	if (!heap_alloc_spans(npages, span_words(nelems), gfp, 1, &made))
+	if (!__spans_create(cls, npages, 1, gfp, &made))
 		return NULL;
 	s = list_first_entry(&made, struct span, list);
 	list_del(&s->list);
-	span_init(s, cls, nelems);
 	return s;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_create);
@@ -256,16 +270,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_create);
 unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list)
 {
-	unsigned int nelems = class_span_objects(cls);
-	struct span *s;
-	LIST_HEAD(made);
-
-	n = heap_alloc_spans(class_to_npages[cls], span_words(nelems), gfp, n,
-			     &made);
-	list_for_each_entry(s, &made, list)
-		span_init(s, cls, nelems);
-	list_splice_tail(&made, list);
-	return n;
+	return __spans_create(cls, class_to_npages[cls], n, gfp, list);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_create);
 

@@ -404,10 +404,10 @@ static void span_set_run(struct span *s, struct heap_chunk *ch,
  * @list: receives the spans, linked by their ->list
  *
  * Classes with fewer objects per span than half a magazine (896 bytes and
- * up) refill a magazine with several spans. Metadata comes from the pool and runs from the chunks under one
- * heap_lock hold, not one per span; if the pool runs short, the rest of
- * the metadata is allocated with the lock dropped, and the runs are taken
- * under a second hold. When no chunk has a run, the heap grows by one
+ * up) refill a magazine with several spans. Metadata comes from the pool
+ * and runs from the chunks under one heap_lock hold, not one per span; if
+ * the pool runs short, the rest of the metadata is allocated with the lock
+ * dropped, and the runs are taken under a second hold. When no chunk has a run, the heap grows by one
  * chunk and one span is made from it.
  *
  * Context: any context that @gfp allows. Takes heap_lock.
@@ -473,6 +473,31 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	return placed;
 }
 
+/*
+ * @s's run back to its chunk and its metadata to the pool, or to @spare
+ * for heap_spans_freed() when the pool is full.
+ * Return: true if free pages now exceed the headroom.
+ */
+static bool __heap_put_span(struct span *s, struct list_head *spare)
+{
+	bool idle = __heap_free_run(s->chunk, s->first, s->npages);
+
+	if (!__span_pool_push(s, span_words(s->nelems)))
+		list_add(&s->list, spare);
+	return idle;
+}
+
+/* After __heap_put_span() and heap_lock dropped: free @spare, scavenge. */
+static void heap_spans_freed(struct list_head *spare, bool idle)
+{
+	struct span *s, *tmp;
+
+	list_for_each_entry_safe(s, tmp, spare, list)
+		span_meta_free(&s, 1, span_words(s->nelems));
+	if (idle)
+		heap_schedule_scavenge();
+}
+
 /**
  * heap_free_spans() - give spans' runs back, and keep their metadata for reuse
  * @list: spans linked by ->list, their pages no longer mapped to them
@@ -489,15 +514,10 @@ void heap_free_spans(struct list_head *list)
 	spin_lock_irqsave(&heap_lock, flags);
 	list_for_each_entry_safe(s, tmp, list, list) {
 		list_del(&s->list);
-		idle |= __heap_free_run(s->chunk, s->first, s->npages);
-		if (!__span_pool_push(s, span_words(s->nelems)))
-			list_add(&s->list, &spare);
+		idle |= __heap_put_span(s, &spare);
 	}
 	spin_unlock_irqrestore(&heap_lock, flags);
-	list_for_each_entry_safe(s, tmp, &spare, list)
-		span_meta_free(&s, 1, span_words(s->nelems));
-	if (idle)
-		heap_schedule_scavenge();
+	heap_spans_freed(&spare, idle);
 }
 
 /* Free pooled spans beyond @keep, a batch per lock round trip. */
@@ -626,9 +646,9 @@ void heap_note_large(struct span *s)
  */
 void heap_free_large(struct span *s)
 {
-	unsigned int words = span_words(s->nelems);
 	unsigned long flags;
-	bool idle, kept;
+	LIST_HEAD(spare);
+	bool idle;
 
 	spin_lock_irqsave(&heap_lock, flags);
 	list_del(&s->list);
@@ -636,13 +656,9 @@ void heap_free_large(struct span *s)
 	heap_stats.large_objects--;
 	heap_stats.large_pages -= s->npages << GOALLOC_PAGE_ORDER;
 	heap_stats.large_req_bytes -= s->size;
-	idle = __heap_free_run(s->chunk, s->first, s->npages);
-	kept = __span_pool_push(s, words);
+	idle = __heap_put_span(s, &spare);
 	spin_unlock_irqrestore(&heap_lock, flags);
-	if (!kept)
-		span_meta_free(&s, 1, words);
-	if (idle)
-		heap_schedule_scavenge();
+	heap_spans_freed(&spare, idle);
 }
 
 /**

@@ -111,6 +111,15 @@ static long free_on_cpu(void *arg)
 	return 0;
 }
 
+/* The first two online CPUs; the case is skipped with one. */
+static void two_online_cpus(struct kunit *test, int *a, int *b)
+{
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs two CPUs");
+	*a = cpumask_first(cpu_online_mask);
+	*b = cpumask_next(*a, cpu_online_mask);
+}
+
 static void remote_free_returns_objects_of_a_span_cached_elsewhere(struct kunit *test)
 {
 	/* One refill (32 of 56 slots): the span stays cached by that CPU. */
@@ -120,10 +129,7 @@ static void remote_free_returns_objects_of_a_span_cached_elsewhere(struct kunit 
 	struct span *cached;
 	int a, b;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs two CPUs");
-	a = cpumask_first(cpu_online_mask);
-	b = cpumask_next(a, cpu_online_mask);
+	two_online_cpus(test, &a, &b);
 	x.objs = kunit_kcalloc(test, x.n, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, x.objs);
 	goalloc_drain(false);
@@ -153,10 +159,7 @@ static void depot_passes_flushed_objects_to_another_cpu(struct kunit *test)
 	void *got;
 	int a, b;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs two CPUs");
-	a = cpumask_first(cpu_online_mask);
-	b = cpumask_next(a, cpu_online_mask);
+	two_online_cpus(test, &a, &b);
 	x.objs = kunit_kcalloc(test, x.n, sizeof(void *), GFP_KERNEL);
 	y.objs = &got;
 	KUNIT_ASSERT_NOT_NULL(test, x.objs);
