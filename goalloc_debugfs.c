@@ -72,6 +72,24 @@ static unsigned int span_hist_bucket(const struct span *s)
 	return min(4U * s->allocated / s->nelems, 3U);
 }
 
+/* One CPU's two magazines of @cls, read unlocked: objects, allocs, frees. */
+struct mag_counts {
+	unsigned long count, nalloc, nfree;
+};
+
+static void mag_counts_add(int cpu, unsigned int cls, struct mag_counts *mc)
+{
+	unsigned int level;
+
+	for (level = 0; level < NR_MAG_LEVELS; level++) {
+		struct magazine *mg = mag_of(cpu, level, cls);
+
+		mc->count += READ_ONCE(mg->count);
+		mc->nalloc += READ_ONCE(mg->nalloc);
+		mc->nfree += READ_ONCE(mg->nfree);
+	}
+}
+
 /**
  * goalloc_class_stats() - a snapshot of one size class
  * @cls: the class
@@ -86,20 +104,20 @@ static unsigned int span_hist_bucket(const struct span *s)
 void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 {
 	struct central *c = &goalloc_central[cls];
+	struct mag_counts mc = {};
 	unsigned long flags;
 	struct span *s;
 	int cpu;
 
 	memset(st, 0, sizeof(*st));
 	for_each_possible_cpu(cpu) {
-		struct mcache_class *m = &mcache_of(cpu)->cls[cls];
-
 		/* Another CPU's fields, read unlocked (see the file header). */
-		st->cpu_objects += READ_ONCE(m->count);
-		st->nalloc += READ_ONCE(m->nalloc);
-		st->nfree += READ_ONCE(m->nfree);
+		mag_counts_add(cpu, cls, &mc);
 		st->req_bytes += READ_ONCE(per_cpu(goalloc_req_bytes, cpu)[cls]);
 	}
+	st->cpu_objects = mc.count;
+	st->nalloc = mc.nalloc;
+	st->nfree = mc.nfree;
 	spin_lock_irqsave(&c->lock, flags);
 	memcpy(st->spans, c->nr_spans, sizeof(st->spans));
 	st->span_objects = c->objects;
@@ -347,7 +365,6 @@ DEFINE_SHOW_ATTRIBUTE(heap);
 
 static int percpu_show(struct seq_file *m, void *v)
 {
-	unsigned long nalloc, nfree;
 	unsigned int cls;
 	int cpu;
 
@@ -355,16 +372,16 @@ static int percpu_show(struct seq_file *m, void *v)
 	for_each_possible_cpu(cpu) {
 		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 			struct mcache_class *mc = &mcache_of(cpu)->cls[cls];
+			struct mag_counts n = {};
 
 			/* Another CPU's fields, read unlocked. */
-			nalloc = READ_ONCE(mc->nalloc);
-			nfree = READ_ONCE(mc->nfree);
-			if (!nalloc && !nfree)
+			mag_counts_add(cpu, cls, &n);
+			if (!n.nalloc && !n.nfree)
 				continue;
-			seq_printf(m, "%d %u %u %u %d %lu %lu %lu %lu %lu %lu\n", cpu,
-				   cls, class_to_size[cls], READ_ONCE(mc->count),
-				   !!READ_ONCE(mc->span), nalloc,
-				   nalloc - READ_ONCE(mc->slow), nfree,
+			seq_printf(m, "%d %u %u %lu %d %lu %lu %lu %lu %lu %lu\n", cpu,
+				   cls, class_to_size[cls], n.count,
+				   !!READ_ONCE(mc->span), n.nalloc,
+				   n.nalloc - READ_ONCE(mc->slow), n.nfree,
 				   READ_ONCE(mc->refills), READ_ONCE(mc->flushes),
 				   READ_ONCE(mc->remote));
 		}
@@ -377,16 +394,14 @@ DEFINE_SHOW_ATTRIBUTE(percpu);
 static void cpu_fast_counts(int cpu, unsigned long *alloc_fast,
 			    unsigned long *free_fast)
 {
-	unsigned long nalloc = 0, nfree = 0;
+	struct mag_counts n = {};
 	unsigned int cls;
 
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
-		/* Another CPU's fields, read unlocked. */
-		nalloc += READ_ONCE(mcache_of(cpu)->cls[cls].nalloc);
-		nfree += READ_ONCE(mcache_of(cpu)->cls[cls].nfree);
-	}
-	*alloc_fast = nalloc - READ_ONCE(per_cpu(goalloc_events, cpu)[EV_ALLOC_SLOW]);
-	*free_fast = nfree - READ_ONCE(per_cpu(goalloc_events, cpu)[EV_FREE_SLOW]);
+	/* Another CPU's fields, read unlocked. */
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
+		mag_counts_add(cpu, cls, &n);
+	*alloc_fast = n.nalloc - READ_ONCE(per_cpu(goalloc_events, cpu)[EV_ALLOC_SLOW]);
+	*free_fast = n.nfree - READ_ONCE(per_cpu(goalloc_events, cpu)[EV_FREE_SLOW]);
 }
 
 /* One CPU's counters: fast-path allocs and frees, then the events. */

@@ -60,7 +60,7 @@
  */
 static __always_inline unsigned int size_to_class(size_t size)
 {
-	if (size <= GOALLOC_SMALL_SIZE_MAX - 8)
+	if (likely(size <= GOALLOC_SMALL_SIZE_MAX - 8))
 		return size_to_class8[DIV_ROUND_UP(size, GOALLOC_SMALL_SIZE_DIV)];
 	return size_to_class128[DIV_ROUND_UP(size - GOALLOC_SMALL_SIZE_MAX,
 					     GOALLOC_LARGE_SIZE_DIV)];
@@ -362,29 +362,46 @@ extern struct list_head heap_large;
 /* ------------------------------------------------------------------ */
 /* mcache */
 
+/*
+ * Each CPU has two sets of magazines: one for task context, one for
+ * interrupts (softirq and hard IRQ). Task context uses its own with
+ * preemption off and nothing else, as no interrupt touches it; interrupt
+ * context uses the other with interrupts off (goalloc_percpu.c).
+ */
+enum { MAG_TASK, MAG_IRQ, NR_MAG_LEVELS };
+
 /**
- * struct mcache_class - one CPU's cache of one size class
- * @count:	objects in @objs
+ * struct magazine - one CPU's magazine of one size class, for one context
+ * @count:	objects in @objs; pop at count - 1, push at count
  * @cap:	capacity of @objs
- * @objs:	magazine of free objects; pop on alloc, push on free
+ * @objs:	free objects
+ * @nalloc:	objects handed out from it
+ * @nfree:	objects freed into it
+ *
+ * In per-CPU memory (goalloc_mags), so that this_cpu operations reach the
+ * fields without a pointer chase.
+ */
+struct magazine {
+	unsigned int count;
+	unsigned int cap;
+	void **objs;
+	unsigned long nalloc;
+	unsigned long nfree;
+};
+
+/**
+ * struct mcache_class - one CPU's cache of one size class: what the
+ * fast paths do not touch
  * @span:	span this CPU refills from (SPAN_CACHED), or NULL
- * @nalloc:	objects handed out by this CPU
- * @nfree:	objects freed on this CPU
  * @refills:	batches taken from mcentral
  * @flushes:	batches given back to mcentral
  * @slow:	allocations the magazine could not serve at once
  * @remote:	objects flushed to a span that another CPU caches
  *
- * All fields are this CPU's, under its mcache lock, except @span, which
- * the class's central lock also protects.
+ * Under the CPU's mcache lock; @span also under the class's central lock.
  */
 struct mcache_class {
-	unsigned int count ____cacheline_aligned;
-	unsigned int cap;
-	void **objs;
 	struct span *span;
-	unsigned long nalloc;
-	unsigned long nfree;
 	unsigned long refills;
 	unsigned long flushes;
 	unsigned long slow;
@@ -418,21 +435,23 @@ enum goalloc_event {
 
 extern const char *const goalloc_event_names[NR_GOALLOC_EVENTS];
 
-/*
- * @next_sample: heap profile countdown: bytes this CPU may allocate before
- * the next sample (goalloc_profile.c); under the mcache lock.
- */
 struct mcache {
-	long next_sample;
 	struct mcache_class cls[GOALLOC_NUM_CLASSES];
 	void *slots[];
 };
 
+/*
+ * @next_sample: heap profile countdown: bytes this CPU may allocate before
+ * the next sample (goalloc_profile.c); changed by this_cpu operations.
+ */
 struct mcache_pcpu {
 	local_lock_t lock;
 	struct mcache *mc;
+	long next_sample;
 };
 DECLARE_PER_CPU(struct mcache_pcpu, goalloc_mcache);
+/* Per CPU, [NR_MAG_LEVELS][GOALLOC_NUM_CLASSES] magazines. */
+extern struct magazine __percpu *goalloc_mags;
 
 DECLARE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
 
@@ -450,12 +469,11 @@ static __always_inline void count_event(enum goalloc_event ev)
 }
 
 struct mcache *mcache_of(int cpu);
+struct magazine *mag_of(int cpu, unsigned int level, unsigned int cls);
 void mcache_drain_all(void);
 int mcache_init(void);
 void mcache_exit(void);
 unsigned int mcache_class_cap(unsigned int cls);
-void mcache_poison_check(void *p, unsigned int cls);
-bool mcache_profile_countdown(size_t bytes);
 void mcache_profile_reset(int cpu, long next);
 
 /* ------------------------------------------------------------------ */
@@ -466,13 +484,12 @@ struct seq_file;
 DECLARE_STATIC_KEY_FALSE(goalloc_profile_key);
 
 /*
- * Count @bytes down from this CPU's sampling budget, under its mcache
- * lock. Return: true when the allocation is to be sampled.
+ * Count @bytes down from this CPU's sampling budget.
+ * Return: true when the allocation is to be sampled.
  */
-static __always_inline bool profile_countdown(struct mcache *mc, size_t bytes)
+static __always_inline bool profile_countdown(size_t bytes)
 {
-	mc->next_sample -= bytes;
-	return mc->next_sample <= 0;
+	return this_cpu_sub_return(goalloc_mcache.next_sample, bytes) <= 0;
 }
 
 /*
@@ -480,13 +497,12 @@ static __always_inline bool profile_countdown(struct mcache *mc, size_t bytes)
  * keeps the compiler from loading the class size before the key's no-op,
  * where it would cost an instruction with profiling off.
  */
-static __always_inline bool profile_countdown_cls(struct mcache *mc,
-						  unsigned int cls)
+static __always_inline bool profile_countdown_cls(unsigned int cls)
 {
 	if (!static_branch_unlikely(&goalloc_profile_key))
 		return false;
 	asm volatile("" : "+r" (cls));
-	return profile_countdown(mc, class_to_size[cls]);
+	return profile_countdown(class_to_size[cls]);
 }
 
 /* Does a free of an object of @s need goalloc_profile_free()? */

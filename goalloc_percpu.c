@@ -7,11 +7,14 @@
  * so each CPU keeps, per class, a magazine: a bounded array of free object
  * pointers (as tcmalloc's per-CPU caches and SLUB's sheaves do).
  *
+ *   goalloc_mags (per CPU, dynamic per-CPU memory)
+ *     [MAG_TASK][1]  count cap objs ---------> [p][p][p][ ][ ] (cap slots)
+ *     [MAG_TASK][2]  ...
+ *     [MAG_IRQ][1]   ...                       the same, for interrupts
  *   goalloc_mcache (per CPU)
- *     .lock   local_lock: interrupts off on this CPU
+ *     .lock   local_lock: interrupts off on this CPU, for the slow paths
  *     .mc --> struct mcache
- *               cls[1]  count cap objs ------> [p][p][p][ ][ ] (cap slots)
- *                       span ----------------> the span refills come from
+ *               cls[1]  span ----------------> the span refills come from
  *               cls[2]  ...
  *               slots[]                        backing store of all objs
  *
@@ -20,12 +23,23 @@
  * lock. Arrays of pointers keep metadata out of the objects: a freed
  * object holds no list pointer that a stray write could corrupt.
  *
- * Fast path: local_lock_irqsave() (interrupts off, on !PREEMPT_RT), one
- * array access, no shared lock, no atomic read-modify-write, so it is safe
- * against interrupts and preemption on this CPU and callable in hard IRQ
- * context. The this_cpu cmpxchg-with-tid alternative SLUB uses needs a
- * double-word cmpxchg per operation; with a magazine the irq-off window is
- * a handful of instructions.
+ * Fast path: task context has magazines of its own, which no interrupt
+ * touches, so it needs only preemption off: a load, a store and an
+ * increment of this_cpu fields, no atomic instruction, interrupts left on.
+ * Softirq and hard IRQ context share the other set, with interrupts off
+ * (hard IRQs do not nest). SLUB gets the same from a tid-checked
+ * cmpxchg_double on its freelist, which works because the freelist link
+ * lives in the freed object; a push onto an array must store into a slot
+ * before it can publish it, and an interrupt could fill that slot in
+ * between. A single set of magazines with interrupts off on every fast
+ * path costs about as many instructions, but pushf/cli/sti are slower than
+ * a preemption count, and much slower under QEMU's TCG, which ends a
+ * translation block at each sti: there multi-CPU throughput went from
+ * 1.0-1.1x kmalloc's to about 0.7x with this split.
+ *
+ * The slow paths (refill, flush) run with the mcache lock held, interrupts
+ * off; draining runs in a worker on each CPU (mcache_drain_all()), never in
+ * an IPI, which could cut into a task's fast path.
  *
  * A free may push an object of a span that another CPU caches: it stays
  * "allocated" in its span until a flush returns it under the class lock,
@@ -52,6 +66,7 @@
 DEFINE_PER_CPU(struct mcache_pcpu, goalloc_mcache) = {
 	.lock = INIT_LOCAL_LOCK(lock),
 };
+struct magazine __percpu *goalloc_mags;
 
 /* Event counters, summed on read (debugfs "counters"). */
 DEFINE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
@@ -74,7 +89,8 @@ static enum cpuhp_state mcache_hp_state;
  * mcache_class_cap() - magazine capacity of a class
  * @cls: size class
  *
- * Return: how many free objects of @cls one CPU may hold.
+ * Return: how many free objects of @cls one magazine holds; a CPU has two
+ * magazines per class, for task and for interrupt context.
  */
 unsigned int mcache_class_cap(unsigned int cls)
 {
@@ -94,6 +110,22 @@ struct mcache *mcache_of(int cpu)
 	return per_cpu(goalloc_mcache.mc, cpu);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_of);
+
+/**
+ * mag_of() - a CPU's magazine of a class, for statistics and tests
+ * @cpu: a possible CPU
+ * @level: MAG_TASK or MAG_IRQ: the magazine of task or interrupt context
+ * @cls: a small size class
+ *
+ * Return: the magazine; stable only in a worker on @cpu with interrupts
+ * off.
+ */
+struct magazine *mag_of(int cpu, unsigned int level, unsigned int cls)
+{
+	return per_cpu_ptr(goalloc_mags + level * GOALLOC_NUM_CLASSES + cls,
+			   cpu);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mag_of);
 
 /* ------------------------------------------------------------------ */
 /* Debug checks (the debug module parameter) */
@@ -129,52 +161,131 @@ static bool mcache_debug_alloc(void *p, unsigned int cls)
 }
 
 /* ------------------------------------------------------------------ */
+/* Magazines */
+
+/*
+ * Which magazines a context uses. !PREEMPT_RT: task context its own, with
+ * preemption off (mcache_fast_begin()), which no interrupt touches; softirq
+ * and hard IRQ context the others, with interrupts off. PREEMPT_RT: one set,
+ * under the mcache lock (a per-CPU sleeping lock there), which the slow
+ * paths hold too; no hard IRQ handler allocates there.
+ */
+#ifdef CONFIG_PREEMPT_RT
+#define mcache_in_task()	true
+#define mcache_fast_begin()	local_lock(&goalloc_mcache.lock)
+#define mcache_fast_end()	local_unlock(&goalloc_mcache.lock)
+#else
+#define mcache_in_task()	in_task()
+#define mcache_fast_begin()	preempt_disable()
+#define mcache_fast_end()	preempt_enable()
+#endif
+
+/* This context's magazine of class @cls, to use with this_cpu operations. */
+static __always_inline struct magazine __percpu *mcache_mag(unsigned int cls)
+{
+	if (mcache_in_task())
+		return goalloc_mags + cls;
+	return goalloc_mags + MAG_IRQ * GOALLOC_NUM_CLASSES + cls;
+}
+
+/*
+ * Pop an object off this CPU's magazine @mag into *@p; the caller keeps
+ * other users of @mag out (mcache_fast_begin(), or interrupts off).
+ * Return: false if @mag is empty.
+ */
+static __always_inline bool mag_pop(struct magazine __percpu *mag, void **p)
+{
+	unsigned int count = this_cpu_read(mag->count);
+
+	if (unlikely(!count))
+		return false;
+	this_cpu_write(mag->count, --count);
+	this_cpu_inc(mag->nalloc);
+	*p = this_cpu_read(mag->objs)[count];
+	return true;
+}
+
+/* Push @p onto this CPU's magazine @mag, as mag_pop(). Return: false if full. */
+static __always_inline bool mag_push(struct magazine __percpu *mag,
+				     const void *p)
+{
+	unsigned int count = this_cpu_read(mag->count);
+
+	if (unlikely(count == this_cpu_read(mag->cap)))
+		return false;
+	this_cpu_read(mag->objs)[count] = (void *)p;
+	this_cpu_write(mag->count, count + 1);
+	this_cpu_inc(mag->nfree);
+	return true;
+}
+
+/* ------------------------------------------------------------------ */
 /* Slow paths */
 
 /*
- * Free into a full magazine: give its oldest half back to mcentral, push
- * @p, and end the fast path's critical section, whose @flags it gets.
+ * Free into a full magazine: give its oldest half back to mcentral and
+ * push @p.
  */
-static noinline void mcache_flush_push(struct mcache_class *m,
-				       unsigned int cls, const void *p,
-				       unsigned long flags)
+static noinline void mcache_flush_push(unsigned int cls, const void *p)
 {
 	struct central *c = &goalloc_central[cls];
-	unsigned int n = m->cap / 2;
-	unsigned int remote;
+	unsigned int n, remote;
+	struct mcache_class *m;
+	struct magazine *mg;
+	unsigned long flags;
 	LIST_HEAD(dead);
 
-	spin_lock(&c->lock);
-	remote = __central_flush(c, m->objs, n, smp_processor_id(), &dead);
-	spin_unlock(&c->lock);
-	m->count -= n;
-	memmove(m->objs, m->objs + n, m->count * sizeof(void *));
-	m->flushes++;
-	m->remote += remote;
-	count_event(EV_FLUSH);
-	this_cpu_add(goalloc_events[EV_REMOTE_FREE], remote);
-	m->objs[m->count++] = (void *)p;
-	m->nfree++;
+	local_lock_irqsave(&goalloc_mcache.lock, flags);
+	m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
+	mg = this_cpu_ptr(mcache_mag(cls));
+	/* A migration may have brought us to a CPU with room. */
+	if (mg->count == mg->cap) {
+		n = mg->cap / 2;
+		spin_lock(&c->lock);
+		remote = __central_flush(c, mg->objs, n, smp_processor_id(),
+					 &dead);
+		spin_unlock(&c->lock);
+		mg->count -= n;
+		memmove(mg->objs, mg->objs + n, mg->count * sizeof(void *));
+		m->flushes++;
+		m->remote += remote;
+		count_event(EV_FLUSH);
+		this_cpu_add(goalloc_events[EV_REMOTE_FREE], remote);
+	}
+	mg->objs[mg->count++] = (void *)p;
+	mg->nfree++;
 	count_event(EV_FREE_SLOW);
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 	spans_destroy(&dead);
 }
 
-/* Push a freed object onto this CPU's magazine of its class. */
-static __always_inline void mcache_push(unsigned int cls, const void *p)
+/* An interrupt's free: its magazines, with interrupts off. */
+static noinline void mcache_free_irq(unsigned int cls, const void *p)
 {
-	struct mcache_class *m;
 	unsigned long flags;
+	bool done;
 
-	local_lock_irqsave(&goalloc_mcache.lock, flags);
-	m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
-	if (unlikely(m->count == m->cap)) {
-		mcache_flush_push(m, cls, p, flags);
+	local_irq_save(flags);
+	done = mag_push(mcache_mag(cls), p);
+	local_irq_restore(flags);
+	if (!done)
+		mcache_flush_push(cls, p);
+}
+
+/* Put a freed object in this CPU's magazine of its class. */
+static __always_inline void mcache_free_push(unsigned int cls, const void *p)
+{
+	bool done;
+
+	if (unlikely(!mcache_in_task())) {
+		mcache_free_irq(cls, p);
 		return;
 	}
-	m->objs[m->count++] = (void *)p;
-	m->nfree++;
-	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+	mcache_fast_begin();
+	done = mag_push(goalloc_mags + cls, p);
+	mcache_fast_end();
+	if (unlikely(!done))
+		mcache_flush_push(cls, p);
 }
 
 /*
@@ -195,15 +306,16 @@ static noinline void mcache_free_prepared(struct span *s, unsigned int idx,
 	kmemleak_free(p);
 	if (static_branch_unlikely(&goalloc_track_key))
 		this_cpu_sub(goalloc_req_bytes[s->cls], s->req[idx]);
-	mcache_push(s->cls, p);
+	mcache_free_push(s->cls, p);
 }
 
 /*
- * Refill an empty magazine from mcentral, after adding @fresh, new spans
- * of the class, to it; @fresh is emptied, and spans to give back to the
- * heap go to @dead. Return: objects now in the magazine.
+ * Refill @mg, an empty magazine, from mcentral, after adding @fresh, new
+ * spans of the class, to it; @fresh is emptied, and spans to give back to
+ * the heap go to @dead. Return: objects now in @mg.
  */
-static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
+static unsigned int mcache_refill(struct mcache_class *m,
+				  struct magazine *mg, unsigned int cls,
 				  struct list_head *fresh,
 				  struct list_head *dead)
 {
@@ -215,18 +327,18 @@ static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
 	spin_lock(&c->lock);
 	list_for_each_entry_safe(s, tmp, fresh, list) {
 		list_del(&s->list);
-		/* An interrupt, or another task before a migration, refilled @m. */
-		if (m->count || nadded == MCACHE_GROW_MAX) {
+		/* An interrupt, or another task before a migration, refilled @mg. */
+		if (mg->count || nadded == MCACHE_GROW_MAX) {
 			__central_add_unused_span(c, s, dead);
 		} else {
 			__central_add_span(c, s);
 			added[nadded++] = s;
 		}
 	}
-	if (!m->count) {
-		m->count = __central_fill(c, m->objs, m->cap / 2, &m->span,
-					  smp_processor_id());
-		if (m->count) {
+	if (!mg->count) {
+		mg->count = __central_fill(c, mg->objs, mg->cap / 2, &m->span,
+					   smp_processor_id());
+		if (mg->count) {
 			m->refills++;
 			count_event(EV_REFILL);
 		}
@@ -240,7 +352,7 @@ static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
 		if (added[i]->state == SPAN_PARTIAL && !added[i]->allocated)
 			__central_release_span(c, added[i], dead);
 	spin_unlock(&c->lock);
-	return m->count;
+	return mg->count;
 }
 
 /*
@@ -250,10 +362,10 @@ static unsigned int mcache_refill(struct mcache_class *m, unsigned int cls,
  * path). Out of line, so
  * the fast path stays a leaf that tail-calls it.
  */
-static noinline void *mcache_prepare_alloc(void *p, unsigned int cls,
-					   gfp_t gfp, size_t size,
+static noinline void *mcache_prepare_alloc(void *p, gfp_t gfp, size_t size,
 					   unsigned long caller)
 {
+	unsigned int cls = size_to_class(size);
 	struct span *s;
 
 	if (static_branch_unlikely(&goalloc_debug_key) &&
@@ -273,13 +385,12 @@ static noinline void *mcache_prepare_alloc(void *p, unsigned int cls,
 }
 
 /* An allocation the heap profile samples. */
-static noinline void *mcache_alloc_sampled(void *p, unsigned int cls,
-					   gfp_t gfp, size_t size,
+static noinline void *mcache_alloc_sampled(void *p, gfp_t gfp, size_t size,
 					   unsigned long caller)
 {
-	p = mcache_prepare_alloc(p, cls, gfp, size, caller);
+	p = mcache_prepare_alloc(p, gfp, size, caller);
 	if (p)	/* NULL only if debug=1 found it corrupted and no other came */
-		goalloc_profile_sample(p, class_to_size[cls]);
+		goalloc_profile_sample(p, class_to_size[size_to_class(size)]);
 	return p;
 }
 
@@ -295,11 +406,13 @@ static unsigned int mcache_grow_spans(unsigned int cls)
 				  class_span_objects(cls)));
 }
 
-static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
-					size_t size, unsigned long caller)
+static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
+					unsigned long caller)
 {
+	unsigned int cls = size_to_class(size);
 	struct central *c = &goalloc_central[cls];
 	struct mcache_class *m;
+	struct magazine *mg;
 	unsigned long flags;
 	LIST_HEAD(fresh);
 	LIST_HEAD(dead);
@@ -321,16 +434,15 @@ static noinline void *mcache_alloc_slow(unsigned int cls, gfp_t gfp,
 	for (;;) {
 		local_lock_irqsave(&goalloc_mcache.lock, flags);
 		m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
+		mg = this_cpu_ptr(mcache_mag(cls));
 		/* An interrupt or another task may have refilled it meanwhile. */
-		if (!m->count || !list_empty(&fresh))
-			mcache_refill(m, cls, &fresh, &dead);
-		if (m->count) {
-			p = m->objs[--m->count];
-			m->nalloc++;
+		if (!mg->count || !list_empty(&fresh))
+			mcache_refill(m, mg, cls, &fresh, &dead);
+		if (mg->count) {
+			p = mg->objs[--mg->count];
+			mg->nalloc++;
 			m->slow++;
 			count_event(EV_ALLOC_SLOW);
-			sample = profile_countdown_cls(this_cpu_read(goalloc_mcache.mc),
-						       cls);
 			local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 			break;
 		}
@@ -345,13 +457,45 @@ grow:
 		}
 	}
 	spans_destroy(&dead);
+	sample = profile_countdown_cls(cls);
 	if (sample)
-		return mcache_alloc_sampled(p, cls, gfp, size, caller);
-	return mcache_prepare_alloc(p, cls, gfp, size, caller);
+		return mcache_alloc_sampled(p, gfp, size, caller);
+	return mcache_prepare_alloc(p, gfp, size, caller);
 }
 
 /* ------------------------------------------------------------------ */
 /* Fast paths: the public entry points */
+
+/* What follows the magazine: a sample of the heap profile, or the hooks. */
+static __always_inline void *mcache_alloc_done(void *p, unsigned int cls,
+					       gfp_t gfp, size_t size,
+					       unsigned long caller)
+{
+	if (unlikely(profile_countdown_cls(cls)))
+		return mcache_alloc_sampled(p, gfp, size, caller);
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	    unlikely(static_branch_unlikely(&goalloc_hooks_key) ||
+		     want_init_on_alloc(gfp)))
+		return mcache_prepare_alloc(p, gfp, size, caller);
+	return p;
+}
+
+/* An interrupt's allocation: its magazines, with interrupts off. */
+static noinline void *mcache_alloc_irq(size_t size, gfp_t gfp,
+				       unsigned long caller)
+{
+	unsigned int cls = size_to_class(size);
+	unsigned long flags;
+	bool done;
+	void *p;
+
+	local_irq_save(flags);
+	done = mag_pop(mcache_mag(cls), &p);
+	local_irq_restore(flags);
+	if (unlikely(!done))
+		return mcache_alloc_slow(size, gfp, caller);
+	return mcache_alloc_done(p, cls, gfp, size, caller);
+}
 
 /*
  * The allocation fast path, for goalloc_alloc() and (out of line) for the
@@ -360,36 +504,21 @@ grow:
 static __always_inline void *__goalloc_alloc(size_t size, gfp_t gfp,
 					     unsigned long caller)
 {
-	struct mcache_class *m;
-	unsigned long flags;
-	struct mcache *mc;
 	unsigned int cls;
-	bool sample;
+	bool done;
 	void *p;
 
 	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE))
 		return goalloc_alloc_large(size, gfp, caller);
+	if (unlikely(!mcache_in_task()))
+		return mcache_alloc_irq(size, gfp, caller);
 	cls = size_to_class(size);
-
-	local_lock_irqsave(&goalloc_mcache.lock, flags);
-	mc = this_cpu_read(goalloc_mcache.mc);
-	m = &mc->cls[cls];
-	if (unlikely(!m->count)) {
-		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
-		return mcache_alloc_slow(cls, gfp, size, caller);
-	}
-	p = m->objs[--m->count];
-	m->nalloc++;
-	sample = profile_countdown_cls(mc, cls);
-	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
-
-	if (unlikely(sample))
-		return mcache_alloc_sampled(p, cls, gfp, size, caller);
-	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-	    unlikely(static_branch_unlikely(&goalloc_hooks_key) ||
-		     want_init_on_alloc(gfp)))
-		return mcache_prepare_alloc(p, cls, gfp, size, caller);
-	return p;
+	mcache_fast_begin();
+	done = mag_pop(goalloc_mags + cls, &p);
+	mcache_fast_end();
+	if (unlikely(!done))
+		return mcache_alloc_slow(size, gfp, caller);
+	return mcache_alloc_done(p, cls, gfp, size, caller);
 }
 
 void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller)
@@ -451,7 +580,7 @@ static __always_inline void __goalloc_free(const void *p, bool hooked)
 		mcache_free_prepared(s, idx, p);
 		return;
 	}
-	mcache_push(cls, p);
+	mcache_free_push(cls, p);
 }
 
 static noinline void goalloc_free_hooked(const void *p, unsigned long caller)
@@ -489,39 +618,16 @@ void goalloc_free(const void *p)
 EXPORT_SYMBOL_GPL(goalloc_free);
 
 /**
- * mcache_profile_countdown() - count a large object down from the budget
- * @bytes: its page-run size
- *
- * Return: true when it is to be sampled.
- */
-bool mcache_profile_countdown(size_t bytes)
-{
-	unsigned long flags;
-	bool sample;
-
-	local_lock_irqsave(&goalloc_mcache.lock, flags);
-	sample = profile_countdown(this_cpu_read(goalloc_mcache.mc), bytes);
-	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
-	return sample;
-}
-
-/**
  * mcache_profile_reset() - draw a CPU's next sampling countdown
  * @cpu: a possible CPU, or -1 for this one
  * @next: bytes until its next sample
  */
 void mcache_profile_reset(int cpu, long next)
 {
-	unsigned long flags;
-
-	if (cpu < 0) {
-		local_lock_irqsave(&goalloc_mcache.lock, flags);
-		this_cpu_read(goalloc_mcache.mc)->next_sample = next;
-		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
-	} else {
-		/* Another CPU's: a racing countdown may keep its old value. */
-		WRITE_ONCE(mcache_of(cpu)->next_sample, next);
-	}
+	if (cpu < 0)
+		this_cpu_write(goalloc_mcache.next_sample, next);
+	else	/* Another CPU's: a racing countdown may keep its old value. */
+		WRITE_ONCE(per_cpu(goalloc_mcache.next_sample, cpu), next);
 }
 
 /* ------------------------------------------------------------------ */
@@ -529,24 +635,33 @@ void mcache_profile_reset(int cpu, long next)
 
 /*
  * Return everything @cpu's cache holds to mcentral. The caller makes sure
- * nobody else uses it: it runs on @cpu with interrupts off, or @cpu is dead.
+ * nobody else uses it: it runs on @cpu in task context with interrupts
+ * off, or @cpu is dead.
  */
 static void mcache_flush_all(int cpu)
 {
 	struct mcache *mc = mcache_of(cpu);
-	unsigned int cls;
+	unsigned int cls, level;
 	unsigned long flags;
 	LIST_HEAD(dead);
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		struct mcache_class *m = &mc->cls[cls];
 		struct central *c = &goalloc_central[cls];
+		bool cached = m->span;
 
-		if (!m->count && !m->span)
+		for (level = 0; level < NR_MAG_LEVELS; level++)
+			cached |= mag_of(cpu, level, cls)->count;
+		if (!cached)
 			continue;
 		spin_lock_irqsave(&c->lock, flags);
-		m->remote += __central_return(c, m->objs, m->count, cpu, &dead);
-		m->count = 0;
+		for (level = 0; level < NR_MAG_LEVELS; level++) {
+			struct magazine *mg = mag_of(cpu, level, cls);
+
+			m->remote += __central_return(c, mg->objs, mg->count,
+						      cpu, &dead);
+			mg->count = 0;
+		}
 		if (m->span)
 			__central_uncache_span(c, m->span, &dead);
 		m->span = NULL;
@@ -557,25 +672,37 @@ static void mcache_flush_all(int cpu)
 	}
 }
 
-static void mcache_drain_local(void *unused)
+/*
+ * In a worker on the CPU to drain: a task there is not midway through a
+ * fast path (those run with preemption off), nor is an interrupt.
+ */
+static long mcache_drain_local(void *unused)
 {
 	unsigned long flags;
 
 	local_lock_irqsave(&goalloc_mcache.lock, flags);
 	mcache_flush_all(smp_processor_id());
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+	return 0;
 }
 
 /**
  * mcache_drain_all() - return every CPU's cached objects and spans, and
  * the objects in the classes' depots
  *
- * Context: process context, may not be called with interrupts disabled.
+ * Context: process context, may sleep.
  */
 void mcache_drain_all(void)
 {
+	int cpu;
+
+	/*
+	 * A worker on each CPU, not an IPI: an interrupt may come while a
+	 * task of that CPU is midway through a fast path.
+	 */
 	cpus_read_lock();
-	on_each_cpu(mcache_drain_local, NULL, 1);
+	for_each_online_cpu(cpu)
+		work_on_cpu(cpu, mcache_drain_local, NULL);
 	cpus_read_unlock();
 	central_drain_depots();
 }
@@ -591,13 +718,13 @@ static int mcache_cpu_dead(unsigned int cpu)
 
 static struct mcache *mcache_create(int cpu)
 {
-	unsigned int cls, slots = 0;
+	unsigned int cls, level, slots = 0;
 	struct mcache *mc;
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
 		slots += mcache_class_cap(cls);
-	mc = kzalloc_node(struct_size(mc, slots, slots), GFP_KERNEL,
-			  cpu_to_node(cpu));
+	mc = kzalloc_node(struct_size(mc, slots, NR_MAG_LEVELS * slots),
+			  GFP_KERNEL, cpu_to_node(cpu));
 	if (!mc)
 		return NULL;
 	/*
@@ -607,10 +734,14 @@ static struct mcache *mcache_create(int cpu)
 	 */
 	kmemleak_scan_area(mc, offsetof(struct mcache, slots), GFP_KERNEL);
 	slots = 0;
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
-		mc->cls[cls].cap = mcache_class_cap(cls);
-		mc->cls[cls].objs = &mc->slots[slots];
-		slots += mc->cls[cls].cap;
+	for (level = 0; level < NR_MAG_LEVELS; level++) {
+		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+			struct magazine *mg = mag_of(cpu, level, cls);
+
+			mg->cap = mcache_class_cap(cls);
+			mg->objs = &mc->slots[slots];
+			slots += mg->cap;
+		}
 	}
 	return mc;
 }
@@ -619,6 +750,11 @@ int mcache_init(void)
 {
 	int cpu, ret;
 
+	goalloc_mags = __alloc_percpu(NR_MAG_LEVELS * GOALLOC_NUM_CLASSES *
+				      sizeof(struct magazine),
+				      __alignof__(struct magazine));
+	if (!goalloc_mags)
+		return -ENOMEM;
 	for_each_possible_cpu(cpu) {
 		per_cpu(goalloc_mcache.mc, cpu) = mcache_create(cpu);
 		if (!per_cpu(goalloc_mcache.mc, cpu)) {
@@ -638,6 +774,7 @@ out_free:
 		kfree(per_cpu(goalloc_mcache.mc, cpu));
 		per_cpu(goalloc_mcache.mc, cpu) = NULL;
 	}
+	free_percpu(goalloc_mags);
 	return ret;
 }
 
@@ -652,5 +789,6 @@ void mcache_exit(void)
 		kfree(mcache_of(cpu));
 		per_cpu(goalloc_mcache.mc, cpu) = NULL;
 	}
+	free_percpu(goalloc_mags);
 	central_drain_depots();
 }

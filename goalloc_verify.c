@@ -157,21 +157,30 @@ static void verify_class(struct verify *v, unsigned int cls)
 	spin_unlock_irqrestore(&c->lock, flags);
 }
 
-/* On each CPU, interrupts off: its magazines hold free objects of their class. */
-static void verify_local_mcache(void *arg)
+/*
+ * In a worker on each CPU, interrupts off (no fast path of that CPU is
+ * midway): its magazines hold free objects of their class.
+ */
+static long verify_local_mcache(void *arg)
 {
-	struct mcache *mc = mcache_of(smp_processor_id());
+	int cpu = smp_processor_id();
+	unsigned int cls, level, i;
 	struct verify *v = arg;
-	unsigned int cls, i;
+	unsigned long flags;
 
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
-		struct mcache_class *m = &mc->cls[cls];
+	local_irq_save(flags);
+	for (level = 0; level < NR_MAG_LEVELS; level++) {
+		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+			struct magazine *mg = mag_of(cpu, level, cls);
 
-		for (i = 0; i < m->count; i++)
-			if (!verify_free_object(m->objs[i], cls))
-				verify_fail(v, "CPU %d class %u: slot %u holds bad %p",
-					    smp_processor_id(), cls, i, m->objs[i]);
+			for (i = 0; i < mg->count; i++)
+				if (!verify_free_object(mg->objs[i], cls))
+					verify_fail(v, "CPU %d class %u: slot %u holds bad %p",
+						    cpu, cls, i, mg->objs[i]);
+		}
 	}
+	local_irq_restore(flags);
+	return 0;
 }
 
 static void verify_chunk(struct verify *v, struct heap_chunk *ch,
@@ -251,7 +260,7 @@ int goalloc_verify(struct seq_file *m)
 	/* One CPU at a time: reports go to one seq_file. */
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
-		smp_call_function_single(cpu, verify_local_mcache, &v, 1);
+		work_on_cpu(cpu, verify_local_mcache, &v);
 	cpus_read_unlock();
 	verify_heap(&v);
 	return atomic_read(&v.violations);

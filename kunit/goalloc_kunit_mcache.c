@@ -51,6 +51,7 @@ static void full_magazine_flushes_half_to_mcentral(struct kunit *test)
 	unsigned int cls = size_to_class(2000), cap = mcache_class_cap(cls);
 	unsigned int i, n, start;
 	struct mcache_class *m;
+	struct magazine *mg;
 	unsigned long flushes;
 	void *p[MCACHE_TEST_MAX];
 
@@ -58,19 +59,20 @@ static void full_magazine_flushes_half_to_mcentral(struct kunit *test)
 	goalloc_drain(false);
 	migrate_disable();
 	m = this_cpu_class(cls);
+	mg = mag_of(raw_smp_processor_id(), MAG_TASK, cls);
 	for (i = 0; i <= cap; i++)
 		p[i] = goalloc_alloc(2000, GFP_KERNEL);
 	for (i = 0; i <= cap; i++)
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
-	KUNIT_EXPECT_LT(test, m->count, cap / 2);
-	start = m->count;
+	KUNIT_EXPECT_LT(test, mg->count, cap / 2);
+	start = mg->count;
 	flushes = m->flushes;
 	for (n = 0; n < cap - start; n++)
 		goalloc_free(p[n]);
-	KUNIT_EXPECT_EQ(test, m->count, cap);
+	KUNIT_EXPECT_EQ(test, mg->count, cap);
 	KUNIT_EXPECT_EQ(test, m->flushes, flushes);
 	goalloc_free(p[n++]);
-	KUNIT_EXPECT_EQ(test, m->count, cap - cap / 2 + 1);
+	KUNIT_EXPECT_EQ(test, mg->count, cap - cap / 2 + 1);
 	KUNIT_EXPECT_EQ(test, m->flushes, flushes + 1);
 	migrate_enable();
 	for (; n <= cap; n++)
@@ -218,12 +220,12 @@ static void offline_cpu_has_its_cache_flushed(struct kunit *test)
 	goalloc_drain(false);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, fill_cpu_cache, NULL), 0L);
 	m = &mcache_of(cpu)->cls[cls];
-	KUNIT_EXPECT_GE(test, m->count, 8U);
+	KUNIT_EXPECT_GE(test, mag_of(cpu, MAG_TASK, cls)->count, 8U);
 	KUNIT_EXPECT_NOT_NULL(test, m->span);
 	err = remove_cpu(cpu);
 	if (err)
 		kunit_skip(test, "cannot offline CPU %d: %d", cpu, err);
-	KUNIT_EXPECT_EQ(test, m->count, 0U);
+	KUNIT_EXPECT_EQ(test, mag_of(cpu, MAG_TASK, cls)->count, 0U);
 	KUNIT_EXPECT_NULL(test, m->span);
 	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
 	KUNIT_EXPECT_EQ(test, class_inuse(cls), 0UL);
