@@ -369,6 +369,63 @@ static void alloc_and_free_from_hardirq(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ia->ok, 20);
 }
 
+struct irq_free {
+	struct hrtimer timer;
+	struct completion done;
+	void *p;
+	unsigned int cls, task_count, irq_count;
+	int cpu;
+};
+
+static enum hrtimer_restart irq_free_fn(struct hrtimer *t)
+{
+	struct irq_free *f = container_of(t, struct irq_free, timer);
+
+	f->cpu = smp_processor_id();
+	goalloc_free(f->p);
+	f->task_count = mag_of(f->cpu, MAG_TASK, f->cls)->count;
+	f->irq_count = mag_of(f->cpu, MAG_IRQ, f->cls)->count;
+	complete(&f->done);
+	return HRTIMER_NORESTART;
+}
+
+/*
+ * A task's fast path runs with preemption off only, so a hard IRQ must
+ * not touch the task's magazines: its free goes to the interrupt set of
+ * the same CPU, and a drain empties that set too.
+ */
+static void interrupts_use_magazines_of_their_own(struct kunit *test)
+{
+	struct irq_free *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	unsigned int task_count;
+	int cpu;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->cls = size_to_class(136);
+	goalloc_drain(false);
+	migrate_disable();
+	cpu = smp_processor_id();
+	f->p = goalloc_alloc(136, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f->p);
+	task_count = mag_of(cpu, MAG_TASK, f->cls)->count;
+	KUNIT_EXPECT_GT(test, task_count, 0U);
+	KUNIT_EXPECT_EQ(test, mag_of(cpu, MAG_IRQ, f->cls)->count, 0U);
+	init_completion(&f->done);
+	hrtimer_init(&f->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	f->timer.function = irq_free_fn;
+	hrtimer_start(&f->timer, ns_to_ktime(100 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+	wait_for_completion(&f->done);
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, f->cpu, cpu);
+	KUNIT_EXPECT_EQ(test, f->task_count, task_count);
+	KUNIT_EXPECT_EQ(test, f->irq_count, 1U);
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, mag_of(cpu, MAG_IRQ, f->cls)->count, 0U);
+	KUNIT_EXPECT_EQ(test, mag_of(cpu, MAG_TASK, f->cls)->count, 0U);
+	KUNIT_EXPECT_EQ(test, class_inuse(f->cls), 0UL);
+}
+
 static void memory_goes_back_after_everything_is_freed(struct kunit *test)
 {
 	enum { N = 20000 };
@@ -432,6 +489,7 @@ static struct kunit_case mcache_cases[] = {
 	KUNIT_CASE(offline_cpu_has_its_cache_flushed),
 	KUNIT_CASE(threads_on_every_cpu_trade_objects_intact),
 	KUNIT_CASE(alloc_and_free_from_hardirq),
+	KUNIT_CASE(interrupts_use_magazines_of_their_own),
 	KUNIT_CASE(memory_goes_back_after_everything_is_freed),
 	KUNIT_CASE(scavenger_frees_chunks_that_cached_objects_pin),
 	{}
