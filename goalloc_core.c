@@ -774,7 +774,8 @@ void goalloc_scavenge(void)
 	struct heap_stats st;
 
 	heap_stats_read(&st);
-	if (st.sys_pages - st.inuse_pages - st.idle_pages > keep)
+	if (st.sys_pages - st.inuse_pages + heap_cached_pages() -
+	    st.idle_pages > keep)
 		goalloc_drain(false);
 	heap_release_free_chunks(keep);
 }

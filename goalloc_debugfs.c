@@ -347,6 +347,7 @@ static int heap_show(struct seq_file *m, void *v)
 	seq_printf(m, "LargeObjects %lu\n", hs.large_objects);
 	seq_printf(m, "LargeBytes %lu\n", hs.large_pages << PAGE_SHIFT);
 	seq_printf(m, "LargeRequestedBytes %lu\n", hs.large_req_bytes);
+	seq_printf(m, "PageCacheBytes %lu\n", heap_cached_pages() << PAGE_SHIFT);
 	seq_printf(m, "Chunks %lu\n", hs.chunks);
 	seq_printf(m, "PagesFromBuddy %lu\n", hs.pages_from_buddy);
 	seq_printf(m, "PagesReturned %lu\n", hs.pages_returned);

@@ -152,23 +152,49 @@ static void __heap_add_chunk(struct heap_chunk *ch)
 	heap_free_gopages += ch->npages;
 }
 
-static void __chunk_take(struct heap_chunk *ch, unsigned int first,
-			 unsigned int npages)
+/* @n Go pages of @ch, their bits just set, leave the free pages. */
+static inline void __chunk_account_take(struct heap_chunk *ch, unsigned int n)
 {
 	lockdep_assert_held(&heap_lock);
 	if (ch->nfree == ch->npages)
 		heap_idle_pages -= chunk_kernel_pages(ch);
+	ch->nfree -= n;
+	heap_free_gopages -= n;
+	if (!ch->nfree)
+		list_move(&ch->list, &heap_full_chunks);
+	heap_stats.inuse_pages += n << GOALLOC_PAGE_ORDER;
+}
+
+/*
+ * @n Go pages of @ch, the lowest @first, their bits just cleared, come
+ * back. Return: true if free pages now exceed the headroom.
+ */
+static inline bool __chunk_account_free(struct heap_chunk *ch,
+					unsigned int first, unsigned int n)
+{
+	lockdep_assert_held(&heap_lock);
+	if (!ch->nfree)
+		list_move_tail(&ch->list, &heap_chunks);
+	ch->nfree += n;
+	heap_free_gopages += n;
+	ch->hint = min(ch->hint, first);
+	ch->no_fit = 0;
+	heap_stats.inuse_pages -= n << GOALLOC_PAGE_ORDER;
+	if (ch->nfree == ch->npages)
+		heap_idle_pages += chunk_kernel_pages(ch);
+	return (heap_free_gopages << GOALLOC_PAGE_ORDER) > heap_headroom_pages();
+}
+
+static void __chunk_take(struct heap_chunk *ch, unsigned int first,
+			 unsigned int npages)
+{
 	if (npages == 1)
 		__set_bit(first, ch->used);
 	else
 		bitmap_set(ch->used, first, npages);
-	ch->nfree -= npages;
-	heap_free_gopages -= npages;
 	if (first == ch->hint)
 		ch->hint = first + npages;
-	if (!ch->nfree)
-		list_move(&ch->list, &heap_full_chunks);
-	heap_stats.inuse_pages += npages << GOALLOC_PAGE_ORDER;
+	__chunk_account_take(ch, npages);
 }
 
 /* First fit; older chunks first, so newer ones have a chance to go idle. */
@@ -252,21 +278,11 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_alloc_run);
 static bool __heap_free_run(struct heap_chunk *ch, unsigned int first,
 			    unsigned int npages)
 {
-	lockdep_assert_held(&heap_lock);
-	if (!ch->nfree)
-		list_move_tail(&ch->list, &heap_chunks);
 	if (npages == 1)
 		__clear_bit(first, ch->used);
 	else
 		bitmap_clear(ch->used, first, npages);
-	ch->nfree += npages;
-	heap_free_gopages += npages;
-	ch->hint = min(ch->hint, first);
-	ch->no_fit = 0;
-	heap_stats.inuse_pages -= npages << GOALLOC_PAGE_ORDER;
-	if (ch->nfree == ch->npages)
-		heap_idle_pages += chunk_kernel_pages(ch);
-	return (heap_free_gopages << GOALLOC_PAGE_ORDER) > heap_headroom_pages();
+	return __chunk_account_free(ch, first, npages);
 }
 
 /**
@@ -395,6 +411,296 @@ static void span_set_run(struct span *s, struct heap_chunk *ch,
 	};
 }
 
+/*
+ * @s's run back to its chunk and its metadata to the pool, or to @spare
+ * for heap_spans_freed() when the pool is full.
+ * Return: true if free pages now exceed the headroom.
+ */
+static bool __heap_put_span(struct span *s, struct list_head *spare)
+{
+	bool idle = __heap_free_run(s->chunk, s->first, s->npages);
+
+	if (!__span_pool_push(s, span_words(s->nelems)))
+		list_add(&s->list, spare);
+	return idle;
+}
+
+/* After __heap_put_span() and heap_lock dropped: free @spare, scavenge. */
+static void heap_spans_freed(struct list_head *spare, bool idle)
+{
+	struct span *s, *tmp;
+
+	list_for_each_entry_safe(s, tmp, spare, list)
+		span_meta_free(&s, 1, span_words(s->nelems));
+	if (idle)
+		heap_schedule_scavenge();
+}
+
+/*
+ * Go's page cache and span cache (mpagecache.go, mheap.allocMSpanLocked):
+ * each CPU keeps a block of up to 64 free Go pages, one word of a chunk's
+ * bitmap taken whole from the heap, and a few span structs, and makes
+ * spans and large objects of up to PCACHE_MAX_RUN pages from them with
+ * interrupts off and without heap_lock. Runs freed on that CPU inside its
+ * block go back to it. For the heap, the block's pages are in use: their
+ * bits are set, HeapInuse counts them, and debugfs "heap" shows them as
+ * PageCacheBytes. The block goes back to the heap when it has no run long
+ * enough for a request, and when the CPU's caches are drained or the CPU
+ * goes offline.
+ */
+#define PCACHE_MAX_RUN		16
+#define PCACHE_SPANS		16
+
+struct pcache {
+	struct heap_chunk *chunk;	/* NULL: no block */
+	unsigned int word;		/* the block: Go pages word * 64 .. + 63 */
+	unsigned long free;		/* its free pages */
+	unsigned int nspans;
+	struct span *spans[PCACHE_SPANS];	/* SPAN_CACHE_WORDS metadata */
+};
+static DEFINE_PER_CPU(struct pcache, heap_pcache);
+
+/* The lowest run of @n set bits in @bits: its first bit, or BITS_PER_LONG. */
+static unsigned int bits_find_run(unsigned long bits, unsigned int n)
+{
+	unsigned long runs = bits;
+	unsigned int i;
+
+	for (i = 1; i < n && runs; i++)
+		runs &= bits >> i;
+	return runs ? __ffs(runs) : BITS_PER_LONG;
+}
+
+/* Free Go pages of bitmap word @w of @ch, as a mask. */
+static unsigned long chunk_free_bits(const struct heap_chunk *ch,
+				     unsigned int w)
+{
+	unsigned int left = ch->npages - w * BITS_PER_LONG;
+
+	return ~ch->used[w] & (left >= BITS_PER_LONG ? ~0UL : BIT(left) - 1);
+}
+
+/* Give @pc's block back. Return: true if free pages now exceed the headroom. */
+static bool __pcache_flush(struct pcache *pc)
+{
+	bool idle = false;
+
+	lockdep_assert_held(&heap_lock);
+	if (pc->free) {
+		pc->chunk->used[pc->word] &= ~pc->free;
+		idle = __chunk_account_free(pc->chunk,
+					    pc->word * BITS_PER_LONG + __ffs(pc->free),
+					    hweight_long(pc->free));
+	}
+	pc->chunk = NULL;
+	pc->free = 0;
+	return idle;
+}
+
+/*
+ * Span structs from the pool for @pc, and a block with a run of @npages
+ * unless it has one: a new block, its old one given back. Sets *@idle as
+ * __pcache_flush(). Return: false if no chunk has such a block.
+ */
+static bool __pcache_refill(struct pcache *pc, unsigned int npages,
+			    bool *idle)
+{
+	struct heap_chunk *ch;
+	unsigned long bits;
+	unsigned int w;
+	struct span *s;
+
+	lockdep_assert_held(&heap_lock);
+	while (pc->nspans < PCACHE_SPANS &&
+	       (s = __span_pool_pop(SPAN_CACHE_WORDS)))
+		pc->spans[pc->nspans++] = s;
+	if (bits_find_run(pc->free, npages) < BITS_PER_LONG)
+		return true;
+	*idle = __pcache_flush(pc);
+	list_for_each_entry(ch, &heap_chunks, list) {
+		if (ch->nfree < npages || (ch->no_fit && npages >= ch->no_fit))
+			continue;
+		/* Pages below the hint are in use. */
+		for (w = ch->hint / BITS_PER_LONG;
+		     w < BITS_TO_LONGS(ch->npages); w++) {
+			bits = chunk_free_bits(ch, w);
+			if (bits_find_run(bits, npages) == BITS_PER_LONG)
+				continue;
+			ch->used[w] |= bits;
+			if (w == ch->hint / BITS_PER_LONG)
+				ch->hint = min((w + 1) * BITS_PER_LONG, ch->npages);
+			__chunk_account_take(ch, hweight_long(bits));
+			pc->chunk = ch;
+			pc->word = w;
+			pc->free = bits;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Cut a run of @npages from @pc's block, with interrupts off. */
+static bool pcache_take(struct pcache *pc, unsigned int npages,
+			struct heap_chunk **ch, unsigned int *first)
+{
+	unsigned int bit = bits_find_run(pc->free, npages);
+
+	if (bit >= BITS_PER_LONG)
+		return false;
+	pc->free &= ~GENMASK(bit + npages - 1, bit);
+	*ch = pc->chunk;
+	*first = pc->word * BITS_PER_LONG + bit;
+	return true;
+}
+
+/* Does @s's run lie in @pc's block? */
+static bool pcache_owns(const struct pcache *pc, const struct span *s)
+{
+	return s->chunk == pc->chunk && s->first / BITS_PER_LONG == pc->word &&
+	       s->first % BITS_PER_LONG + s->npages <= BITS_PER_LONG;
+}
+
+/*
+ * @s's run, which lies in @pc's block, back to the block, and its metadata
+ * to @pc, or to @spare; with interrupts off.
+ */
+static void pcache_put(struct pcache *pc, struct span *s,
+		       struct list_head *spare)
+{
+	unsigned int bit = s->first % BITS_PER_LONG;
+
+	pc->free |= GENMASK(bit + s->npages - 1, bit);
+	if (span_words(s->nelems) == SPAN_CACHE_WORDS &&
+	    pc->nspans < PCACHE_SPANS)
+		pc->spans[pc->nspans++] = s;
+	else
+		list_add(&s->list, spare);
+}
+
+/*
+ * Span structs for this CPU's page cache when it and the pool have none:
+ * from the slab, before interrupts go off, as kmem_cache_alloc() may sleep.
+ */
+static noinline void pcache_add_fresh_spans(gfp_t gfp)
+{
+	struct span *fresh[PCACHE_SPANS / 2];
+	unsigned int n = 0;
+	unsigned long flags;
+	struct pcache *pc;
+
+	while (n < ARRAY_SIZE(fresh) &&
+	       (fresh[n] = span_meta_alloc(SPAN_CACHE_WORDS, gfp)))
+		n++;
+	local_irq_save(flags);
+	pc = this_cpu_ptr(&heap_pcache);
+	while (n && pc->nspans < PCACHE_SPANS)
+		pc->spans[pc->nspans++] = fresh[--n];
+	local_irq_restore(flags);
+	span_meta_free(fresh, n, SPAN_CACHE_WORDS);
+}
+
+/*
+ * heap_alloc_spans() from this CPU's page cache: up to @n spans of
+ * @npages, at most one round trip to the heap for a new block.
+ */
+static unsigned int pcache_alloc_spans(unsigned int npages, gfp_t gfp,
+				       unsigned int n, struct list_head *list)
+{
+	bool tried = false, idle = false, ok;
+	unsigned int got = 0, first;
+	struct heap_chunk *ch;
+	unsigned long flags;
+	struct pcache *pc;
+	struct span *s;
+
+	if (!raw_cpu_read(heap_pcache.nspans) && !READ_ONCE(span_pool_count))
+		pcache_add_fresh_spans(gfp);
+	local_irq_save(flags);
+	pc = this_cpu_ptr(&heap_pcache);
+	while (got < n) {
+		if (!pc->nspans || !pcache_take(pc, npages, &ch, &first)) {
+			if (tried)
+				break;
+			tried = true;
+			spin_lock(&heap_lock);
+			ok = __pcache_refill(pc, npages, &idle);
+			spin_unlock(&heap_lock);
+			if (!ok)
+				break;
+			continue;
+		}
+		s = pc->spans[--pc->nspans];
+		span_set_run(s, ch, first, npages);
+		list_add_tail(&s->list, list);
+		got++;
+	}
+	local_irq_restore(flags);
+	if (idle)
+		heap_schedule_scavenge();
+	return got;
+}
+
+/**
+ * heap_cpu_drain() - give a CPU's page cache back to the heap
+ * @cpu: the CPU; the caller runs on it with interrupts off, or it is dead
+ *
+ * Context: as said; takes heap_lock.
+ */
+void heap_cpu_drain(int cpu)
+{
+	struct pcache *pc = per_cpu_ptr(&heap_pcache, cpu);
+	unsigned long flags;
+	LIST_HEAD(spare);
+	struct span *s;
+	bool idle;
+
+	spin_lock_irqsave(&heap_lock, flags);
+	idle = __pcache_flush(pc);
+	while (pc->nspans) {
+		s = pc->spans[--pc->nspans];
+		if (!__span_pool_push(s, SPAN_CACHE_WORDS))
+			list_add(&s->list, &spare);
+	}
+	spin_unlock_irqrestore(&heap_lock, flags);
+	heap_spans_freed(&spare, idle);
+}
+
+/**
+ * heap_cpu_cache() - a CPU's page cache, for verify and tests
+ * @cpu: the CPU
+ * @chunk: set to the chunk of its block, or NULL
+ * @word: set to the block's bitmap word in @chunk
+ *
+ * Return: the block's free pages, as a mask of the word; racy unless on
+ * @cpu with interrupts off.
+ */
+unsigned long heap_cpu_cache(int cpu, struct heap_chunk **chunk,
+			     unsigned int *word)
+{
+	struct pcache *pc = per_cpu_ptr(&heap_pcache, cpu);
+
+	*chunk = READ_ONCE(pc->chunk);
+	*word = READ_ONCE(pc->word);
+	return READ_ONCE(pc->free);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_cpu_cache);
+
+/**
+ * heap_cached_pages() - kernel pages free in the CPUs' page caches
+ *
+ * Return: their sum, read without locks.
+ */
+unsigned long heap_cached_pages(void)
+{
+	unsigned long pages = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		pages += hweight_long(READ_ONCE(per_cpu(heap_pcache.free, cpu)));
+	return pages << GOALLOC_PAGE_ORDER;
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_cached_pages);
+
 /**
  * heap_alloc_spans() - spans with runs of pages, several under one lock
  * @npages: Go pages of each run
@@ -425,6 +731,11 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	LIST_HEAD(spans);
 	LIST_HEAD(spare);
 
+	if (npages <= PCACHE_MAX_RUN && words == SPAN_CACHE_WORDS) {
+		got = pcache_alloc_spans(npages, gfp, n, list);
+		if (got)
+			return got;
+	}
 	spin_lock_irqsave(&heap_lock, flags);
 	for (; got < n && (s = __span_pool_pop(words)); got++)
 		list_add(&s->list, &spans);
@@ -473,31 +784,6 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	return placed;
 }
 
-/*
- * @s's run back to its chunk and its metadata to the pool, or to @spare
- * for heap_spans_freed() when the pool is full.
- * Return: true if free pages now exceed the headroom.
- */
-static bool __heap_put_span(struct span *s, struct list_head *spare)
-{
-	bool idle = __heap_free_run(s->chunk, s->first, s->npages);
-
-	if (!__span_pool_push(s, span_words(s->nelems)))
-		list_add(&s->list, spare);
-	return idle;
-}
-
-/* After __heap_put_span() and heap_lock dropped: free @spare, scavenge. */
-static void heap_spans_freed(struct list_head *spare, bool idle)
-{
-	struct span *s, *tmp;
-
-	list_for_each_entry_safe(s, tmp, spare, list)
-		span_meta_free(&s, 1, span_words(s->nelems));
-	if (idle)
-		heap_schedule_scavenge();
-}
-
 /**
  * heap_free_spans() - give spans' runs back, and keep their metadata for reuse
  * @list: spans linked by ->list, their pages no longer mapped to them
@@ -506,17 +792,32 @@ static void heap_spans_freed(struct list_head *spare, bool idle)
  */
 void heap_free_spans(struct list_head *list)
 {
+	struct pcache *pc;
 	struct span *s, *tmp;
 	unsigned long flags;
 	bool idle = false;
 	LIST_HEAD(spare);
 
-	spin_lock_irqsave(&heap_lock, flags);
-	list_for_each_entry_safe(s, tmp, list, list) {
-		list_del(&s->list);
-		idle |= __heap_put_span(s, &spare);
+	/* Runs in this CPU's block go back to it; the rest to the heap. */
+	local_irq_save(flags);
+	pc = this_cpu_ptr(&heap_pcache);
+	if (pc->chunk) {
+		list_for_each_entry_safe(s, tmp, list, list) {
+			if (pcache_owns(pc, s)) {
+				list_del(&s->list);
+				pcache_put(pc, s, &spare);
+			}
+		}
 	}
-	spin_unlock_irqrestore(&heap_lock, flags);
+	if (!list_empty(list)) {
+		spin_lock(&heap_lock);
+		list_for_each_entry_safe(s, tmp, list, list) {
+			list_del(&s->list);
+			idle |= __heap_put_span(s, &spare);
+		}
+		spin_unlock(&heap_lock);
+	}
+	local_irq_restore(flags);
 	heap_spans_freed(&spare, idle);
 }
 
@@ -646,9 +947,10 @@ void heap_note_large(struct span *s)
  */
 void heap_free_large(struct span *s)
 {
+	bool idle = false;
+	struct pcache *pc;
 	unsigned long flags;
 	LIST_HEAD(spare);
-	bool idle;
 
 	spin_lock_irqsave(&heap_lock, flags);
 	list_del(&s->list);
@@ -656,7 +958,11 @@ void heap_free_large(struct span *s)
 	heap_stats.large_objects--;
 	heap_stats.large_pages -= s->npages << GOALLOC_PAGE_ORDER;
 	heap_stats.large_req_bytes -= s->size;
-	idle = __heap_put_span(s, &spare);
+	pc = this_cpu_ptr(&heap_pcache);
+	if (pcache_owns(pc, s))
+		pcache_put(pc, s, &spare);
+	else
+		idle = __heap_put_span(s, &spare);
 	spin_unlock_irqrestore(&heap_lock, flags);
 	heap_spans_freed(&spare, idle);
 }
@@ -814,7 +1120,11 @@ int heap_init(void)
 /* Every span is gone: give every chunk back. */
 void heap_exit(void)
 {
+	int cpu;
+
 	heap_shrinker_unregister();
+	for_each_possible_cpu(cpu)
+		heap_cpu_drain(cpu);
 	heap_release_span_pool();
 	heap_release_free_chunks(0);
 	WARN_ON(!list_empty(&heap_chunks) || !list_empty(&heap_full_chunks));

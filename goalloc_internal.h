@@ -338,6 +338,10 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 			      gfp_t gfp, unsigned int n, struct list_head *list);
 void heap_free_spans(struct list_head *list);
 void heap_release_span_pool(void);
+void heap_cpu_drain(int cpu);
+unsigned long heap_cpu_cache(int cpu, struct heap_chunk **chunk,
+			     unsigned int *word);
+unsigned long heap_cached_pages(void);
 void heap_note_large(struct span *s);
 void heap_free_large(struct span *s);
 unsigned long heap_shrink(unsigned long nr_to_scan);

@@ -670,6 +670,7 @@ static void mcache_flush_all(int cpu)
 		m->flushes++;
 		count_event(EV_FLUSH);
 	}
+	heap_cpu_drain(cpu);
 }
 
 /*

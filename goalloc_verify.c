@@ -159,16 +159,22 @@ static void verify_class(struct verify *v, unsigned int cls)
 
 /*
  * In a worker on each CPU, interrupts off (no fast path of that CPU is
- * midway): its magazines hold free objects of their class.
+ * midway): its magazines hold free objects of their class, and its page
+ * cache's free pages are in use for their chunk.
  */
 static long verify_local_mcache(void *arg)
 {
+	unsigned int cls, level, i, word;
 	int cpu = smp_processor_id();
-	unsigned int cls, level, i;
+	unsigned long flags, free;
 	struct verify *v = arg;
-	unsigned long flags;
+	struct heap_chunk *ch;
 
 	local_irq_save(flags);
+	free = heap_cpu_cache(cpu, &ch, &word);
+	if (free && (ch->used[word] & free) != free)
+		verify_fail(v, "CPU %d: page cache holds pages %#lx its chunk has free",
+			    cpu, free & ~ch->used[word]);
 	for (level = 0; level < NR_MAG_LEVELS; level++) {
 		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 			struct magazine *mg = mag_of(cpu, level, cls);

@@ -251,6 +251,59 @@ static void spans_are_made_and_given_back_in_batches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 }
 
+/*
+ * Go's page cache: a CPU cuts spans from a block of its own, a span freed
+ * on that CPU gives its pages back to the block, and a drain gives the
+ * block back to the heap.
+ */
+static void spans_come_from_this_cpus_page_cache(struct kunit *test)
+{
+	unsigned int cls = size_to_class(16384), npages = class_to_npages[cls];
+	unsigned int word, bit;
+	unsigned long free, mask;
+	struct heap_stats before, st;
+	struct heap_chunk *ch;
+	struct span *s;
+	int cpu;
+
+	/* A chunk to take a block from, which the scavenger keeps. */
+	goalloc_scavenge_hold(true);
+	s = span_create(0, 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	span_destroy(s);
+	goalloc_drain(false);
+	heap_stats_read(&before);
+	migrate_disable();
+	cpu = smp_processor_id();
+	KUNIT_EXPECT_EQ(test, heap_cpu_cache(cpu, &ch, &word), 0UL);
+	s = span_create(cls, npages, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	free = heap_cpu_cache(cpu, &ch, &word);
+	KUNIT_EXPECT_PTR_EQ(test, s->chunk, ch);
+	KUNIT_EXPECT_EQ(test, s->first / BITS_PER_LONG, word);
+	bit = s->first % BITS_PER_LONG;
+	mask = GENMASK(bit + npages - 1, bit);
+	KUNIT_EXPECT_EQ(test, free & mask, 0UL);
+	/* The block's pages are in use for the heap, its free ones too. */
+	heap_stats_read(&st);
+	KUNIT_EXPECT_EQ(test, st.inuse_pages - before.inuse_pages,
+			(unsigned long)(hweight_long(free) + npages) <<
+			GOALLOC_PAGE_ORDER);
+	KUNIT_EXPECT_EQ(test, heap_cached_pages(),
+			(unsigned long)hweight_long(free) << GOALLOC_PAGE_ORDER);
+	KUNIT_EXPECT_EQ(test, ch->used[word] & (free | mask), free | mask);
+	span_destroy(s);
+	KUNIT_EXPECT_EQ(test, heap_cpu_cache(cpu, &ch, &word), free | mask);
+	migrate_enable();
+	goalloc_drain(false);
+	goalloc_scavenge_hold(false);
+	KUNIT_EXPECT_EQ(test, heap_cpu_cache(cpu, &ch, &word), 0UL);
+	KUNIT_EXPECT_EQ(test, heap_cached_pages(), 0UL);
+	heap_stats_read(&st);
+	KUNIT_EXPECT_EQ(test, st.inuse_pages, before.inuse_pages);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
 static struct kunit_case span_cases[] = {
 	KUNIT_CASE(span_take_hands_out_every_slot_once),
 	KUNIT_CASE(span_window_crosses_word_boundaries),
@@ -258,6 +311,7 @@ static struct kunit_case span_cases[] = {
 	KUNIT_CASE(span_tail_slots_are_never_handed_out),
 	KUNIT_CASE(span_pages_map_back_to_their_span),
 	KUNIT_CASE(spans_are_made_and_given_back_in_batches),
+	KUNIT_CASE(spans_come_from_this_cpus_page_cache),
 	{}
 };
 
