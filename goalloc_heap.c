@@ -152,6 +152,16 @@ static void __heap_add_chunk(struct heap_chunk *ch)
 	heap_free_gopages += ch->npages;
 }
 
+/*
+ * Do free pages exceed the headroom? Then the scavenger has work. Exact
+ * under heap_lock; a hint without it.
+ */
+static bool heap_over_headroom(void)
+{
+	return (READ_ONCE(heap_free_gopages) << GOALLOC_PAGE_ORDER) >
+	       heap_headroom_pages();
+}
+
 /* @n Go pages of @ch, their bits just set, leave the free pages. */
 static inline void __chunk_account_take(struct heap_chunk *ch, unsigned int n)
 {
@@ -182,7 +192,7 @@ static inline bool __chunk_account_free(struct heap_chunk *ch,
 	heap_stats.inuse_pages -= n << GOALLOC_PAGE_ORDER;
 	if (ch->nfree == ch->npages)
 		heap_idle_pages += chunk_kernel_pages(ch);
-	return (heap_free_gopages << GOALLOC_PAGE_ORDER) > heap_headroom_pages();
+	return heap_over_headroom();
 }
 
 static void __chunk_take(struct heap_chunk *ch, unsigned int first,
@@ -806,8 +816,11 @@ void heap_free_spans(struct list_head *list)
 			if (pcache_owns(pc, s)) {
 				list_del(&s->list);
 				pcache_put(pc, s, &spare);
+				idle = true;
 			}
 		}
+		/* Free pages grew all the same: has the scavenger work? */
+		idle = idle && heap_over_headroom();
 	}
 	if (!list_empty(list)) {
 		spin_lock(&heap_lock);
@@ -959,10 +972,12 @@ void heap_free_large(struct span *s)
 	heap_stats.large_pages -= s->npages << GOALLOC_PAGE_ORDER;
 	heap_stats.large_req_bytes -= s->size;
 	pc = this_cpu_ptr(&heap_pcache);
-	if (pcache_owns(pc, s))
+	if (pcache_owns(pc, s)) {
 		pcache_put(pc, s, &spare);
-	else
+		idle = heap_over_headroom();
+	} else {
 		idle = __heap_put_span(s, &spare);
+	}
 	spin_unlock_irqrestore(&heap_lock, flags);
 	heap_spans_freed(&spare, idle);
 }
