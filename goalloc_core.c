@@ -763,8 +763,9 @@ static DECLARE_DELAYED_WORK(goalloc_scavenge_work, goalloc_scavenge_fn);
 
 /*
  * Free pages beyond the headroom: give idle chunks back. If free pages
- * outside idle chunks alone exceed the headroom, the chunks are pinned by
- * the few spans that CPU caches and mcentral's empty lists keep alive;
+ * outside idle chunks alone exceed the headroom (the CPUs' page caches
+ * count as free here), the chunks are pinned by the few spans that CPU
+ * caches and mcentral's empty lists keep alive, and by the page caches;
  * those are drained first, so that a burst of frees does not leave whole
  * chunks held by a handful of cached objects.
  */

@@ -46,8 +46,9 @@
  * which is the lock that CPU's refills take too.
  *
  * CPU hotplug: when a CPU is dead its magazines and cached spans go back
- * to mcentral, from a CPUHP_BP_PREPARE_DYN teardown callback that runs on
- * another CPU after the dead one can no longer allocate.
+ * to mcentral, and its page cache to the heap, from a CPUHP_BP_PREPARE_DYN
+ * teardown callback that runs on another CPU after the dead one can no
+ * longer allocate.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
@@ -634,7 +635,8 @@ void mcache_profile_reset(int cpu, long next)
 /* Draining: CPU hotplug, unload, debugfs "drain", tests */
 
 /*
- * Return everything @cpu's cache holds to mcentral. The caller makes sure
+ * Return everything @cpu's cache holds to mcentral, and its page cache to
+ * the heap. The caller makes sure
  * nobody else uses it: it runs on @cpu in task context with interrupts
  * off, or @cpu is dead.
  */
