@@ -432,6 +432,7 @@ void __central_add_span(struct central *c, struct span *s)
 	c->nr_spans[SPAN_PARTIAL]++;
 	list_add(&s->list, &c->partial);
 }
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_add_span);
 
 /**
  * __central_add_unused_span() - add a new span no CPU needs after all
@@ -448,7 +449,7 @@ void __central_add_unused_span(struct central *c, struct span *s,
 	__central_add_span(c, s);
 	__central_release_span(c, s, dead);
 }
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_add_span);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_add_unused_span);
 
 /*
  * Depot slots just emptied: kmemleak scans goalloc_central, and a slot's
@@ -459,6 +460,16 @@ static void depot_forget(void **slots, unsigned int n)
 {
 	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
 		memset(slots, 0, n * sizeof(*slots));
+}
+
+/* debug=1: objects taken for a magazine are marked cached in their span. */
+static void span_mark_cached(struct span *s, void **objs, unsigned int n)
+{
+	unsigned int i;
+
+	if (static_branch_unlikely(&goalloc_debug_key))
+		for (i = 0; i < n; i++)
+			set_bit(span_obj_index(s, objs[i]), s->cachedbits);
 }
 
 /**
@@ -479,7 +490,7 @@ static void depot_forget(void **slots, unsigned int n)
 unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 			    struct span **cached, int cpu)
 {
-	unsigned int got = 0, i, took;
+	unsigned int got = 0, took;
 	struct span *s;
 
 	lockdep_assert_held(&c->lock);
@@ -505,10 +516,7 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 			*cached = s;
 		}
 		took = span_take(s, objs + got, n - got);
-		/* debug=1: a free object in a magazine is marked cached. */
-		if (static_branch_unlikely(&goalloc_debug_key))
-			for (i = got; i < got + took; i++)
-				set_bit(span_obj_index(s, objs[i]), s->cachedbits);
+		span_mark_cached(s, objs + got, took);
 		got += took;
 		if (s->allocated == s->nelems) {
 			__span_set_state(c, s, SPAN_FULL);
@@ -521,6 +529,53 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 	return got;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill);
+
+/**
+ * __central_fill_fresh() - take up to @n objects from new spans
+ * @c: the class, with no free slot left for __central_fill() to take
+ * @fresh: spans of the class from spans_create(), in no state yet; those
+ *	   taken from leave it
+ * @objs: receives the objects
+ * @n: how many are wanted
+ * @cached: the CPU's cached span, NULL; set to the last span taken from
+ *	    unless it fills up
+ * @cpu: the CPU, recorded as the owner of a span it caches
+ *
+ * The spans skip the partial list that __central_add_span() would put
+ * them on first: in classes of one or two objects per span, a refill
+ * makes a span per object or two.
+ *
+ * Context: @c->lock held.
+ * Return: objects taken.
+ */
+unsigned int __central_fill_fresh(struct central *c, struct list_head *fresh,
+				  void **objs, unsigned int n,
+				  struct span **cached, int cpu)
+{
+	unsigned int got = 0, took;
+	struct span *s;
+
+	lockdep_assert_held(&c->lock);
+	while (got < n && (s = list_first_entry_or_null(fresh, struct span,
+							 list))) {
+		took = span_take(s, objs + got, n - got);
+		span_mark_cached(s, objs + got, took);
+		got += took;
+		if (s->allocated == s->nelems) {
+			s->state = SPAN_FULL;
+			list_move(&s->list, &c->full);
+		} else {
+			list_del(&s->list);
+			s->state = SPAN_CACHED;
+			s->cpu = cpu;
+			*cached = s;
+		}
+		c->nr_spans[s->state]++;
+	}
+	c->objects += got;
+	return got;
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill_fresh);
 
 /**
  * __central_return() - give objects of this class back to their spans

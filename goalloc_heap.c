@@ -798,38 +798,40 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
  * heap_free_spans() - give spans' runs back, and keep their metadata for reuse
  * @list: spans linked by ->list, their pages no longer mapped to them
  *
- * Context: any. Takes heap_lock once.
+ * Runs inside this CPU's page-cache block go back to the block, the others
+ * to their chunks.
+ *
+ * Context: any. Takes heap_lock once, if a run goes to a chunk.
  */
 void heap_free_spans(struct list_head *list)
 {
+	bool idle = false, cached = false, locked = false;
 	struct pcache *pc;
 	struct span *s, *tmp;
 	unsigned long flags;
-	bool idle = false;
 	LIST_HEAD(spare);
 
 	/* Runs in this CPU's block go back to it; the rest to the heap. */
 	local_irq_save(flags);
 	pc = this_cpu_ptr(&heap_pcache);
-	if (pc->chunk) {
-		list_for_each_entry_safe(s, tmp, list, list) {
-			if (pcache_owns(pc, s)) {
-				list_del(&s->list);
-				pcache_put(pc, s, &spare);
-				idle = true;
-			}
+	list_for_each_entry_safe(s, tmp, list, list) {
+		list_del(&s->list);
+		if (pcache_owns(pc, s)) {
+			pcache_put(pc, s, &spare);
+			cached = true;
+			continue;
 		}
-		/* Free pages grew all the same: has the scavenger work? */
-		idle = idle && heap_over_headroom();
+		if (!locked) {
+			spin_lock(&heap_lock);
+			locked = true;
+		}
+		idle |= __heap_put_span(s, &spare);
 	}
-	if (!list_empty(list)) {
-		spin_lock(&heap_lock);
-		list_for_each_entry_safe(s, tmp, list, list) {
-			list_del(&s->list);
-			idle |= __heap_put_span(s, &spare);
-		}
+	if (locked)
 		spin_unlock(&heap_lock);
-	}
+	/* Free pages grew all the same: has the scavenger work? */
+	if (cached && !idle)
+		idle = heap_over_headroom();
 	local_irq_restore(flags);
 	heap_spans_freed(&spare, idle);
 }

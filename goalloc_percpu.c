@@ -311,9 +311,10 @@ static noinline void mcache_free_prepared(struct span *s, unsigned int idx,
 }
 
 /*
- * Refill @mg, an empty magazine, from mcentral, after adding @fresh, new
- * spans of the class, to it; @fresh is emptied, and spans to give back to
- * the heap go to @dead. Return: objects now in @mg.
+ * Refill @mg, an empty magazine, from mcentral, then from @fresh, new
+ * spans of the class, taken as they are: no partial list on the way.
+ * @fresh is emptied; the spans the fill does not reach are kept as empty
+ * ones or go to @dead, for the heap. Return: objects now in @mg.
  */
 static unsigned int mcache_refill(struct mcache_class *m,
 				  struct magazine *mg, unsigned int cls,
@@ -321,37 +322,28 @@ static unsigned int mcache_refill(struct mcache_class *m,
 				  struct list_head *dead)
 {
 	struct central *c = &goalloc_central[cls];
-	struct span *added[MCACHE_GROW_MAX];
-	unsigned int nadded = 0, i;
+	unsigned int want = mg->cap / 2, got;
 	struct span *s, *tmp;
 
 	spin_lock(&c->lock);
-	list_for_each_entry_safe(s, tmp, fresh, list) {
-		list_del(&s->list);
-		/* An interrupt, or another task before a migration, refilled @mg. */
-		if (mg->count || nadded == MCACHE_GROW_MAX) {
-			__central_add_unused_span(c, s, dead);
-		} else {
-			__central_add_span(c, s);
-			added[nadded++] = s;
-		}
-	}
+	/* An interrupt, or another task before a migration, refilled @mg. */
 	if (!mg->count) {
-		mg->count = __central_fill(c, mg->objs, mg->cap / 2, &m->span,
-					   smp_processor_id());
-		if (mg->count) {
+		got = __central_fill(c, mg->objs, want, &m->span,
+				     smp_processor_id());
+		if (got < want && !m->span)
+			got += __central_fill_fresh(c, fresh, mg->objs + got,
+						    want - got, &m->span,
+						    smp_processor_id());
+		mg->count = got;
+		if (got) {
 			m->refills++;
 			count_event(EV_REFILL);
 		}
 	}
-	/*
-	 * A fill served by the depot or by a cached span that an interrupt
-	 * left with free slots may not reach the new spans: an untouched span
-	 * must not stay on the partial list.
-	 */
-	for (i = 0; i < nadded; i++)
-		if (added[i]->state == SPAN_PARTIAL && !added[i]->allocated)
-			__central_release_span(c, added[i], dead);
+	list_for_each_entry_safe(s, tmp, fresh, list) {
+		list_del(&s->list);
+		__central_add_unused_span(c, s, dead);
+	}
 	spin_unlock(&c->lock);
 	return mg->count;
 }

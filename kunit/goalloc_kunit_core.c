@@ -365,6 +365,57 @@ static void central_fill_caches_a_span_and_moves_it_to_full(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_EMPTY], 0UL);
 }
 
+/*
+ * New spans fill a magazine without passing through the partial list: a
+ * span filled up goes to the full list, the last one, not filled, is the
+ * CPU's cached span, and the one not reached stays on the caller's list.
+ */
+static void central_fill_fresh_takes_new_spans_as_they_are(struct kunit *test)
+{
+	unsigned int cls = size_to_class(CENTRAL_SIZE), n;
+	struct central *c = &goalloc_central[cls];
+	struct span *cached = NULL, *s[3];
+	unsigned long flags;
+	LIST_HEAD(fresh);
+	LIST_HEAD(dead);
+	void *objs[5];
+
+	goalloc_drain(false);
+	KUNIT_ASSERT_EQ(test, class_span_objects(cls), 3U);
+	for (n = 0; n < ARRAY_SIZE(s); n++) {
+		s[n] = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s[n]);
+		list_add_tail(&s[n]->list, &fresh);
+	}
+	spin_lock_irqsave(&c->lock, flags);
+	n = __central_fill_fresh(c, &fresh, objs, 5, &cached, 7);
+	KUNIT_EXPECT_EQ(test, n, 5U);
+	KUNIT_EXPECT_EQ(test, s[0]->state, SPAN_FULL);
+	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&c->full, struct span, list), s[0]);
+	KUNIT_EXPECT_PTR_EQ(test, cached, s[1]);
+	KUNIT_EXPECT_EQ(test, s[1]->state, SPAN_CACHED);
+	KUNIT_EXPECT_EQ(test, s[1]->cpu, 7);
+	KUNIT_EXPECT_EQ(test, s[1]->allocated, 2U);
+	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&fresh, struct span, list), s[2]);
+	KUNIT_EXPECT_TRUE(test, list_is_singular(&fresh));
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_FULL], 1UL);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_CACHED], 1UL);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_PARTIAL], 0UL);
+	KUNIT_EXPECT_EQ(test, c->objects, 5UL);
+	list_del(&s[2]->list);
+	__central_add_unused_span(c, s[2], &dead);
+	__central_return(c, objs, 5, 7, &dead);
+	__central_uncache_span(c, cached, &dead);
+	KUNIT_EXPECT_EQ(test, c->objects, 0UL);
+	spin_unlock_irqrestore(&c->lock, flags);
+	spans_destroy(&dead);
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_EMPTY], 0UL);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_FULL], 0UL);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_CACHED], 0UL);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
 static void central_keeps_a_magazine_of_empty_spans(struct kunit *test)
 {
 	unsigned int cls = size_to_class(8192), n;
@@ -401,6 +452,7 @@ static void central_keeps_a_magazine_of_empty_spans(struct kunit *test)
 
 static struct kunit_case central_cases[] = {
 	KUNIT_CASE(central_fill_caches_a_span_and_moves_it_to_full),
+	KUNIT_CASE(central_fill_fresh_takes_new_spans_as_they_are),
 	KUNIT_CASE(central_keeps_a_magazine_of_empty_spans),
 	{}
 };
