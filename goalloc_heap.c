@@ -805,7 +805,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
  */
 void heap_free_spans(struct list_head *list)
 {
-	bool idle = false, cached = false, locked = false;
+	bool idle = false, cached = false;
 	struct pcache *pc;
 	struct span *s, *tmp;
 	unsigned long flags;
@@ -815,20 +815,20 @@ void heap_free_spans(struct list_head *list)
 	local_irq_save(flags);
 	pc = this_cpu_ptr(&heap_pcache);
 	list_for_each_entry_safe(s, tmp, list, list) {
-		list_del(&s->list);
 		if (pcache_owns(pc, s)) {
+			list_del(&s->list);
 			pcache_put(pc, s, &spare);
 			cached = true;
-			continue;
 		}
-		if (!locked) {
-			spin_lock(&heap_lock);
-			locked = true;
-		}
-		idle |= __heap_put_span(s, &spare);
 	}
-	if (locked)
+	if (!list_empty(list)) {
+		spin_lock(&heap_lock);
+		list_for_each_entry_safe(s, tmp, list, list) {
+			list_del(&s->list);
+			idle |= __heap_put_span(s, &spare);
+		}
 		spin_unlock(&heap_lock);
+	}
 	/* Free pages grew all the same: has the scavenger work? */
 	if (cached && !idle)
 		idle = heap_over_headroom();
