@@ -33,10 +33,12 @@
  *   2. goalloc_central[cls].lock: that class's span lists and all of its
  *      spans' fields, including the span a CPU has cached; so objects of a
  *      span cached by CPU A are correctly returned by CPU B
- *   3. heap_lock: chunks, runs, large objects (goalloc_heap.c)
+ *   3. a CPU's page-cache lock (local_lock, interrupts disabled;
+ *      goalloc_heap.c), never taken under 2
+ *   4. heap_lock: chunks, runs, large objects (goalloc_heap.c)
  * 2 is always taken with interrupts disabled (under 1, or irqsave). Nothing
- * calls the buddy allocator with 2 or 3 held; a refill that needs a new span
- * drops 1 and 2 first.
+ * calls the buddy allocator with 2, 3 or 4 held; a refill that needs a new
+ * span drops 1 and 2 first.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt

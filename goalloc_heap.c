@@ -34,9 +34,10 @@
  *
  * Locking: heap_lock (a spinlock, taken with interrupts disabled) protects
  * the chunk lists, every chunk's bitmap and counters, heap_large and the
- * heap statistics. It nests inside a class's central lock and nothing
- * nests inside it. The buddy allocator is never called with it held:
- * growing drops the lock, allocates, and retakes it.
+ * heap statistics. It nests inside a class's central lock and inside a
+ * CPU's page-cache lock (a local_lock), and nothing nests inside it. The
+ * buddy allocator is never called with it held: growing drops the lock,
+ * allocates, and retakes it.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
@@ -367,7 +368,7 @@ static struct span *span_meta_alloc(unsigned int words, gfp_t gfp)
 /*
  * Free the metadata of @n spans of @words bitmap words. Not with
  * kmem_cache_free_bulk(): in 6.1, SLAB's turns interrupts back on, and
- * this runs with them off (a free in hard IRQ, the drain IPI).
+ * this runs with them off (a free in hard IRQ, the drain).
  */
 static void span_meta_free(struct span **v, unsigned int n, unsigned int words)
 {
@@ -456,19 +457,23 @@ static void heap_spans_freed(struct list_head *spare, bool idle)
  * bits are set, HeapInuse counts them, and debugfs "heap" shows them as
  * PageCacheBytes. The block goes back to the heap when it has no run long
  * enough for a request, and when the CPU's caches are drained or the CPU
- * goes offline.
+ * goes offline. A CPU's page cache is under its local lock, heap_lock
+ * nests inside it.
  */
 #define PCACHE_MAX_RUN		16
 #define PCACHE_SPANS		16
 
 struct pcache {
+	local_lock_t lock;		/* interrupts off, except on RT */
 	struct heap_chunk *chunk;	/* NULL: no block */
 	unsigned int word;		/* the block: Go pages word * 64 .. + 63 */
 	unsigned long free;		/* its free pages */
 	unsigned int nspans;
 	struct span *spans[PCACHE_SPANS];	/* SPAN_CACHE_WORDS metadata */
 };
-static DEFINE_PER_CPU(struct pcache, heap_pcache);
+static DEFINE_PER_CPU(struct pcache, heap_pcache) = {
+	.lock = INIT_LOCAL_LOCK(lock),
+};
 
 /* The lowest run of @n set bits in @bits: its first bit, or BITS_PER_LONG. */
 static unsigned int bits_find_run(unsigned long bits, unsigned int n)
@@ -549,7 +554,7 @@ static bool __pcache_refill(struct pcache *pc, unsigned int npages,
 	return false;
 }
 
-/* Cut a run of @npages from @pc's block, with interrupts off. */
+/* Cut a run of @npages from @pc's block, under its lock. */
 static bool pcache_take(struct pcache *pc, unsigned int npages,
 			struct heap_chunk **ch, unsigned int *first)
 {
@@ -572,7 +577,7 @@ static bool pcache_owns(const struct pcache *pc, const struct span *s)
 
 /*
  * @s's run, which lies in @pc's block, back to the block, and its metadata
- * to @pc, or to @spare; with interrupts off.
+ * to @pc, or to @spare; under @pc's lock.
  */
 static void pcache_put(struct pcache *pc, struct span *s,
 		       struct list_head *spare)
@@ -601,11 +606,11 @@ static noinline void pcache_add_fresh_spans(gfp_t gfp)
 	while (n < ARRAY_SIZE(fresh) &&
 	       (fresh[n] = span_meta_alloc(SPAN_CACHE_WORDS, gfp)))
 		n++;
-	local_irq_save(flags);
+	local_lock_irqsave(&heap_pcache.lock, flags);
 	pc = this_cpu_ptr(&heap_pcache);
 	while (n && pc->nspans < PCACHE_SPANS)
 		pc->spans[pc->nspans++] = fresh[--n];
-	local_irq_restore(flags);
+	local_unlock_irqrestore(&heap_pcache.lock, flags);
 	span_meta_free(fresh, n, SPAN_CACHE_WORDS);
 }
 
@@ -623,9 +628,11 @@ static unsigned int pcache_alloc_spans(unsigned int npages, gfp_t gfp,
 	struct pcache *pc;
 	struct span *s;
 
-	if (!raw_cpu_read(heap_pcache.nspans) && !READ_ONCE(span_pool_count))
+	/* A racy peek: short of structs for @n spans, and none pooled. */
+	if (raw_cpu_read(heap_pcache.nspans) < n &&
+	    list_empty(&span_pool[SPAN_CACHE_WORDS]))
 		pcache_add_fresh_spans(gfp);
-	local_irq_save(flags);
+	local_lock_irqsave(&heap_pcache.lock, flags);
 	pc = this_cpu_ptr(&heap_pcache);
 	while (got < n) {
 		if (!pc->nspans || !pcache_take(pc, npages, &ch, &first)) {
@@ -644,7 +651,7 @@ static unsigned int pcache_alloc_spans(unsigned int npages, gfp_t gfp,
 		list_add_tail(&s->list, list);
 		got++;
 	}
-	local_irq_restore(flags);
+	local_unlock_irqrestore(&heap_pcache.lock, flags);
 	if (idle)
 		heap_schedule_scavenge();
 	return got;
@@ -652,7 +659,7 @@ static unsigned int pcache_alloc_spans(unsigned int npages, gfp_t gfp,
 
 /**
  * heap_cpu_drain() - give a CPU's page cache back to the heap
- * @cpu: the CPU; the caller runs on it with interrupts off, or it is dead
+ * @cpu: the CPU; the caller runs on it, or it is dead
  *
  * Context: as said; takes heap_lock.
  */
@@ -664,25 +671,47 @@ void heap_cpu_drain(int cpu)
 	struct span *s;
 	bool idle;
 
-	spin_lock_irqsave(&heap_lock, flags);
+	/* This CPU's lock: @cpu is this one, or dead. */
+	local_lock_irqsave(&heap_pcache.lock, flags);
+	spin_lock(&heap_lock);
 	idle = __pcache_flush(pc);
 	while (pc->nspans) {
 		s = pc->spans[--pc->nspans];
 		if (!__span_pool_push(s, SPAN_CACHE_WORDS))
 			list_add(&s->list, &spare);
 	}
-	spin_unlock_irqrestore(&heap_lock, flags);
+	spin_unlock(&heap_lock);
+	local_unlock_irqrestore(&heap_pcache.lock, flags);
 	heap_spans_freed(&spare, idle);
 }
 
 /**
- * heap_cpu_cache() - a CPU's page cache, for verify and tests
+ * heap_cpu_cache_check() - is this CPU's page-cache block in use in its chunk?
+ *
+ * Return: the block's free pages that its chunk counts free too (a
+ * violation; 0 when consistent), as a mask of the block's word.
+ */
+unsigned long heap_cpu_cache_check(void)
+{
+	unsigned long flags, bad = 0;
+	struct pcache *pc;
+
+	local_lock_irqsave(&heap_pcache.lock, flags);
+	pc = this_cpu_ptr(&heap_pcache);
+	if (pc->free)
+		bad = pc->free & ~READ_ONCE(pc->chunk->used[pc->word]);
+	local_unlock_irqrestore(&heap_pcache.lock, flags);
+	return bad;
+}
+
+/**
+ * heap_cpu_cache() - a CPU's page cache, for tests
  * @cpu: the CPU
  * @chunk: set to the chunk of its block, or NULL
  * @word: set to the block's bitmap word in @chunk
  *
- * Return: the block's free pages, as a mask of the word; racy unless on
- * @cpu with interrupts off.
+ * Return: the block's free pages, as a mask of the word; racy unless the
+ * CPU is idle.
  */
 unsigned long heap_cpu_cache(int cpu, struct heap_chunk **chunk,
 			     unsigned int *word)
@@ -812,7 +841,7 @@ void heap_free_spans(struct list_head *list)
 	LIST_HEAD(spare);
 
 	/* Runs in this CPU's block go back to it; the rest to the heap. */
-	local_irq_save(flags);
+	local_lock_irqsave(&heap_pcache.lock, flags);
 	pc = this_cpu_ptr(&heap_pcache);
 	list_for_each_entry_safe(s, tmp, list, list) {
 		if (pcache_owns(pc, s)) {
@@ -832,7 +861,7 @@ void heap_free_spans(struct list_head *list)
 	/* Free pages grew all the same: has the scavenger work? */
 	if (cached && !idle)
 		idle = heap_over_headroom();
-	local_irq_restore(flags);
+	local_unlock_irqrestore(&heap_pcache.lock, flags);
 	heap_spans_freed(&spare, idle);
 }
 
@@ -967,7 +996,8 @@ void heap_free_large(struct span *s)
 	unsigned long flags;
 	LIST_HEAD(spare);
 
-	spin_lock_irqsave(&heap_lock, flags);
+	local_lock_irqsave(&heap_pcache.lock, flags);
+	spin_lock(&heap_lock);
 	list_del(&s->list);
 	s->allocated = 0;
 	heap_stats.large_objects--;
@@ -980,7 +1010,8 @@ void heap_free_large(struct span *s)
 	} else {
 		idle = __heap_put_span(s, &spare);
 	}
-	spin_unlock_irqrestore(&heap_lock, flags);
+	spin_unlock(&heap_lock);
+	local_unlock_irqrestore(&heap_pcache.lock, flags);
 	heap_spans_freed(&spare, idle);
 }
 

@@ -4,8 +4,8 @@
  * chunk and checks the invariants the allocator relies on. debugfs
  * "verify" prints "ok" or every violation; tests end with it.
  *
- * Each class is checked under its central lock, each CPU's magazines on
- * that CPU with interrupts off (an IPI), the heap under heap_lock; so a
+ * Each class is checked under its central lock, each CPU's magazines in a
+ * worker on that CPU under its mcache lock, the heap under heap_lock; so a
  * check sees each part consistent, never blocks allocation for longer
  * than one class's walk, and may run while goalloc is in use.
  */
@@ -158,23 +158,22 @@ static void verify_class(struct verify *v, unsigned int cls)
 }
 
 /*
- * In a worker on each CPU, interrupts off (no fast path of that CPU is
- * midway): its magazines hold free objects of their class, and its page
- * cache's free pages are in use for their chunk.
+ * In a worker on each CPU, under its mcache lock (no fast path of that
+ * CPU is midway): its magazines hold free objects of their class, and its
+ * page cache's free pages are in use for their chunk.
  */
 static long verify_local_mcache(void *arg)
 {
-	unsigned int cls, level, i, word;
 	int cpu = smp_processor_id();
-	unsigned long flags, free;
+	unsigned int cls, level, i;
+	unsigned long flags, bad;
 	struct verify *v = arg;
-	struct heap_chunk *ch;
 
-	local_irq_save(flags);
-	free = heap_cpu_cache(cpu, &ch, &word);
-	if (free && (ch->used[word] & free) != free)
+	local_lock_irqsave(&goalloc_mcache.lock, flags);
+	bad = heap_cpu_cache_check();
+	if (bad)
 		verify_fail(v, "CPU %d: page cache holds pages %#lx its chunk has free",
-			    cpu, free & ~ch->used[word]);
+			    cpu, bad);
 	for (level = 0; level < NR_MAG_LEVELS; level++) {
 		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 			struct magazine *mg = mag_of(cpu, level, cls);
@@ -185,7 +184,7 @@ static long verify_local_mcache(void *arg)
 						    cpu, cls, i, mg->objs[i]);
 		}
 	}
-	local_irq_restore(flags);
+	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 	return 0;
 }
 
@@ -252,7 +251,7 @@ static void verify_heap(struct verify *v)
  * goalloc_verify() - check every invariant of the allocator
  * @m: where to print violations, or NULL for the kernel log
  *
- * Context: process context (it sends IPIs).
+ * Context: process context, may sleep (a worker runs on each CPU).
  * Return: the number of violations found; 0 when consistent.
  */
 int goalloc_verify(struct seq_file *m)

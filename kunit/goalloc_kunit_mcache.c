@@ -401,6 +401,8 @@ static void interrupts_use_magazines_of_their_own(struct kunit *test)
 	int cpu;
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT: one set of magazines");
 	f->cls = size_to_class(136);
 	goalloc_drain(false);
 	migrate_disable();
