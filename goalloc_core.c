@@ -481,16 +481,22 @@ static void span_mark_cached(struct span *s, void **objs, unsigned int n)
  * @n: how many are wanted
  * @cached: the CPU's cached span, taken from and replaced as it fills
  * @cpu: the CPU, recorded as the owner of a span it caches
+ * @fresh: new spans of the class from spans_create(), in no state yet;
+ *	   those taken from leave it
  *
  * Takes from the depot if it holds objects; else from the cached span,
- * then caches a partial span, then an empty one. A span that fills up
- * moves to the full list.
+ * then caches a partial span, then an empty one, then a fresh one. A span
+ * that fills up moves to the full list. Fresh spans come last and skip the
+ * partial list: in classes of one or two objects per span, a refill makes
+ * a span per object or two.
  *
  * Context: @c->lock held.
- * Return: objects taken; 0 when the class has no free slot.
+ * Return: objects taken; 0 when neither the class nor @fresh has a free
+ * slot.
  */
 unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
-			    struct span **cached, int cpu)
+			    struct span **cached, int cpu,
+			    struct list_head *fresh)
 {
 	unsigned int got = 0, took;
 	struct span *s;
@@ -510,10 +516,15 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 			s = list_first_entry_or_null(&c->partial, struct span, list);
 			if (!s)
 				s = list_first_entry_or_null(&c->empty, struct span, list);
+			if (s)
+				c->nr_spans[s->state]--;
+			else
+				s = list_first_entry_or_null(fresh, struct span, list);
 			if (!s)
 				break;
 			list_del_init(&s->list);
-			__span_set_state(c, s, SPAN_CACHED);
+			s->state = SPAN_CACHED;
+			c->nr_spans[SPAN_CACHED]++;
 			s->cpu = cpu;
 			*cached = s;
 		}
@@ -531,53 +542,6 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 	return got;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill);
-
-/**
- * __central_fill_fresh() - take up to @n objects from new spans
- * @c: the class, with no free slot left for __central_fill() to take
- * @fresh: spans of the class from spans_create(), in no state yet; those
- *	   taken from leave it
- * @objs: receives the objects
- * @n: how many are wanted
- * @cached: the CPU's cached span, NULL; set to the last span taken from
- *	    unless it fills up
- * @cpu: the CPU, recorded as the owner of a span it caches
- *
- * The spans skip the partial list that __central_add_span() would put
- * them on first: in classes of one or two objects per span, a refill
- * makes a span per object or two.
- *
- * Context: @c->lock held.
- * Return: objects taken.
- */
-unsigned int __central_fill_fresh(struct central *c, struct list_head *fresh,
-				  void **objs, unsigned int n,
-				  struct span **cached, int cpu)
-{
-	unsigned int got = 0, took;
-	struct span *s;
-
-	lockdep_assert_held(&c->lock);
-	while (got < n && (s = list_first_entry_or_null(fresh, struct span,
-							 list))) {
-		took = span_take(s, objs + got, n - got);
-		span_mark_cached(s, objs + got, took);
-		got += took;
-		if (s->allocated == s->nelems) {
-			s->state = SPAN_FULL;
-			list_move(&s->list, &c->full);
-		} else {
-			list_del(&s->list);
-			s->state = SPAN_CACHED;
-			s->cpu = cpu;
-			*cached = s;
-		}
-		c->nr_spans[s->state]++;
-	}
-	c->objects += got;
-	return got;
-}
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill_fresh);
 
 /**
  * __central_return() - give objects of this class back to their spans

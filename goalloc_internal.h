@@ -249,15 +249,13 @@ struct central {
 extern struct central goalloc_central[GOALLOC_NUM_CLASSES];
 
 unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
-			    struct span **cached, int cpu);
+			    struct span **cached, int cpu,
+			    struct list_head *fresh);
 unsigned int __central_return(struct central *c, void *const *objs,
 			      unsigned int n, int cpu, struct list_head *dead);
 unsigned int __central_flush(struct central *c, void *const *objs,
 			     unsigned int n, int cpu, struct list_head *dead);
 void central_drain_depots(void);
-unsigned int __central_fill_fresh(struct central *c, struct list_head *fresh,
-				  void **objs, unsigned int n,
-				  struct span **cached, int cpu);
 void __central_add_span(struct central *c, struct span *s);
 void __central_add_unused_span(struct central *c, struct span *s,
 			       struct list_head *dead);

@@ -329,11 +329,7 @@ static unsigned int mcache_refill(struct mcache_class *m,
 	/* An interrupt, or another task before a migration, refilled @mg. */
 	if (!mg->count) {
 		got = __central_fill(c, mg->objs, want, &m->span,
-				     smp_processor_id());
-		if (got < want && !m->span)
-			got += __central_fill_fresh(c, fresh, mg->objs + got,
-						    want - got, &m->span,
-						    smp_processor_id());
+				     smp_processor_id(), fresh);
 		mg->count = got;
 		if (got) {
 			m->refills++;

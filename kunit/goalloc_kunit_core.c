@@ -331,6 +331,7 @@ static void central_fill_caches_a_span_and_moves_it_to_full(struct kunit *test)
 	struct central *c = &goalloc_central[cls];
 	struct span *cached = NULL, *s;
 	unsigned long flags;
+	LIST_HEAD(fresh);
 	LIST_HEAD(dead);
 	void *objs[4];
 	unsigned int n;
@@ -340,12 +341,12 @@ static void central_fill_caches_a_span_and_moves_it_to_full(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	spin_lock_irqsave(&c->lock, flags);
 	__central_add_span(c, s);
-	n = __central_fill(c, objs, 2, &cached, 7);
+	n = __central_fill(c, objs, 2, &cached, 7, &fresh);
 	KUNIT_EXPECT_EQ(test, n, 2U);
 	KUNIT_EXPECT_PTR_EQ(test, cached, s);
 	KUNIT_EXPECT_EQ(test, s->state, SPAN_CACHED);
 	KUNIT_EXPECT_EQ(test, s->cpu, 7);
-	n = __central_fill(c, objs + 2, 1, &cached, 7);
+	n = __central_fill(c, objs + 2, 1, &cached, 7, &fresh);
 	KUNIT_EXPECT_EQ(test, n, 1U);
 	KUNIT_EXPECT_NULL(test, cached);
 	KUNIT_EXPECT_EQ(test, s->state, SPAN_FULL);
@@ -370,7 +371,7 @@ static void central_fill_caches_a_span_and_moves_it_to_full(struct kunit *test)
  * span filled up goes to the full list, the last one, not filled, is the
  * CPU's cached span, and the one not reached stays on the caller's list.
  */
-static void central_fill_fresh_takes_new_spans_as_they_are(struct kunit *test)
+static void central_fill_takes_new_spans_as_they_are(struct kunit *test)
 {
 	unsigned int cls = size_to_class(CENTRAL_SIZE), n;
 	struct central *c = &goalloc_central[cls];
@@ -388,7 +389,7 @@ static void central_fill_fresh_takes_new_spans_as_they_are(struct kunit *test)
 		list_add_tail(&s[n]->list, &fresh);
 	}
 	spin_lock_irqsave(&c->lock, flags);
-	n = __central_fill_fresh(c, &fresh, objs, 5, &cached, 7);
+	n = __central_fill(c, objs, 5, &cached, 7, &fresh);
 	KUNIT_EXPECT_EQ(test, n, 5U);
 	KUNIT_EXPECT_EQ(test, s[0]->state, SPAN_FULL);
 	KUNIT_EXPECT_PTR_EQ(test, list_first_entry(&c->full, struct span, list), s[0]);
@@ -452,7 +453,7 @@ static void central_keeps_a_magazine_of_empty_spans(struct kunit *test)
 
 static struct kunit_case central_cases[] = {
 	KUNIT_CASE(central_fill_caches_a_span_and_moves_it_to_full),
-	KUNIT_CASE(central_fill_fresh_takes_new_spans_as_they_are),
+	KUNIT_CASE(central_fill_takes_new_spans_as_they_are),
 	KUNIT_CASE(central_keeps_a_magazine_of_empty_spans),
 	{}
 };
