@@ -35,7 +35,8 @@
  *      span cached by CPU A are correctly returned by CPU B
  *   3. a CPU's page-cache lock (local_lock, interrupts disabled;
  *      goalloc_heap.c), never taken under 2
- *   4. heap_lock: chunks, runs, large objects (goalloc_heap.c)
+ *   4. heap_lock: chunks and runs (goalloc_heap.c); a CPU's list of large
+ *      objects has a lock of its own, with nothing nested inside
  * 2 is always taken with interrupts disabled (under 1, or irqsave). Nothing
  * calls the buddy allocator with 2, 3 or 4 held; a refill that needs a new
  * span drops 1 and 2 first.
@@ -726,6 +727,7 @@ static void central_exit(void)
 	struct list_head *lists[3];
 	struct span *s, *tmp;
 	unsigned int cls, i;
+	int cpu;
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		struct central *c = &goalloc_central[cls];
@@ -747,12 +749,15 @@ static void central_exit(void)
 				cls, class_to_size[cls], objects,
 				objects * class_to_size[cls]);
 	}
-	list_for_each_entry_safe(s, tmp, &heap_large, list) {
-		pr_warn("unload: large object of %zu bytes never freed\n",
-			span_bytes(s));
-		kmemleak_free((void *)s->base);
-		list_del(&s->list);
-		span_destroy(s);
+	for_each_possible_cpu(cpu) {
+		list_for_each_entry_safe(s, tmp, &per_cpu(heap_large, cpu).spans,
+					 list) {
+			pr_warn("unload: large object of %zu bytes never freed\n",
+				span_bytes(s));
+			kmemleak_free((void *)s->base);
+			list_del(&s->list);
+			span_destroy(s);
+		}
 	}
 }
 

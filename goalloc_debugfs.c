@@ -254,7 +254,7 @@ static void spans_show_one(struct seq_file *m, const struct span *s)
 {
 	seq_printf(m, "%p %u %u %u %u %s %d\n", s, s->cls, s->npages,
 		   s->nelems, s->allocated, span_state_names[s->state],
-		   s->state == SPAN_CACHED ? s->cpu : -1);
+		   s->state == SPAN_CACHED || s->state == SPAN_LARGE ? s->cpu : -1);
 }
 
 static void spans_show_list(struct seq_file *m, struct list_head *head)
@@ -288,9 +288,13 @@ static int spans_show(struct seq_file *m, void *v)
 		}
 		spin_unlock_irqrestore(&c->lock, flags);
 	}
-	spin_lock_irqsave(&heap_lock, flags);
-	spans_show_list(m, &heap_large);
-	spin_unlock_irqrestore(&heap_lock, flags);
+	for_each_possible_cpu(cpu) {
+		struct heap_large *hl = per_cpu_ptr(&heap_large, cpu);
+
+		spin_lock_irqsave(&hl->lock, flags);
+		spans_show_list(m, &hl->spans);
+		spin_unlock_irqrestore(&hl->lock, flags);
+	}
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(spans);

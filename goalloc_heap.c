@@ -33,9 +33,11 @@
  * costs a search nothing.
  *
  * Locking: heap_lock (a spinlock, taken with interrupts disabled) protects
- * the chunk lists, every chunk's bitmap and counters, heap_large and the
- * heap statistics. It nests inside a class's central lock and inside a
- * CPU's page-cache lock (a local_lock), and nothing nests inside it. The
+ * the chunk lists, every chunk's bitmap and counters, and the heap
+ * statistics. It nests inside a class's central lock and inside a CPU's
+ * page-cache lock (a local_lock), and nothing nests inside it. Each CPU's
+ * list of large objects has its own lock (struct heap_large), which may
+ * nest inside the page-cache lock and holds nothing inside it. The
  * buddy allocator is never called with it held: growing drops the lock,
  * allocates, and retakes it.
  */
@@ -65,7 +67,8 @@ MODULE_PARM_DESC(headroom_min_kb,
 DEFINE_SPINLOCK(heap_lock);
 LIST_HEAD(heap_chunks);			/* heap_lock: chunks with free pages */
 LIST_HEAD(heap_full_chunks);		/* heap_lock: chunks without */
-LIST_HEAD(heap_large);			/* heap_lock: SPAN_LARGE spans */
+DEFINE_PER_CPU(struct heap_large, heap_large);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_large);
 static struct heap_stats heap_stats;	/* heap_lock */
 static unsigned long heap_idle_pages;	/* heap_lock: pages of idle chunks */
 static unsigned long heap_free_gopages;	/* heap_lock: Go pages in no span */
@@ -968,67 +971,76 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_release_free_chunks);
  * heap_note_large() - list and account a new large object
  * @s: its SPAN_LARGE span
  *
- * Context: any; takes heap_lock.
+ * It goes on this CPU's list, or on the one it ran on a moment ago if it
+ * was preempted: @s->cpu says which.
+ *
+ * Context: any; takes this CPU's heap_large lock.
  */
 void heap_note_large(struct span *s)
 {
+	struct heap_large *hl;
 	unsigned long flags;
 
-	spin_lock_irqsave(&heap_lock, flags);
-	list_add(&s->list, &heap_large);
-	heap_stats.large_objects++;
-	heap_stats.large_pages += s->npages << GOALLOC_PAGE_ORDER;
-	heap_stats.large_req_bytes += s->size;
-	heap_stats.large_bytes_total += span_bytes(s);
-	spin_unlock_irqrestore(&heap_lock, flags);
+	s->cpu = raw_smp_processor_id();
+	hl = per_cpu_ptr(&heap_large, s->cpu);
+	spin_lock_irqsave(&hl->lock, flags);
+	list_add(&s->list, &hl->spans);
+	hl->objects++;
+	hl->pages += s->npages << GOALLOC_PAGE_ORDER;
+	hl->req_bytes += s->size;
+	hl->bytes_total += span_bytes(s);
+	spin_unlock_irqrestore(&hl->lock, flags);
 }
 
 /**
  * heap_free_large() - unlist a freed large object and give its pages back
  * @s: its SPAN_LARGE span, its pages no longer mapped to it
  *
- * Context: any; takes heap_lock once.
+ * Context: any; takes the heap_large lock of the CPU that allocated @s,
+ * then frees as heap_free_spans().
  */
 void heap_free_large(struct span *s)
 {
-	bool idle = false;
-	struct pcache *pc;
+	struct heap_large *hl = per_cpu_ptr(&heap_large, s->cpu);
 	unsigned long flags;
-	LIST_HEAD(spare);
+	LIST_HEAD(run);
 
-	local_lock_irqsave(&heap_pcache.lock, flags);
-	spin_lock(&heap_lock);
-	list_del(&s->list);
+	spin_lock_irqsave(&hl->lock, flags);
+	list_move(&s->list, &run);
 	s->allocated = 0;
-	heap_stats.large_objects--;
-	heap_stats.large_pages -= s->npages << GOALLOC_PAGE_ORDER;
-	heap_stats.large_req_bytes -= s->size;
-	pc = this_cpu_ptr(&heap_pcache);
-	if (pcache_owns(pc, s)) {
-		pcache_put(pc, s, &spare);
-		idle = heap_over_headroom();
-	} else {
-		idle = __heap_put_span(s, &spare);
-	}
-	spin_unlock(&heap_lock);
-	local_unlock_irqrestore(&heap_pcache.lock, flags);
-	heap_spans_freed(&spare, idle);
+	hl->objects--;
+	hl->pages -= s->npages << GOALLOC_PAGE_ORDER;
+	hl->req_bytes -= s->size;
+	spin_unlock_irqrestore(&hl->lock, flags);
+	heap_free_spans(&run);
 }
 
 /**
  * heap_stats_read() - a consistent copy of the heap totals
- * @st: filled in
+ * @st: filled in; the large-object totals are consistent per CPU
  *
- * Context: any; holds heap_lock for the copy only.
+ * Context: any; holds heap_lock for the copy only, then each CPU's
+ * heap_large lock in turn.
  */
 void heap_stats_read(struct heap_stats *st)
 {
+	struct heap_large *hl;
 	unsigned long flags;
+	int cpu;
 
 	spin_lock_irqsave(&heap_lock, flags);
 	*st = heap_stats;
 	st->idle_pages = heap_idle_pages;
 	spin_unlock_irqrestore(&heap_lock, flags);
+	for_each_possible_cpu(cpu) {
+		hl = per_cpu_ptr(&heap_large, cpu);
+		spin_lock_irqsave(&hl->lock, flags);
+		st->large_objects += hl->objects;
+		st->large_pages += hl->pages;
+		st->large_req_bytes += hl->req_bytes;
+		st->large_bytes_total += hl->bytes_total;
+		spin_unlock_irqrestore(&hl->lock, flags);
+	}
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_stats_read);
 
@@ -1149,10 +1161,17 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_shrink);
 
 int heap_init(void)
 {
+	struct heap_large *hl;
 	unsigned int w;
+	int cpu;
 
 	for (w = 0; w <= HEAP_SPAN_WORDS; w++)
 		INIT_LIST_HEAD(&span_pool[w]);
+	for_each_possible_cpu(cpu) {
+		hl = per_cpu_ptr(&heap_large, cpu);
+		spin_lock_init(&hl->lock);
+		INIT_LIST_HEAD(&hl->spans);
+	}
 	span_cache = kmem_cache_create("goalloc_span",
 				       struct_size_t(struct span, allocbits,
 						     SPAN_CACHE_WORDS),

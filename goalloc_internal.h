@@ -88,20 +88,22 @@ enum span_state {
 	SPAN_FULL,	/* on central->full: no slot free */
 	SPAN_EMPTY,	/* on central->empty: every slot free, kept for reuse */
 	SPAN_CACHED,	/* owned by one CPU's mcache, on no list */
-	SPAN_LARGE,	/* one large object, on heap.large */
+	SPAN_LARGE,	/* one large object, on its CPU's heap_large list */
 	NR_SPAN_STATES
 };
 
 /**
  * struct span - a run of Go pages serving one size class or one large object
- * @list:	central list (by state) or heap.large; central lock / heap lock
+ * @list:	central list (by state), or for a large object its CPU's
+ *		heap_large list; central lock / that list's lock
  * @base:	address of object 0
  * @chunk:	heap chunk the pages belong to
  * @first:	index of the span's first Go page in @chunk
  * @npages:	Go pages in the span
  * @cls:	size class, 0 for a large object
  * @state:	enum span_state; central lock
- * @cpu:	owning CPU while SPAN_CACHED, else -1; central lock
+ * @cpu:	owning CPU while SPAN_CACHED (central lock); for a large
+ *		object, the CPU whose heap_large list holds it; else -1
  * @nelems:	object slots
  * @allocated:	slots not free in the span (handed out or in a CPU cache)
  * @freeindex:	first slot of the 64-slot window @alloc_cache describes; no
@@ -115,7 +117,7 @@ enum span_state {
  *		bits past @nelems are set so they are never handed out
  *
  * Everything but @cachedbits is protected by the class's central lock (the
- * heap lock for large spans). goalloc_free() reads @allocbits without it:
+ * heap_large lock for large spans). goalloc_free() reads @allocbits without it:
  * the caller owns the object, so its bit cannot change under it.
  */
 struct span {
@@ -312,7 +314,10 @@ struct heap_chunk {
 	DECLARE_BITMAP(used, GOALLOC_CHUNK_PAGES);
 };
 
-/* Totals behind debugfs "heap" (MemStats names); heap lock. */
+/*
+ * Totals behind debugfs "heap" (MemStats names); heap lock, except the
+ * large_* fields, summed from the CPUs' heap_large lists.
+ */
 struct heap_stats {
 	unsigned long chunks;		/* chunks held */
 	unsigned long sys_pages;	/* kernel pages held in chunks */
@@ -363,7 +368,29 @@ unsigned int heap_headroom_min_kb(void);
 extern spinlock_t heap_lock;
 extern struct list_head heap_chunks;
 extern struct list_head heap_full_chunks;
-extern struct list_head heap_large;
+
+/**
+ * struct heap_large - the large objects one CPU allocated
+ * @lock:	protects the fields and the listed spans' @list
+ * @spans:	SPAN_LARGE spans allocated on this CPU and not freed yet
+ * @objects:	spans on @spans
+ * @pages:	their kernel pages
+ * @req_bytes:	bytes their callers asked for
+ * @bytes_total: page-run bytes ever allocated on this CPU
+ *
+ * A list per CPU, rather than one under heap_lock: an allocation and its
+ * free on the same CPU take a lock that other CPUs take only to free this
+ * CPU's objects, or to read or check the lists.
+ */
+struct heap_large {
+	spinlock_t lock;
+	struct list_head spans;
+	unsigned long objects;
+	unsigned long pages;
+	unsigned long req_bytes;
+	unsigned long bytes_total;
+};
+DECLARE_PER_CPU(struct heap_large, heap_large);
 
 /* ------------------------------------------------------------------ */
 /* mcache */

@@ -208,12 +208,46 @@ static void verify_chunk(struct verify *v, struct heap_chunk *ch,
 	*inuse += used << GOALLOC_PAGE_ORDER;
 }
 
+/* @cpu's list of large objects. Return: their kernel pages. */
+static unsigned long verify_large(struct verify *v, int cpu)
+{
+	struct heap_large *hl = per_cpu_ptr(&heap_large, cpu);
+	unsigned long flags, pages = 0, n = 0;
+	struct span *s;
+
+	spin_lock_irqsave(&hl->lock, flags);
+	list_for_each_entry(s, &hl->spans, list) {
+		if (s->state != SPAN_LARGE || s->cls || s->allocated != 1 ||
+		    s->cpu != cpu)
+			verify_fail(v, "large span %p on CPU %d's list: state %u class %u allocated %u cpu %d",
+				    s, cpu, s->state, s->cls, s->allocated,
+				    s->cpu);
+		pages += s->npages << GOALLOC_PAGE_ORDER;
+		n++;
+		if (span_of((void *)s->base) == s &&
+		    span_of((void *)(s->base + span_bytes(s) - 1)) == s)
+			continue;
+		/*
+		 * A free claims the object (clears bit 0) before it unmaps the
+		 * pages, then waits for this lock to unlist the span.
+		 */
+		smp_rmb();
+		if (test_bit(0, s->allocbits))
+			verify_fail(v, "large span %p: pages do not map back", s);
+	}
+	if (n != hl->objects || pages != hl->pages)
+		verify_fail(v, "CPU %d: %lu large objects of %lu pages listed, counted %lu of %lu",
+			    cpu, n, pages, hl->objects, hl->pages);
+	spin_unlock_irqrestore(&hl->lock, flags);
+	return pages;
+}
+
 static void verify_heap(struct verify *v)
 {
 	unsigned long flags, pages = 0, inuse = 0, large = 0;
 	struct heap_stats st;
 	struct heap_chunk *ch;
-	struct span *s;
+	int cpu;
 
 	heap_stats_read(&st);
 	spin_lock_irqsave(&heap_lock, flags);
@@ -221,23 +255,9 @@ static void verify_heap(struct verify *v)
 		verify_chunk(v, ch, true, &pages, &inuse);
 	list_for_each_entry(ch, &heap_full_chunks, list)
 		verify_chunk(v, ch, false, &pages, &inuse);
-	list_for_each_entry(s, &heap_large, list) {
-		if (s->state != SPAN_LARGE || s->cls || s->allocated != 1)
-			verify_fail(v, "large span %p: state %u class %u allocated %u",
-				    s, s->state, s->cls, s->allocated);
-		large += s->npages << GOALLOC_PAGE_ORDER;
-		if (span_of((void *)s->base) == s &&
-		    span_of((void *)(s->base + span_bytes(s) - 1)) == s)
-			continue;
-		/*
-		 * A free claims the object (clears bit 0) before it unmaps the
-		 * pages, then waits for heap_lock to unlist the span.
-		 */
-		smp_rmb();
-		if (test_bit(0, s->allocbits))
-			verify_fail(v, "large span %p: pages do not map back", s);
-	}
 	spin_unlock_irqrestore(&heap_lock, flags);
+	for_each_possible_cpu(cpu)
+		large += verify_large(v, cpu);
 	if (pages != st.sys_pages || inuse != st.inuse_pages ||
 	    large != st.large_pages ||
 	    st.pages_from_buddy - st.pages_returned != st.sys_pages)

@@ -196,6 +196,56 @@ static void depot_passes_flushed_objects_to_another_cpu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 }
 
+/* Large objects of @cpu's list, counted and found by walking it. */
+static unsigned long large_on_cpu(int cpu, void *const *objs, unsigned int n,
+				  unsigned int *listed)
+{
+	struct heap_large *hl = per_cpu_ptr(&heap_large, cpu);
+	unsigned long flags, objects;
+	unsigned int i;
+	struct span *s;
+
+	*listed = 0;
+	spin_lock_irqsave(&hl->lock, flags);
+	objects = hl->objects;
+	list_for_each_entry(s, &hl->spans, list)
+		for (i = 0; i < n; i++)
+			*listed += s->base == (unsigned long)objs[i];
+	spin_unlock_irqrestore(&hl->lock, flags);
+	return objects;
+}
+
+/*
+ * A large object goes on the list of the CPU that allocates it, and a
+ * free on another CPU takes it off that list, not its own.
+ */
+static void large_objects_are_listed_by_the_allocating_cpu(struct kunit *test)
+{
+	struct cross_cpu x = { .n = 3, .size = 100000 };
+	unsigned long on_a, on_b;
+	unsigned int i, listed;
+	int a, b;
+
+	two_online_cpus(test, &a, &b);
+	x.objs = kunit_kcalloc(test, x.n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, x.objs);
+	on_a = large_on_cpu(a, x.objs, 0, &listed);
+	on_b = large_on_cpu(b, x.objs, 0, &listed);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, alloc_on_cpu, &x), 0L);
+	for (i = 0; i < x.n; i++)
+		KUNIT_EXPECT_EQ(test, span_of(x.objs[i])->cpu, a);
+	KUNIT_EXPECT_EQ(test, large_on_cpu(a, x.objs, x.n, &listed), on_a + x.n);
+	KUNIT_EXPECT_EQ(test, listed, x.n);
+	KUNIT_EXPECT_EQ(test, large_on_cpu(b, x.objs, x.n, &listed), on_b);
+	KUNIT_EXPECT_EQ(test, listed, 0U);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, free_on_cpu, &x), 0L);
+	KUNIT_EXPECT_EQ(test, large_on_cpu(a, x.objs, x.n, &listed), on_a);
+	KUNIT_EXPECT_EQ(test, listed, 0U);
+	KUNIT_EXPECT_EQ(test, large_on_cpu(b, x.objs, x.n, &listed), on_b);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
 static long fill_cpu_cache(void *arg)
 {
 	unsigned int i;
@@ -488,6 +538,7 @@ static struct kunit_case mcache_cases[] = {
 	KUNIT_CASE(full_magazine_flushes_half_to_mcentral),
 	KUNIT_CASE(remote_free_returns_objects_of_a_span_cached_elsewhere),
 	KUNIT_CASE(depot_passes_flushed_objects_to_another_cpu),
+	KUNIT_CASE(large_objects_are_listed_by_the_allocating_cpu),
 	KUNIT_CASE(offline_cpu_has_its_cache_flushed),
 	KUNIT_CASE(threads_on_every_cpu_trade_objects_intact),
 	KUNIT_CASE(alloc_and_free_from_hardirq),
