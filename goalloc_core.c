@@ -750,7 +750,7 @@ static void central_exit(void)
 				objects * class_to_size[cls]);
 	}
 	for_each_possible_cpu(cpu) {
-		list_for_each_entry_safe(s, tmp, &per_cpu(heap_large, cpu).spans,
+		list_for_each_entry_safe(s, tmp, &heap_large_of(cpu)->spans,
 					 list) {
 			pr_warn("unload: large object of %zu bytes never freed\n",
 				span_bytes(s));

@@ -289,7 +289,7 @@ static int spans_show(struct seq_file *m, void *v)
 		spin_unlock_irqrestore(&c->lock, flags);
 	}
 	for_each_possible_cpu(cpu) {
-		struct heap_large *hl = per_cpu_ptr(&heap_large, cpu);
+		struct heap_large *hl = heap_large_of(cpu);
 
 		spin_lock_irqsave(&hl->lock, flags);
 		spans_show_list(m, &hl->spans);

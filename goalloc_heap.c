@@ -67,8 +67,7 @@ MODULE_PARM_DESC(headroom_min_kb,
 DEFINE_SPINLOCK(heap_lock);
 LIST_HEAD(heap_chunks);			/* heap_lock: chunks with free pages */
 LIST_HEAD(heap_full_chunks);		/* heap_lock: chunks without */
-DEFINE_PER_CPU(struct heap_large, heap_large);
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_large);
+static DEFINE_PER_CPU(struct heap_large, heap_large);
 static struct heap_stats heap_stats;	/* heap_lock */
 static unsigned long heap_idle_pages;	/* heap_lock: pages of idle chunks */
 static unsigned long heap_free_gopages;	/* heap_lock: Go pages in no span */
@@ -966,6 +965,18 @@ unsigned long heap_release_free_chunks(unsigned long keep_pages)
 	return released;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_release_free_chunks);
+
+/**
+ * heap_large_of() - a CPU's list of large objects, for statistics and tests
+ * @cpu: a possible CPU
+ *
+ * Return: its struct heap_large; take its lock to read it.
+ */
+struct heap_large *heap_large_of(int cpu)
+{
+	return per_cpu_ptr(&heap_large, cpu);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_large_of);
 
 /**
  * heap_note_large() - list and account a new large object

@@ -390,7 +390,7 @@ struct heap_large {
 	unsigned long req_bytes;
 	unsigned long bytes_total;
 };
-DECLARE_PER_CPU(struct heap_large, heap_large);
+struct heap_large *heap_large_of(int cpu);
 
 /* ------------------------------------------------------------------ */
 /* mcache */

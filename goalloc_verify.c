@@ -211,7 +211,7 @@ static void verify_chunk(struct verify *v, struct heap_chunk *ch,
 /* @cpu's list of large objects. Return: their kernel pages. */
 static unsigned long verify_large(struct verify *v, int cpu)
 {
-	struct heap_large *hl = per_cpu_ptr(&heap_large, cpu);
+	struct heap_large *hl = heap_large_of(cpu);
 	unsigned long flags, pages = 0, n = 0;
 	struct span *s;
 

@@ -200,7 +200,7 @@ static void depot_passes_flushed_objects_to_another_cpu(struct kunit *test)
 static unsigned long large_on_cpu(int cpu, void *const *objs, unsigned int n,
 				  unsigned int *listed)
 {
-	struct heap_large *hl = per_cpu_ptr(&heap_large, cpu);
+	struct heap_large *hl = heap_large_of(cpu);
 	unsigned long flags, objects;
 	unsigned int i;
 	struct span *s;
