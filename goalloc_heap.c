@@ -825,6 +825,36 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	return placed;
 }
 
+/*
+ * heap_free_spans() under this CPU's page-cache lock: metadata not kept
+ * goes to @spare. Return: true if the scavenger has work.
+ */
+static bool __heap_free_spans(struct list_head *list, struct list_head *spare)
+{
+	struct pcache *pc = this_cpu_ptr(&heap_pcache);
+	bool idle = false, cached = false;
+	struct span *s, *tmp;
+
+	/* Runs in this CPU's block go back to it; the rest to the heap. */
+	list_for_each_entry_safe(s, tmp, list, list) {
+		if (pcache_owns(pc, s)) {
+			list_del(&s->list);
+			pcache_put(pc, s, spare);
+			cached = true;
+		}
+	}
+	if (!list_empty(list)) {
+		spin_lock(&heap_lock);
+		list_for_each_entry_safe(s, tmp, list, list) {
+			list_del(&s->list);
+			idle |= __heap_put_span(s, spare);
+		}
+		spin_unlock(&heap_lock);
+	}
+	/* Free pages grew all the same: has the scavenger work? */
+	return idle || (cached && heap_over_headroom());
+}
+
 /**
  * heap_free_spans() - give spans' runs back, and keep their metadata for reuse
  * @list: spans linked by ->list, their pages no longer mapped to them
@@ -836,33 +866,12 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
  */
 void heap_free_spans(struct list_head *list)
 {
-	bool idle = false, cached = false;
-	struct pcache *pc;
-	struct span *s, *tmp;
 	unsigned long flags;
 	LIST_HEAD(spare);
+	bool idle;
 
-	/* Runs in this CPU's block go back to it; the rest to the heap. */
 	local_lock_irqsave(&heap_pcache.lock, flags);
-	pc = this_cpu_ptr(&heap_pcache);
-	list_for_each_entry_safe(s, tmp, list, list) {
-		if (pcache_owns(pc, s)) {
-			list_del(&s->list);
-			pcache_put(pc, s, &spare);
-			cached = true;
-		}
-	}
-	if (!list_empty(list)) {
-		spin_lock(&heap_lock);
-		list_for_each_entry_safe(s, tmp, list, list) {
-			list_del(&s->list);
-			idle |= __heap_put_span(s, &spare);
-		}
-		spin_unlock(&heap_lock);
-	}
-	/* Free pages grew all the same: has the scavenger work? */
-	if (cached && !idle)
-		idle = heap_over_headroom();
+	idle = __heap_free_spans(list, &spare);
 	local_unlock_irqrestore(&heap_pcache.lock, flags);
 	heap_spans_freed(&spare, idle);
 }
@@ -1007,23 +1016,28 @@ void heap_note_large(struct span *s)
  * heap_free_large() - unlist a freed large object and give its pages back
  * @s: its SPAN_LARGE span, its pages no longer mapped to it
  *
- * Context: any; takes the heap_large lock of the CPU that allocated @s,
- * then frees as heap_free_spans().
+ * Context: any; takes this CPU's page-cache lock, inside it the heap_large
+ * lock of the CPU that allocated @s, then frees as heap_free_spans().
  */
 void heap_free_large(struct span *s)
 {
 	struct heap_large *hl = per_cpu_ptr(&heap_large, s->cpu);
 	unsigned long flags;
+	LIST_HEAD(spare);
 	LIST_HEAD(run);
+	bool idle;
 
-	spin_lock_irqsave(&hl->lock, flags);
+	local_lock_irqsave(&heap_pcache.lock, flags);
+	spin_lock(&hl->lock);
 	list_move(&s->list, &run);
 	s->allocated = 0;
 	hl->objects--;
 	hl->pages -= s->npages << GOALLOC_PAGE_ORDER;
 	hl->req_bytes -= s->size;
-	spin_unlock_irqrestore(&hl->lock, flags);
-	heap_free_spans(&run);
+	spin_unlock(&hl->lock);
+	idle = __heap_free_spans(&run, &spare);
+	local_unlock_irqrestore(&heap_pcache.lock, flags);
+	heap_spans_freed(&spare, idle);
 }
 
 /**
