@@ -691,7 +691,7 @@ static void central_init(void)
 		/*
 		 * One empty span per class, or a magazine's worth of objects
 		 * where spans are small (at most 64 KiB for 8 KiB objects,
-		 * 128 KiB for 32 KiB ones): frees on one CPU and allocations
+		 * 256 KiB for 32 KiB ones): frees on one CPU and allocations
 		 * on another then reuse spans instead of going to the heap.
 		 */
 		if (cls) {
