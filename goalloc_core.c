@@ -524,19 +524,25 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 			if (!s)
 				break;
 			list_del_init(&s->list);
-			s->state = SPAN_CACHED;
-			c->nr_spans[SPAN_CACHED]++;
-			s->cpu = cpu;
-			*cached = s;
 		}
 		took = span_take(s, objs + got, n - got);
 		span_mark_cached(s, objs + got, took);
 		got += took;
+		/* A span taken whole goes to the full list without being cached. */
 		if (s->allocated == s->nelems) {
-			__span_set_state(c, s, SPAN_FULL);
+			if (s == *cached) {
+				c->nr_spans[SPAN_CACHED]--;
+				s->cpu = -1;
+				*cached = NULL;
+			}
+			s->state = SPAN_FULL;
+			c->nr_spans[SPAN_FULL]++;
 			list_add(&s->list, &c->full);
-			s->cpu = -1;
-			*cached = NULL;
+		} else if (s != *cached) {
+			s->state = SPAN_CACHED;
+			c->nr_spans[SPAN_CACHED]++;
+			s->cpu = cpu;
+			*cached = s;
 		}
 	}
 	c->objects += got;
