@@ -409,19 +409,26 @@ static bool __span_pool_push(struct span *s, unsigned int words)
 }
 
 /*
- * Field by field rather than memset(): span creation is the cost of each
- * object in classes of one or two objects per span, and a rep stosb costs
- * an instruction per byte where instructions are counted.
+ * A span struct for a run: the run, and zero in the fields span_init()
+ * does not set. Field by field rather than a zeroed struct: span creation
+ * is the cost of each object in classes of one or two objects per span,
+ * and a zeroed struct is a rep stosq, an instruction per word where
+ * instructions are counted.
  */
 static void span_set_run(struct span *s, struct heap_chunk *ch,
 			 unsigned int first, unsigned int npages)
 {
-	*s = (struct span) {
-		.chunk = ch,
-		.first = first,
-		.npages = npages,
-		.base = ch->base + first * GOALLOC_PAGE_SIZE,
-	};
+	s->base = ch->base + first * GOALLOC_PAGE_SIZE;
+	s->chunk = ch;
+	s->first = first;
+	s->npages = npages;
+	s->state = 0;
+	s->allocated = 0;
+	s->freeindex = 0;
+	s->nsampled = 0;
+	s->cachedbits = NULL;
+	s->req = NULL;
+	s->size = 0;
 }
 
 /*
