@@ -383,13 +383,14 @@ extern struct list_head heap_full_chunks;
  * CPU's objects, or to read or check the lists.
  */
 struct heap_large {
-	spinlock_t lock;
+	spinlock_t lock;		/* the fields below */
 	struct list_head spans;
 	unsigned long objects;
 	unsigned long pages;
 	unsigned long req_bytes;
 	unsigned long bytes_total;
 };
+
 struct heap_large *heap_large_of(int cpu);
 
 /* ------------------------------------------------------------------ */
