@@ -187,8 +187,10 @@ static __always_inline struct span *obj_span(const void *p)
 }
 
 /*
- * Return: @p's span, or NULL if goalloc does not own @p's page. NULL and
- * ZERO_SIZE_PTR lie below any heap address, so they give NULL too.
+ * Return: @p's span, or NULL if goalloc does not own @p's page, or if @p
+ * lies past the first kernel page of a large object (large_span_around()
+ * finds those). NULL and ZERO_SIZE_PTR lie below any heap address, so they
+ * give NULL too.
  */
 static __always_inline struct span *span_of(const void *p)
 {
@@ -592,6 +594,7 @@ enum goalloc_report {
 
 void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 		    gfp_t gfp);
+struct span *large_span_around(const void *p);
 int goalloc_expect_reports(int n);
 void goalloc_alloc_failed(size_t size, gfp_t gfp);
 

@@ -212,7 +212,7 @@ static void verify_chunk(struct verify *v, struct heap_chunk *ch,
 static unsigned long verify_large(struct verify *v, int cpu)
 {
 	struct heap_large *hl = heap_large_of(cpu);
-	unsigned long flags, pages = 0, n = 0;
+	unsigned long flags, addr, end, pages = 0, n = 0;
 	struct span *s;
 
 	spin_lock_irqsave(&hl->lock, flags);
@@ -224,16 +224,26 @@ static unsigned long verify_large(struct verify *v, int cpu)
 				    s->cpu);
 		pages += s->npages << GOALLOC_PAGE_ORDER;
 		n++;
-		if (span_of((void *)s->base) == s &&
-		    span_of((void *)(s->base + span_bytes(s) - 1)) == s)
+		/* Its other pages map to nothing (span_map_pages()). */
+		end = s->base + span_bytes(s);
+		for (addr = s->base + PAGE_SIZE; addr < end; addr += PAGE_SIZE)
+			if (span_of((void *)addr))
+				verify_fail(v, "large span %p: page at offset %lu maps to a span",
+					    s, addr - s->base);
+		if (span_of((void *)s->base) == s) {
+			if (large_span_around((void *)(end - 1)) != s)
+				verify_fail(v, "large span %p: its last byte is not found in it",
+					    s);
 			continue;
+		}
 		/*
-		 * A free claims the object (clears bit 0) before it unmaps the
-		 * pages, then waits for this lock to unlist the span.
+		 * A free claims the object (clears bit 0) before it unmaps its
+		 * first page, then waits for this lock to unlist the span.
 		 */
 		smp_rmb();
 		if (test_bit(0, s->allocbits))
-			verify_fail(v, "large span %p: pages do not map back", s);
+			verify_fail(v, "large span %p: its first page does not map back",
+				    s);
 	}
 	if (n != hl->objects || pages != hl->pages)
 		verify_fail(v, "CPU %d: %lu large objects of %lu pages listed, counted %lu of %lu",

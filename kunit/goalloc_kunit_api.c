@@ -301,10 +301,11 @@ static void free_of_interior_pointer_is_refused(struct kunit *test)
 
 	KUNIT_ASSERT_TRUE(test, p && big);
 	memset(p, 0x11, 64);
-	EXPECT_REPORTS(test, 3, EV_REFUSED_INTERIOR, {
+	EXPECT_REPORTS(test, 4, EV_REFUSED_INTERIOR, {
 		goalloc_free(p + 8);
 		goalloc_free(p + 1);
 		goalloc_free(big + PAGE_SIZE);
+		goalloc_free(big + 100000 - 1);
 	});
 	/* Nothing changed: the object is intact and still allocated. */
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x11, 64));

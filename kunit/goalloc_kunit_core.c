@@ -210,6 +210,32 @@ static void span_pages_map_back_to_their_span(struct kunit *test)
 }
 
 /*
+ * Only a large object's first page maps to its span; a pointer into its
+ * other pages is found by large_span_around(), and one past it is not.
+ */
+static void large_object_maps_its_first_page_only(struct kunit *test)
+{
+	u8 *p = goalloc_alloc(100000, GFP_KERNEL);
+	struct span *s;
+	size_t bytes;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	s = span_of(p);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	bytes = span_bytes(s);
+	KUNIT_EXPECT_EQ(test, bytes, 13UL * GOALLOC_PAGE_SIZE);
+	KUNIT_EXPECT_NULL(test, span_of(p + PAGE_SIZE));
+	KUNIT_EXPECT_NULL(test, span_of(p + bytes - 1));
+	KUNIT_EXPECT_PTR_EQ(test, large_span_around(p + PAGE_SIZE), s);
+	KUNIT_EXPECT_PTR_EQ(test, large_span_around(p + bytes - 1), s);
+	KUNIT_EXPECT_NULL(test, large_span_around(p + bytes));
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	goalloc_free(p);
+	KUNIT_EXPECT_NULL(test, span_of(p));
+	KUNIT_EXPECT_NULL(test, large_span_around(p + PAGE_SIZE));
+}
+
+/*
  * A refill's batch: spans_create() makes up to n spans, each with its own
  * run, mapped and with every slot free; spans_destroy() gives them all
  * back in one call.
@@ -312,6 +338,7 @@ static struct kunit_case span_cases[] = {
 	KUNIT_CASE(span_put_below_window_is_found_again),
 	KUNIT_CASE(span_tail_slots_are_never_handed_out),
 	KUNIT_CASE(span_pages_map_back_to_their_span),
+	KUNIT_CASE(large_object_maps_its_first_page_only),
 	KUNIT_CASE(spans_are_made_and_given_back_in_batches),
 	KUNIT_CASE(spans_come_from_this_cpus_page_cache),
 	{}
