@@ -484,17 +484,6 @@ static DEFINE_PER_CPU(struct pcache, heap_pcache) = {
 	.lock = INIT_LOCAL_LOCK(lock),
 };
 
-/* The lowest run of @n set bits in @bits: its first bit, or BITS_PER_LONG. */
-static unsigned int bits_find_run(unsigned long bits, unsigned int n)
-{
-	unsigned long runs = bits;
-	unsigned int i;
-
-	for (i = 1; i < n && runs; i++)
-		runs &= bits >> i;
-	return runs ? __ffs(runs) : BITS_PER_LONG;
-}
-
 /* Free Go pages of bitmap word @w of @ch, as a mask. */
 static unsigned long chunk_free_bits(const struct heap_chunk *ch,
 				     unsigned int w)

@@ -286,6 +286,23 @@ static __always_inline unsigned int span_obj_index(const struct span *s,
 /* ------------------------------------------------------------------ */
 /* mheap */
 
+/*
+ * The lowest run of @n (>= 1) set bits in @bits: its first bit, or
+ * BITS_PER_LONG. The run doubles per step: log2(@n) steps, not @n - 1.
+ */
+static inline unsigned int bits_find_run(unsigned long bits, unsigned int n)
+{
+	unsigned int len = 1, shift;
+
+	/* Bit i stays set while bits i .. i + len - 1 were all set. */
+	while (len < n && bits) {
+		shift = min(len, n - len);
+		bits &= bits >> shift;
+		len += shift;
+	}
+	return bits ? __ffs(bits) : BITS_PER_LONG;
+}
+
 /* Flags of a caller's mask that goalloc passes on when it allocates. */
 #define GOALLOC_GFP_MASK (__GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_RECLAIM | \
 			  __GFP_NOFAIL | __GFP_NORETRY | __GFP_RETRY_MAYFAIL | \

@@ -209,6 +209,32 @@ static void span_pages_map_back_to_their_span(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, span_of((void *)(end - 1)));
 }
 
+/* bits_find_run() against a bit-by-bit search, on random words. */
+static void bits_find_run_finds_the_lowest_run(struct kunit *test)
+{
+	unsigned int i, n, bit, len, want;
+	unsigned long bits;
+
+	for (i = 0; i < 2000; i++) {
+		/* Dense words, so that long runs occur. */
+		bits = get_random_long() | get_random_long() | get_random_long();
+		if (i % 3 == 0)
+			bits = ~0UL << (i % BITS_PER_LONG);
+		for (n = 1; n <= BITS_PER_LONG; n++) {
+			want = BITS_PER_LONG;
+			for (bit = 0, len = 0; bit < BITS_PER_LONG; bit++) {
+				len = bits & BIT(bit) ? len + 1 : 0;
+				if (len == n) {
+					want = bit + 1 - n;
+					break;
+				}
+			}
+			KUNIT_ASSERT_EQ_MSG(test, bits_find_run(bits, n), want,
+					    "bits %#lx n %u", bits, n);
+		}
+	}
+}
+
 /*
  * Only a large object's first page maps to its span; a pointer into its
  * other pages is found by large_span_around(), and one past it is not.
@@ -339,6 +365,7 @@ static struct kunit_case span_cases[] = {
 	KUNIT_CASE(span_tail_slots_are_never_handed_out),
 	KUNIT_CASE(span_pages_map_back_to_their_span),
 	KUNIT_CASE(large_object_maps_its_first_page_only),
+	KUNIT_CASE(bits_find_run_finds_the_lowest_run),
 	KUNIT_CASE(spans_are_made_and_given_back_in_batches),
 	KUNIT_CASE(spans_come_from_this_cpus_page_cache),
 	{}
