@@ -20,6 +20,7 @@ Runs every check of goalloc and prints one line per check:
                    W=1 C=2: no compiler, sparse or modpost warning in
                    goalloc's own files
   build-distro     the same against Debian's linux-headers-*-amd64
+  build-distro-rt  the same against linux-headers-*-rt-amd64 (PREEMPT_RT)
   checkpatch       checkpatch.pl --no-tree --strict --terse -f on *.c *.h
                    of ., kunit/, examples/, bench/: no ERROR or WARNING
   kernel-doc       scripts/kernel-doc -none -v on the same files: no warning
@@ -50,8 +51,11 @@ Runs every check of goalloc and prints one line per check:
                    be clean and no page held after unload
   boot-kmemleak    debug kernel: the example leaks 3 packets; kmemleak must
                    report the 6 goalloc objects, allocated by insmod
-  boot-distro      Debian's own kernel: insmod goalloc.ko (built against the
-                   distro headers), check /sys/kernel/debug/goalloc, rmmod
+  boot-distro      Debian's own kernel, 2 vCPUs: insmod goalloc.ko (built
+                   against the distro headers), the example, the benchmark
+                   module's multi-CPU tests (short), a CPU offline and back,
+                   debugfs verify must say ok, rmmod; no page held
+  boot-distro-rt   the same on Debian's PREEMPT_RT kernel
 Each passing check counts 1 passed, each failing one 1 failed, and
 each skipped one 1 skipped, except the two boots, which also add the KUnit
 test cases they ran (see ktap_report in scripts/lib.sh for how cases are
@@ -59,7 +63,8 @@ counted). The last line is "N passed, N failed, N skipped". Exit status is
 non-zero when anything failed. Logs: build/logs/check/.
 
   --skip-debug    (CHECK_SKIP_DEBUG=1) skip kernel-debug and boot-debug
-  --skip-distro   (CHECK_SKIP_DISTRO=1) skip build-distro and boot-distro
+  --skip-distro   (CHECK_SKIP_DISTRO=1) skip the build-distro* and
+                  boot-distro* checks
 Environment:
   GOALLOC_SRC     the module sources to check (default: this repository);
                   the harness itself always comes from this repository
@@ -179,16 +184,22 @@ if needs build-test kernel-test; then
 	fi
 fi
 
-begin
-if ((skip_distro)); then
-	skip build-distro "CHECK_SKIP_DISTRO"
-elif ! hdr=$(distro_headers_dir 2>"$LOGS/build-distro.log"); then
-	fail build-distro "no Debian headers found" "$LOGS/build-distro.log"
-elif build_module distro "$hdr" "$LOGS/build-distro.log"; then
-	pass build-distro "$(basename "$(dirname "$hdr")")"
-else
-	fail build-distro "$BUILD_WHY" "$LOGS/build-distro.log"
-fi
+# distro, distro-rt: the step-name suffix of a Debian kernel flavour.
+distro_name() { [[ $1 == amd64 ]] && echo distro || echo "distro-${1%-amd64}"; }
+
+for flavour in "${DISTRO_FLAVOURS[@]}"; do
+	d=$(distro_name "$flavour")
+	begin
+	if ((skip_distro)); then
+		skip "build-$d" "CHECK_SKIP_DISTRO"
+	elif ! hdr=$(distro_headers_dir "$flavour" 2>"$LOGS/build-$d.log"); then
+		fail "build-$d" "no Debian headers found" "$LOGS/build-$d.log"
+	elif build_module "$d" "$hdr" "$LOGS/build-$d.log"; then
+		pass "build-$d" "$(basename "$(dirname "$hdr")")"
+	else
+		fail "build-$d" "$BUILD_WHY" "$LOGS/build-$d.log"
+	fi
+done
 
 # ---------------------------------------------------------------------------
 # g./h. checkpatch and kernel-doc on every C file of ours.
@@ -574,26 +585,42 @@ CMDS
 	fi
 fi
 
-begin
-if ((skip_distro)); then
-	skip boot-distro "CHECK_SKIP_DISTRO"
-elif needs boot-distro build-distro; then
-	cat >"$LOGS/boot-distro.cmds" <<'CMDS'
+# Debian's kernels have no KUnit: the benchmark module drives goalloc on
+# both CPUs instead (each CPU's own objects, remote frees, a producer and a
+# consumer, the mix), a CPU goes offline and back, verify must say ok.
+for flavour in "${DISTRO_FLAVOURS[@]}"; do
+	d=$(distro_name "$flavour")
+	begin
+	if ((skip_distro)); then
+		skip "boot-$d" "CHECK_SKIP_DISTRO"
+	elif needs "boot-$d" "build-$d"; then
+		cat >"$LOGS/boot-$d.cmds" <<'CMDS'
 insmod goalloc.ko
-if grep -qw debugfs /proc/mounts; then test -d /sys/kernel/debug/goalloc; fi
+insmod goalloc_example.ko
+rmmod goalloc_example
+insmod goalloc_bench.ko tests=concurrent,remote,prodcons,mix sizes=8,192,4096,65536 n=2000 repeat=1 mix_steps=5000
+rmmod goalloc_bench
+echo 0 > /sys/devices/system/cpu/cpu1/online
+echo 1 > /sys/devices/system/cpu/cpu1/online
+grep -qx ok /sys/kernel/debug/goalloc/verify
 rmmod goalloc
 sleep 2
 CMDS
-	run_boot distro "$(distro_vmlinuz)" 2 1G "${BOOT_TIMEOUT_DISTRO:-300}" \
-		"$BUILD_DIR/mod-distro/goalloc.ko"
-	if ((rc != 0)); then
-		fail boot-distro "$why" "$LOGS/boot-distro.log"
-	elif ! unload_check "$LOGS/boot-distro.log"; then
-		fail boot-distro "$UNLOAD_NOTE" "$LOGS/boot-distro.log"
-	else
-		pass boot-distro "$(distro_kernel_release); $why; $UNLOAD_NOTE"
+		mod=$BUILD_DIR/mod-$d
+		run_boot "$d" "$(distro_vmlinuz "$flavour")" 2 1G \
+			"${BOOT_TIMEOUT_DISTRO:-300}" "$mod/goalloc.ko" \
+			"$mod/examples/goalloc_example.ko" "$mod/bench/goalloc_bench.ko"
+		if ((rc != 0)); then
+			fail "boot-$d" "$why" "$LOGS/boot-$d.log"
+		elif ! grep -q 'goalloc: unloaded, ' "$LOGS/boot-$d.log"; then
+			fail "boot-$d" "no 'goalloc: unloaded' line" "$LOGS/boot-$d.log"
+		elif ! unload_check "$LOGS/boot-$d.log"; then
+			fail "boot-$d" "$UNLOAD_NOTE" "$LOGS/boot-$d.log"
+		else
+			pass "boot-$d" "$(distro_kernel_release "$flavour"); $why; $UNLOAD_NOTE"
+		fi
 	fi
-fi
+done
 
 # ---------------------------------------------------------------------------
 

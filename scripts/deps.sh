@@ -8,6 +8,7 @@ PACKAGES=(
 	build-essential bc flex bison libelf-dev libssl-dev
 	python3 perl rsync cpio xz-utils gzip kmod sparse
 	linux-source-6.1 linux-headers-amd64 linux-image-amd64
+	linux-headers-rt-amd64 linux-image-rt-amd64
 	qemu-system-x86 busybox-static gnuplot-nox google-perftools
 )
 

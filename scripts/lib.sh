@@ -38,21 +38,27 @@ ensure_kernel_source() {
 	echo "$id" >"$stamp"
 }
 
-# Release string of the Debian kernel whose headers linux-headers-amd64
-# pulls in, e.g. 6.1.0-56-amd64. The host's uname -r is not Debian's.
+# Debian kernel flavours goalloc is checked against: the generic one and
+# PREEMPT_RT (linux-*-rt-amd64, 6.1's real-time kernel).
+# shellcheck disable=SC2034 # used by check.sh
+DISTRO_FLAVOURS=(amd64 rt-amd64)
+
+# Release string of the Debian kernel of flavour $1 (default amd64) whose
+# headers linux-headers-$1 pulls in, e.g. 6.1.0-56-amd64 or
+# 6.1.0-56-rt-amd64. The host's uname -r is not Debian's.
 distro_kernel_release() {
-	local dep
-	dep=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null) ||
-		die "linux-headers-amd64 is not installed"
+	local flavour=${1:-amd64} dep
+	dep=$(dpkg-query -W -f='${Depends}' "linux-headers-$flavour" 2>/dev/null) ||
+		die "linux-headers-$flavour is not installed"
 	dep=${dep%%[ ,]*}
 	dep=${dep#linux-headers-}
-	[[ -n $dep ]] || die "cannot read linux-headers-amd64's dependency"
+	[[ -n $dep ]] || die "cannot read linux-headers-$flavour's dependency"
 	echo "$dep"
 }
 
 distro_headers_dir() {
 	local rel d
-	rel=$(distro_kernel_release)
+	rel=$(distro_kernel_release "${1:-}")
 	for d in "/lib/modules/$rel/build" "/usr/src/linux-headers-$rel"; do
 		[[ -f $d/Makefile ]] && { echo "$d"; return 0; }
 	done
@@ -61,8 +67,8 @@ distro_headers_dir() {
 
 distro_vmlinuz() {
 	local v
-	v=/boot/vmlinuz-$(distro_kernel_release)
-	[[ -r $v ]] || die "$v missing or unreadable (linux-image-amd64)"
+	v=/boot/vmlinuz-$(distro_kernel_release "${1:-}")
+	[[ -r $v ]] || die "$v missing or unreadable (linux-image-${1:-amd64})"
 	echo "$v"
 }
 
