@@ -1036,6 +1036,14 @@ void heap_free_large(struct span *s)
 	heap_spans_freed(&spare, idle);
 }
 
+/* heap_stats_read() without the large objects, under heap_lock. */
+void __heap_stats_read(struct heap_stats *st)
+{
+	lockdep_assert_held(&heap_lock);
+	*st = heap_stats;
+	st->idle_pages = heap_idle_pages;
+}
+
 /**
  * heap_stats_read() - a consistent copy of the heap totals
  * @st: filled in; the large-object totals are consistent per CPU
@@ -1050,8 +1058,7 @@ void heap_stats_read(struct heap_stats *st)
 	int cpu;
 
 	spin_lock_irqsave(&heap_lock, flags);
-	*st = heap_stats;
-	st->idle_pages = heap_idle_pages;
+	__heap_stats_read(st);
 	spin_unlock_irqrestore(&heap_lock, flags);
 	for_each_possible_cpu(cpu) {
 		hl = per_cpu_ptr(&heap_large, cpu);

@@ -372,6 +372,7 @@ void heap_note_large(struct span *s);
 void heap_free_large(struct span *s);
 unsigned long heap_shrink(unsigned long nr_to_scan);
 unsigned long heap_release_free_chunks(unsigned long keep_pages);
+void __heap_stats_read(struct heap_stats *st);
 void heap_stats_read(struct heap_stats *st);
 void heap_schedule_scavenge(void);
 void goalloc_scavenge_cancel(void);
