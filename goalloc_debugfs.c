@@ -34,6 +34,7 @@ static struct dentry *goalloc_dir;
 const char *const goalloc_event_names[] = {
 	[EV_ALLOC_SLOW]			= "alloc_slowpath",
 	[EV_FREE_SLOW]			= "free_slowpath",
+	[EV_MCACHE_BUSY]		= "fastpath_lock_held",
 	[EV_ALLOC_LARGE]		= "alloc_large",
 	[EV_FREE_LARGE]			= "free_large",
 	[EV_ALLOC_FAIL]			= "alloc_failed",

@@ -466,6 +466,7 @@ struct mcache_class {
 enum goalloc_event {
 	EV_ALLOC_SLOW,
 	EV_FREE_SLOW,
+	EV_MCACHE_BUSY,
 	EV_ALLOC_LARGE,
 	EV_FREE_LARGE,
 	EV_ALLOC_FAIL,

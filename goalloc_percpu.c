@@ -38,7 +38,7 @@
  * 1.0-1.1x kmalloc's to about 0.7x with this split.
  *
  * The slow paths (refill, flush) run with the mcache lock held, interrupts
- * off; draining runs in a worker on each CPU (mcache_drain_all()), never in
+ * off (on PREEMPT_RT, see mcache_busy()); draining runs in a worker on each CPU (mcache_drain_all()), never in
  * an IPI, which could cut into a task's fast path.
  *
  * A free may push an object of a span that another CPU caches: it stays
@@ -170,19 +170,34 @@ static bool mcache_debug_alloc(void *p, unsigned int cls)
 
 /*
  * Which magazines a context uses. !PREEMPT_RT: task context its own, with
- * preemption off (mcache_fast_begin()), which no interrupt touches; softirq
- * and hard IRQ context the others, with interrupts off. PREEMPT_RT: one set,
- * under the mcache lock (a per-CPU sleeping lock there), which the slow
- * paths hold too; no hard IRQ handler allocates there.
+ * preemption off, which no interrupt touches; softirq and hard IRQ context
+ * the others, with interrupts off. PREEMPT_RT: one set, with preemption
+ * off, as softirqs run in tasks there and no hard IRQ handler allocates.
+ *
+ * On PREEMPT_RT the mcache lock that the slow paths hold is a per-CPU
+ * sleeping lock (local_lock_t is a spinlock_t there, 5.15 and later), and
+ * its holder, pinned to the CPU, may be preempted midway through a
+ * magazine. A fast path, with preemption off, leaves the magazines alone
+ * while the lock is held (mcache_busy()) and takes the slow path, which
+ * waits for it. Taking the lock on every fast path instead, on Debian's
+ * 6.1 RT kernel under TCG (median of 3 boots, 8 B): batch free 2.33x
+ * kmalloc's time, now 0.89x; concurrent 1.14x, now 0.49x; pair 0.74x, now
+ * 0.18x. SLUB's frees to a slab other than the CPU's are lockless there.
  */
 #ifdef CONFIG_PREEMPT_RT
 #define mcache_in_task()	true
-#define mcache_fast_begin()	local_lock(&goalloc_mcache.lock)
-#define mcache_fast_end()	local_unlock(&goalloc_mcache.lock)
+
+/* With preemption off: is this CPU's mcache lock held? Counted if so. */
+static __always_inline bool mcache_busy(void)
+{
+	if (likely(!spin_is_locked(this_cpu_ptr(&goalloc_mcache.lock))))
+		return false;
+	count_event(EV_MCACHE_BUSY);
+	return true;
+}
 #else
 #define mcache_in_task()	in_task()
-#define mcache_fast_begin()	preempt_disable()
-#define mcache_fast_end()	preempt_enable()
+#define mcache_busy()		false
 #endif
 
 /* This context's magazine of class @cls, to use with this_cpu operations. */
@@ -195,7 +210,8 @@ static __always_inline struct magazine __percpu *mcache_mag(unsigned int cls)
 
 /*
  * Pop an object off this CPU's magazine @mag into *@p; the caller keeps
- * other users of @mag out (mcache_fast_begin(), or interrupts off).
+ * other users of @mag out (preemption off and !mcache_busy(), interrupts
+ * off, or the mcache lock).
  * Return: false if @mag is empty.
  */
 static __always_inline bool mag_pop(struct magazine __percpu *mag, void **p)
@@ -286,9 +302,9 @@ static __always_inline void mcache_free_push(unsigned int cls, const void *p)
 		mcache_free_irq(cls, p);
 		return;
 	}
-	mcache_fast_begin();
-	done = mag_push(goalloc_mags + cls, p);
-	mcache_fast_end();
+	preempt_disable();
+	done = !mcache_busy() && mag_push(goalloc_mags + cls, p);
+	preempt_enable();
 	if (unlikely(!done))
 		mcache_flush_push(cls, p);
 }
@@ -506,9 +522,9 @@ static __always_inline void *__goalloc_alloc(size_t size, gfp_t gfp,
 	if (unlikely(!mcache_in_task()))
 		return mcache_alloc_irq(size, gfp, caller);
 	cls = size_to_class(size);
-	mcache_fast_begin();
-	done = mag_pop(goalloc_mags + cls, &p);
-	mcache_fast_end();
+	preempt_disable();
+	done = !mcache_busy() && mag_pop(goalloc_mags + cls, &p);
+	preempt_enable();
 	if (unlikely(!done))
 		return mcache_alloc_slow(size, gfp, caller);
 	return mcache_alloc_done(p, cls, gfp, size, caller);
