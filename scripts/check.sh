@@ -52,10 +52,13 @@ Runs every check of goalloc and prints one line per check:
   boot-kmemleak    debug kernel: the example leaks 3 packets; kmemleak must
                    report the 6 goalloc objects, allocated by insmod
   boot-distro      Debian's own kernel, 2 vCPUs: insmod goalloc.ko (built
-                   against the distro headers), the example, the benchmark
-                   module's multi-CPU tests (short), a CPU offline and back,
-                   debugfs verify must say ok, rmmod; no page held
-  boot-distro-rt   the same on Debian's PREEMPT_RT kernel
+                   against the distro headers); the benchmark module's
+                   multi-CPU tests while the example loads in a loop (its
+                   packets must be intact) and debugfs drain and verify run
+                   in another (verify must say ok each time); a CPU
+                   offline and back, verify ok, rmmod; no page held
+  boot-distro-rt   the same on Debian's PREEMPT_RT kernel; fast paths must
+                   have found the CPU cache's lock held (fastpath_lock_held)
 Each passing check counts 1 passed, each failing one 1 failed, and
 each skipped one 1 skipped, except the two boots, which also add the KUnit
 test cases they ran (see ktap_report in scripts/lib.sh for how cases are
@@ -587,7 +590,13 @@ fi
 
 # Debian's kernels have no KUnit: the benchmark module drives goalloc on
 # both CPUs instead (each CPU's own objects, remote frees, a producer and a
-# consumer, the mix), a CPU goes offline and back, verify must say ok.
+# consumer, the mix) while two shell loops add tasks that use it too: one
+# loads the example (which checks its packets' contents) over and over, the
+# other drains the CPU caches and runs debugfs verify, which must say ok
+# every time, under load. Then a CPU goes offline and back and verify must
+# say ok again. On PREEMPT_RT, those tasks preempt holders of the CPU
+# caches' lock, and fast paths must have found it held
+# (fastpath_lock_held, see mcache_busy()).
 for flavour in "${DISTRO_FLAVOURS[@]}"; do
 	d=$(distro_name "$flavour")
 	begin
@@ -596,13 +605,17 @@ for flavour in "${DISTRO_FLAVOURS[@]}"; do
 	elif needs "boot-$d" "build-$d"; then
 		cat >"$LOGS/boot-$d.cmds" <<'CMDS'
 insmod goalloc.ko
-insmod goalloc_example.ko
-rmmod goalloc_example
-insmod goalloc_bench.ko tests=concurrent,remote,prodcons,mix sizes=8,192,4096,65536 n=2000 repeat=1 mix_steps=5000
+while [ ! -e /stop ]; do insmod goalloc_example.ko && rmmod goalloc_example || touch /example-failed; done >/dev/null 2>&1 &
+while [ ! -e /stop ]; do echo 1 > /sys/kernel/debug/goalloc/drain; cat /sys/kernel/debug/goalloc/verify > /verify; grep -qx ok /verify || cat /verify >> /verify-failed; done >/dev/null 2>&1 &
+insmod goalloc_bench.ko tests=concurrent,remote,prodcons,mix sizes=8,192,4096,65536 n=10000 repeat=3 mix_steps=50000
+touch /stop; sleep 2
+test ! -e /example-failed
+test ! -e /verify-failed || { cat /verify-failed; false; }
 rmmod goalloc_bench
 echo 0 > /sys/devices/system/cpu/cpu1/online
 echo 1 > /sys/devices/system/cpu/cpu1/online
 grep -qx ok /sys/kernel/debug/goalloc/verify
+grep fastpath_lock_held /sys/kernel/debug/goalloc/counters
 rmmod goalloc
 sleep 2
 CMDS
@@ -610,14 +623,18 @@ CMDS
 		run_boot "$d" "$(distro_vmlinuz "$flavour")" 2 1G \
 			"${BOOT_TIMEOUT_DISTRO:-300}" "$mod/goalloc.ko" \
 			"$mod/examples/goalloc_example.ko" "$mod/bench/goalloc_bench.ko"
+		held=$(grep -aoE '^fastpath_lock_held [0-9]+' "$LOGS/boot-$d.log" | tail -n1)
+		held=${held##* }
 		if ((rc != 0)); then
 			fail "boot-$d" "$why" "$LOGS/boot-$d.log"
 		elif ! grep -q 'goalloc: unloaded, ' "$LOGS/boot-$d.log"; then
 			fail "boot-$d" "no 'goalloc: unloaded' line" "$LOGS/boot-$d.log"
 		elif ! unload_check "$LOGS/boot-$d.log"; then
 			fail "boot-$d" "$UNLOAD_NOTE" "$LOGS/boot-$d.log"
+		elif [[ $flavour == rt-* ]] && ((${held:-0} == 0)); then
+			fail "boot-$d" "no fast path found the cache lock held" "$LOGS/boot-$d.log"
 		else
-			pass "boot-$d" "$(distro_kernel_release "$flavour"); $why; $UNLOAD_NOTE"
+			pass "boot-$d" "$(distro_kernel_release "$flavour"); $why; fastpath_lock_held ${held:-?}; $UNLOAD_NOTE"
 		fi
 	fi
 done
