@@ -164,6 +164,8 @@ def main():
     ap.add_argument('--mem')
     ap.add_argument('--out', required=True)
     ap.add_argument('--command', default='make bench')
+    ap.add_argument('--kernel-desc',
+                    default='scripts/test.config: tinyconfig + SLUB, PREEMPT')
     args = ap.parse_args()
     problems, failed = [], False
     kernel = None
@@ -350,9 +352,9 @@ def write_md(path, args, kernel, ic, ic_runs, ic_diff, smp, smp_cpus,
     L = []
     L.append('## goalloc against kmalloc (SLUB)')
     L.append('')
-    L.append('`%s`, %s, guest kernel %s (scripts/test.config: tinyconfig + '
-             'SLUB, PREEMPT), QEMU TCG.' %
-             (args.command, time.strftime('%Y-%m-%d %H:%M %Z'), kernel or '?'))
+    L.append('`%s`, %s, guest kernel %s (%s), QEMU TCG.' %
+             (args.command, time.strftime('%Y-%m-%d %H:%M %Z'), kernel or '?',
+              args.kernel_desc))
     L.append('')
     if ic:
         L.append('### Instructions per operation (1 vCPU, `-icount shift=0`)')

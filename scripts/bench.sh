@@ -10,7 +10,7 @@ usage() {
 	cat <<'USAGE'
 Usage: scripts/bench.sh [--boots N] [--smp N] [--out DIR] [--only LIST]
                         [--bench-args ARGS] [--goalloc-args ARGS]
-                        [--timeout S] [--quiet-wait S]
+                        [--timeout S] [--quiet-wait S] [--distro FLAVOUR]
        make bench
 
 Measures goalloc against kmalloc (SLUB) with bench/goalloc_bench.ko, both in
@@ -60,13 +60,18 @@ Options:
   --timeout S        seconds before a boot is killed (default 600)
   --quiet-wait S     before each smp boot, wait up to S seconds for the host
                      to be idle (default 60)
+  --distro FLAVOUR   boot Debian's own kernel of FLAVOUR (amd64, or rt-amd64
+                     for PREEMPT_RT; scripts/deps.sh installs both) instead
+                     of the test kernel, with the modules built against its
+                     headers. Debian's kernels have init_on_alloc=1: both
+                     allocators zero every object.
 Exit status: 0, or 1 when a build or a boot failed, or the icount boots
 differ by more than 0.1 %.
 USAGE
 }
 
 boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem extra='' gargs=profile_rate=0 timeout=600
-quiet_wait=60
+quiet_wait=60 flavour=''
 while (($#)); do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -78,6 +83,7 @@ while (($#)); do
 	--goalloc-args) gargs=$2; shift 2 ;;
 	--timeout) timeout=$2; shift 2 ;;
 	--quiet-wait) quiet_wait=$2; shift 2 ;;
+	--distro) flavour=$2; shift 2 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
@@ -92,12 +98,23 @@ mkdir -p "$logs"
 start=$SECONDS
 
 # --- build --------------------------------------------------------------------
-bzimage=$("$GOALLOC_ROOT/scripts/build-kernel.sh" test)
-kdir=$(kernel_out_dir test)
-msg "building goalloc.ko and bench/goalloc_bench.ko against $kdir"
-make -C "$GOALLOC_ROOT" KDIR="$kdir" modules >"$logs/build.log" 2>&1 ||
-	{ tail -n 30 "$logs/build.log" >&2; die "module build failed, see $logs/build.log"; }
-mods=("$GOALLOC_ROOT/goalloc.ko" "$GOALLOC_ROOT/bench/goalloc_bench.ko")
+if [[ -n $flavour ]]; then
+	bzimage=$(distro_vmlinuz "$flavour")
+	kdesc="Debian's $flavour kernel" klabel="Debian's Linux 6.1 $flavour kernel"
+	msg "building goalloc.ko and bench/goalloc_bench.ko against $kdesc's headers"
+	build_module "bench-$flavour" "$(distro_headers_dir "$flavour")" "$logs/build.log" ||
+		die "module build failed ($BUILD_WHY), see $logs/build.log"
+	mods=("$BUILD_DIR/mod-bench-$flavour/goalloc.ko"
+		"$BUILD_DIR/mod-bench-$flavour/bench/goalloc_bench.ko")
+else
+	bzimage=$("$GOALLOC_ROOT/scripts/build-kernel.sh" test)
+	kdesc="scripts/test.config: tinyconfig + SLUB, PREEMPT" klabel="Linux 6.1 test kernel"
+	kdir=$(kernel_out_dir test)
+	msg "building goalloc.ko and bench/goalloc_bench.ko against $kdir"
+	make -C "$GOALLOC_ROOT" KDIR="$kdir" modules >"$logs/build.log" 2>&1 ||
+		{ tail -n 30 "$logs/build.log" >&2; die "module build failed, see $logs/build.log"; }
+	mods=("$GOALLOC_ROOT/goalloc.ko" "$GOALLOC_ROOT/bench/goalloc_bench.ko")
+fi
 
 # --- guest command files ----------------------------------------------------------
 heap=/sys/kernel/debug/goalloc/heap
@@ -264,14 +281,16 @@ if want smp; then
 fi
 
 # --- tables and chart ------------------------------------------------------------------
+cmd="make bench${extra:+ (bench args: $extra)}"
+[[ -n $flavour ]] && cmd="scripts/bench.sh --distro $flavour${extra:+ --bench-args \"$extra\"}"
 report=(python3 "$GOALLOC_ROOT/scripts/bench-report.py" --out "$out"
-	--command "make bench${extra:+ (bench args: $extra)}")
+	--command "$cmd" --kernel-desc "$kdesc")
 want icount && report+=(--icount "$logs/icount-1.log" "$logs/icount-2.log"
 	--icount-profile "$logs/icount-profile.log")
 ((${#smp_logs[@]})) && report+=(--smp "${smp_logs[@]}" --smp-discarded "$contended" --smp-busy "$kept_busy")
 want mem && report+=(--mem "$logs/mem.log")
 "${report[@]}" || failed=1
-gnuplot -e "data='$out/bench-chart.dat'; out='$out/bench.png'; subtitle='$(date +%F), $smp vCPUs for multi-CPU, Linux 6.1 test kernel'" \
+gnuplot -e "data='$out/bench-chart.dat'; out='$out/bench.png'; subtitle='$(date +%F), $smp vCPUs for multi-CPU, $klabel'" \
 	"$GOALLOC_ROOT/scripts/bench-chart.gp" || failed=1
 
 msg "done in $((SECONDS - start)) s: $out/bench.csv, $out/bench.md, $out/bench.png"
