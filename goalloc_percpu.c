@@ -421,6 +421,20 @@ static unsigned int mcache_grow_spans(unsigned int cls)
 				  class_span_objects(cls)));
 }
 
+/* What follows the magazine: a sample of the heap profile, or the hooks. */
+static __always_inline void *mcache_alloc_done(void *p, unsigned int cls,
+					       gfp_t gfp, size_t size,
+					       unsigned long caller)
+{
+	if (unlikely(profile_countdown_cls(cls)))
+		return mcache_alloc_sampled(p, gfp, size, caller);
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	    unlikely(static_branch_unlikely(&goalloc_hooks_key) ||
+		     want_init_on_alloc(gfp)))
+		return mcache_prepare_alloc(p, gfp, size, caller);
+	return p;
+}
+
 static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
 					unsigned long caller)
 {
@@ -431,7 +445,6 @@ static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
 	unsigned long flags;
 	LIST_HEAD(fresh);
 	LIST_HEAD(dead);
-	bool sample;
 	void *p;
 
 	/*
@@ -472,28 +485,11 @@ grow:
 		}
 	}
 	spans_destroy(&dead);
-	sample = profile_countdown_cls(cls);
-	if (sample)
-		return mcache_alloc_sampled(p, gfp, size, caller);
-	return mcache_prepare_alloc(p, gfp, size, caller);
+	return mcache_alloc_done(p, cls, gfp, size, caller);
 }
 
 /* ------------------------------------------------------------------ */
 /* Fast paths: the public entry points */
-
-/* What follows the magazine: a sample of the heap profile, or the hooks. */
-static __always_inline void *mcache_alloc_done(void *p, unsigned int cls,
-					       gfp_t gfp, size_t size,
-					       unsigned long caller)
-{
-	if (unlikely(profile_countdown_cls(cls)))
-		return mcache_alloc_sampled(p, gfp, size, caller);
-	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-	    unlikely(static_branch_unlikely(&goalloc_hooks_key) ||
-		     want_init_on_alloc(gfp)))
-		return mcache_prepare_alloc(p, gfp, size, caller);
-	return p;
-}
 
 /* An interrupt's allocation: its magazines, with interrupts off. */
 static noinline void *mcache_alloc_irq(size_t size, gfp_t gfp,
