@@ -87,8 +87,15 @@ static enum cpuhp_state mcache_hp_state;
  * 8; a magazine of 32 KiB objects may hold 256 KiB.
  */
 #define MCACHE_MIN_CAP		8
-/* Spans one refill makes at most (mcache_grow_spans()). */
+/*
+ * Spans to make when a class has no free slot, by class (mcache_init()):
+ * enough for half a magazine, the batch a refill takes, up to
+ * MCACHE_GROW_MAX. Only classes of fewer objects per span than that (896
+ * bytes and up) make more than one. A table: computing it took three
+ * divisions per refill.
+ */
 #define MCACHE_GROW_MAX		4
+static u8 mcache_grow[GOALLOC_NUM_CLASSES] __read_mostly;
 #define MCACHE_BYTES		(64 << 10)
 
 /**
@@ -409,18 +416,6 @@ static noinline void *mcache_alloc_sampled(void *p, gfp_t gfp, size_t size,
 	return p;
 }
 
-/*
- * Spans to make when a class has no free slot: enough for half a magazine,
- * the batch a refill takes, up to MCACHE_GROW_MAX. Only classes of fewer
- * objects per span than that (896 bytes and up) make more than one.
- */
-static unsigned int mcache_grow_spans(unsigned int cls)
-{
-	return min_t(unsigned int, MCACHE_GROW_MAX,
-		     DIV_ROUND_UP(mcache_class_cap(cls) / 2,
-				  class_span_objects(cls)));
-}
-
 /* What follows the magazine: a sample of the heap profile, or the hooks. */
 static __always_inline void *mcache_alloc_done(void *p, unsigned int cls,
 					       gfp_t gfp, size_t size,
@@ -477,7 +472,7 @@ static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
 		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 grow:
 		/* The class has no free slot: new spans, maybe sleeping. */
-		if (!spans_create(cls, mcache_grow_spans(cls), gfp, &fresh)) {
+		if (!spans_create(cls, mcache_grow[cls], gfp, &fresh)) {
 			spans_destroy(&dead);
 			goalloc_alloc_failed(class_to_size[cls], gfp);
 			trace_goalloc_alloc(caller, NULL, size, 0, gfp);
@@ -761,8 +756,13 @@ static struct mcache *mcache_create(int cpu)
 
 int mcache_init(void)
 {
+	unsigned int cls;
 	int cpu, ret;
 
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
+		mcache_grow[cls] = min_t(unsigned int, MCACHE_GROW_MAX,
+					 DIV_ROUND_UP(mcache_class_cap(cls) / 2,
+						      class_span_objects(cls)));
 	goalloc_mags = __alloc_percpu(NR_MAG_LEVELS * GOALLOC_NUM_CLASSES *
 				      sizeof(struct magazine),
 				      __alignof__(struct magazine));
