@@ -248,11 +248,12 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
 		bitmap_set(s->allocbits, nelems, words * BITS_PER_LONG - nelems);
 	}
 	s->alloc_cache = ~s->allocbits[0];
-	if (goalloc_track_waste) {
+	/* The keys, not the parameters: a span per object or two from 2 KiB. */
+	if (static_branch_unlikely(&goalloc_track_key)) {
 		s->req = (u16 *)(s->allocbits + words * (goalloc_debug ? 2 : 1));
 		memset(s->req, 0, nelems * sizeof(*s->req));
 	}
-	if (goalloc_debug) {
+	if (static_branch_unlikely(&goalloc_debug_key)) {
 		s->cachedbits = s->allocbits + words;
 		bitmap_zero(s->cachedbits, nelems);
 		/* Every free slot holds poison; allocation checks it. */
