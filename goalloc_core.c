@@ -118,6 +118,7 @@ static const enum goalloc_event report_event[] = {
 };
 
 static_assert(ARRAY_SIZE(report_what) == NR_REPORTS);
+static_assert(ARRAY_SIZE(report_event) == NR_REPORTS);
 
 /**
  * large_span_around() - the large object that holds @p, past its first page
@@ -125,8 +126,10 @@ static_assert(ARRAY_SIZE(report_what) == NR_REPORTS);
  *
  * Only the first kernel page of a large object maps to its span (see
  * span_map_pages()); this looks for the span by the pages before @p, back
- * to the start of @p's chunk. For reports only: it reads up to a chunk's
- * worth of struct pages.
+ * to the first mapped one, or to the start of @p's MAX_ORDER-aligned
+ * block, which holds @p's whole chunk (a chunk is such a block, or a
+ * smaller buddy block inside one). For reports only: it reads up to
+ * MAX_ORDER_NR_PAGES struct pages, and the span it finds may be changing.
  *
  * Return: the span of the large object whose pages hold @p, or NULL.
  */
@@ -138,7 +141,7 @@ struct span *large_span_around(const void *p)
 
 	if (addr < READ_ONCE(heap_lo) || addr >= READ_ONCE(heap_hi))
 		return NULL;
-	/* A chunk is a buddy block: aligned, and its struct pages exist. */
+	/* A buddy block: aligned, and its struct pages exist. */
 	while (addr > lo) {
 		addr -= PAGE_SIZE;
 		s = span_of((void *)addr);
@@ -149,7 +152,6 @@ struct span *large_span_around(const void *p)
 	return NULL;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(large_span_around);
-static_assert(ARRAY_SIZE(report_event) == NR_REPORTS);
 
 /*
  * KUnit cases that provoke reports on purpose announce how many, so that
@@ -210,8 +212,9 @@ void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
  * Point the kernel pages of @s at @owner, or at nothing: every page of a
  * small-object span, whose objects lie on any of them; only the first page
  * of a large object, which is freed and looked up by its address. Its
- * other pages map to nothing, which saves a store per page on allocation
- * and on free (15 at 64 KiB, 63 at 256 KiB); large_span_around() finds
+ * other pages map to nothing, which saves two stores per page on
+ * allocation and on free (15 pages at 64 KiB, 63 at 256 KiB);
+ * large_span_around() finds
  * the object of a pointer into them, for a report.
  */
 static void span_map_pages(struct span *s, struct span *owner)

@@ -1010,7 +1010,7 @@ void heap_note_large(struct span *s)
 
 /**
  * heap_free_large() - unlist a freed large object and give its pages back
- * @s: its SPAN_LARGE span, its pages no longer mapped to it
+ * @s: its SPAN_LARGE span, its first page no longer mapped to it
  *
  * Context: any; takes this CPU's page-cache lock, inside it the heap_large
  * lock of the CPU that allocated @s, then frees as heap_free_spans().

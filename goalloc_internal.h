@@ -158,7 +158,8 @@ static inline size_t span_bytes(const struct span *s)
 }
 
 /*
- * Pointer to span in O(1): each kernel page of a live span keeps the span
+ * Pointer to span in O(1): each kernel page of a live small-object span,
+ * and the first of a large object's (span_map_pages()), keeps the span
  * in page->private and, as proof that goalloc wrote it, the span xor a
  * random cookie in page->index. goalloc owns these fields: its pages come
  * from alloc_pages() without __GFP_COMP.

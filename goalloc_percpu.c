@@ -12,7 +12,8 @@
  *     [MAG_TASK][2]  ...
  *     [MAG_IRQ][1]   ...                       the same, for interrupts
  *   goalloc_mcache (per CPU)
- *     .lock   local_lock: interrupts off on this CPU, for the slow paths
+ *     .lock   local_lock: interrupts off on this CPU (on PREEMPT_RT a
+ *             sleeping lock), for the slow paths
  *     .mc --> struct mcache
  *               cls[1]  span ----------------> the span refills come from
  *               cls[2]  ...
@@ -446,9 +447,12 @@ static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
 	 * A racy peek: when neither the class (its depot or its spans) nor
 	 * this CPU's cached span has a free slot, make the spans before the
 	 * first round trip. If the peek was wrong, the spans join the partial
-	 * list, or the empty one if the fill does not reach them.
+	 * list, or the empty one if the fill does not reach them. On
+	 * PREEMPT_RT a fast path comes here with objects in the magazine
+	 * when the mcache lock was held (mcache_busy()): no spans then.
 	 */
-	if (!READ_ONCE(c->ndepot) &&
+	if (!raw_cpu_read(mcache_mag(cls)->count) &&
+	    !READ_ONCE(c->ndepot) &&
 	    !READ_ONCE(c->nr_spans[SPAN_PARTIAL]) &&
 	    !READ_ONCE(c->nr_spans[SPAN_EMPTY]) &&
 	    !READ_ONCE(raw_cpu_read(goalloc_mcache.mc)->cls[cls].span))

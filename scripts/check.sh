@@ -605,10 +605,10 @@ for flavour in "${DISTRO_FLAVOURS[@]}"; do
 	elif needs "boot-$d" "build-$d"; then
 		cat >"$LOGS/boot-$d.cmds" <<'CMDS'
 insmod goalloc.ko
-while [ ! -e /stop ]; do insmod goalloc_example.ko && rmmod goalloc_example || touch /example-failed; done >/dev/null 2>&1 &
-while [ ! -e /stop ]; do echo 1 > /sys/kernel/debug/goalloc/drain; cat /sys/kernel/debug/goalloc/verify > /verify; grep -qx ok /verify || cat /verify >> /verify-failed; done >/dev/null 2>&1 &
+{ while [ ! -e /stop ]; do insmod goalloc_example.ko && rmmod goalloc_example || touch /example-failed; done; touch /done-1; } >/dev/null 2>&1 &
+{ while [ ! -e /stop ]; do echo 1 > /sys/kernel/debug/goalloc/drain; cat /sys/kernel/debug/goalloc/verify > /verify; grep -qx ok /verify || cat /verify >> /verify-failed; done; touch /done-2; } >/dev/null 2>&1 &
 insmod goalloc_bench.ko tests=concurrent,remote,prodcons,mix sizes=8,192,4096,65536 n=10000 repeat=3 mix_steps=50000
-touch /stop; sleep 2
+touch /stop; while [ ! -e /done-1 ] || [ ! -e /done-2 ]; do sleep 0.2; done
 test ! -e /example-failed
 test ! -e /verify-failed || { cat /verify-failed; false; }
 rmmod goalloc_bench
