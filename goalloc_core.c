@@ -214,8 +214,8 @@ void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
  * of a large object, which is freed and looked up by its address. Its
  * other pages map to nothing, which saves two stores per page on
  * allocation and on free (15 pages at 64 KiB, 63 at 256 KiB);
- * large_span_around() finds
- * the object of a pointer into them, for a report.
+ * large_span_around() finds the object of a pointer into them, for a
+ * report.
  */
 static void span_map_pages(struct span *s, struct span *owner)
 {
