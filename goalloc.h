@@ -27,8 +27,10 @@
  * goalloc's page heap.
  *
  * Bad input (a pointer goalloc did not hand out, an interior pointer, a
- * second free) is refused with a rate-limited warning and counted in
- * debugfs; the allocator is not changed by it.
+ * second free of an object free in its span or freed last on this CPU;
+ * with the debug parameter, any second free) is refused with a
+ * rate-limited warning and counted in debugfs; the allocator is not
+ * changed by it.
  */
 #ifndef _GOALLOC_H
 #define _GOALLOC_H

@@ -240,15 +240,22 @@ static __always_inline bool mag_pop(struct magazine __percpu *mag, void **p)
 	return true;
 }
 
-/* Push @p onto this CPU's magazine @mag, as mag_pop(). Return: false if full. */
+/*
+ * Push @p onto this CPU's magazine @mag, as mag_pop(). Return: false if
+ * @mag is full, or if @p is already on top: freed twice in a row, which
+ * mcache_flush_push() refuses (SLAB_FREELIST_HARDENED's check on SLUB's
+ * freelist head; with debug=1, every object in a magazine is caught).
+ */
 static __always_inline bool mag_push(struct magazine __percpu *mag,
 				     const void *p)
 {
 	unsigned int count = this_cpu_read(mag->count);
+	void **objs = this_cpu_read(mag->objs);
 
-	if (unlikely(count == this_cpu_read(mag->cap)))
+	if (unlikely(count == this_cpu_read(mag->cap) ||
+		     (count && objs[count - 1] == p)))
 		return false;
-	this_cpu_read(mag->objs)[count] = (void *)p;
+	objs[count] = (void *)p;
 	this_cpu_write(mag->count, count + 1);
 	this_cpu_inc(mag->nfree);
 	return true;
@@ -258,8 +265,8 @@ static __always_inline bool mag_push(struct magazine __percpu *mag,
 /* Slow paths */
 
 /*
- * Free into a full magazine: give its oldest half back to mcentral and
- * push @p.
+ * A free the fast path left: into a full magazine, give its oldest half
+ * back to mcentral and push @p; @p already on top, refuse it.
  */
 static noinline void mcache_flush_push(unsigned int cls, const void *p)
 {
@@ -273,6 +280,11 @@ static noinline void mcache_flush_push(unsigned int cls, const void *p)
 	local_lock_irqsave(&goalloc_mcache.lock, flags);
 	m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
 	mg = this_cpu_ptr(mcache_mag(cls));
+	if (unlikely(mg->count && mg->objs[mg->count - 1] == p)) {
+		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
+		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
+		return;
+	}
 	/* A migration may have brought us to a CPU with room. */
 	if (mg->count == mg->cap) {
 		n = mg->cap / 2;
@@ -611,9 +623,9 @@ void goalloc_free_caller(const void *p, unsigned long caller)
  * goalloc_free() - free memory from goalloc, like kfree()
  * @p: an object from goalloc_alloc() and friends, or NULL / ZERO_SIZE_PTR
  *
- * A pointer goalloc did not hand out, a pointer inside an object, or an
- * object already free in its span (and, with debug=1, one already in a CPU
- * cache) is refused with a rate-limited warning and counted in debugfs
+ * A pointer goalloc did not hand out, a pointer inside an object, an
+ * object already free in its span, or the object this CPU freed last (and,
+ * with debug=1, any object already in a CPU cache) is refused with a rate-limited warning and counted in debugfs
  * "counters"; nothing else changes.
  *
  * Context: any context where kfree() may be called.

@@ -348,6 +348,28 @@ static void double_free_of_object_free_in_span_is_refused(struct kunit *test)
 		goalloc_free(other[i]);
 }
 
+/*
+ * A free of the object this CPU freed last, still on top of its magazine,
+ * is refused with or without debug=1, and the object is handed out once.
+ */
+static void second_free_in_a_row_is_refused(struct kunit *test)
+{
+	void *p, *a, *b;
+
+	migrate_disable();	/* one CPU's magazine throughout */
+	p = goalloc_alloc(64, GFP_KERNEL);
+	goalloc_free(p);
+	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE, goalloc_free(p));
+	a = goalloc_alloc(64, GFP_KERNEL);
+	b = goalloc_alloc(64, GFP_KERNEL);
+	migrate_enable();
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	KUNIT_EXPECT_PTR_EQ(test, a, p);
+	KUNIT_EXPECT_PTR_NE(test, b, p);
+	goalloc_free(a);
+	goalloc_free(b);
+}
+
 static void double_free_of_large_object_is_refused(struct kunit *test)
 {
 	void *p = goalloc_alloc(200000, GFP_KERNEL);
@@ -416,6 +438,7 @@ static struct kunit_case bad_input_cases[] = {
 	KUNIT_CASE(free_of_foreign_pointer_is_refused),
 	KUNIT_CASE(free_of_interior_pointer_is_refused),
 	KUNIT_CASE(double_free_of_object_free_in_span_is_refused),
+	KUNIT_CASE(second_free_in_a_row_is_refused),
 	KUNIT_CASE(double_free_of_large_object_is_refused),
 	KUNIT_CASE(realloc_and_usable_size_refuse_foreign_pointers),
 	KUNIT_CASE(debug_catches_double_free_in_cpu_cache),
