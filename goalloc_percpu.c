@@ -625,8 +625,9 @@ void goalloc_free_caller(const void *p, unsigned long caller)
  *
  * A pointer goalloc did not hand out, a pointer inside an object, an
  * object already free in its span, or the object this CPU freed last (and,
- * with debug=1, any object already in a CPU cache) is refused with a rate-limited warning and counted in debugfs
- * "counters"; nothing else changes.
+ * with debug=1, any object already in a CPU cache) is refused with a
+ * rate-limited warning and counted in debugfs "counters"; nothing else
+ * changes.
  *
  * Context: any context where kfree() may be called.
  */
