@@ -244,18 +244,19 @@ static __always_inline bool mag_pop(struct magazine __percpu *mag, void **p)
  * Push @p onto this CPU's magazine @mag, as mag_pop(). Return: false if
  * @mag is full, or if @p is already on top: freed twice in a row, which
  * mcache_flush_push() refuses (SLAB_FREELIST_HARDENED's check on SLUB's
- * freelist head; with debug=1, every object in a magazine is caught).
+ * freelist head; with debug=1, every object in a magazine is caught). An
+ * empty magazine's top is objs[-1], a slot that stays NULL, so the check
+ * is one compare.
  */
 static __always_inline bool mag_push(struct magazine __percpu *mag,
 				     const void *p)
 {
 	unsigned int count = this_cpu_read(mag->count);
-	void **objs = this_cpu_read(mag->objs);
+	void **top = this_cpu_read(mag->objs) + count;
 
-	if (unlikely(count == this_cpu_read(mag->cap) ||
-		     (count && objs[count - 1] == p)))
+	if (unlikely(count == this_cpu_read(mag->cap) || top[-1] == p))
 		return false;
-	objs[count] = (void *)p;
+	*top = (void *)p;
 	this_cpu_write(mag->count, count + 1);
 	this_cpu_inc(mag->nfree);
 	return true;
@@ -746,8 +747,9 @@ static struct mcache *mcache_create(int cpu)
 	unsigned int cls, level, slots = 0;
 	struct mcache *mc;
 
+	/* Each magazine's slots follow a NULL one of its own (mag_push()). */
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
-		slots += mcache_class_cap(cls);
+		slots += mcache_class_cap(cls) + 1;
 	mc = kzalloc_node(struct_size(mc, slots, NR_MAG_LEVELS * slots),
 			  GFP_KERNEL, cpu_to_node(cpu));
 	if (!mc)
@@ -764,8 +766,8 @@ static struct mcache *mcache_create(int cpu)
 			struct magazine *mg = mag_of(cpu, level, cls);
 
 			mg->cap = mcache_class_cap(cls);
-			mg->objs = &mc->slots[slots];
-			slots += mg->cap;
+			mg->objs = &mc->slots[slots + 1];
+			slots += mg->cap + 1;
 		}
 	}
 	return mc;
