@@ -243,14 +243,16 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
 	s->cls = cls;
 	s->cpu = -1;
 	s->nelems = nelems;
-	/* Slots past nelems look allocated, so the window never offers them. */
-	if (words == 1) {
-		s->allocbits[0] = ~BITMAP_LAST_WORD_MASK(nelems);
-	} else {
+	/*
+	 * Bits past nelems stay clear too: span_take() takes the lowest free
+	 * slots and never more than there are, so it never reaches them, and
+	 * a free of slot nelems (the tail) then finds its bit clear.
+	 */
+	if (words == 1)
+		s->allocbits[0] = 0;
+	else
 		bitmap_zero(s->allocbits, nelems);
-		bitmap_set(s->allocbits, nelems, words * BITS_PER_LONG - nelems);
-	}
-	s->alloc_cache = ~s->allocbits[0];
+	s->alloc_cache = ~0UL;
 	/* The keys, not the parameters: a span per object or two from 2 KiB. */
 	if (static_branch_unlikely(&goalloc_track_key)) {
 		s->req = (u16 *)(s->allocbits + words * (goalloc_debug ? 2 : 1));
@@ -400,33 +402,50 @@ unsigned int span_take(struct span *s, void **objs, unsigned int n)
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_take);
 
 /**
- * __span_put() - mark slot @idx of @s free again
+ * __span_put() - mark objects of @s free again
  * @s: the span
- * @idx: a slot that is not free
+ * @objs: objects, the first of them in @s
+ * @n: how many there are, at least 1
  *
- * Keeps the invariant that no free slot lies below freeindex and that
- * alloc_cache is the complement of the window's bitmap word.
+ * Frees the objects from the first up to the first that lies outside @s:
+ * a flush gives back runs of one span's objects, and the run costs one
+ * span lookup and one window update. Keeps the invariants that no free
+ * slot lies below freeindex and that alloc_cache is the complement of the
+ * window's bitmap word.
  *
  * Context: the class's central lock held (or @s private to the caller).
+ * Return: the number freed, 1 .. @n.
  */
-static __always_inline void __span_put(struct span *s, unsigned int idx)
+static __always_inline unsigned int __span_put(struct span *s,
+						      void *const *objs,
+						      unsigned int n)
 {
-	unsigned int w = idx / BITS_PER_LONG;
+	unsigned long base = s->base, bytes = span_bytes(s), off;
+	unsigned int cls = s->cls, low = UINT_MAX, i, idx;
 
-	__clear_bit(idx, s->allocbits);
-	s->allocated--;
-	if (idx < s->freeindex) {
-		s->freeindex = w * BITS_PER_LONG;
-		s->alloc_cache = ~s->allocbits[w];
-	} else if (w == s->freeindex / BITS_PER_LONG) {
-		s->alloc_cache |= BIT(idx % BITS_PER_LONG);
+	for (i = 0; i < n; i++) {
+		off = (unsigned long)objs[i] - base;
+		if (off >= bytes)
+			break;
+		idx = class_obj_index(cls, off);
+		__clear_bit(idx, s->allocbits);
+		if (static_branch_unlikely(&goalloc_debug_key))
+			clear_bit(idx, s->cachedbits);
+		low = min(low, idx);
 	}
+	s->allocated -= i;
+	if (low < s->freeindex)
+		s->freeindex = round_down(low, BITS_PER_LONG);
+	s->alloc_cache = ~s->allocbits[s->freeindex / BITS_PER_LONG];
+	return i;
 }
 
-/* __span_put(), for tests. */
+/* Mark slot @idx of @s free again, for tests. */
 void span_put(struct span *s, unsigned int idx)
 {
-	__span_put(s, idx);
+	void *p = (void *)(s->base + (unsigned long)idx * class_to_size[s->cls]);
+
+	__span_put(s, &p, 1);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_put);
 
@@ -613,18 +632,16 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill);
 unsigned int __central_return(struct central *c, void *const *objs,
 			      unsigned int n, int cpu, struct list_head *dead)
 {
-	unsigned int i, idx, remote = 0;
+	unsigned int i, k, remote = 0;
 	struct span *s;
 
 	lockdep_assert_held(&c->lock);
 	c->objects -= n;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i += k) {
 		s = obj_span(objs[i]);
-		idx = span_obj_index(s, objs[i]);
-		remote += s->state == SPAN_CACHED && s->cpu != cpu;
-		if (static_branch_unlikely(&goalloc_debug_key))
-			clear_bit(idx, s->cachedbits);
-		__span_put(s, idx);
+		k = __span_put(s, objs + i, n - i);
+		if (s->state == SPAN_CACHED && s->cpu != cpu)
+			remote += k;
 		if (s->state == SPAN_FULL) {
 			__span_set_state(c, s, SPAN_PARTIAL);
 			list_move(&s->list, &c->partial);
@@ -1102,6 +1119,9 @@ static int __init goalloc_init(void)
 		static_branch_enable(&goalloc_track_key);
 		static_branch_inc(&goalloc_hooks_key);
 	}
+	/* A boot parameter: set for good before any module loads. */
+	if (want_init_on_free())
+		static_branch_inc(&goalloc_hooks_key);
 	central_init();
 	err = heap_init();
 	if (err)

@@ -85,7 +85,7 @@ static void mag_counts_add(int cpu, unsigned int cls, struct mag_counts *mc)
 	for (level = 0; level < NR_MAG_LEVELS; level++) {
 		struct magazine *mg = mag_of(cpu, level, cls);
 
-		mc->count += READ_ONCE(mg->count);
+		mc->count += mag_count(mg);
 		mc->nalloc += READ_ONCE(mg->nalloc);
 		mc->nfree += READ_ONCE(mg->nfree);
 	}

@@ -114,7 +114,7 @@ enum span_state {
  * @req:	track_waste only: bytes requested for each slot's object
  * @size:	large objects: bytes requested
  * @allocbits:	bit per slot, set while the slot is not free in the span;
- *		bits past @nelems are set so they are never handed out
+ *		bits past @nelems stay clear (span_take() never reaches them)
  *
  * Everything but @cachedbits is protected by the class's central lock (the
  * heap_large lock for large spans). goalloc_free() reads @allocbits without it:
@@ -188,12 +188,12 @@ static __always_inline struct span *obj_span(const void *p)
 }
 
 /*
- * Return: @p's span, or NULL if goalloc does not own @p's page, or if @p
- * lies past the first kernel page of a large object (large_span_around()
- * finds those). NULL and ZERO_SIZE_PTR lie below any heap address, so they
- * give NULL too.
+ * Find @p's span: false if goalloc does not own @p's page, or if @p lies
+ * past the first kernel page of a large object (large_span_around() finds
+ * those); else *@s is set, never to NULL. NULL and ZERO_SIZE_PTR lie below
+ * any heap address, so they give false too.
  */
-static __always_inline struct span *span_of(const void *p)
+static __always_inline bool span_find(const void *p, struct span **s)
 {
 	unsigned long addr = (unsigned long)p;
 	struct page *page;
@@ -207,12 +207,22 @@ static __always_inline struct span *span_of(const void *p)
 	 * and kfree() cannot survive such an address either.
 	 */
 	if (unlikely(addr < READ_ONCE(heap_lo) || addr >= READ_ONCE(heap_hi)))
-		return NULL;
+		return false;
 	page = heap_page(p);
 	priv = READ_ONCE(page->private);
+	/* Unmapped pages have both fields 0, and the cookie is odd. */
 	if (unlikely((priv ^ goalloc_cookie) != READ_ONCE(page->index)))
-		return NULL;
-	return (struct span *)priv;
+		return false;
+	*s = (struct span *)priv;
+	return true;
+}
+
+/* Return: @p's span as span_find() sees it, or NULL. */
+static __always_inline struct span *span_of(const void *p)
+{
+	struct span *s;
+
+	return span_find(p, &s) ? s : NULL;
 }
 
 /* ------------------------------------------------------------------ */
@@ -427,9 +437,10 @@ enum { MAG_TASK, MAG_IRQ, NR_MAG_LEVELS };
 
 /**
  * struct magazine - one CPU's magazine of one size class, for one context
- * @count:	objects in @objs; pop at count - 1, push at count
- * @cap:	capacity of @objs
- * @objs:	free objects
+ * @top:	the slot the next push fills; pop takes top[-1]
+ * @objs:	free objects, from objs[0] to top[-1]. objs[-1] stays NULL
+ *		and objs[cap] holds MAG_END, so that an empty and a full
+ *		magazine show at top[-1] and top[0], without a count.
  * @nalloc:	objects handed out from it
  * @nfree:	objects freed into it
  *
@@ -437,12 +448,19 @@ enum { MAG_TASK, MAG_IRQ, NR_MAG_LEVELS };
  * fields without a pointer chase.
  */
 struct magazine {
-	unsigned int count;
-	unsigned int cap;
+	void **top;
 	void **objs;
 	unsigned long nalloc;
 	unsigned long nfree;
 };
+
+#define MAG_END		((void *)1)	/* in the slot past the last */
+
+/* Objects in @mg; another CPU's only in a racy read. */
+static inline unsigned int mag_count(const struct magazine *mg)
+{
+	return READ_ONCE(mg->top) - mg->objs;
+}
 
 /**
  * struct mcache_class - one CPU's cache of one size class: what the
@@ -593,8 +611,9 @@ void goalloc_profile_exit(void);
 
 DECLARE_STATIC_KEY_FALSE(goalloc_debug_key);
 /*
- * On while debug=1, track_waste=1 or a goalloc tracepoint is enabled: one
- * no-op on each fast path stands for all three (a counted key).
+ * On while debug=1, track_waste=1, init_on_free=1 or a goalloc tracepoint
+ * is enabled: one no-op on each fast path stands for them all (a counted
+ * key).
  */
 DECLARE_STATIC_KEY_FALSE(goalloc_hooks_key);
 
@@ -640,10 +659,14 @@ object_check(const struct span *s, unsigned int cls, const void *p,
 		return off ? REPORT_INTERIOR : REPORT_NONE;
 	}
 	i = class_obj_index(cls, off);
-	if (unlikely(i * class_to_size[cls] != off || i >= s->nelems))
+	if (unlikely(i * class_to_size[cls] != off))
 		return REPORT_INTERIOR;
+	/*
+	 * Slot nelems, in the span's tail, has a bit that stays clear
+	 * (span_init()): not one more test here.
+	 */
 	if (unlikely(!test_bit(i, s->allocbits)))
-		return REPORT_DOUBLE_FREE;
+		return i < s->nelems ? REPORT_DOUBLE_FREE : REPORT_INTERIOR;
 	*idx = i;
 	return REPORT_NONE;
 }

@@ -8,7 +8,7 @@
  * pointers (as tcmalloc's per-CPU caches and SLUB's sheaves do).
  *
  *   goalloc_mags (per CPU, dynamic per-CPU memory)
- *     [MAG_TASK][1]  count cap objs ---------> [p][p][p][ ][ ] (cap slots)
+ *     [MAG_TASK][1]  top objs -----------> [0][p][p][p][ ][ ][E] (cap slots)
  *     [MAG_TASK][2]  ...
  *     [MAG_IRQ][1]   ...                       the same, for interrupts
  *   goalloc_mcache (per CPU)
@@ -230,13 +230,13 @@ static __always_inline struct magazine __percpu *mcache_mag(unsigned int cls)
  */
 static __always_inline bool mag_pop(struct magazine __percpu *mag, void **p)
 {
-	unsigned int count = this_cpu_read(mag->count);
+	void **top = this_cpu_read(mag->top);
 
-	if (unlikely(!count))
+	*p = top[-1];
+	if (unlikely(!*p))	/* objs[-1]: empty */
 		return false;
-	this_cpu_write(mag->count, --count);
+	this_cpu_write(mag->top, top - 1);
 	this_cpu_inc(mag->nalloc);
-	*p = this_cpu_read(mag->objs)[count];
 	return true;
 }
 
@@ -244,20 +244,17 @@ static __always_inline bool mag_pop(struct magazine __percpu *mag, void **p)
  * Push @p onto this CPU's magazine @mag, as mag_pop(). Return: false if
  * @mag is full, or if @p is already on top: freed twice in a row, which
  * mcache_flush_push() refuses (SLAB_FREELIST_HARDENED's check on SLUB's
- * freelist head; with debug=1, every object in a magazine is caught). An
- * empty magazine's top is objs[-1], a slot that stays NULL, so the check
- * is one compare.
+ * freelist head; with debug=1, every object in a magazine is caught).
  */
 static __always_inline bool mag_push(struct magazine __percpu *mag,
 				     const void *p)
 {
-	unsigned int count = this_cpu_read(mag->count);
-	void **top = this_cpu_read(mag->objs) + count;
+	void **top = this_cpu_read(mag->top);
 
-	if (unlikely(count == this_cpu_read(mag->cap) || top[-1] == p))
+	if (unlikely(*top == MAG_END || top[-1] == p))
 		return false;
 	*top = (void *)p;
-	this_cpu_write(mag->count, count + 1);
+	this_cpu_write(mag->top, top + 1);
 	this_cpu_inc(mag->nfree);
 	return true;
 }
@@ -266,8 +263,9 @@ static __always_inline bool mag_push(struct magazine __percpu *mag,
 /* Slow paths */
 
 /*
- * A free the fast path left: into a full magazine, give its oldest half
- * back to mcentral and push @p; @p already on top, refuse it.
+ * A free the fast path left: into a full magazine, give its newer half
+ * back to mcentral (so nothing moves) and push @p; @p already on top,
+ * refuse it.
  */
 static noinline void mcache_flush_push(unsigned int cls, const void *p)
 {
@@ -281,26 +279,25 @@ static noinline void mcache_flush_push(unsigned int cls, const void *p)
 	local_lock_irqsave(&goalloc_mcache.lock, flags);
 	m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
 	mg = this_cpu_ptr(mcache_mag(cls));
-	if (unlikely(mg->count && mg->objs[mg->count - 1] == p)) {
+	if (unlikely(mg->top[-1] == p)) {
 		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
 		return;
 	}
 	/* A migration may have brought us to a CPU with room. */
-	if (mg->count == mg->cap) {
-		n = mg->cap / 2;
+	if (*mg->top == MAG_END) {
+		n = mcache_class_cap(cls) / 2;
+		mg->top -= n;
 		spin_lock(&c->lock);
-		remote = __central_flush(c, mg->objs, n, smp_processor_id(),
+		remote = __central_flush(c, mg->top, n, smp_processor_id(),
 					 &dead);
 		spin_unlock(&c->lock);
-		mg->count -= n;
-		memmove(mg->objs, mg->objs + n, mg->count * sizeof(void *));
 		m->flushes++;
 		m->remote += remote;
 		count_event(EV_FLUSH);
 		this_cpu_add(goalloc_events[EV_REMOTE_FREE], remote);
 	}
-	mg->objs[mg->count++] = (void *)p;
+	*mg->top++ = (void *)p;
 	mg->nfree++;
 	count_event(EV_FREE_SLOW);
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
@@ -369,15 +366,15 @@ static unsigned int mcache_refill(struct mcache_class *m,
 				  struct list_head *dead)
 {
 	struct central *c = &goalloc_central[cls];
-	unsigned int want = mg->cap / 2, got;
+	unsigned int want = mcache_class_cap(cls) / 2, got;
 	struct span *s, *tmp;
 
 	spin_lock(&c->lock);
 	/* An interrupt, or another task before a migration, refilled @mg. */
-	if (!mg->count) {
+	if (!mag_count(mg)) {
 		got = __central_fill(c, mg->objs, want, &m->span,
 				     smp_processor_id(), fresh);
-		mg->count = got;
+		mg->top = mg->objs + got;
 		if (got) {
 			m->refills++;
 			count_event(EV_REFILL);
@@ -388,7 +385,7 @@ static unsigned int mcache_refill(struct mcache_class *m,
 		__central_add_unused_span(c, s, dead);
 	}
 	spin_unlock(&c->lock);
-	return mg->count;
+	return mag_count(mg);
 }
 
 /*
@@ -464,7 +461,7 @@ static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
 	 * PREEMPT_RT a fast path comes here with objects in the magazine
 	 * when the mcache lock was held (mcache_busy()): no spans then.
 	 */
-	if (!raw_cpu_read(mcache_mag(cls)->count) &&
+	if (!raw_cpu_read(mcache_mag(cls)->top)[-1] &&
 	    !READ_ONCE(c->ndepot) &&
 	    !READ_ONCE(c->nr_spans[SPAN_PARTIAL]) &&
 	    !READ_ONCE(c->nr_spans[SPAN_EMPTY]) &&
@@ -476,10 +473,10 @@ static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
 		m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
 		mg = this_cpu_ptr(mcache_mag(cls));
 		/* An interrupt or another task may have refilled it meanwhile. */
-		if (!mg->count || !list_empty(&fresh))
+		if (!mag_count(mg) || !list_empty(&fresh))
 			mcache_refill(m, mg, cls, &fresh, &dead);
-		if (mg->count) {
-			p = mg->objs[--mg->count];
+		if (mag_count(mg)) {
+			p = *--mg->top;
 			mg->nalloc++;
 			m->slow++;
 			count_event(EV_ALLOC_SLOW);
@@ -572,7 +569,7 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
 
 /*
  * The free path after the tracepoint. @hooked: goalloc_hooks_key is on, so
- * debug=1 or track_waste=1 may need the slow path.
+ * debug=1, track_waste=1 or init_on_free may need the slow path.
  */
 static __always_inline void __goalloc_free(const void *p, bool hooked)
 {
@@ -580,8 +577,7 @@ static __always_inline void __goalloc_free(const void *p, bool hooked)
 	unsigned int cls, idx;
 	struct span *s;
 
-	s = span_of(p);
-	if (unlikely(!s)) {
+	if (unlikely(!span_find(p, &s))) {
 		if (!ZERO_OR_NULL_PTR(p))
 			goalloc_report(REPORT_FOREIGN, p, 0, 0);
 		return;
@@ -598,8 +594,9 @@ static __always_inline void __goalloc_free(const void *p, bool hooked)
 	}
 	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
 	    unlikely((hooked && (static_branch_unlikely(&goalloc_debug_key) ||
-				 static_branch_unlikely(&goalloc_track_key))) ||
-		     want_init_on_free() || profile_span_sampled(s))) {
+				 static_branch_unlikely(&goalloc_track_key) ||
+				 want_init_on_free())) ||
+		     profile_span_sampled(s))) {
 		mcache_free_prepared(s, idx, p);
 		return;
 	}
@@ -676,16 +673,16 @@ static void mcache_flush_all(int cpu)
 		bool cached = m->span;
 
 		for (level = 0; level < NR_MAG_LEVELS; level++)
-			cached |= mag_of(cpu, level, cls)->count;
+			cached |= mag_count(mag_of(cpu, level, cls));
 		if (!cached)
 			continue;
 		spin_lock_irqsave(&c->lock, flags);
 		for (level = 0; level < NR_MAG_LEVELS; level++) {
 			struct magazine *mg = mag_of(cpu, level, cls);
 
-			m->remote += __central_return(c, mg->objs, mg->count,
-						      cpu, &dead);
-			mg->count = 0;
+			m->remote += __central_return(c, mg->objs,
+						      mag_count(mg), cpu, &dead);
+			mg->top = mg->objs;
 		}
 		if (m->span)
 			__central_uncache_span(c, m->span, &dead);
@@ -744,12 +741,12 @@ static int mcache_cpu_dead(unsigned int cpu)
 
 static struct mcache *mcache_create(int cpu)
 {
-	unsigned int cls, level, slots = 0;
+	unsigned int cls, level, cap, slots = 0;
 	struct mcache *mc;
 
-	/* Each magazine's slots follow a NULL one of its own (mag_push()). */
+	/* Each magazine's slots lie between a NULL and a MAG_END slot. */
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
-		slots += mcache_class_cap(cls) + 1;
+		slots += mcache_class_cap(cls) + 2;
 	mc = kzalloc_node(struct_size(mc, slots, NR_MAG_LEVELS * slots),
 			  GFP_KERNEL, cpu_to_node(cpu));
 	if (!mc)
@@ -765,9 +762,11 @@ static struct mcache *mcache_create(int cpu)
 		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 			struct magazine *mg = mag_of(cpu, level, cls);
 
-			mg->cap = mcache_class_cap(cls);
+			cap = mcache_class_cap(cls);
 			mg->objs = &mc->slots[slots + 1];
-			slots += mg->cap + 1;
+			mg->top = mg->objs;
+			mg->objs[cap] = MAG_END;
+			slots += cap + 2;
 		}
 	}
 	return mc;

@@ -50,7 +50,8 @@ static void verify_span(struct verify *v, const struct span *s,
 	if (s->cls != cls || s->state != state)
 		verify_fail(v, "span %p: class %u state %u on class %u's list of state %u",
 			    s, s->cls, s->state, cls, state);
-	if (bitmap_weight(s->allocbits, bits) != s->allocated + bits - s->nelems)
+	if (bitmap_weight(s->allocbits, bits) != s->allocated ||
+	    find_next_bit(s->allocbits, bits, s->nelems) != bits)
 		verify_fail(v, "span %p: %u bits set for %u allocated of %u",
 			    s, bitmap_weight(s->allocbits, bits), s->allocated,
 			    s->nelems);
@@ -178,7 +179,7 @@ static long verify_local_mcache(void *arg)
 		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 			struct magazine *mg = mag_of(cpu, level, cls);
 
-			for (i = 0; i < mg->count; i++)
+			for (i = 0; i < mag_count(mg); i++)
 				if (!verify_free_object(mg->objs[i], cls))
 					verify_fail(v, "CPU %d class %u: slot %u holds bad %p",
 						    cpu, cls, i, mg->objs[i]);

@@ -297,13 +297,18 @@ static void free_of_foreign_pointer_is_refused(struct kunit *test)
 static void free_of_interior_pointer_is_refused(struct kunit *test)
 {
 	u8 *p = goalloc_alloc(64, GFP_KERNEL);
+	u8 *q = goalloc_alloc(48, GFP_KERNEL);	/* 170 slots, a 32-byte tail */
 	u8 *big = goalloc_alloc(100000, GFP_KERNEL);
+	struct span *s;
 
-	KUNIT_ASSERT_TRUE(test, p && big);
+	KUNIT_ASSERT_TRUE(test, p && q && big);
 	memset(p, 0x11, 64);
-	EXPECT_REPORTS(test, 4, EV_REFUSED_INTERIOR, {
+	s = span_of(q);
+	KUNIT_ASSERT_EQ(test, s->nelems, 170);
+	EXPECT_REPORTS(test, 5, EV_REFUSED_INTERIOR, {
 		goalloc_free(p + 8);
 		goalloc_free(p + 1);
+		goalloc_free((void *)(s->base + 170 * 48));
 		goalloc_free(big + PAGE_SIZE);
 		goalloc_free(big + 100000 - 1);
 	});
@@ -311,6 +316,7 @@ static void free_of_interior_pointer_is_refused(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x11, 64));
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 64UL);
 	goalloc_free(p);
+	goalloc_free(q);
 	goalloc_free(big);
 }
 

@@ -44,8 +44,6 @@ static void free_then_alloc_reuses_the_object(struct kunit *test)
 	goalloc_free(q);
 }
 
-#define MCACHE_TEST_MAX	65
-
 static void full_magazine_flushes_half_to_mcentral(struct kunit *test)
 {
 	unsigned int cls = size_to_class(2000), cap = mcache_class_cap(cls);
@@ -53,9 +51,9 @@ static void full_magazine_flushes_half_to_mcentral(struct kunit *test)
 	struct mcache_class *m;
 	struct magazine *mg;
 	unsigned long flushes;
-	void *p[MCACHE_TEST_MAX];
+	void **p = kunit_kcalloc(test, cap + 1, sizeof(*p), GFP_KERNEL);
 
-	KUNIT_ASSERT_LE(test, cap + 1, (unsigned int)MCACHE_TEST_MAX);
+	KUNIT_ASSERT_NOT_NULL(test, p);
 	goalloc_drain(false);
 	migrate_disable();
 	m = this_cpu_class(cls);
@@ -64,15 +62,15 @@ static void full_magazine_flushes_half_to_mcentral(struct kunit *test)
 		p[i] = goalloc_alloc(2000, GFP_KERNEL);
 	for (i = 0; i <= cap; i++)
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
-	KUNIT_EXPECT_LT(test, mg->count, cap / 2);
-	start = mg->count;
+	KUNIT_EXPECT_LT(test, mag_count(mg), cap / 2);
+	start = mag_count(mg);
 	flushes = m->flushes;
 	for (n = 0; n < cap - start; n++)
 		goalloc_free(p[n]);
-	KUNIT_EXPECT_EQ(test, mg->count, cap);
+	KUNIT_EXPECT_EQ(test, mag_count(mg), cap);
 	KUNIT_EXPECT_EQ(test, m->flushes, flushes);
 	goalloc_free(p[n++]);
-	KUNIT_EXPECT_EQ(test, mg->count, cap - cap / 2 + 1);
+	KUNIT_EXPECT_EQ(test, mag_count(mg), cap - cap / 2 + 1);
 	KUNIT_EXPECT_EQ(test, m->flushes, flushes + 1);
 	migrate_enable();
 	for (; n <= cap; n++)
@@ -172,7 +170,7 @@ static void depot_passes_flushed_objects_to_another_cpu(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, c->ndepot, 0U);
 	/*
 	 * cap + 1 frees on b, its magazine empty: the magazine fills, then
-	 * flushes its oldest half, objs[0 .. cap / 2 - 1], to the depot.
+	 * flushes its newer half, objs[cap / 2 .. cap - 1], to the depot.
 	 */
 	KUNIT_ASSERT_EQ(test, work_on_cpu(b, alloc_on_cpu, &x), 0L);
 	goalloc_drain(false);
@@ -185,9 +183,9 @@ static void depot_passes_flushed_objects_to_another_cpu(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->ndepot), 0U);
 	KUNIT_EXPECT_EQ(test, events(EV_SPAN_ALLOC), spans_made);
 	/* a's magazine was empty too: its refill took the depot's objects. */
-	for (i = 0; i < cap / 2 && x.objs[i] != got; i++)
+	for (i = cap / 2; i < cap && x.objs[i] != got; i++)
 		;
-	KUNIT_EXPECT_LT(test, i, cap / 2);
+	KUNIT_EXPECT_LT(test, i, cap);
 	KUNIT_EXPECT_EQ(test, class_inuse(cls), inuse + 1);
 	goalloc_free(got);
 	goalloc_scavenge_hold(false);
@@ -270,12 +268,12 @@ static void offline_cpu_has_its_cache_flushed(struct kunit *test)
 	goalloc_drain(false);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, fill_cpu_cache, NULL), 0L);
 	m = &mcache_of(cpu)->cls[cls];
-	KUNIT_EXPECT_GE(test, mag_of(cpu, MAG_TASK, cls)->count, 8U);
+	KUNIT_EXPECT_GE(test, mag_count(mag_of(cpu, MAG_TASK, cls)), 8U);
 	KUNIT_EXPECT_NOT_NULL(test, m->span);
 	err = remove_cpu(cpu);
 	if (err)
 		kunit_skip(test, "cannot offline CPU %d: %d", cpu, err);
-	KUNIT_EXPECT_EQ(test, mag_of(cpu, MAG_TASK, cls)->count, 0U);
+	KUNIT_EXPECT_EQ(test, mag_count(mag_of(cpu, MAG_TASK, cls)), 0U);
 	KUNIT_EXPECT_NULL(test, m->span);
 	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
 	KUNIT_EXPECT_EQ(test, class_inuse(cls), 0UL);
@@ -433,8 +431,8 @@ static enum hrtimer_restart irq_free_fn(struct hrtimer *t)
 
 	f->cpu = smp_processor_id();
 	goalloc_free(f->p);
-	f->task_count = mag_of(f->cpu, MAG_TASK, f->cls)->count;
-	f->irq_count = mag_of(f->cpu, MAG_IRQ, f->cls)->count;
+	f->task_count = mag_count(mag_of(f->cpu, MAG_TASK, f->cls));
+	f->irq_count = mag_count(mag_of(f->cpu, MAG_IRQ, f->cls));
 	complete(&f->done);
 	return HRTIMER_NORESTART;
 }
@@ -459,9 +457,9 @@ static void interrupts_use_magazines_of_their_own(struct kunit *test)
 	cpu = smp_processor_id();
 	f->p = goalloc_alloc(136, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f->p);
-	task_count = mag_of(cpu, MAG_TASK, f->cls)->count;
+	task_count = mag_count(mag_of(cpu, MAG_TASK, f->cls));
 	KUNIT_EXPECT_GT(test, task_count, 0U);
-	KUNIT_EXPECT_EQ(test, mag_of(cpu, MAG_IRQ, f->cls)->count, 0U);
+	KUNIT_EXPECT_EQ(test, mag_count(mag_of(cpu, MAG_IRQ, f->cls)), 0U);
 	init_completion(&f->done);
 	hrtimer_init(&f->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	f->timer.function = irq_free_fn;
@@ -473,8 +471,8 @@ static void interrupts_use_magazines_of_their_own(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->task_count, task_count);
 	KUNIT_EXPECT_EQ(test, f->irq_count, 1U);
 	goalloc_drain(false);
-	KUNIT_EXPECT_EQ(test, mag_of(cpu, MAG_IRQ, f->cls)->count, 0U);
-	KUNIT_EXPECT_EQ(test, mag_of(cpu, MAG_TASK, f->cls)->count, 0U);
+	KUNIT_EXPECT_EQ(test, mag_count(mag_of(cpu, MAG_IRQ, f->cls)), 0U);
+	KUNIT_EXPECT_EQ(test, mag_count(mag_of(cpu, MAG_TASK, f->cls)), 0U);
 	KUNIT_EXPECT_EQ(test, class_inuse(f->cls), 0UL);
 }
 
