@@ -640,14 +640,15 @@ unsigned int __central_return(struct central *c, void *const *objs,
 	for (i = 0; i < n; i += k) {
 		s = obj_span(objs[i]);
 		k = __span_put(s, objs + i, n - i);
-		if (s->state == SPAN_CACHED && s->cpu != cpu)
-			remote += k;
-		if (s->state == SPAN_FULL) {
+		if (s->state == SPAN_CACHED) {
+			if (s->cpu != cpu)
+				remote += k;
+		} else if (!s->allocated) {	/* full or partial: now empty */
+			__central_release_span(c, s, dead);
+		} else if (s->state == SPAN_FULL) {
 			__span_set_state(c, s, SPAN_PARTIAL);
 			list_move(&s->list, &c->partial);
 		}
-		if (s->state == SPAN_PARTIAL && !s->allocated)
-			__central_release_span(c, s, dead);
 	}
 	return remote;
 }
