@@ -378,7 +378,7 @@ void heap_cpu_drain(int cpu);
 unsigned long heap_cpu_cache(int cpu, struct heap_chunk **chunk,
 			     unsigned int *word);
 unsigned long heap_cached_pages(void);
-unsigned long heap_cpu_cache_check(void);
+unsigned long heap_cpu_cache_check(unsigned int *bad_runs);
 void heap_note_large(struct span *s);
 void heap_free_large(struct span *s);
 unsigned long heap_shrink(unsigned long nr_to_scan);

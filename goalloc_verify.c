@@ -169,12 +169,16 @@ static long verify_local_mcache(void *arg)
 	unsigned int cls, level, i;
 	unsigned long flags, bad;
 	struct verify *v = arg;
+	unsigned int bad_runs;
 
 	local_lock_irqsave(&goalloc_mcache.lock, flags);
-	bad = heap_cpu_cache_check();
+	bad = heap_cpu_cache_check(&bad_runs);
 	if (bad)
 		verify_fail(v, "CPU %d: page cache holds pages %#lx its chunk has free",
 			    cpu, bad);
+	if (bad_runs)
+		verify_fail(v, "CPU %d: %u bad runs kept in the page cache",
+			    cpu, bad_runs);
 	for (level = 0; level < NR_MAG_LEVELS; level++) {
 		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 			struct magazine *mg = mag_of(cpu, level, cls);

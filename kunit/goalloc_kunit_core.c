@@ -275,6 +275,67 @@ static void large_object_maps_its_first_page_only(struct kunit *test)
 }
 
 /*
+ * Runs of large objects wait whole in a CPU's page cache for the next
+ * allocation of their size there: runs freed on that CPU, and runs taken
+ * from the heap four at a time. The cache keeps at most 1 MiB, and a drain
+ * gives it back.
+ */
+static void large_runs_are_kept_for_the_next_allocation(struct kunit *test)
+{
+	const size_t size = SZ_256K;	/* 32 Go pages: more than a block serves */
+	const unsigned long run = size >> PAGE_SHIFT;
+	unsigned long cached, inuse;
+	struct heap_stats st;
+	unsigned int i, ok = 0;
+	void *p[9], *q;
+
+	/* The page cache keeps spans of one metadata word only. */
+	if (span_words(1) != 1)
+		kunit_skip(test, "debug=1 or track_waste=1: such spans are not kept");
+	/* Once, so that the heap has the runs and need not grow. */
+	goalloc_scavenge_hold(true);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		p[i] = goalloc_alloc(size, GFP_KERNEL);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		goalloc_free(p[i]);
+	goalloc_drain(false);
+	migrate_disable();
+	cached = heap_cached_pages();
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		ok += !!(p[i] = goalloc_alloc(size, GFP_KERNEL));
+	KUNIT_EXPECT_EQ(test, ok, ARRAY_SIZE(p));
+	if (ok == ARRAY_SIZE(p)) {
+		/* The ninth allocation took four runs: three wait. */
+		KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, 3 * run);
+		heap_stats_read(&st);
+		inuse = st.inuse_pages;
+		goalloc_free(p[0]);
+		/* Kept: in use for the heap, free for the page cache. */
+		KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, 4 * run);
+		heap_stats_read(&st);
+		KUNIT_EXPECT_EQ(test, st.inuse_pages, inuse);
+		EXPECT_REPORTS(test, 1, EV_REFUSED_FOREIGN, goalloc_free(p[0]));
+		/* The newest run of the size comes first. */
+		q = goalloc_alloc(size, GFP_KERNEL);
+		KUNIT_EXPECT_PTR_EQ(test, q, p[0]);
+		p[0] = q;
+		/*
+		 * Nine frees onto three runs: a fourth fills 1 MiB, so the
+		 * fifth makes the older half go first, and so on.
+		 */
+		for (i = 0; i < ARRAY_SIZE(p); i++)
+			goalloc_free(p[i]);
+		KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, 4 * run);
+	}
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	goalloc_drain(false);
+	goalloc_scavenge_hold(false);
+	KUNIT_EXPECT_EQ(test, heap_cached_pages(), 0UL);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
+/*
  * A refill's batch: spans_create() makes up to n spans, each with its own
  * run, mapped and with every slot free; spans_destroy() gives them all
  * back in one call.
@@ -378,6 +439,7 @@ static struct kunit_case span_cases[] = {
 	KUNIT_CASE(span_tail_slots_are_never_handed_out),
 	KUNIT_CASE(span_pages_map_back_to_their_span),
 	KUNIT_CASE(large_object_maps_its_first_page_only),
+	KUNIT_CASE(large_runs_are_kept_for_the_next_allocation),
 	KUNIT_CASE(bits_find_run_finds_the_lowest_run),
 	KUNIT_CASE(spans_are_made_and_given_back_in_batches),
 	KUNIT_CASE(spans_come_from_this_cpus_page_cache),

@@ -610,8 +610,9 @@ static unsigned long refused_total(void)
  * @k. Its pages may serve another span since, where @p may fall inside an
  * object (interior), or be an object in use or, without debug=1, in a CPU
  * cache: then the call would be valid and is not made (NR_MISUSE). A large
- * object's pages go back to the heap at once: foreign, unless they now lie
- * past the first page of another large object (interior).
+ * object's pages go back to the heap, or wait unmapped in a CPU's page
+ * cache: foreign, unless they now lie past the first page of another large
+ * object (interior).
  */
 static enum misuse_kind misuse_freed_kind(const void *p, enum misuse_kind k)
 {
