@@ -869,11 +869,12 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_cached_pages);
  * @list: receives the spans, linked by their ->list
  *
  * Classes with fewer objects per span than half a magazine (896 bytes and
- * up) refill a magazine with several spans. Metadata comes from the pool
+ * up) refill a magazine with several spans. Runs this CPU's page cache
+ * keeps come first, then its block. Otherwise metadata comes from the pool
  * and runs from the chunks under one heap_lock hold, not one per span; if
  * the pool runs short, the rest of the metadata is allocated with the lock
- * dropped, and the runs are taken under a second hold. When no chunk has a run, the heap grows by one
- * chunk and one span is made from it.
+ * dropped, and the runs are taken under a second hold. When no chunk has
+ * a run, the heap grows by one chunk and one span is made from it.
  *
  * Context: any context that @gfp allows. Takes heap_lock.
  * Return: spans added to @list, 1 .. @n, each with chunk, first, npages
@@ -892,7 +893,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	LIST_HEAD(spare);
 
 	/* A racy peek at this CPU's kept runs: usually there are none. */
-	if (raw_cpu_read(heap_pcache.nruns) && words == SPAN_CACHE_WORDS) {
+	if (raw_cpu_read(heap_pcache.nruns) && pcache_keeps(npages, words)) {
 		local_lock_irqsave(&heap_pcache.lock, flags);
 		while (got < n &&
 		       (s = pcache_take_run(this_cpu_ptr(&heap_pcache), npages))) {
