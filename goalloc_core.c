@@ -88,6 +88,7 @@ module_param_named(track_waste, goalloc_track_waste, bool, 0444);
 MODULE_PARM_DESC(track_waste,
 		 "record each object's requested size, for exact round-up waste in debugfs (2 bytes per object)");
 DEFINE_STATIC_KEY_FALSE(goalloc_track_key);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_track_key);
 
 unsigned long goalloc_cookie __read_mostly;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_cookie);

@@ -180,9 +180,10 @@ static inline void __chunk_account_take(struct heap_chunk *ch, unsigned int n)
 
 /*
  * @n Go pages of @ch, the lowest @first, their bits just cleared, come
- * back. Return: true if free pages now exceed the headroom.
+ * back. Callers ask heap_over_headroom() once they are done: it costs
+ * about 20 instructions, once per span when spans of a page go back.
  */
-static inline bool __chunk_account_free(struct heap_chunk *ch,
+static inline void __chunk_account_free(struct heap_chunk *ch,
 					unsigned int first, unsigned int n)
 {
 	lockdep_assert_held(&heap_lock);
@@ -195,7 +196,6 @@ static inline bool __chunk_account_free(struct heap_chunk *ch,
 	heap_stats.inuse_pages -= n << GOALLOC_PAGE_ORDER;
 	if (ch->nfree == ch->npages)
 		heap_idle_pages += chunk_kernel_pages(ch);
-	return heap_over_headroom();
 }
 
 static void __chunk_take(struct heap_chunk *ch, unsigned int first,
@@ -287,15 +287,14 @@ int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_alloc_run);
 
-/* Return: true if free pages now exceed the headroom. */
-static bool __heap_free_run(struct heap_chunk *ch, unsigned int first,
+static void __heap_free_run(struct heap_chunk *ch, unsigned int first,
 			    unsigned int npages)
 {
 	if (npages == 1)
 		__clear_bit(first, ch->used);
 	else
 		bitmap_clear(ch->used, first, npages);
-	return __chunk_account_free(ch, first, npages);
+	__chunk_account_free(ch, first, npages);
 }
 
 /**
@@ -316,7 +315,8 @@ void heap_free_run(struct heap_chunk *ch, unsigned int first,
 	bool idle;
 
 	spin_lock_irqsave(&heap_lock, flags);
-	idle = __heap_free_run(ch, first, npages);
+	__heap_free_run(ch, first, npages);
+	idle = heap_over_headroom();
 	spin_unlock_irqrestore(&heap_lock, flags);
 	if (idle)
 		heap_schedule_scavenge();
@@ -434,15 +434,12 @@ static void span_set_run(struct span *s, struct heap_chunk *ch,
 /*
  * @s's run back to its chunk and its metadata to the pool, or to @spare
  * for heap_spans_freed() when the pool is full.
- * Return: true if free pages now exceed the headroom.
  */
-static bool __heap_put_span(struct span *s, struct list_head *spare)
+static void __heap_put_span(struct span *s, struct list_head *spare)
 {
-	bool idle = __heap_free_run(s->chunk, s->first, s->npages);
-
+	__heap_free_run(s->chunk, s->first, s->npages);
 	if (!__span_pool_push(s, span_words(s->nelems)))
 		list_add(&s->list, spare);
-	return idle;
 }
 
 /* After __heap_put_span() and heap_lock dropped: free @spare, scavenge. */
@@ -522,9 +519,10 @@ static bool __pcache_flush(struct pcache *pc)
 	lockdep_assert_held(&heap_lock);
 	if (pc->free) {
 		pc->chunk->used[pc->word] &= ~pc->free;
-		idle = __chunk_account_free(pc->chunk,
-					    pc->word * BITS_PER_LONG + __ffs(pc->free),
-					    hweight_long(pc->free));
+		__chunk_account_free(pc->chunk,
+				     pc->word * BITS_PER_LONG + __ffs(pc->free),
+				     hweight_long(pc->free));
+		idle = heap_over_headroom();
 	}
 	pc->chunk = NULL;
 	pc->free = 0;
@@ -773,9 +771,12 @@ void heap_cpu_drain(int cpu)
 	local_lock_irqsave(&heap_pcache.lock, flags);
 	spin_lock(&heap_lock);
 	idle = __pcache_flush(pc);
-	while (pc->nruns)
-		idle |= __heap_put_span(pc->runs[--pc->nruns], &spare);
-	pc->run_pages = 0;
+	if (pc->nruns) {
+		while (pc->nruns)
+			__heap_put_span(pc->runs[--pc->nruns], &spare);
+		pc->run_pages = 0;
+		idle = heap_over_headroom();
+	}
 	while (pc->nspans) {
 		s = pc->spans[--pc->nspans];
 		if (!__span_pool_push(s, SPAN_CACHE_WORDS))
@@ -991,8 +992,9 @@ static bool __heap_free_spans(struct list_head *list, struct list_head *spare)
 		spin_lock(&heap_lock);
 		list_for_each_entry_safe(s, tmp, list, list) {
 			list_del(&s->list);
-			idle |= __heap_put_span(s, spare);
+			__heap_put_span(s, spare);
 		}
+		idle = heap_over_headroom();
 		spin_unlock(&heap_lock);
 	}
 	/* Free pages grew all the same: has the scavenger work? */

@@ -8,6 +8,7 @@
 #define _GOALLOC_INTERNAL_H
 
 #include <linux/bitmap.h>
+#include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
@@ -141,15 +142,24 @@ struct span {
 };
 
 extern bool goalloc_track_waste;
+/* On while debug=1 / track_waste=1, set at load (goalloc_init()). */
+DECLARE_STATIC_KEY_FALSE(goalloc_debug_key);
+DECLARE_STATIC_KEY_FALSE(goalloc_track_key);
 
 /*
  * Words of a span's trailing metadata: allocbits, cachedbits if debug, a
- * u16 per slot if track_waste.
+ * u16 per slot if track_waste. The keys, not the parameters: spans of a
+ * page or two are made and freed per object or two from 2 KiB.
  */
 static inline unsigned int span_words(unsigned int nelems)
 {
-	return BITS_TO_LONGS(nelems) * (goalloc_debug ? 2 : 1) +
-	       (goalloc_track_waste ? DIV_ROUND_UP(nelems, 4) : 0);
+	unsigned int words = BITS_TO_LONGS(nelems);
+
+	if (static_branch_unlikely(&goalloc_debug_key))
+		words *= 2;
+	if (static_branch_unlikely(&goalloc_track_key))
+		words += DIV_ROUND_UP(nelems, 4);
+	return words;
 }
 
 static inline size_t span_bytes(const struct span *s)
@@ -534,7 +544,6 @@ DECLARE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
  * CPU's sum may go negative when others free what it allocated.
  */
 DECLARE_PER_CPU(long [GOALLOC_NUM_CLASSES], goalloc_req_bytes);
-DECLARE_STATIC_KEY_FALSE(goalloc_track_key);
 
 /* Count an event on this CPU; one instruction, safe in any context. */
 static __always_inline void count_event(enum goalloc_event ev)
@@ -609,7 +618,6 @@ void goalloc_profile_exit(void);
 /* ------------------------------------------------------------------ */
 /* Debug checks, reports, module-wide */
 
-DECLARE_STATIC_KEY_FALSE(goalloc_debug_key);
 /*
  * On while debug=1, track_waste=1, init_on_free=1 or a goalloc tracepoint
  * is enabled: one no-op on each fast path stands for them all (a counted

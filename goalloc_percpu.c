@@ -97,6 +97,8 @@ static enum cpuhp_state mcache_hp_state;
  */
 #define MCACHE_GROW_MAX		4
 static u8 mcache_grow[GOALLOC_NUM_CLASSES] __read_mostly;
+/* Objects a refill or a flush moves, by class: half a magazine. */
+static u8 mcache_batch[GOALLOC_NUM_CLASSES] __read_mostly;
 #define MCACHE_BYTES		(64 << 10)
 
 /**
@@ -286,7 +288,7 @@ static noinline void mcache_flush_push(unsigned int cls, const void *p)
 	}
 	/* A migration may have brought us to a CPU with room. */
 	if (*mg->top == MAG_END) {
-		n = mcache_class_cap(cls) / 2;
+		n = mcache_batch[cls];
 		mg->top -= n;
 		spin_lock(&c->lock);
 		remote = __central_flush(c, mg->top, n, smp_processor_id(),
@@ -366,7 +368,7 @@ static unsigned int mcache_refill(struct mcache_class *m,
 				  struct list_head *dead)
 {
 	struct central *c = &goalloc_central[cls];
-	unsigned int want = mcache_class_cap(cls) / 2, got;
+	unsigned int want = mcache_batch[cls], got;
 	struct span *s, *tmp;
 
 	spin_lock(&c->lock);
@@ -777,10 +779,12 @@ int mcache_init(void)
 	unsigned int cls;
 	int cpu, ret;
 
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		mcache_batch[cls] = mcache_class_cap(cls) / 2;
 		mcache_grow[cls] = min_t(unsigned int, MCACHE_GROW_MAX,
-					 DIV_ROUND_UP(mcache_class_cap(cls) / 2,
+					 DIV_ROUND_UP(mcache_batch[cls],
 						      class_span_objects(cls)));
+	}
 	goalloc_mags = __alloc_percpu(NR_MAG_LEVELS * GOALLOC_NUM_CLASSES *
 				      sizeof(struct magazine),
 				      __alignof__(struct magazine));
