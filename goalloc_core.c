@@ -387,8 +387,15 @@ unsigned int span_take(struct span *s, void **objs, unsigned int n)
 	while (got < n) {
 		if (!s->alloc_cache) {
 			w = s->freeindex / BITS_PER_LONG + 1;
-			while (s->allocbits[w] == ~0UL)
+			while (w < BITS_TO_LONGS(s->nelems) &&
+			       s->allocbits[w] == ~0UL)
 				w++;
+			/*
+			 * allocated undercounts: an object went back to the
+			 * span twice (a double free no check caught).
+			 */
+			if (WARN_ON_ONCE(w == BITS_TO_LONGS(s->nelems)))
+				break;
 			s->freeindex = w * BITS_PER_LONG;
 			s->alloc_cache = ~s->allocbits[w];
 		}
@@ -624,8 +631,9 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill);
  * @dead: receives spans to give back to the heap with spans_destroy()
  *	  once @c->lock is dropped
  *
- * Full spans become partial; a partial span left with no object becomes
- * empty or goes to @dead. A cached span stays with its CPU.
+ * A span left with no object, full or partial, becomes empty or goes to
+ * @dead; other full spans become partial. A cached span stays with its
+ * CPU.
  *
  * Context: @c->lock held.
  * Return: how many objects went to a span cached by a CPU other than @cpu.

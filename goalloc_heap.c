@@ -470,15 +470,19 @@ static void heap_spans_freed(struct list_head *spare, bool idle)
  * struct included, for the next large allocation of the same size on this
  * CPU (tcmalloc's per-CPU caches serve objects up to 256 KiB the same
  * way): runs freed here outside the block, and, for runs longer than the
- * block serves, PCACHE_RUN_BATCH - 1 more taken with each one under the
- * same heap_lock hold. A full cache gives its older half back under one
- * hold. Go takes its heap lock for every large span; so did goalloc, and
+ * block serves, up to PCACHE_RUN_BATCH - 1 more taken under the same
+ * heap_lock hold when this CPU missed runs of that length twice in a row
+ * (so that a one-off allocation takes one run). A full cache gives its
+ * older half back under one hold. Go takes its heap lock for every large span; so did goalloc, and
  * two CPUs trading 256 KiB objects spent their time on heap_lock (0.9-1.0x
  * kmalloc's time, whose order-6 pages take the zone lock; 0.62-0.68x with
  * this cache). Runs of up to PCACHE_RUN_MAX Go pages are kept,
  * PCACHE_RUN_PAGES in all; for the heap they are in use, as the block is,
- * and count in PageCacheBytes, which the scavenger drains when free pages
- * exceed the headroom.
+ * and count in PageCacheBytes. Like the block, they go back when the
+ * caches are drained (the scavenger drains them when free pages, cached
+ * ones included, exceed the headroom) or the CPU goes offline; keeping a
+ * run does not schedule the scavenger, so up to 1.5 MiB per CPU (block
+ * and runs) can wait for the next drain.
  */
 #define PCACHE_MAX_RUN		16
 #define PCACHE_SPANS		16
@@ -497,6 +501,7 @@ struct pcache {
 	unsigned int nruns;		/* free runs, oldest first */
 	unsigned int run_pages;		/* their Go pages */
 	struct span *runs[PCACHE_RUNS];	/* SPAN_CACHE_WORDS metadata */
+	unsigned int missed;		/* length of the last run missed */
 };
 static DEFINE_PER_CPU(struct pcache, heap_pcache) = {
 	.lock = INIT_LOCAL_LOCK(lock),
@@ -623,12 +628,12 @@ static bool pcache_run_room(const struct pcache *pc, unsigned int npages)
 }
 
 /*
- * Keep @s, a span whose run lies outside @pc's block and pcache_keeps(),
- * in @pc; if @pc is full, its oldest runs go to @give for the heap, half
- * of them or enough for @s.
+ * Keep @s, a free span that pcache_keeps(), in @pc; if @pc is full, its
+ * oldest runs go to @give for the heap, half of them or enough for @s.
  */
-static void pcache_keep_run(struct pcache *pc, struct span *s,
-			    struct list_head *give)
+static __always_inline void pcache_keep_run(struct pcache *pc,
+					    struct span *s,
+					    struct list_head *give)
 {
 	unsigned int n = 0;
 
@@ -643,6 +648,27 @@ static void pcache_keep_run(struct pcache *pc, struct span *s,
 	}
 	pc->runs[pc->nruns++] = s;
 	pc->run_pages += s->npages;
+}
+
+/*
+ * Runs of @npages to take from the heap on a miss of this CPU's page
+ * cache: one, or as many more as the cache has room for (up to
+ * PCACHE_RUN_BATCH in all) when the last miss was of this length too.
+ * Racy reads of this CPU's fields: a hint, which pcache_keep_extra_runs()
+ * checks under the lock.
+ */
+static unsigned int pcache_run_batch(unsigned int npages)
+{
+	unsigned int room;
+
+	if (raw_cpu_read(heap_pcache.missed) != npages) {
+		raw_cpu_write(heap_pcache.missed, npages);
+		return 1;
+	}
+	room = min(PCACHE_RUNS - raw_cpu_read(heap_pcache.nruns),
+		   (PCACHE_RUN_PAGES - raw_cpu_read(heap_pcache.run_pages)) /
+		   npages);
+	return 1 + min(room, PCACHE_RUN_BATCH - 1);
 }
 
 /*
@@ -678,9 +704,9 @@ static struct span *pcache_take_run(struct pcache *pc, unsigned int npages)
 		s = pc->runs[i];
 		if (s->npages != npages)
 			continue;
-		pc->nruns--;
-		memmove(pc->runs + i, pc->runs + i + 1,
-			(pc->nruns - i) * sizeof(*pc->runs));
+		if (i < --pc->nruns)
+			memmove(pc->runs + i, pc->runs + i + 1,
+				(pc->nruns - i) * sizeof(*pc->runs));
 		pc->run_pages -= npages;
 		span_set_run(s, s->chunk, s->first, npages);
 		return s;
@@ -877,7 +903,8 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_cached_pages);
  * dropped, and the runs are taken under a second hold. When no chunk has
  * a run, the heap grows by one chunk and one span is made from it.
  *
- * Context: any context that @gfp allows. Takes heap_lock.
+ * Context: any context that @gfp allows. Takes this CPU's page-cache lock,
+ * heap_lock.
  * Return: spans added to @list, 1 .. @n, each with chunk, first, npages
  * and base set and its other fields zero, its @words of trailing metadata
  * for the caller to set; 0 when memory is short.
@@ -910,10 +937,10 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 		if (got)
 			return got;
 	}
-	/* A run the page cache keeps: more of them, while heap_lock is held. */
+	/* A run the page cache keeps: maybe more, while heap_lock is held. */
 	if (n == 1 && npages > PCACHE_MAX_RUN && pcache_keeps(npages, words)) {
-		batch = true;
-		n = PCACHE_RUN_BATCH;
+		n = pcache_run_batch(npages);
+		batch = n > 1;
 	}
 	spin_lock_irqsave(&heap_lock, flags);
 	for (; got < n && (s = __span_pool_pop(words)); got++)
@@ -1163,8 +1190,9 @@ void heap_note_large(struct span *s)
  * @s: its SPAN_LARGE span, its first page no longer mapped to it
  *
  * This CPU's page cache keeps the run for the next large allocation of its
- * size (pcache_keep_run()) unless it lies in the cache's block or is too
- * long; what the cache does not keep is freed as by heap_free_spans().
+ * size (pcache_keep_run()) unless it lies in the cache's block, is too
+ * long, or its span carries more metadata (debug=1, track_waste=1); what
+ * the cache does not keep is freed as by heap_free_spans().
  *
  * Context: any; takes this CPU's page-cache lock, inside it the heap_large
  * lock of the CPU that allocated @s, then maybe heap_lock.

@@ -220,7 +220,10 @@ static __always_inline bool span_find(const void *p, struct span **s)
 		return false;
 	page = heap_page(p);
 	priv = READ_ONCE(page->private);
-	/* Unmapped pages have both fields 0, and the cookie is odd. */
+	/*
+	 * Unmapped pages have both fields 0, and the cookie is odd; a page
+	 * never mapped matches by a 2^-64 chance. A match is never NULL.
+	 */
 	if (unlikely((priv ^ goalloc_cookie) != READ_ONCE(page->index)))
 		return false;
 	*s = (struct span *)priv;

@@ -393,9 +393,9 @@ static unsigned int mcache_refill(struct mcache_class *m,
 /*
  * What an allocation may need after the magazine: the debug check,
  * kmemleak, waste tracking, zeroing and the tracepoint (goalloc_hooks_key
- * stands for the debug and track keys and the tracepoints on the fast
- * path). Out of line, so
- * the fast path stays a leaf that tail-calls it.
+ * stands for the debug and track keys, init_on_free and the tracepoints on
+ * the fast path: with init_on_free=1, allocations come here too). Out of
+ * line, so the fast path stays a leaf that tail-calls it.
  */
 static noinline void *mcache_prepare_alloc(void *p, gfp_t gfp, size_t size,
 					   unsigned long caller)

@@ -276,14 +276,14 @@ static void large_object_maps_its_first_page_only(struct kunit *test)
 
 /*
  * Runs of large objects wait whole in a CPU's page cache for the next
- * allocation of their size there: runs freed on that CPU, and runs taken
- * from the heap four at a time. The cache keeps at most 1 MiB, and a drain
- * gives it back.
+ * allocation of their length there: runs freed on that CPU and, from the
+ * second miss in a row for one length, runs taken four at a time. A
+ * one-off allocation takes one run. The cache keeps at most 1 MiB, and a
+ * drain gives it back.
  */
 static void large_runs_are_kept_for_the_next_allocation(struct kunit *test)
 {
-	const size_t size = SZ_256K;	/* 32 Go pages: more than a block serves */
-	const unsigned long run = size >> PAGE_SHIFT;
+	const unsigned long run = SZ_256K >> PAGE_SHIFT;  /* more than a block */
 	unsigned long cached, inuse;
 	struct heap_stats st;
 	unsigned int i, ok = 0;
@@ -295,38 +295,50 @@ static void large_runs_are_kept_for_the_next_allocation(struct kunit *test)
 	/* Once, so that the heap has the runs and need not grow. */
 	goalloc_scavenge_hold(true);
 	for (i = 0; i < ARRAY_SIZE(p); i++)
-		p[i] = goalloc_alloc(size, GFP_KERNEL);
+		p[i] = goalloc_alloc(SZ_256K, GFP_KERNEL);
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		goalloc_free(p[i]);
 	goalloc_drain(false);
 	migrate_disable();
 	cached = heap_cached_pages();
-	for (i = 0; i < ARRAY_SIZE(p); i++)
-		ok += !!(p[i] = goalloc_alloc(size, GFP_KERNEL));
+	q = goalloc_alloc(SZ_128K + SZ_64K, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, heap_cached_pages(), cached);
+	goalloc_free(q);
+	KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, run * 3 / 4);
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, heap_cached_pages(), cached);
+
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = goalloc_alloc(SZ_256K, GFP_KERNEL);
+		ok += !!p[i];
+		/* The second miss in a row took four runs: three wait. */
+		if (i < 2)
+			KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, i * 3 * run);
+	}
 	KUNIT_EXPECT_EQ(test, ok, ARRAY_SIZE(p));
 	if (ok == ARRAY_SIZE(p)) {
-		/* The ninth allocation took four runs: three wait. */
-		KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, 3 * run);
+		/* Three taken, then four more for the sixth, taken too. */
+		KUNIT_EXPECT_EQ(test, heap_cached_pages(), cached);
 		heap_stats_read(&st);
 		inuse = st.inuse_pages;
 		goalloc_free(p[0]);
 		/* Kept: in use for the heap, free for the page cache. */
-		KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, 4 * run);
+		KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, run);
 		heap_stats_read(&st);
 		KUNIT_EXPECT_EQ(test, st.inuse_pages, inuse);
 		EXPECT_REPORTS(test, 1, EV_REFUSED_FOREIGN, goalloc_free(p[0]));
-		/* The newest run of the size comes first. */
-		q = goalloc_alloc(size, GFP_KERNEL);
+		q = goalloc_alloc(SZ_256K, GFP_KERNEL);
 		KUNIT_EXPECT_PTR_EQ(test, q, p[0]);
 		p[0] = q;
 		/*
-		 * Nine frees onto three runs: a fourth fills 1 MiB, so the
-		 * fifth makes the older half go first, and so on.
+		 * Nine frees: the fourth fills 1 MiB, so the fifth makes the
+		 * older half go first, and so on.
 		 */
-		for (i = 0; i < ARRAY_SIZE(p); i++)
-			goalloc_free(p[i]);
-		KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, 4 * run);
 	}
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		goalloc_free(p[i]);
+	if (ok == ARRAY_SIZE(p))
+		KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, 3 * run);
 	migrate_enable();
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 	goalloc_drain(false);

@@ -69,6 +69,10 @@ static void full_magazine_flushes_half_to_mcentral(struct kunit *test)
 		goalloc_free(p[n]);
 	KUNIT_EXPECT_EQ(test, mag_count(mg), cap);
 	KUNIT_EXPECT_EQ(test, m->flushes, flushes);
+	/* Full with p[n - 1] on top: its second free is refused, no flush. */
+	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE, goalloc_free(p[n - 1]));
+	KUNIT_EXPECT_EQ(test, mag_count(mg), cap);
+	KUNIT_EXPECT_EQ(test, m->flushes, flushes);
 	goalloc_free(p[n++]);
 	KUNIT_EXPECT_EQ(test, mag_count(mg), cap - cap / 2 + 1);
 	KUNIT_EXPECT_EQ(test, m->flushes, flushes + 1);
