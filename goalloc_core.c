@@ -366,6 +366,25 @@ void span_destroy(struct span *s)
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_destroy);
 
+/*
+ * Move @s's window on to the next bitmap word with a free slot. Return:
+ * false if there is none, which span_take() does not ask for unless
+ * allocated undercounts: an object went back to the span twice, by a
+ * double free no check caught.
+ */
+static noinline bool span_next_window(struct span *s)
+{
+	unsigned int w = s->freeindex / BITS_PER_LONG + 1;
+
+	while (w < BITS_TO_LONGS(s->nelems) && s->allocbits[w] == ~0UL)
+		w++;
+	if (WARN_ON_ONCE(w == BITS_TO_LONGS(s->nelems)))
+		return false;
+	s->freeindex = w * BITS_PER_LONG;
+	s->alloc_cache = ~s->allocbits[w];
+	return true;
+}
+
 /**
  * span_take() - take up to @n free slots of @s
  * @s: the span
@@ -385,20 +404,8 @@ unsigned int span_take(struct span *s, void **objs, unsigned int n)
 
 	n = min_t(unsigned int, n, s->nelems - s->allocated);
 	while (got < n) {
-		if (!s->alloc_cache) {
-			w = s->freeindex / BITS_PER_LONG + 1;
-			while (w < BITS_TO_LONGS(s->nelems) &&
-			       s->allocbits[w] == ~0UL)
-				w++;
-			/*
-			 * allocated undercounts: an object went back to the
-			 * span twice (a double free no check caught).
-			 */
-			if (WARN_ON_ONCE(w == BITS_TO_LONGS(s->nelems)))
-				break;
-			s->freeindex = w * BITS_PER_LONG;
-			s->alloc_cache = ~s->allocbits[w];
-		}
+		if (!s->alloc_cache && !span_next_window(s))
+			break;
 		w = s->freeindex + __ffs(s->alloc_cache);
 		s->alloc_cache &= s->alloc_cache - 1;
 		__set_bit(w, s->allocbits);
@@ -424,9 +431,8 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_take);
  * Context: the class's central lock held (or @s private to the caller).
  * Return: the number freed, 1 .. @n.
  */
-static __always_inline unsigned int __span_put(struct span *s,
-						      void *const *objs,
-						      unsigned int n)
+static __always_inline unsigned int
+__span_put(struct span *s, void *const *objs, unsigned int n)
 {
 	unsigned long base = s->base, bytes = span_bytes(s), off;
 	unsigned int cls = s->cls, low = UINT_MAX, i, idx;

@@ -500,6 +500,7 @@ struct pcache {
 	struct span *spans[PCACHE_SPANS];	/* SPAN_CACHE_WORDS metadata */
 	unsigned int nruns;		/* free runs, oldest first */
 	unsigned int run_pages;		/* their Go pages */
+	u8 nruns_of[PCACHE_RUN_MAX];	/* [n - 1]: runs of n pages kept */
 	struct span *runs[PCACHE_RUNS];	/* SPAN_CACHE_WORDS metadata */
 	unsigned int missed;		/* length of the last run missed */
 };
@@ -638,16 +639,18 @@ static __always_inline void pcache_keep_run(struct pcache *pc,
 	unsigned int n = 0;
 
 	if (!pcache_run_room(pc, s->npages)) {
-		for (; n < pc->nruns / 2 ||
-		       pc->run_pages + s->npages > PCACHE_RUN_PAGES; n++) {
+		while (n < pc->nruns / 2 ||
+		       pc->run_pages + s->npages > PCACHE_RUN_PAGES) {
 			pc->run_pages -= pc->runs[n]->npages;
-			list_add_tail(&pc->runs[n]->list, give);
+			pc->nruns_of[pc->runs[n]->npages - 1]--;
+			list_add_tail(&pc->runs[n++]->list, give);
 		}
 		pc->nruns -= n;
 		memmove(pc->runs, pc->runs + n, pc->nruns * sizeof(*pc->runs));
 	}
 	pc->runs[pc->nruns++] = s;
 	pc->run_pages += s->npages;
+	pc->nruns_of[s->npages - 1]++;
 }
 
 /*
@@ -708,6 +711,7 @@ static struct span *pcache_take_run(struct pcache *pc, unsigned int npages)
 			memmove(pc->runs + i, pc->runs + i + 1,
 				(pc->nruns - i) * sizeof(*pc->runs));
 		pc->run_pages -= npages;
+		pc->nruns_of[npages - 1]--;
 		span_set_run(s, s->chunk, s->first, npages);
 		return s;
 	}
@@ -801,6 +805,7 @@ void heap_cpu_drain(int cpu)
 		while (pc->nruns)
 			__heap_put_span(pc->runs[--pc->nruns], &spare);
 		pc->run_pages = 0;
+		memset(pc->nruns_of, 0, sizeof(pc->nruns_of));
 		idle = heap_over_headroom();
 	}
 	while (pc->nspans) {
@@ -824,6 +829,7 @@ void heap_cpu_drain(int cpu)
  */
 unsigned long heap_cpu_cache_check(unsigned int *bad_runs)
 {
+	u8 nruns_of[PCACHE_RUN_MAX] = {};
 	unsigned long flags, bad = 0;
 	unsigned int i, pages = 0;
 	struct pcache *pc;
@@ -842,8 +848,11 @@ unsigned long heap_cpu_cache_check(unsigned int *bad_runs)
 		    find_next_zero_bit(s->chunk->used, s->first + s->npages,
 				       s->first) < s->first + s->npages)
 			++*bad_runs;
+		else
+			nruns_of[s->npages - 1]++;
 	}
-	if (pages != pc->run_pages)
+	if (pages != pc->run_pages ||
+	    memcmp(nruns_of, pc->nruns_of, sizeof(nruns_of)))
 		++*bad_runs;
 	local_unlock_irqrestore(&heap_pcache.lock, flags);
 	return bad;
@@ -920,8 +929,9 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	LIST_HEAD(spans);
 	LIST_HEAD(spare);
 
-	/* A racy peek at this CPU's kept runs: usually there are none. */
-	if (raw_cpu_read(heap_pcache.nruns) && pcache_keeps(npages, words)) {
+	/* A racy peek: does this CPU keep a run of this length? */
+	if (pcache_keeps(npages, words) &&
+	    raw_cpu_read(heap_pcache.nruns_of[npages - 1])) {
 		local_lock_irqsave(&heap_pcache.lock, flags);
 		while (got < n &&
 		       (s = pcache_take_run(this_cpu_ptr(&heap_pcache), npages))) {
