@@ -435,17 +435,20 @@ static __always_inline unsigned int
 __span_put(struct span *s, void *const *objs, unsigned int n)
 {
 	unsigned long base = s->base, bytes = span_bytes(s), off;
-	unsigned int cls = s->cls, low = UINT_MAX, i, idx;
+	u32 magic = class_to_divmagic[s->cls];
+	unsigned int low = UINT_MAX, i, idx;
 
 	for (i = 0; i < n; i++) {
 		off = (unsigned long)objs[i] - base;
 		if (off >= bytes)
 			break;
-		idx = class_obj_index(cls, off);
+		idx = divmagic_index(off, magic);
 		__clear_bit(idx, s->allocbits);
-		if (static_branch_unlikely(&goalloc_debug_key))
-			clear_bit(idx, s->cachedbits);
 		low = min(low, idx);
+	}
+	if (static_branch_unlikely(&goalloc_debug_key)) {
+		for (idx = 0; idx < i; idx++)
+			clear_bit(span_obj_index(s, objs[idx]), s->cachedbits);
 	}
 	s->allocated -= i;
 	if (low < s->freeindex)

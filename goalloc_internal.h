@@ -67,11 +67,21 @@ static __always_inline unsigned int size_to_class(size_t size)
 					     GOALLOC_LARGE_SIZE_DIV)];
 }
 
-/* Go's divmul: @off / class size as a multiply and a shift, exact in span. */
+/*
+ * Go's divmul: @off / class size as a multiply by @magic, the class's
+ * class_to_divmagic[], and a shift; exact for @off within a span (at most
+ * 80 KiB, so that the product fits in 64 bits).
+ */
+static __always_inline unsigned int divmagic_index(unsigned long off,
+						   u32 magic)
+{
+	return (off * magic) >> 32;
+}
+
 static __always_inline unsigned int class_obj_index(unsigned int cls,
 						    unsigned long off)
 {
-	return (u32)(((u64)(u32)off * class_to_divmagic[cls]) >> 32);
+	return divmagic_index(off, class_to_divmagic[cls]);
 }
 
 static inline unsigned int class_span_objects(unsigned int cls)

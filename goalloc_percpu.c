@@ -339,9 +339,10 @@ static __always_inline void mcache_free_push(unsigned int cls, const void *p)
  * A free that needs debug checks, init_on_free, kmemleak, waste tracking
  * or the heap profile before the magazine.
  */
-static noinline void mcache_free_prepared(struct span *s, unsigned int idx,
-					  const void *p)
+static noinline void mcache_free_prepared(struct span *s, const void *p)
 {
+	unsigned int idx = span_obj_index(s, p);
+
 	if (static_branch_unlikely(&goalloc_debug_key)) {
 		if (!mcache_debug_free(s, idx, p))
 			return;
@@ -599,7 +600,7 @@ static __always_inline void __goalloc_free(const void *p, bool hooked)
 				 static_branch_unlikely(&goalloc_track_key) ||
 				 want_init_on_free())) ||
 		     profile_span_sampled(s))) {
-		mcache_free_prepared(s, idx, p);
+		mcache_free_prepared(s, p);
 		return;
 	}
 	mcache_free_push(cls, p);
