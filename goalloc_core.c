@@ -979,11 +979,26 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 	return p;
 }
 
-void goalloc_free_large(struct span *s, const void *p)
+/**
+ * goalloc_free_odd() - a free that is not of a live slot: a large object,
+ *			or a pointer to refuse
+ * @s: span_of(@p)
+ * @p: the pointer
+ */
+void goalloc_free_odd(struct span *s, const void *p)
 {
-	/* Of two frees racing for one object, one claims it. */
-	if (!test_and_clear_bit(0, s->allocbits)) {
-		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
+	enum goalloc_report bad;
+	unsigned int idx;
+
+	bad = object_check(s, s->cls, p, &idx);
+	/* A slot free at the fast path's test, taken again since. */
+	if (!bad && s->cls)
+		bad = REPORT_DOUBLE_FREE;
+	/* Of two frees racing for one large object, one claims it. */
+	if (!bad && !test_and_clear_bit(0, s->allocbits))
+		bad = REPORT_DOUBLE_FREE;
+	if (unlikely(bad)) {
+		goalloc_report(bad, p, 0, 0);
 		return;
 	}
 	if (profile_span_sampled(s))

@@ -84,6 +84,23 @@ static __always_inline unsigned int class_obj_index(unsigned int cls,
 	return divmagic_index(off, class_to_divmagic[cls]);
 }
 
+/*
+ * Does a slot of class @cls start at span offset @off, and which: the
+ * same product, whose low half is below @magic exactly when @off is a
+ * multiple of the size (Lemire, Kaser and Kurz, "Faster Remainder by
+ * Direct Computation", 2019; KUnit checks every class and offset in a
+ * span). Class 0 has magic 0: never.
+ */
+static __always_inline bool class_slot(unsigned int cls, unsigned long off,
+				       unsigned int *idx)
+{
+	u32 magic = class_to_divmagic[cls];
+	u64 prod = (u64)off * magic;
+
+	*idx = prod >> 32;
+	return (u32)prod < magic;
+}
+
 static inline unsigned int class_span_objects(unsigned int cls)
 {
 	return class_to_npages[cls] * GOALLOC_PAGE_SIZE / class_to_size[cls];
@@ -658,6 +675,21 @@ struct span *large_span_around(const void *p);
 int goalloc_expect_reports(int n);
 void goalloc_alloc_failed(size_t size, gfp_t gfp);
 
+/*
+ * Is @p a slot of small-object span @s (class @cls, loaded already) that
+ * is not free in it? Set *@idx to the slot. The free fast path's test;
+ * object_check() says what else @p is. Lockless: a caller that owns the
+ * object owns its bit. Slot nelems, in the span's tail, has a bit that
+ * stays clear (span_init()): not one more test here.
+ */
+static __always_inline bool span_slot_live(const struct span *s,
+					   unsigned int cls, const void *p,
+					   unsigned int *idx)
+{
+	return class_slot(cls, (unsigned long)p - s->base, idx) &&
+	       test_bit(*idx, s->allocbits);
+}
+
 /**
  * object_check() - is @p an object of @s that is not free in it?
  * @s: span_of(@p)
@@ -665,37 +697,28 @@ void goalloc_alloc_failed(size_t size, gfp_t gfp);
  * @p: the pointer
  * @idx: set to the object's slot when it is
  *
- * Lockless: a caller that owns the object owns its bit.
  * Return: REPORT_NONE, REPORT_INTERIOR or REPORT_DOUBLE_FREE.
  */
 static __always_inline enum goalloc_report
 object_check(const struct span *s, unsigned int cls, const void *p,
 	     unsigned int *idx)
 {
-	unsigned long off = (unsigned long)p - s->base;
-	unsigned int i;
-
 	if (unlikely(!cls)) {
 		*idx = 0;
-		return off ? REPORT_INTERIOR : REPORT_NONE;
+		return p != (void *)s->base ? REPORT_INTERIOR : REPORT_NONE;
 	}
-	i = class_obj_index(cls, off);
-	if (unlikely(i * class_to_size[cls] != off))
-		return REPORT_INTERIOR;
-	/*
-	 * Slot nelems, in the span's tail, has a bit that stays clear
-	 * (span_init()): not one more test here.
-	 */
-	if (unlikely(!test_bit(i, s->allocbits)))
-		return i < s->nelems ? REPORT_DOUBLE_FREE : REPORT_INTERIOR;
-	*idx = i;
-	return REPORT_NONE;
+	if (likely(span_slot_live(s, cls, p, idx)))
+		return REPORT_NONE;
+	if (class_slot(cls, (unsigned long)p - s->base, idx) &&
+	    *idx < s->nelems)
+		return REPORT_DOUBLE_FREE;
+	return REPORT_INTERIOR;
 }
 
 void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller);
 void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller);
 void goalloc_free_caller(const void *p, unsigned long caller);
-void goalloc_free_large(struct span *s, const void *p);
+void goalloc_free_odd(struct span *s, const void *p);
 
 /* ------------------------------------------------------------------ */
 /* Statistics */

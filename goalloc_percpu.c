@@ -576,7 +576,6 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
  */
 static __always_inline void __goalloc_free(const void *p, bool hooked)
 {
-	enum goalloc_report bad;
 	unsigned int cls, idx;
 	struct span *s;
 
@@ -586,13 +585,9 @@ static __always_inline void __goalloc_free(const void *p, bool hooked)
 		return;
 	}
 	cls = s->cls;
-	bad = object_check(s, cls, p, &idx);
-	if (unlikely(bad)) {
-		goalloc_report(bad, p, 0, 0);
-		return;
-	}
-	if (unlikely(!cls)) {
-		goalloc_free_large(s, p);
+	/* Class 0, a large object's, has no slot. */
+	if (unlikely(!span_slot_live(s, cls, p, &idx))) {
+		goalloc_free_odd(s, p);
 		return;
 	}
 	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||

@@ -78,15 +78,18 @@ static void every_size_maps_to_smallest_fitting_class(struct kunit *test)
 	}
 }
 
-static void divmul_exact_for_every_class_and_offset(struct kunit *test)
+static void divmul_and_slot_test_exact_at_every_offset(struct kunit *test)
 {
-	unsigned int cls, off;
+	unsigned int cls, off, idx;
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		unsigned int span = class_to_npages[cls] * GOALLOC_PAGE_SIZE;
+		unsigned int size = class_to_size[cls];
 
 		for (off = 0; off <= span; off++) {
-			if (class_obj_index(cls, off) != off / class_to_size[cls]) {
+			if (class_obj_index(cls, off) != off / size ||
+			    class_slot(cls, off, &idx) != !(off % size) ||
+			    idx != off / size) {
 				KUNIT_FAIL(test, "class %u offset %u", cls, off);
 				return;
 			}
@@ -99,7 +102,7 @@ static struct kunit_case size_class_cases[] = {
 	KUNIT_CASE(table_has_go_entries),
 	KUNIT_CASE(every_span_tail_waste_within_one_eighth),
 	KUNIT_CASE(every_size_maps_to_smallest_fitting_class),
-	KUNIT_CASE(divmul_exact_for_every_class_and_offset),
+	KUNIT_CASE(divmul_and_slot_test_exact_at_every_offset),
 	{}
 };
 
