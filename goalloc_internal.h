@@ -55,9 +55,9 @@
 
 /**
  * size_to_class() - the smallest size class whose objects hold @size bytes
- * @size: 1 .. GOALLOC_MAX_SMALL_SIZE
+ * @size: 0 .. GOALLOC_MAX_SMALL_SIZE
  *
- * Return: the class, 1 .. GOALLOC_NUM_CLASSES - 1.
+ * Return: the class, 1 .. GOALLOC_NUM_CLASSES - 1; 0 for @size 0.
  */
 static __always_inline unsigned int size_to_class(size_t size)
 {

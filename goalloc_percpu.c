@@ -456,6 +456,8 @@ static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
 	LIST_HEAD(dead);
 	void *p;
 
+	if (unlikely(!size))
+		return goalloc_alloc_large(size, gfp, caller);
 	/*
 	 * A racy peek: when neither the class (its depot or its spans) nor
 	 * this CPU's cached span has a free slot, make the spans before the
@@ -531,7 +533,12 @@ static __always_inline void *__goalloc_alloc(size_t size, gfp_t gfp,
 	bool done;
 	void *p;
 
-	if (unlikely(size - 1 >= GOALLOC_MAX_SMALL_SIZE))
+	/*
+	 * Size 0 is class 0, whose magazines stay empty: it goes the slow
+	 * way to ZERO_SIZE_PTR, and sizes up to 1 KiB pass one test.
+	 */
+	if (unlikely(size > GOALLOC_SMALL_SIZE_MAX - 8) &&
+	    unlikely(size > GOALLOC_MAX_SMALL_SIZE))
 		return goalloc_alloc_large(size, gfp, caller);
 	if (unlikely(!mcache_in_task()))
 		return mcache_alloc_irq(size, gfp, caller);
@@ -737,14 +744,22 @@ static int mcache_cpu_dead(unsigned int cpu)
 
 /* ------------------------------------------------------------------ */
 
+static unsigned int mag_cap(unsigned int cls)
+{
+	return cls ? mcache_class_cap(cls) : 0;
+}
+
 static struct mcache *mcache_create(int cpu)
 {
 	unsigned int cls, level, cap, slots = 0;
 	struct mcache *mc;
 
-	/* Each magazine's slots lie between a NULL and a MAG_END slot. */
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
-		slots += mcache_class_cap(cls) + 2;
+	/*
+	 * Each magazine's slots lie between a NULL and a MAG_END slot; class
+	 * 0's (size 0) have none, so they stay empty.
+	 */
+	for (cls = 0; cls < GOALLOC_NUM_CLASSES; cls++)
+		slots += mag_cap(cls) + 2;
 	mc = kzalloc_node(struct_size(mc, slots, NR_MAG_LEVELS * slots),
 			  GFP_KERNEL, cpu_to_node(cpu));
 	if (!mc)
@@ -757,10 +772,10 @@ static struct mcache *mcache_create(int cpu)
 	kmemleak_scan_area(mc, offsetof(struct mcache, slots), GFP_KERNEL);
 	slots = 0;
 	for (level = 0; level < NR_MAG_LEVELS; level++) {
-		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		for (cls = 0; cls < GOALLOC_NUM_CLASSES; cls++) {
 			struct magazine *mg = mag_of(cpu, level, cls);
 
-			cap = mcache_class_cap(cls);
+			cap = mag_cap(cls);
 			mg->objs = &mc->slots[slots + 1];
 			mg->top = mg->objs;
 			mg->objs[cap] = MAG_END;

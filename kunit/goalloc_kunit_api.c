@@ -25,6 +25,23 @@ static void size_zero_returns_zero_size_ptr(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(ZERO_SIZE_PTR), 0UL);
 }
 
+/* Size 0 is class 0, whose magazines have no slot: a pop finds NULL. */
+static void class_zero_magazines_stay_empty(struct kunit *test)
+{
+	unsigned int level;
+	struct magazine *mg;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		for (level = 0; level < NR_MAG_LEVELS; level++) {
+			mg = mag_of(cpu, level, 0);
+			KUNIT_EXPECT_EQ(test, mag_count(mg), 0U);
+			KUNIT_EXPECT_PTR_EQ(test, mg->top[-1], NULL);
+			KUNIT_EXPECT_PTR_EQ(test, mg->top[0], MAG_END);
+		}
+	}
+}
+
 static void free_of_null_and_zero_size_ptr_does_nothing(struct kunit *test)
 {
 	unsigned long before = events(EV_REFUSED_FOREIGN);
@@ -252,6 +269,7 @@ static void large_objects_are_page_runs(struct kunit *test)
 
 static struct kunit_case api_cases[] = {
 	KUNIT_CASE(size_zero_returns_zero_size_ptr),
+	KUNIT_CASE(class_zero_magazines_stay_empty),
 	KUNIT_CASE(free_of_null_and_zero_size_ptr_does_nothing),
 	KUNIT_CASE(too_big_returns_null_with_a_report),
 	KUNIT_CASE(too_big_with_nowarn_is_silent),

@@ -384,7 +384,7 @@ static void threads_on_every_cpu_trade_objects_intact(struct kunit *test)
 struct irq_alloc {
 	struct hrtimer timer;
 	struct completion done;
-	int rounds, ok, in_hardirq;
+	int rounds, ok, in_hardirq, zero;
 };
 
 static enum hrtimer_restart irq_alloc_fn(struct hrtimer *t)
@@ -393,6 +393,8 @@ static enum hrtimer_restart irq_alloc_fn(struct hrtimer *t)
 	u8 *p = goalloc_alloc(64 + ia->rounds * 8, GFP_ATOMIC);
 
 	ia->in_hardirq += !!in_hardirq();
+	/* Class 0's empty magazine sends size 0 the slow way, here too. */
+	ia->zero += goalloc_alloc(0, GFP_ATOMIC) == ZERO_SIZE_PTR;
 	if (p) {
 		memset(p, 0x77, 64);
 		ia->ok += !memchr_inv(p, 0x77, 64);
@@ -419,6 +421,7 @@ static void alloc_and_free_from_hardirq(struct kunit *test)
 	hrtimer_cancel(&ia->timer);
 	KUNIT_EXPECT_EQ(test, ia->in_hardirq, 20);
 	KUNIT_EXPECT_EQ(test, ia->ok, 20);
+	KUNIT_EXPECT_EQ(test, ia->zero, 20);
 }
 
 struct irq_free {
