@@ -224,15 +224,17 @@ static void span_map_pages(struct span *s, struct span *owner)
 				     s->first << GOALLOC_PAGE_ORDER);
 	unsigned int i, n = s->cls ? s->npages << GOALLOC_PAGE_ORDER : 1;
 
-	for (i = 0; i < n; i++, page = nth_page(page, 1)) {
-		if (owner) {
+	if (owner) {
+		for (i = 0; i < n; i++, page = nth_page(page, 1)) {
 			page->private = (unsigned long)owner;
 			page->index = (unsigned long)owner ^ goalloc_cookie;
-		} else {
-			/* Clear index first: a racing span_of() then fails. */
-			WRITE_ONCE(page->index, 0);
-			WRITE_ONCE(page->private, 0);
 		}
+		return;
+	}
+	for (i = 0; i < n; i++, page = nth_page(page, 1)) {
+		/* Clear index first: a racing span_of() then fails. */
+		WRITE_ONCE(page->index, 0);
+		WRITE_ONCE(page->private, 0);
 	}
 }
 

@@ -585,7 +585,8 @@ static bool pcache_take(struct pcache *pc, unsigned int npages,
 
 	if (bit >= BITS_PER_LONG)
 		return false;
-	pc->free &= ~GENMASK(bit + npages - 1, bit);
+	/* @npages is at most PCACHE_MAX_RUN: a mask cheaper than GENMASK(). */
+	pc->free &= ~((BIT(npages) - 1) << bit);
 	*ch = pc->chunk;
 	*first = pc->word * BITS_PER_LONG + bit;
 	return true;
