@@ -884,13 +884,18 @@ static DECLARE_DELAYED_WORK(goalloc_scavenge_work, goalloc_scavenge_fn);
  * those are drained first, so that a burst of frees does not leave whole
  * chunks held by a handful of cached objects.
  */
+static bool goalloc_drain_wanted;	/* heap_request_drain() */
+static unsigned long goalloc_drain_next;	/* jiffies */
+#define GOALLOC_DRAIN_GAP	(HZ / 10)
+
 void goalloc_scavenge(void)
 {
 	unsigned long keep = heap_headroom_pages();
 	struct heap_stats st;
 
 	heap_stats_read(&st);
-	if (st.sys_pages - st.inuse_pages + heap_cached_pages() -
+	if (xchg(&goalloc_drain_wanted, false) ||
+	    st.sys_pages - st.inuse_pages + heap_cached_pages() -
 	    st.idle_pages > keep)
 		goalloc_drain(false);
 	heap_release_free_chunks(keep);
@@ -917,6 +922,39 @@ void heap_schedule_scavenge(void)
 		schedule_delayed_work(&goalloc_scavenge_work,
 				      GOALLOC_SCAVENGE_DELAY);
 }
+
+/**
+ * heap_request_drain() - drain the CPUs' caches soon: memory is short
+ *
+ * The shrinker calls this when idle chunks did not cover what reclaim
+ * asked for. Magazines, depots, empty spans and the CPUs' page caches
+ * hold pages that only a drain gives back, and a drain runs a worker on
+ * every CPU, which a shrinker must not wait for: the scavenger does it at
+ * once, and reclaim's next pass finds the chunks it leaves idle. At most
+ * once per GOALLOC_DRAIN_GAP.
+ *
+ * Context: any.
+ */
+void heap_request_drain(void)
+{
+	unsigned long now = jiffies;
+
+	if (READ_ONCE(goalloc_scavenge_off) ||
+	    time_before(now, READ_ONCE(goalloc_drain_next)))
+		return;
+	WRITE_ONCE(goalloc_drain_next, now + GOALLOC_DRAIN_GAP);
+	WRITE_ONCE(goalloc_drain_wanted, true);
+	mod_delayed_work(system_wq, &goalloc_scavenge_work, 0);
+}
+
+/**
+ * goalloc_scavenge_flush() - wait for a queued scavenger pass, for tests
+ */
+void goalloc_scavenge_flush(void)
+{
+	flush_delayed_work(&goalloc_scavenge_work);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_scavenge_flush);
 
 /**
  * goalloc_scavenge_hold() - keep the scavenger from running, or let it run
@@ -1145,6 +1183,7 @@ static int __init goalloc_init(void)
 {
 	int err;
 
+	goalloc_drain_next = jiffies;
 	get_random_bytes(&goalloc_cookie, sizeof(goalloc_cookie));
 	goalloc_cookie |= 1;	/* never 0, so cleared pages never match */
 	if (goalloc_debug) {
@@ -1184,6 +1223,8 @@ out_heap:
 static void __exit goalloc_exit(void)
 {
 	goalloc_debugfs_exit();
+	/* The shrinker queues the scavenger: gone first. */
+	heap_shrinker_unregister();
 	goalloc_scavenge_cancel();
 	mcache_exit();
 	central_exit();

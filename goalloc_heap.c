@@ -482,7 +482,9 @@ static void heap_spans_freed(struct list_head *spare, bool idle)
  * caches are drained (the scavenger drains them when free pages, cached
  * ones included, exceed the headroom) or the CPU goes offline; keeping a
  * run does not schedule the scavenger, so up to 1.5 MiB per CPU (block
- * and runs) can wait for the next drain.
+ * and runs) can wait for the next drain, or for memory pressure: the
+ * shrinker counts them, and has the scavenger drain when idle chunks
+ * fall short (heap_request_drain()).
  */
 #define PCACHE_MAX_RUN		16
 #define PCACHE_SPANS		16
@@ -1286,10 +1288,11 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_pages_held);
 /* ------------------------------------------------------------------ */
 /* Shrinker: memory pressure may take the headroom too. */
 
+/* Idle chunks, and the CPUs' page caches, which a drain gives back. */
 static unsigned long heap_shrink_count(struct shrinker *sh,
 				       struct shrink_control *sc)
 {
-	return READ_ONCE(heap_idle_pages);
+	return READ_ONCE(heap_idle_pages) + heap_cached_pages();
 }
 
 /*
@@ -1323,6 +1326,9 @@ static unsigned long heap_shrink_scan(struct shrinker *sh,
 	count_event(EV_SHRINK_CALL);
 	this_cpu_add(goalloc_events[EV_SHRINK_PAGES], released);
 	heap_account_reclaimed(released);
+	/* The rest is in the CPUs' caches, if anywhere: drain them now. */
+	if (released < sc->nr_to_scan)
+		heap_request_drain();
 	return released ?: SHRINK_STOP;
 }
 
@@ -1330,6 +1336,9 @@ static unsigned long heap_shrink_scan(struct shrinker *sh,
  * register_shrinker() with a name exists from 6.0; 6.7 replaced it with
  * shrinker_alloc() / shrinker_register() / shrinker_free(). Kbuild defines
  * GOALLOC_HAVE_SHRINKER_ALLOC when the kernel's shrinker.h has the latter.
+ * Unregistering twice is a no-op (unregister_shrinker() checks, 6.0 and
+ * later): unload unregisters before it stops the scavenger, which the
+ * shrinker queues, and heap_exit() again for a failed load.
  */
 #ifdef GOALLOC_HAVE_SHRINKER_ALLOC
 static struct shrinker *heap_shrinker;
@@ -1346,9 +1355,10 @@ static int heap_shrinker_register(void)
 	return 0;
 }
 
-static void heap_shrinker_unregister(void)
+void heap_shrinker_unregister(void)
 {
 	shrinker_free(heap_shrinker);
+	heap_shrinker = NULL;
 }
 #else
 static struct shrinker heap_shrinker = {
@@ -1363,7 +1373,7 @@ static int heap_shrinker_register(void)
 	return register_shrinker(&heap_shrinker, "goalloc-heap");
 }
 
-static void heap_shrinker_unregister(void)
+void heap_shrinker_unregister(void)
 {
 	unregister_shrinker(&heap_shrinker);
 }

@@ -5,6 +5,7 @@
  */
 
 #include <kunit/test.h>
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/spinlock.h>
 
@@ -685,11 +686,35 @@ static void shrinker_gives_back_the_headroom(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, heap_shrink(ULONG_MAX), 0UL);
 }
 
+static void shrinker_drains_the_cpu_caches(struct kunit *test)
+{
+	void *p;
+
+	/* With debug=1 or track_waste=1, spans skip the page cache. */
+	if (goalloc_debug || goalloc_track_waste)
+		kunit_skip(test, "no page cache with debug or track_waste");
+	goalloc_scavenge_hold(false);
+	goalloc_drain(false);
+	KUNIT_ASSERT_EQ(test, heap_cached_pages(), 0UL);
+	/* 128 KiB: 16 Go pages from this CPU's block, back to it. */
+	p = goalloc_alloc(128 << 10, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_free(p);
+	KUNIT_ASSERT_GT(test, heap_cached_pages(), 0UL);
+	/* A request within 100 ms of the last is dropped: let it pass. */
+	msleep(200);
+	heap_shrink(ULONG_MAX);
+	goalloc_scavenge_flush();
+	KUNIT_EXPECT_EQ(test, heap_cached_pages(), 0UL);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
 static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_reuses_a_freed_run_first_fit),
 	KUNIT_CASE(heap_takes_a_new_chunk_when_full),
 	KUNIT_CASE(heap_releases_idle_chunks_beyond_headroom),
 	KUNIT_CASE(shrinker_gives_back_the_headroom),
+	KUNIT_CASE(shrinker_drains_the_cpu_caches),
 	{}
 };
 
