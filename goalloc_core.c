@@ -923,17 +923,14 @@ void heap_schedule_scavenge(void)
 				      GOALLOC_SCAVENGE_DELAY);
 }
 
-/**
- * heap_request_drain() - drain the CPUs' caches soon: memory is short
- *
- * The shrinker calls this when idle chunks did not cover what reclaim
- * asked for. Magazines, depots, empty spans and the CPUs' page caches
- * hold pages that only a drain gives back, and a drain runs a worker on
- * every CPU, which a shrinker must not wait for: the scavenger does it at
- * once, and reclaim's next pass finds the chunks it leaves idle. At most
- * once per GOALLOC_DRAIN_GAP.
- *
- * Context: any.
+/*
+ * Memory is short: drain the CPUs' caches soon. The shrinker calls this,
+ * from any context, when idle chunks did not cover what reclaim asked
+ * for. Magazines, depots, empty spans and the CPUs' page caches hold
+ * pages that only a drain gives back, and a drain runs a worker on every
+ * CPU, which a shrinker must not wait for: the scavenger does it at once,
+ * and reclaim's next pass finds the chunks it leaves idle. At most once
+ * per GOALLOC_DRAIN_GAP.
  */
 void heap_request_drain(void)
 {
