@@ -779,8 +779,8 @@ static void central_init(void)
 		spin_lock_init(&c->lock);
 		/*
 		 * One empty span per class, or a magazine's worth of objects
-		 * where spans are small (at most 64 KiB for 8 KiB objects,
-		 * 256 KiB for 32 KiB ones): frees on one CPU and allocations
+		 * where spans are small (at most 128 KiB for 8 KiB objects,
+		 * 512 KiB for 32 KiB ones): frees on one CPU and allocations
 		 * on another then reuse spans instead of going to the heap.
 		 */
 		if (cls) {
@@ -876,18 +876,19 @@ static DECLARE_DELAYED_WORK(goalloc_scavenge_work, goalloc_scavenge_fn);
 /* Go's scavenger paces itself over seconds; one second is soon enough. */
 #define GOALLOC_SCAVENGE_DELAY	HZ
 
+static bool goalloc_drain_wanted;	/* heap_request_drain() */
+static unsigned long goalloc_drain_next;	/* jiffies */
+#define GOALLOC_DRAIN_GAP	(HZ / 10)
+
 /*
  * Free pages beyond the headroom: give idle chunks back. If free pages
  * outside idle chunks alone exceed the headroom (the CPUs' page caches
  * count as free here), the chunks are pinned by the few spans that CPU
  * caches and mcentral's empty lists keep alive, and by the page caches;
  * those are drained first, so that a burst of frees does not leave whole
- * chunks held by a handful of cached objects.
+ * chunks held by a handful of cached objects; and always when memory
+ * pressure asked for it (heap_request_drain()).
  */
-static bool goalloc_drain_wanted;	/* heap_request_drain() */
-static unsigned long goalloc_drain_next;	/* jiffies */
-#define GOALLOC_DRAIN_GAP	(HZ / 10)
-
 void goalloc_scavenge(void)
 {
 	unsigned long keep = heap_headroom_pages();

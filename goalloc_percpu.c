@@ -109,10 +109,13 @@ static u8 mcache_batch[GOALLOC_NUM_CLASSES] __read_mostly;
  * @cls: size class
  *
  * Return: how many free objects of @cls one magazine holds; a CPU has two
- * magazines per class, for task and for interrupt context.
+ * magazines per class, for task and for interrupt context. 0 for class 0
+ * (size 0), whose magazines stay empty.
  */
 unsigned int mcache_class_cap(unsigned int cls)
 {
+	if (!cls)
+		return 0;
 	return clamp_t(unsigned int, MCACHE_BYTES / class_to_size[cls],
 		       MCACHE_MIN_CAP, MCACHE_MAX_CAP);
 }
@@ -747,11 +750,6 @@ static int mcache_cpu_dead(unsigned int cpu)
 
 /* ------------------------------------------------------------------ */
 
-static unsigned int mag_cap(unsigned int cls)
-{
-	return cls ? mcache_class_cap(cls) : 0;
-}
-
 static struct mcache *mcache_create(int cpu)
 {
 	unsigned int cls, level, cap, slots = 0;
@@ -762,7 +760,7 @@ static struct mcache *mcache_create(int cpu)
 	 * 0's (size 0) have none, so they stay empty.
 	 */
 	for (cls = 0; cls < GOALLOC_NUM_CLASSES; cls++)
-		slots += mag_cap(cls) + 2;
+		slots += mcache_class_cap(cls) + 2;
 	mc = kzalloc_node(struct_size(mc, slots, NR_MAG_LEVELS * slots),
 			  GFP_KERNEL, cpu_to_node(cpu));
 	if (!mc)
@@ -778,7 +776,7 @@ static struct mcache *mcache_create(int cpu)
 		for (cls = 0; cls < GOALLOC_NUM_CLASSES; cls++) {
 			struct magazine *mg = mag_of(cpu, level, cls);
 
-			cap = mag_cap(cls);
+			cap = mcache_class_cap(cls);
 			mg->objs = &mc->slots[slots + 1];
 			mg->top = mg->objs;
 			mg->objs[cap] = MAG_END;
