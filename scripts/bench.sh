@@ -100,7 +100,7 @@ start=$SECONDS
 # --- build --------------------------------------------------------------------
 if [[ -n $flavour ]]; then
 	bzimage=$(distro_vmlinuz "$flavour")
-	kdesc="Debian's $flavour kernel" klabel="Debian's Linux 6.1 $flavour kernel"
+	kdesc="Debian's $flavour kernel" klabel="Debian Linux 6.1 $flavour kernel"
 	msg "building goalloc.ko and bench/goalloc_bench.ko against $kdesc's headers"
 	build_module "bench-$flavour" "$(distro_headers_dir "$flavour")" "$logs/build.log" ||
 		die "module build failed ($BUILD_WHY), see $logs/build.log"
