@@ -877,8 +877,8 @@ static DECLARE_DELAYED_WORK(goalloc_scavenge_work, goalloc_scavenge_fn);
 #define GOALLOC_SCAVENGE_DELAY	HZ
 
 static bool goalloc_drain_wanted;	/* heap_request_drain() */
-static unsigned long goalloc_drain_next;	/* jiffies */
-#define GOALLOC_DRAIN_GAP	(HZ / 10)
+static unsigned long goalloc_drain_last;	/* jiffies */
+#define GOALLOC_DRAIN_GAP	HZ
 
 /*
  * Free pages beyond the headroom: give idle chunks back. If free pages
@@ -931,16 +931,19 @@ void heap_schedule_scavenge(void)
  * pages that only a drain gives back, and a drain runs a worker on every
  * CPU, which a shrinker must not wait for: the scavenger does it at once,
  * and reclaim's next pass finds the chunks it leaves idle. At most once
- * per GOALLOC_DRAIN_GAP.
+ * per GOALLOC_DRAIN_GAP (a second): reclaim calls the shrinker on every
+ * pass, also when the pressure is not goalloc's, and each drain empties
+ * every CPU's caches.
  */
 void heap_request_drain(void)
 {
-	unsigned long now = jiffies;
+	unsigned long now = jiffies, last = READ_ONCE(goalloc_drain_last);
 
+	/* Not time_before(next): wrong after 2^31 jiffies without a request. */
 	if (READ_ONCE(goalloc_scavenge_off) ||
-	    time_before(now, READ_ONCE(goalloc_drain_next)))
+	    time_in_range(now, last, last + GOALLOC_DRAIN_GAP))
 		return;
-	WRITE_ONCE(goalloc_drain_next, now + GOALLOC_DRAIN_GAP);
+	WRITE_ONCE(goalloc_drain_last, now);
 	WRITE_ONCE(goalloc_drain_wanted, true);
 	mod_delayed_work(system_wq, &goalloc_scavenge_work, 0);
 }
@@ -1181,7 +1184,7 @@ static int __init goalloc_init(void)
 {
 	int err;
 
-	goalloc_drain_next = jiffies;
+	goalloc_drain_last = jiffies - GOALLOC_DRAIN_GAP - 1;
 	get_random_bytes(&goalloc_cookie, sizeof(goalloc_cookie));
 	goalloc_cookie |= 1;	/* never 0, so cleared pages never match */
 	if (goalloc_debug) {
@@ -1206,6 +1209,7 @@ static int __init goalloc_init(void)
 	if (err)
 		goto out_mcache;
 	goalloc_debugfs_init();
+	heap_shrinker_start();
 	pr_info("%d size classes, %lu KiB chunks, debug %s\n",
 		GOALLOC_NUM_CLASSES - 1, PAGE_SIZE << GOALLOC_CHUNK_ORDER >> 10,
 		goalloc_debug ? "on" : "off");

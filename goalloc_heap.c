@@ -1326,7 +1326,7 @@ static unsigned long heap_shrink_scan(struct shrinker *sh,
 	count_event(EV_SHRINK_CALL);
 	this_cpu_add(goalloc_events[EV_SHRINK_PAGES], released);
 	heap_account_reclaimed(released);
-	/* The rest is in the CPUs' caches, if anywhere: drain them now. */
+	/* The rest is in the CPUs' caches, if anywhere: drain them soon. */
 	if (released < sc->nr_to_scan)
 		heap_request_drain();
 	return released ?: SHRINK_STOP;
@@ -1336,9 +1336,10 @@ static unsigned long heap_shrink_scan(struct shrinker *sh,
  * register_shrinker() with a name exists from 6.0; 6.7 replaced it with
  * shrinker_alloc() / shrinker_register() / shrinker_free(). Kbuild defines
  * GOALLOC_HAVE_SHRINKER_ALLOC when the kernel's shrinker.h has the latter.
- * Unregistering twice is a no-op (unregister_shrinker() checks, 6.0 and
- * later): unload unregisters before it stops the scavenger, which the
- * shrinker queues, and heap_exit() again for a failed load.
+ * Unregistering twice, or what was never registered, is a no-op
+ * (unregister_shrinker() checks, 6.0 and later; shrinker_free(NULL)):
+ * unload unregisters before it stops the scavenger, which the shrinker
+ * queues, and heap_exit() again.
  */
 #ifdef GOALLOC_HAVE_SHRINKER_ALLOC
 static struct shrinker *heap_shrinker;
@@ -1416,10 +1417,18 @@ int heap_init(void)
 				       0, SLAB_NOLEAKTRACE, NULL);
 	if (!span_cache)
 		return -ENOMEM;
-	/* The shrinker is optional: without it only the headroom is kept. */
+	return 0;
+}
+
+/*
+ * Register the shrinker, last at load: it queues the scavenger, whose
+ * drain needs the CPUs' caches. Optional: without it only the headroom
+ * is kept.
+ */
+void heap_shrinker_start(void)
+{
 	if (heap_shrinker_register())
 		pr_warn("no shrinker; idle headroom is released only by time\n");
-	return 0;
 }
 
 /* Every span is gone: give every chunk back. */

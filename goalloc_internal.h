@@ -427,6 +427,7 @@ void __heap_stats_read(struct heap_stats *st);
 void heap_stats_read(struct heap_stats *st);
 void heap_schedule_scavenge(void);
 void heap_request_drain(void);
+void heap_shrinker_start(void);
 void heap_shrinker_unregister(void);
 void goalloc_scavenge_flush(void);
 void goalloc_scavenge_cancel(void);

@@ -79,16 +79,16 @@ static enum cpuhp_state mcache_hp_state;
 
 /*
  * Magazine capacity per class: up to 64 objects, about 64 KiB of each
- * class at most, at least 16. 64 follows SLUB's sheaves and tcmalloc's
- * per-CPU batch; the byte bound keeps a CPU from holding megabytes of
- * small objects. The floor sets the batch for classes above 4 KiB, which
- * move half a magazine per refill or flush, and whose spans hold one or a
- * few objects, so that each refill pays its fixed cost (the locks, the
- * heap round trip) for every span or two it makes. With a floor of 4, two
- * CPUs ran at 0.9-1.0x kmalloc's time at 16 and 32 KiB, 0.7x with 8; with
- * 8, one CPU spent 334 instructions per 8 KiB allocation in a batch,
- * kmalloc 331, and 289 with 16 (14 % fewer). A magazine of 32 KiB objects
- * may hold 512 KiB.
+ * class at most, but at least 16 (the floor wins above 4 KiB). 64 follows
+ * SLUB's sheaves and tcmalloc's per-CPU batch; the byte bound keeps a CPU
+ * from holding megabytes of small objects. The floor sets the batch for
+ * classes above 4 KiB, which move half a magazine per refill or flush,
+ * and whose spans hold one or a few objects, so that each refill pays its
+ * fixed cost (the locks, the heap round trip) for every span or two it
+ * makes. With a floor of 4, two CPUs ran at 0.9-1.0x kmalloc's time at 16
+ * and 32 KiB, 0.7x with 8; with 8, one CPU spent 334 instructions per
+ * 8 KiB allocation in a batch, kmalloc 331, and 289 with 16 (14 % fewer).
+ * A magazine of 32 KiB objects may hold 512 KiB.
  */
 #define MCACHE_MIN_CAP		16
 /*
