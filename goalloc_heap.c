@@ -476,9 +476,9 @@ static void heap_spans_freed(struct list_head *spare, bool idle)
  * older half back under one hold. Go takes its heap lock for every large
  * span; so did goalloc, and two CPUs trading 256 KiB objects spent their
  * time on heap_lock (0.9-1.0x kmalloc's time, whose order-6 pages take the
- * zone lock; 0.62-0.68x with this cache). Runs of up to PCACHE_RUN_MAX Go pages are kept,
- * PCACHE_RUN_PAGES in all; for the heap they are in use, as the block is,
- * and count in PageCacheBytes. Like the block, they go back when the
+ * zone lock; 0.62-0.68x with this cache). Runs of up to PCACHE_RUN_MAX Go
+ * pages are kept, PCACHE_RUN_PAGES in all; for the heap they are in use,
+ * as the block is, and count in PageCacheBytes. Like the block, they go back when the
  * caches are drained (the scavenger drains them when free pages, cached
  * ones included, exceed the headroom) or the CPU goes offline; keeping a
  * run does not schedule the scavenger, so up to 1.5 MiB per CPU (block

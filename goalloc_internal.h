@@ -711,12 +711,12 @@ object_check(const struct span *s, unsigned int cls, const void *p,
 		*idx = 0;
 		return p != (void *)s->base ? REPORT_INTERIOR : REPORT_NONE;
 	}
-	if (likely(span_slot_live(s, cls, p, idx)))
+	if (!class_slot(cls, (unsigned long)p - s->base, idx))
+		return REPORT_INTERIOR;
+	if (likely(test_bit(*idx, s->allocbits)))
 		return REPORT_NONE;
-	if (class_slot(cls, (unsigned long)p - s->base, idx) &&
-	    *idx < s->nelems)
-		return REPORT_DOUBLE_FREE;
-	return REPORT_INTERIOR;
+	/* Slot nelems, the tail's first byte, has a bit that stays clear. */
+	return *idx < s->nelems ? REPORT_DOUBLE_FREE : REPORT_INTERIOR;
 }
 
 void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller);
