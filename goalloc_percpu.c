@@ -83,12 +83,13 @@ static enum cpuhp_state mcache_hp_state;
  * SLUB's sheaves and tcmalloc's per-CPU batch; the byte bound keeps a CPU
  * from holding megabytes of small objects. The floor sets the batch for
  * classes above 4 KiB, which move half a magazine per refill or flush,
- * and whose spans hold one or a few objects, so that each refill pays its
- * fixed cost (the locks, the heap round trip) for every span or two it
- * makes. With a floor of 4, two CPUs ran at 0.9-1.0x kmalloc's time at 16
- * and 32 KiB, 0.7x with 8; with 8, one CPU spent 334 instructions per
- * 8 KiB allocation in a batch, kmalloc 331, and 289 with 16 (14 % fewer).
- * A magazine of 32 KiB objects may hold 512 KiB.
+ * and whose spans hold one to eight objects, so that each refill pays its
+ * fixed cost (the locks, the heap round trip) for a few spans at least.
+ * With a floor of 4, two CPUs ran at 0.9-1.0x kmalloc's time at 16 and
+ * 32 KiB, 0.7x with 8; with 8, one CPU spent 334 instructions per 8 KiB
+ * allocation in a batch, kmalloc 331, and 289 with 16 (14 % fewer; spans
+ * of 8 KiB objects held one then). A magazine of 32 KiB objects may hold
+ * 512 KiB.
  */
 #define MCACHE_MIN_CAP		16
 /*

@@ -30,9 +30,11 @@ static void table_has_67_classes_from_8_to_32k(struct kunit *test)
 
 static void table_has_go_entries(struct kunit *test)
 {
+	/* Go's geometry, and three spans grown to hold more objects. */
 	static const struct { unsigned int size, npages, objs; } go[] = {
-		{ 24, 1, 341 }, { 48, 1, 170 }, { 1152, 1, 7 },
+		{ 24, 1, 341 }, { 48, 1, 170 }, { 3456, 3, 7 },
 		{ 9472, 7, 6 }, { 27264, 10, 3 }, { 32768, 4, 1 },
+		{ 1152, 2, 14 }, { 4096, 4, 8 }, { 8192, 4, 4 },
 	};
 	unsigned int i;
 
@@ -358,14 +360,14 @@ static void large_runs_are_kept_for_the_next_allocation(struct kunit *test)
  */
 static void spans_are_made_and_given_back_in_batches(struct kunit *test)
 {
-	unsigned int cls = size_to_class(8192), n, i = 0, j;
+	unsigned int cls = size_to_class(32768), n, i = 0, j;
 	unsigned long made, freed, base[4];
 	struct span *s;
 	LIST_HEAD(list);
 
-	/* A free run of four Go pages at least, which the scavenger keeps. */
+	/* A free run for the four spans at least, which the scavenger keeps. */
 	goalloc_scavenge_hold(true);
-	s = span_create(0, ARRAY_SIZE(base), GFP_KERNEL);
+	s = span_create(0, ARRAY_SIZE(base) * class_to_npages[cls], GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	span_destroy(s);
 	made = events(EV_SPAN_ALLOC);
@@ -379,7 +381,7 @@ static void spans_are_made_and_given_back_in_batches(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, s->allocated, 0U);
 		KUNIT_EXPECT_EQ(test, s->allocbits[0], 0UL);
 		KUNIT_EXPECT_PTR_EQ(test, span_of((void *)s->base), s);
-		KUNIT_EXPECT_PTR_EQ(test, span_of((void *)(s->base + 8191)), s);
+		KUNIT_EXPECT_PTR_EQ(test, span_of((void *)(s->base + 32767)), s);
 		for (j = 0; j < i; j++)
 			KUNIT_EXPECT_NE(test, s->base, base[j]);
 		base[i++] = s->base;
@@ -564,7 +566,7 @@ static void central_fill_takes_new_spans_as_they_are(struct kunit *test)
 
 static void central_keeps_a_magazine_of_empty_spans(struct kunit *test)
 {
-	unsigned int cls = size_to_class(8192), n;
+	unsigned int cls = size_to_class(32768), n;
 	struct central *c = &goalloc_central[cls];
 	unsigned long before, made;
 	void **p;
@@ -580,7 +582,7 @@ static void central_keeps_a_magazine_of_empty_spans(struct kunit *test)
 	before = events(EV_SPAN_FREE);
 	made = events(EV_SPAN_ALLOC);
 	for (i = 0; i < n; i++) {
-		p[i] = goalloc_alloc(8192, GFP_KERNEL);
+		p[i] = goalloc_alloc(32768, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
 	}
 	for (i = 0; i < n; i++)
