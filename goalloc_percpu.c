@@ -440,6 +440,16 @@ static noinline void *mcache_alloc_sampled(void *p, gfp_t gfp, size_t size,
 	return p;
 }
 
+/*
+ * Zeroing alone (__GFP_ZERO, or init_on_alloc=1 as distributions boot):
+ * memset() returns @p. Out of line, so the fast path need not keep the
+ * class for it.
+ */
+static noinline void *mcache_alloc_zeroed(void *p, size_t size)
+{
+	return memset(p, 0, class_to_size[size_to_class(size)]);
+}
+
 /* What follows the magazine: a sample of the heap profile, or the hooks. */
 static __always_inline void *mcache_alloc_done(void *p, unsigned int cls,
 					       gfp_t gfp, size_t size,
@@ -448,9 +458,10 @@ static __always_inline void *mcache_alloc_done(void *p, unsigned int cls,
 	if (unlikely(profile_countdown_cls(cls)))
 		return mcache_alloc_sampled(p, gfp, size, caller);
 	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-	    unlikely(static_branch_unlikely(&goalloc_hooks_key) ||
-		     want_init_on_alloc(gfp)))
+	    static_branch_unlikely(&goalloc_hooks_key))
 		return mcache_prepare_alloc(p, gfp, size, caller);
+	if (unlikely(want_init_on_alloc(gfp)))
+		return mcache_alloc_zeroed(p, size);
 	return p;
 }
 
