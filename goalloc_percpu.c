@@ -442,12 +442,12 @@ static noinline void *mcache_alloc_sampled(void *p, gfp_t gfp, size_t size,
 
 /*
  * Zeroing alone (__GFP_ZERO, or init_on_alloc=1 as distributions boot):
- * memset() returns @p. Out of line, so the fast path need not keep the
- * class for it.
+ * memset() returns @p. Out of line: inlined, it made the fast path copy
+ * the class to one more register.
  */
-static noinline void *mcache_alloc_zeroed(void *p, size_t size)
+static noinline void *mcache_alloc_zeroed(void *p, unsigned int cls)
 {
-	return memset(p, 0, class_to_size[size_to_class(size)]);
+	return memset(p, 0, class_to_size[cls]);
 }
 
 /* What follows the magazine: a sample of the heap profile, or the hooks. */
@@ -461,7 +461,7 @@ static __always_inline void *mcache_alloc_done(void *p, unsigned int cls,
 	    static_branch_unlikely(&goalloc_hooks_key))
 		return mcache_prepare_alloc(p, gfp, size, caller);
 	if (unlikely(want_init_on_alloc(gfp)))
-		return mcache_alloc_zeroed(p, size);
+		return mcache_alloc_zeroed(p, cls);
 	return p;
 }
 
