@@ -73,13 +73,16 @@ static unsigned long heap_idle_pages;	/* heap_lock: pages of idle chunks */
 static unsigned long heap_free_gopages;	/* heap_lock: Go pages in no span */
 
 /*
- * Bounds of every chunk ever held, for span_of()'s first test. Written
- * under heap_lock, read locklessly: heap_lo only falls, heap_hi only rises.
+ * Bounds of every chunk ever held, for span_of()'s first test, and
+ * heap_hi - PAGE_OFFSET, the one bound it tests on x86-64. Written under
+ * heap_lock, read locklessly: heap_lo only falls, the others only rise.
  */
 unsigned long heap_lo = ULONG_MAX;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_lo);
 unsigned long heap_hi;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_hi);
+unsigned long heap_top;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_top);
 
 static unsigned int chunk_kernel_pages(const struct heap_chunk *ch)
 {
@@ -144,8 +147,10 @@ static void __heap_add_chunk(struct heap_chunk *ch)
 	list_add_tail(&ch->list, &heap_chunks);
 	if (ch->base < heap_lo)
 		WRITE_ONCE(heap_lo, ch->base);
-	if (ch->base + (kpages << PAGE_SHIFT) > heap_hi)
+	if (ch->base + (kpages << PAGE_SHIFT) > heap_hi) {
 		WRITE_ONCE(heap_hi, ch->base + (kpages << PAGE_SHIFT));
+		WRITE_ONCE(heap_top, heap_hi - PAGE_OFFSET);
+	}
 	heap_stats.chunks++;
 	heap_stats.chunk_allocs++;
 	count_event(EV_CHUNK_ALLOC);

@@ -202,7 +202,7 @@ static inline size_t span_bytes(const struct span *s)
  * from alloc_pages() without __GFP_COMP.
  */
 extern unsigned long goalloc_cookie;
-extern unsigned long heap_lo, heap_hi;
+extern unsigned long heap_lo, heap_hi, heap_top;
 
 /*
  * virt_to_page() of a heap address, which lies in the direct map. On
@@ -237,21 +237,35 @@ static __always_inline bool span_find(const void *p, struct span **s)
 	unsigned long priv;
 
 	/*
-	 * heap_lo only falls and heap_hi only rises: a stale pair is narrower.
 	 * Every address goalloc handed out, and every stack, kmalloc, vmalloc
-	 * or module address, either lies outside or has a struct page; only an
-	 * address in a hole of physical memory between two chunks would not,
-	 * and kfree() cannot survive such an address either.
+	 * or module address, either fails this test or has a struct page;
+	 * only an address in a hole of physical memory would not, and kfree()
+	 * cannot survive such an address either.
 	 */
+#ifdef CONFIG_X86_64
+	/*
+	 * One compare: the direct map comes first in the kernel's half, and
+	 * an address below PAGE_OFFSET wraps past heap_top, heap_hi's offset
+	 * from it, which only rises (read plainly, so that the compare takes
+	 * it as its operand).
+	 */
+	if (unlikely(addr - PAGE_OFFSET >= data_race(heap_top)))
+		return false;
+#else
+	/* heap_lo only falls and heap_hi only rises: a stale pair is narrower. */
 	if (unlikely(addr < READ_ONCE(heap_lo) || addr >= READ_ONCE(heap_hi)))
 		return false;
+#endif
 	page = heap_page(p);
 	priv = READ_ONCE(page->private);
 	/*
 	 * Unmapped pages have both fields 0, and the cookie is odd; a page
 	 * never mapped matches by a 2^-64 chance. A match is never NULL.
+	 * private is read once, as it is used twice; index may be read before
+	 * or after it (a plain load, which the compare takes as its operand):
+	 * either way only a pair written for the same span matches.
 	 */
-	if (unlikely((priv ^ goalloc_cookie) != READ_ONCE(page->index)))
+	if (unlikely((priv ^ goalloc_cookie) != data_race(page->index)))
 		return false;
 	*s = (struct span *)priv;
 	return true;

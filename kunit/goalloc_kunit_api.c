@@ -310,6 +310,15 @@ static void free_of_foreign_pointer_is_refused(struct kunit *test)
 	});
 	/* kmalloc still owns it: kfree works. */
 	kfree(k);
+#ifdef CONFIG_X86_64
+	/*
+	 * The direct map below every chunk, which span_find() tells by the
+	 * page's fields alone: the first 4 MiB of RAM are never a chunk's.
+	 */
+	k = __va(SZ_1M);
+	KUNIT_EXPECT_LT(test, (unsigned long)k, heap_lo);
+	EXPECT_REPORTS(test, 1, EV_REFUSED_FOREIGN, goalloc_free(k));
+#endif
 }
 
 static void free_of_interior_pointer_is_refused(struct kunit *test)
