@@ -232,7 +232,10 @@ static void span_map_pages(struct span *s, struct span *owner)
 		return;
 	}
 	for (i = 0; i < n; i++, page = nth_page(page, 1)) {
-		/* Clear index first: a racing span_of() then fails. */
+		/*
+		 * A racing span_find() sees old and new fields mixed, in
+		 * either order, and no mixed pair matches.
+		 */
 		WRITE_ONCE(page->index, 0);
 		WRITE_ONCE(page->private, 0);
 	}
@@ -256,7 +259,7 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
 	else
 		bitmap_zero(s->allocbits, nelems);
 	s->alloc_cache = ~0UL;
-	/* The keys, not the parameters: a span per object or two from 2 KiB. */
+	/* The keys, not the parameters: a span per 2 to 8 objects from 1 KiB. */
 	if (static_branch_unlikely(&goalloc_track_key)) {
 		s->req = (u16 *)(s->allocbits + words * (goalloc_debug ? 2 : 1));
 		memset(s->req, 0, nelems * sizeof(*s->req));
@@ -778,14 +781,16 @@ static void central_init(void)
 
 		spin_lock_init(&c->lock);
 		/*
-		 * One empty span per class, or a magazine's worth of objects
-		 * where spans are small (at most 128 KiB for 8 KiB objects,
-		 * 512 KiB for 32 KiB ones): frees on one CPU and allocations
-		 * on another then reuse spans instead of going to the heap.
+		 * Empty spans enough for a magazine, rounded up (one where a
+		 * span holds a magazine; 128 KiB for 8 KiB objects, 512 KiB
+		 * for 32 KiB ones): frees on one CPU and allocations on
+		 * another then reuse spans instead of going to the heap, and
+		 * the spans a class makes when it runs dry (mcache_grow[])
+		 * all fit, even when a racing refill took none of them.
 		 */
 		if (cls) {
-			c->keep_empty = max(1U, mcache_class_cap(cls) /
-						class_span_objects(cls));
+			c->keep_empty = DIV_ROUND_UP(mcache_class_cap(cls),
+						     class_span_objects(cls));
 			c->depot_cap = mcache_class_cap(cls);
 		}
 		INIT_LIST_HEAD(&c->partial);

@@ -77,11 +77,11 @@ static unsigned long heap_free_gopages;	/* heap_lock: Go pages in no span */
  * heap_hi - PAGE_OFFSET, the one bound it tests on x86-64. Written under
  * heap_lock, read locklessly: heap_lo only falls, the others only rise.
  */
-unsigned long heap_lo = ULONG_MAX;
+unsigned long heap_lo __read_mostly = ULONG_MAX;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_lo);
-unsigned long heap_hi;
+unsigned long heap_hi __read_mostly;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_hi);
-unsigned long heap_top;
+unsigned long heap_top __read_mostly;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_top);
 
 static unsigned int chunk_kernel_pages(const struct heap_chunk *ch)
@@ -912,8 +912,8 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_cached_pages);
  * @n: spans wanted, at least 1
  * @list: receives the spans, linked by their ->list
  *
- * Classes with fewer objects per span than half a magazine (896 bytes and
- * up) refill a magazine with several spans. Runs this CPU's page cache
+ * Classes with fewer objects per span than a magazine holds (144 bytes
+ * and up) grow by several spans. Runs this CPU's page cache
  * keeps come first, then its block. Otherwise metadata comes from the pool
  * and runs from the chunks under one heap_lock hold, not one per span; if
  * the pool runs short, the rest of the metadata is allocated with the lock

@@ -19,8 +19,10 @@
 #include "goalloc_sizeclasses.h"
 
 /*
- * Go's page is 8 KiB; it stays the unit of spans so the size class table
- * is Go's exactly. On 4 KiB-page kernels that is an order-1 block.
+ * Go's page is 8 KiB; it stays the unit of spans so the size classes are
+ * Go's (their spans grown where Go's hold few objects, see
+ * scripts/gen-sizeclasses.py). On 4 KiB-page kernels that is an order-1
+ * block.
  */
 #define GOALLOC_PAGE_SIZE	BIT(GOALLOC_PAGE_SHIFT)
 #define GOALLOC_PAGE_ORDER	(GOALLOC_PAGE_SHIFT - PAGE_SHIFT)
@@ -175,8 +177,8 @@ DECLARE_STATIC_KEY_FALSE(goalloc_track_key);
 
 /*
  * Words of a span's trailing metadata: allocbits, cachedbits if debug, a
- * u16 per slot if track_waste. The keys, not the parameters: spans of a
- * page or two are made and freed per object or two from 2 KiB.
+ * u16 per slot if track_waste. The keys, not the parameters: from 1 KiB,
+ * spans are made and freed every 2 to 8 objects.
  */
 static inline unsigned int span_words(unsigned int nelems)
 {
@@ -239,8 +241,9 @@ static __always_inline bool span_find(const void *p, struct span **s)
 	/*
 	 * Every address goalloc handed out, and every stack, kmalloc, vmalloc
 	 * or module address, either fails this test or has a struct page;
-	 * only an address in a hole of physical memory would not, and kfree()
-	 * cannot survive such an address either.
+	 * only a direct-map address in a hole of physical memory without one
+	 * (the PCI hole below 4 GiB, memory hot-removed) would not: freeing
+	 * one oopses here, as it does in kfree().
 	 */
 #ifdef CONFIG_X86_64
 	/*

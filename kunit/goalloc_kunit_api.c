@@ -300,7 +300,7 @@ static int a_global;
 static void free_of_foreign_pointer_is_refused(struct kunit *test)
 {
 	int on_stack;
-	void *k = kmalloc(64, GFP_KERNEL);
+	void *k = kmalloc(64, GFP_KERNEL), *g __maybe_unused;
 
 	KUNIT_ASSERT_NOT_NULL(test, k);
 	EXPECT_REPORTS(test, 3, EV_REFUSED_FOREIGN, {
@@ -312,12 +312,17 @@ static void free_of_foreign_pointer_is_refused(struct kunit *test)
 	kfree(k);
 #ifdef CONFIG_X86_64
 	/*
-	 * The direct map below every chunk, which span_find() tells by the
-	 * page's fields alone: the first 4 MiB of RAM are never a chunk's.
+	 * The direct map below every chunk, inside span_find()'s one range
+	 * test: the page's fields refuse it. x86 keeps the first MiB of RAM
+	 * from the page allocator; @g makes sure a chunk exists.
 	 */
-	k = __va(SZ_1M);
-	KUNIT_EXPECT_LT(test, (unsigned long)k, heap_lo);
+	g = goalloc_alloc(8, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	k = __va(SZ_512K);
+	KUNIT_ASSERT_LT(test, (unsigned long)k, heap_lo);
+	KUNIT_ASSERT_LT(test, (unsigned long)k - PAGE_OFFSET, heap_top);
 	EXPECT_REPORTS(test, 1, EV_REFUSED_FOREIGN, goalloc_free(k));
+	goalloc_free(g);
 #endif
 }
 

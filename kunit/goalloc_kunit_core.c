@@ -572,6 +572,11 @@ static void central_keeps_a_magazine_of_empty_spans(struct kunit *test)
 	void **p;
 	int i;
 
+	/* Every class keeps empty spans for a magazine at least. */
+	for (n = 1; n < GOALLOC_NUM_CLASSES; n++)
+		KUNIT_EXPECT_GE_MSG(test, goalloc_central[n].keep_empty *
+				    class_span_objects(n), mcache_class_cap(n),
+				    "class %u", n);
 	/* One object per span: a magazine (16) of empty spans is kept. */
 	KUNIT_ASSERT_EQ(test, class_span_objects(cls), 1U);
 	KUNIT_ASSERT_EQ(test, c->keep_empty, mcache_class_cap(cls));

@@ -23,7 +23,10 @@ share of tail waste than Go's span. SLUB sizes its slabs the same way
 made, and every refill that makes spans, pays a fixed cost (the heap
 round trip, the page map, the span struct); Go's one-page spans of 4 and
 8 KiB objects paid it for every object or two. Eleven classes grow, from
-1152 to 16384 bytes.
+1152 to 16384 bytes. Unlike SLUB, goalloc has no smaller fallback: when
+no 4 MiB chunk can be had, the heap asks for a block just large enough
+for one span, now order 3 (32 KiB) for these classes where Go's spans
+needed order 1 or 2.
 
 Usage:
   gen-sizeclasses.py            print the header to stdout
