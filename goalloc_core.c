@@ -259,7 +259,7 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
 	else
 		bitmap_zero(s->allocbits, nelems);
 	s->alloc_cache = ~0UL;
-	/* The keys, not the parameters: a span per 2 to 8 objects from 1 KiB. */
+	/* The keys, not the parameters: from 1 KiB, 1 to 14 objects a span. */
 	if (static_branch_unlikely(&goalloc_track_key)) {
 		s->req = (u16 *)(s->allocbits + words * (goalloc_debug ? 2 : 1));
 		memset(s->req, 0, nelems * sizeof(*s->req));

@@ -177,8 +177,8 @@ DECLARE_STATIC_KEY_FALSE(goalloc_track_key);
 
 /*
  * Words of a span's trailing metadata: allocbits, cachedbits if debug, a
- * u16 per slot if track_waste. The keys, not the parameters: from 1 KiB,
- * spans are made and freed every 2 to 8 objects.
+ * u16 per slot if track_waste. The keys, not the parameters: from 1 KiB
+ * a span holds 1 to 14 objects, so spans are made and freed often.
  */
 static inline unsigned int span_words(unsigned int nelems)
 {
