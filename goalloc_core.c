@@ -789,8 +789,7 @@ static void central_init(void)
 		 * all fit, even when a racing refill took none of them.
 		 */
 		if (cls) {
-			c->keep_empty = DIV_ROUND_UP(mcache_class_cap(cls),
-						     class_span_objects(cls));
+			c->keep_empty = mcache_class_spans(cls);
 			c->depot_cap = mcache_class_cap(cls);
 		}
 		INIT_LIST_HEAD(&c->partial);

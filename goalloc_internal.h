@@ -608,6 +608,7 @@ void mcache_drain_all(void);
 int mcache_init(void);
 void mcache_exit(void);
 unsigned int mcache_class_cap(unsigned int cls);
+unsigned int mcache_class_spans(unsigned int cls);
 void mcache_profile_reset(int cpu, long next);
 
 /* ------------------------------------------------------------------ */

@@ -94,13 +94,13 @@ static enum cpuhp_state mcache_hp_state;
 #define MCACHE_MIN_CAP		16
 /*
  * Spans to make when a class has no free slot, by class (mcache_init()):
- * enough for a magazine, up to MCACHE_GROW_MAX. The refill takes half, the
- * batch; the rest waits on mcentral's empty list, which keeps a magazine's
- * worth (central_init()), for the next refill, which so skips the heap:
- * 4 KiB objects in a batch took 134.5 instructions each with spans for
- * half a magazine, 126.7 with this. Classes of fewer objects per span than
- * a magazine holds (144 bytes and up) make more than one. A table:
- * computing it took three divisions per refill.
+ * enough for a magazine (mcache_class_spans()), up to MCACHE_GROW_MAX.
+ * The refill takes half, the batch; the rest waits on mcentral's empty
+ * list, which keeps as many (central_init()), for the next refill, which
+ * so skips the heap: 4 KiB objects in a batch took 134.5 instructions each
+ * with spans for half a magazine, 126.7 with this. Classes of fewer
+ * objects per span than a magazine holds (144 bytes and up) make more
+ * than one. A table: computing it took three divisions per refill.
  */
 #define MCACHE_GROW_MAX		8
 static u8 mcache_grow[GOALLOC_NUM_CLASSES] __read_mostly;
@@ -124,6 +124,19 @@ unsigned int mcache_class_cap(unsigned int cls)
 		       MCACHE_MIN_CAP, MCACHE_MAX_CAP);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_class_cap);
+
+/**
+ * mcache_class_spans() - spans that hold a magazine of a class
+ * @cls: size class, not 0
+ *
+ * Return: the magazine capacity over the span's objects, rounded up. A
+ * class out of free slots makes that many spans (up to MCACHE_GROW_MAX),
+ * and mcentral keeps that many empty ones, so the spans of a grow all fit.
+ */
+unsigned int mcache_class_spans(unsigned int cls)
+{
+	return DIV_ROUND_UP(mcache_class_cap(cls), class_span_objects(cls));
+}
 
 /**
  * mcache_of() - a CPU's cache, for statistics and tests
@@ -809,8 +822,7 @@ int mcache_init(void)
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		mcache_batch[cls] = mcache_class_cap(cls) / 2;
 		mcache_grow[cls] = min_t(unsigned int, MCACHE_GROW_MAX,
-					 DIV_ROUND_UP(mcache_class_cap(cls),
-						      class_span_objects(cls)));
+					 mcache_class_spans(cls));
 	}
 	goalloc_mags = __alloc_percpu(NR_MAG_LEVELS * GOALLOC_NUM_CLASSES *
 				      sizeof(struct magazine),
