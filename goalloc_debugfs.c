@@ -73,6 +73,12 @@ static unsigned int span_hist_bucket(const struct span *s)
 	return min(4U * s->allocated / s->nelems, 3U);
 }
 
+/* @a - @b, for counters read unlocked apart that may cross: not below 0. */
+static unsigned long counts_sub(unsigned long a, unsigned long b)
+{
+	return a - min(a, b);
+}
+
 /* One CPU's two magazines of @cls, read unlocked: objects, allocs, frees. */
 struct mag_counts {
 	unsigned long count, nalloc, nfree;
@@ -80,14 +86,15 @@ struct mag_counts {
 
 static void mag_counts_add(int cpu, unsigned int cls, struct mag_counts *mc)
 {
+	struct mcache_mags *mm = mcache_mags_of(cpu);
 	unsigned int level;
 
 	for (level = 0; level < NR_MAG_LEVELS; level++) {
-		struct magazine *mg = mag_of(cpu, level, cls);
+		unsigned int count = mag_count(mm, MAG(level, cls));
 
-		mc->count += mag_count(mg);
-		mc->nalloc += READ_ONCE(mg->nalloc);
-		mc->nfree += READ_ONCE(mg->nfree);
+		mc->count += count;
+		mc->nalloc += mag_nalloc(mm, MAG(level, cls), count);
+		mc->nfree += READ_ONCE(mm->nfree[MAG(level, cls)]);
 	}
 }
 
@@ -387,7 +394,7 @@ static int percpu_show(struct seq_file *m, void *v)
 			seq_printf(m, "%d %u %u %lu %d %lu %lu %lu %lu %lu %lu\n", cpu,
 				   cls, class_to_size[cls], n.count,
 				   !!READ_ONCE(mc->span), n.nalloc,
-				   n.nalloc - READ_ONCE(mc->slow), n.nfree,
+				   counts_sub(n.nalloc, READ_ONCE(mc->slow)), n.nfree,
 				   READ_ONCE(mc->refills), READ_ONCE(mc->flushes),
 				   READ_ONCE(mc->remote));
 		}
@@ -406,8 +413,10 @@ static void cpu_fast_counts(int cpu, unsigned long *alloc_fast,
 	/* Another CPU's fields, read unlocked. */
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
 		mag_counts_add(cpu, cls, &n);
-	*alloc_fast = n.nalloc - READ_ONCE(per_cpu(goalloc_events, cpu)[EV_ALLOC_SLOW]);
-	*free_fast = n.nfree - READ_ONCE(per_cpu(goalloc_events, cpu)[EV_FREE_SLOW]);
+	*alloc_fast = counts_sub(n.nalloc,
+				 READ_ONCE(per_cpu(goalloc_events, cpu)[EV_ALLOC_SLOW]));
+	*free_fast = counts_sub(n.nfree,
+				READ_ONCE(per_cpu(goalloc_events, cpu)[EV_FREE_SLOW]));
 }
 
 /* One CPU's counters: fast-path allocs and frees, then the events. */

@@ -495,32 +495,57 @@ struct heap_large *heap_large_of(int cpu);
  * context uses the other with interrupts off (goalloc_percpu.c).
  */
 enum { MAG_TASK, MAG_IRQ, NR_MAG_LEVELS };
+#define NR_MAGS		(NR_MAG_LEVELS * GOALLOC_NUM_CLASSES)
+/* The index of a CPU's magazine of class @cls for context @level. */
+#define MAG(level, cls)	((level) * GOALLOC_NUM_CLASSES + (cls))
 
 /**
- * struct magazine - one CPU's magazine of one size class, for one context
+ * struct mcache_mags - one CPU's magazines, indexed by MAG(level, cls)
  * @top:	the slot the next push fills; pop takes top[-1]
- * @objs:	free objects, from objs[0] to top[-1]. objs[-1] stays NULL
+ * @nfree:	objects freed into it
+ * @objs:	its free objects, from objs[0] to top[-1]. objs[-1] stays NULL
  *		and objs[cap] holds MAG_END, so that an empty and a full
  *		magazine show at top[-1] and top[0], without a count.
- * @nalloc:	objects handed out from it
- * @nfree:	objects freed into it
+ * @moved:	objects refills put in less those flushes and drains took out;
+ *		under the CPU's mcache lock
  *
  * In per-CPU memory (goalloc_mags), so that this_cpu operations reach the
- * fields without a pointer chase.
+ * fields without a pointer chase; an array per field, so that a fast path
+ * reaches its magazine's with the index alone (scaled by the load). A
+ * struct per magazine took a shift and an add more.
+ *
+ * Allocations are not counted: what left the magazine and was not moved
+ * out was allocated, so they are @nfree + @moved less the objects in it
+ * (mag_nalloc()), as Go counts a span's allocations when its mcache gives
+ * it back.
  */
-struct magazine {
-	void **top;
-	void **objs;
-	unsigned long nalloc;
-	unsigned long nfree;
+struct mcache_mags {
+	void **top[NR_MAGS];
+	unsigned long nfree[NR_MAGS];
+	void **objs[NR_MAGS];
+	long moved[NR_MAGS];
 };
 
 #define MAG_END		((void *)1)	/* in the slot past the last */
 
-/* Objects in @mg; another CPU's only in a racy read. */
-static inline unsigned int mag_count(const struct magazine *mg)
+/* Objects in magazine @mag of @mm; another CPU's only in a racy read. */
+static inline unsigned int mag_count(const struct mcache_mags *mm,
+				     unsigned int mag)
 {
-	return READ_ONCE(mg->top) - mg->objs;
+	return READ_ONCE(mm->top[mag]) - mm->objs[mag];
+}
+
+/*
+ * Objects handed out from magazine @mag of @mm, which holds @count. On
+ * another CPU, the fields are read unlocked and may be from moments a
+ * refill or a flush apart: off by up to a batch then, never below 0.
+ */
+static inline unsigned long mag_nalloc(const struct mcache_mags *mm,
+				       unsigned int mag, unsigned int count)
+{
+	long n = READ_ONCE(mm->nfree[mag]) + READ_ONCE(mm->moved[mag]) - count;
+
+	return max(n, 0L);
 }
 
 /**
@@ -585,8 +610,7 @@ struct mcache_pcpu {
 	long next_sample;
 };
 DECLARE_PER_CPU(struct mcache_pcpu, goalloc_mcache);
-/* Per CPU, [NR_MAG_LEVELS][GOALLOC_NUM_CLASSES] magazines. */
-extern struct magazine __percpu *goalloc_mags;
+extern struct mcache_mags __percpu *goalloc_mags;
 
 DECLARE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
 
@@ -603,7 +627,7 @@ static __always_inline void count_event(enum goalloc_event ev)
 }
 
 struct mcache *mcache_of(int cpu);
-struct magazine *mag_of(int cpu, unsigned int level, unsigned int cls);
+struct mcache_mags *mcache_mags_of(int cpu);
 void mcache_drain_all(void);
 int mcache_init(void);
 void mcache_exit(void);

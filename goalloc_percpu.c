@@ -7,10 +7,11 @@
  * so each CPU keeps, per class, a magazine: a bounded array of free object
  * pointers (as tcmalloc's per-CPU caches and SLUB's sheaves do).
  *
- *   goalloc_mags (per CPU, dynamic per-CPU memory)
- *     [MAG_TASK][1]  top objs -----------> [0][p][p][p][ ][ ][E] (cap slots)
- *     [MAG_TASK][2]  ...
- *     [MAG_IRQ][1]   ...                       the same, for interrupts
+ *   goalloc_mags (per CPU, dynamic per-CPU memory), by MAG(level, cls)
+ *     top[MAG(MAG_TASK, 1)] ------------------------+
+ *     objs[MAG(MAG_TASK, 1)] -----------> [0][p][p][p][ ][ ][E] (cap slots)
+ *     ...                                 the same for each class, and
+ *                                         for interrupts (MAG_IRQ)
  *   goalloc_mcache (per CPU)
  *     .lock   local_lock: interrupts off on this CPU (on PREEMPT_RT a
  *             sleeping lock), for the slow paths
@@ -69,7 +70,7 @@
 DEFINE_PER_CPU(struct mcache_pcpu, goalloc_mcache) = {
 	.lock = INIT_LOCAL_LOCK(lock),
 };
-struct magazine __percpu *goalloc_mags;
+struct mcache_mags __percpu *goalloc_mags;
 
 /* Event counters, summed on read (debugfs "counters"). */
 DEFINE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
@@ -151,20 +152,17 @@ struct mcache *mcache_of(int cpu)
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_of);
 
 /**
- * mag_of() - a CPU's magazine of a class, for statistics and tests
+ * mcache_mags_of() - a CPU's magazines, for statistics and tests
  * @cpu: a possible CPU
- * @level: MAG_TASK or MAG_IRQ: the magazine of task or interrupt context
- * @cls: a small size class
  *
- * Return: the magazine; stable only in a worker on @cpu with interrupts
+ * Return: the magazines; stable only in a worker on @cpu with interrupts
  * off.
  */
-struct magazine *mag_of(int cpu, unsigned int level, unsigned int cls)
+struct mcache_mags *mcache_mags_of(int cpu)
 {
-	return per_cpu_ptr(goalloc_mags + level * GOALLOC_NUM_CLASSES + cls,
-			   cpu);
+	return per_cpu_ptr(goalloc_mags, cpu);
 }
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mag_of);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_mags_of);
 
 /* ------------------------------------------------------------------ */
 /* Debug checks (the debug module parameter) */
@@ -235,16 +233,32 @@ static __always_inline bool mcache_busy(void)
 	return true;
 }
 #else
+#ifdef CONFIG_X86
+/*
+ * in_task(), with the count tested in place: preempt_count() loads it into
+ * a register first, one instruction more on each fast path. The mask is
+ * in_task()'s (NMI, hard IRQ, serving softirq) on !PREEMPT_RT.
+ */
+static __always_inline bool mcache_in_task(void)
+{
+	bool irq;
+
+	asm("testl %[mask], " __percpu_arg([count]) CC_SET(nz)
+	    : CC_OUT(nz) (irq)
+	    : [count] "m" (__preempt_count),
+	      [mask] "i" (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET));
+	return !irq;
+}
+#else
 #define mcache_in_task()	in_task()
+#endif
 #define mcache_busy()		false
 #endif
 
-/* This context's magazine of class @cls, to use with this_cpu operations. */
-static __always_inline struct magazine __percpu *mcache_mag(unsigned int cls)
+/* The index of this context's magazine of class @cls. */
+static __always_inline unsigned int mcache_mag(unsigned int cls)
 {
-	if (mcache_in_task())
-		return goalloc_mags + cls;
-	return goalloc_mags + MAG_IRQ * GOALLOC_NUM_CLASSES + cls;
+	return mcache_in_task() ? MAG(MAG_TASK, cls) : MAG(MAG_IRQ, cls);
 }
 
 /*
@@ -253,15 +267,15 @@ static __always_inline struct magazine __percpu *mcache_mag(unsigned int cls)
  * off, or the mcache lock).
  * Return: false if @mag is empty.
  */
-static __always_inline bool mag_pop(struct magazine __percpu *mag, void **p)
+static __always_inline bool mag_pop(unsigned long mag, void **p)
 {
-	void **top = this_cpu_read(mag->top);
+	struct mcache_mags __percpu *mm = goalloc_mags;
+	void **top = this_cpu_read(mm->top[mag]);
 
 	*p = top[-1];
 	if (unlikely(!*p))	/* objs[-1]: empty */
 		return false;
-	this_cpu_write(mag->top, top - 1);
-	this_cpu_inc(mag->nalloc);
+	this_cpu_write(mm->top[mag], top - 1);
 	return true;
 }
 
@@ -271,16 +285,21 @@ static __always_inline bool mag_pop(struct magazine __percpu *mag, void **p)
  * mcache_flush_push() refuses (SLAB_FREELIST_HARDENED's check on SLUB's
  * freelist head; with debug=1, every object in a magazine is caught).
  */
-static __always_inline bool mag_push(struct magazine __percpu *mag,
-				     const void *p)
+static __always_inline bool mag_push(unsigned long mag, const void *p)
 {
-	void **top = this_cpu_read(mag->top);
+	struct mcache_mags __percpu *mm = goalloc_mags;
+	void **top = this_cpu_read(mm->top[mag]);
 
 	if (unlikely(*top == MAG_END || top[-1] == p))
 		return false;
 	*top = (void *)p;
-	this_cpu_write(mag->top, top + 1);
-	this_cpu_inc(mag->nfree);
+	this_cpu_write(mm->top[mag], top + 1);
+	/*
+	 * Else GCC 12 computes @mag * 8 once for the two operands, a shift
+	 * more, where each can scale @mag itself.
+	 */
+	OPTIMIZER_HIDE_VAR(mag);
+	this_cpu_inc(mm->nfree[mag]);
 	return true;
 }
 
@@ -295,26 +314,28 @@ static __always_inline bool mag_push(struct magazine __percpu *mag,
 static noinline void mcache_flush_push(unsigned int cls, const void *p)
 {
 	struct central *c = &goalloc_central[cls];
-	unsigned int n, remote;
+	unsigned int n, remote, mag;
+	struct mcache_mags *mm;
 	struct mcache_class *m;
-	struct magazine *mg;
 	unsigned long flags;
 	LIST_HEAD(dead);
 
 	local_lock_irqsave(&goalloc_mcache.lock, flags);
 	m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
-	mg = this_cpu_ptr(mcache_mag(cls));
-	if (unlikely(mg->top[-1] == p)) {
+	mm = this_cpu_ptr(goalloc_mags);
+	mag = mcache_mag(cls);
+	if (unlikely(mm->top[mag][-1] == p)) {
 		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
 		return;
 	}
 	/* A migration may have brought us to a CPU with room. */
-	if (*mg->top == MAG_END) {
+	if (*mm->top[mag] == MAG_END) {
 		n = mcache_batch[cls];
-		mg->top -= n;
+		mm->top[mag] -= n;
+		mm->moved[mag] -= n;
 		spin_lock(&c->lock);
-		remote = __central_flush(c, mg->top, n, smp_processor_id(),
+		remote = __central_flush(c, mm->top[mag], n, smp_processor_id(),
 					 &dead);
 		spin_unlock(&c->lock);
 		m->flushes++;
@@ -322,8 +343,8 @@ static noinline void mcache_flush_push(unsigned int cls, const void *p)
 		count_event(EV_FLUSH);
 		this_cpu_add(goalloc_events[EV_REMOTE_FREE], remote);
 	}
-	*mg->top++ = (void *)p;
-	mg->nfree++;
+	*mm->top[mag]++ = (void *)p;
+	mm->nfree[mag]++;
 	count_event(EV_FREE_SLOW);
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 	spans_destroy(&dead);
@@ -336,7 +357,7 @@ static noinline void mcache_free_irq(unsigned int cls, const void *p)
 	bool done;
 
 	local_irq_save(flags);
-	done = mag_push(mcache_mag(cls), p);
+	done = mag_push(MAG(MAG_IRQ, cls), p);
 	local_irq_restore(flags);
 	if (!done)
 		mcache_flush_push(cls, p);
@@ -352,7 +373,7 @@ static __always_inline void mcache_free_push(unsigned int cls, const void *p)
 		return;
 	}
 	preempt_disable();
-	done = !mcache_busy() && mag_push(goalloc_mags + cls, p);
+	done = !mcache_busy() && mag_push(MAG(MAG_TASK, cls), p);
 	preempt_enable();
 	if (unlikely(!done))
 		mcache_flush_push(cls, p);
@@ -381,14 +402,14 @@ static noinline void mcache_free_prepared(struct span *s, const void *p)
 }
 
 /*
- * Refill @mg, an empty magazine, from mcentral, then from @fresh, new
- * spans of the class, taken as they are: no partial list on the way.
+ * Refill magazine @mag of @mm, empty, from mcentral, then from @fresh,
+ * new spans of the class, taken as they are: no partial list on the way.
  * @fresh is emptied; the spans the fill does not reach are kept as empty
- * ones or go to @dead, for the heap. Return: objects now in @mg.
+ * ones or go to @dead, for the heap. Return: objects now in @mag.
  */
 static unsigned int mcache_refill(struct mcache_class *m,
-				  struct magazine *mg, unsigned int cls,
-				  struct list_head *fresh,
+				  struct mcache_mags *mm, unsigned int mag,
+				  unsigned int cls, struct list_head *fresh,
 				  struct list_head *dead)
 {
 	struct central *c = &goalloc_central[cls];
@@ -396,11 +417,12 @@ static unsigned int mcache_refill(struct mcache_class *m,
 	struct span *s, *tmp;
 
 	spin_lock(&c->lock);
-	/* An interrupt, or another task before a migration, refilled @mg. */
-	if (!mag_count(mg)) {
-		got = __central_fill(c, mg->objs, want, &m->span,
+	/* An interrupt, or another task before a migration, refilled @mag. */
+	if (!mag_count(mm, mag)) {
+		got = __central_fill(c, mm->objs[mag], want, &m->span,
 				     smp_processor_id(), fresh);
-		mg->top = mg->objs + got;
+		mm->top[mag] = mm->objs[mag] + got;
+		mm->moved[mag] += got;
 		if (got) {
 			m->refills++;
 			count_event(EV_REFILL);
@@ -411,7 +433,7 @@ static unsigned int mcache_refill(struct mcache_class *m,
 		__central_add_unused_span(c, s, dead);
 	}
 	spin_unlock(&c->lock);
-	return mag_count(mg);
+	return mag_count(mm, mag);
 }
 
 /*
@@ -484,8 +506,9 @@ static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
 	unsigned int cls = size_to_class(size);
 	struct central *c = &goalloc_central[cls];
 	struct mcache_class *m;
-	struct magazine *mg;
+	struct mcache_mags *mm;
 	unsigned long flags;
+	unsigned int mag;
 	LIST_HEAD(fresh);
 	LIST_HEAD(dead);
 	void *p;
@@ -500,7 +523,7 @@ static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
 	 * PREEMPT_RT a fast path comes here with objects in the magazine
 	 * when the mcache lock was held (mcache_busy()): no spans then.
 	 */
-	if (!raw_cpu_read(mcache_mag(cls)->top)[-1] &&
+	if (!raw_cpu_read(goalloc_mags->top[mcache_mag(cls)])[-1] &&
 	    !READ_ONCE(c->ndepot) &&
 	    !READ_ONCE(c->nr_spans[SPAN_PARTIAL]) &&
 	    !READ_ONCE(c->nr_spans[SPAN_EMPTY]) &&
@@ -510,13 +533,13 @@ static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
 	for (;;) {
 		local_lock_irqsave(&goalloc_mcache.lock, flags);
 		m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
-		mg = this_cpu_ptr(mcache_mag(cls));
+		mm = this_cpu_ptr(goalloc_mags);
+		mag = mcache_mag(cls);
 		/* An interrupt or another task may have refilled it meanwhile. */
-		if (!mag_count(mg) || !list_empty(&fresh))
-			mcache_refill(m, mg, cls, &fresh, &dead);
-		if (mag_count(mg)) {
-			p = *--mg->top;
-			mg->nalloc++;
+		if (!mag_count(mm, mag) || !list_empty(&fresh))
+			mcache_refill(m, mm, mag, cls, &fresh, &dead);
+		if (mag_count(mm, mag)) {
+			p = *--mm->top[mag];
 			m->slow++;
 			count_event(EV_ALLOC_SLOW);
 			local_unlock_irqrestore(&goalloc_mcache.lock, flags);
@@ -549,7 +572,7 @@ static noinline void *mcache_alloc_irq(size_t size, gfp_t gfp,
 	void *p;
 
 	local_irq_save(flags);
-	done = mag_pop(mcache_mag(cls), &p);
+	done = mag_pop(MAG(MAG_IRQ, cls), &p);
 	local_irq_restore(flags);
 	if (unlikely(!done))
 		return mcache_alloc_slow(size, gfp, caller);
@@ -578,7 +601,7 @@ static __always_inline void *__goalloc_alloc(size_t size, gfp_t gfp,
 		return mcache_alloc_irq(size, gfp, caller);
 	cls = size_to_class(size);
 	preempt_disable();
-	done = !mcache_busy() && mag_pop(goalloc_mags + cls, &p);
+	done = !mcache_busy() && mag_pop(MAG(MAG_TASK, cls), &p);
 	preempt_enable();
 	if (unlikely(!done))
 		return mcache_alloc_slow(size, gfp, caller);
@@ -701,8 +724,9 @@ void mcache_profile_reset(int cpu, long next)
  */
 static void mcache_flush_all(int cpu)
 {
+	struct mcache_mags *mm = mcache_mags_of(cpu);
 	struct mcache *mc = mcache_of(cpu);
-	unsigned int cls, level;
+	unsigned int cls, level, mag, n;
 	unsigned long flags;
 	LIST_HEAD(dead);
 
@@ -712,16 +736,17 @@ static void mcache_flush_all(int cpu)
 		bool cached = m->span;
 
 		for (level = 0; level < NR_MAG_LEVELS; level++)
-			cached |= mag_count(mag_of(cpu, level, cls));
+			cached |= mag_count(mm, MAG(level, cls));
 		if (!cached)
 			continue;
 		spin_lock_irqsave(&c->lock, flags);
 		for (level = 0; level < NR_MAG_LEVELS; level++) {
-			struct magazine *mg = mag_of(cpu, level, cls);
-
-			m->remote += __central_return(c, mg->objs,
-						      mag_count(mg), cpu, &dead);
-			mg->top = mg->objs;
+			mag = MAG(level, cls);
+			n = mag_count(mm, mag);
+			m->remote += __central_return(c, mm->objs[mag], n, cpu,
+						      &dead);
+			mm->top[mag] = mm->objs[mag];
+			mm->moved[mag] -= n;
 		}
 		if (m->span)
 			__central_uncache_span(c, m->span, &dead);
@@ -780,7 +805,8 @@ static int mcache_cpu_dead(unsigned int cpu)
 
 static struct mcache *mcache_create(int cpu)
 {
-	unsigned int cls, level, cap, slots = 0;
+	struct mcache_mags *mm = mcache_mags_of(cpu);
+	unsigned int cls, mag, cap, slots = 0;
 	struct mcache *mc;
 
 	/*
@@ -800,16 +826,12 @@ static struct mcache *mcache_create(int cpu)
 	 */
 	kmemleak_scan_area(mc, offsetof(struct mcache, slots), GFP_KERNEL);
 	slots = 0;
-	for (level = 0; level < NR_MAG_LEVELS; level++) {
-		for (cls = 0; cls < GOALLOC_NUM_CLASSES; cls++) {
-			struct magazine *mg = mag_of(cpu, level, cls);
-
-			cap = mcache_class_cap(cls);
-			mg->objs = &mc->slots[slots + 1];
-			mg->top = mg->objs;
-			mg->objs[cap] = MAG_END;
-			slots += cap + 2;
-		}
+	for (mag = 0; mag < NR_MAGS; mag++) {
+		cap = mcache_class_cap(mag % GOALLOC_NUM_CLASSES);
+		mm->objs[mag] = &mc->slots[slots + 1];
+		mm->top[mag] = mm->objs[mag];
+		mm->objs[mag][cap] = MAG_END;
+		slots += cap + 2;
 	}
 	return mc;
 }
@@ -824,9 +846,7 @@ int mcache_init(void)
 		mcache_grow[cls] = min_t(unsigned int, MCACHE_GROW_MAX,
 					 mcache_class_spans(cls));
 	}
-	goalloc_mags = __alloc_percpu(NR_MAG_LEVELS * GOALLOC_NUM_CLASSES *
-				      sizeof(struct magazine),
-				      __alignof__(struct magazine));
+	goalloc_mags = alloc_percpu(struct mcache_mags);
 	if (!goalloc_mags)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu) {

@@ -165,6 +165,7 @@ static void verify_class(struct verify *v, unsigned int cls)
  */
 static long verify_local_mcache(void *arg)
 {
+	struct mcache_mags *mm = this_cpu_ptr(goalloc_mags);
 	int cpu = smp_processor_id();
 	unsigned int cls, level, i;
 	unsigned long flags, bad;
@@ -181,12 +182,13 @@ static long verify_local_mcache(void *arg)
 			    cpu, bad_runs);
 	for (level = 0; level < NR_MAG_LEVELS; level++) {
 		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
-			struct magazine *mg = mag_of(cpu, level, cls);
+			unsigned int mag = MAG(level, cls);
+			void **objs = mm->objs[mag];
 
-			for (i = 0; i < mag_count(mg); i++)
-				if (!verify_free_object(mg->objs[i], cls))
+			for (i = 0; i < mag_count(mm, mag); i++)
+				if (!verify_free_object(objs[i], cls))
 					verify_fail(v, "CPU %d class %u: slot %u holds bad %p",
-						    cpu, cls, i, mg->objs[i]);
+						    cpu, cls, i, objs[i]);
 		}
 	}
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);

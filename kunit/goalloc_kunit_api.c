@@ -29,15 +29,15 @@ static void size_zero_returns_zero_size_ptr(struct kunit *test)
 static void class_zero_magazines_stay_empty(struct kunit *test)
 {
 	unsigned int level;
-	struct magazine *mg;
+	void **top;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
 		for (level = 0; level < NR_MAG_LEVELS; level++) {
-			mg = mag_of(cpu, level, 0);
-			KUNIT_EXPECT_EQ(test, mag_count(mg), 0U);
-			KUNIT_EXPECT_PTR_EQ(test, mg->top[-1], NULL);
-			KUNIT_EXPECT_PTR_EQ(test, mg->top[0], MAG_END);
+			top = mcache_mags_of(cpu)->top[MAG(level, 0)];
+			KUNIT_EXPECT_EQ(test, cpu_mag_count(cpu, level, 0), 0U);
+			KUNIT_EXPECT_PTR_EQ(test, top[-1], NULL);
+			KUNIT_EXPECT_PTR_EQ(test, top[0], MAG_END);
 		}
 	}
 }

@@ -49,32 +49,32 @@ static void full_magazine_flushes_half_to_mcentral(struct kunit *test)
 	unsigned int cls = size_to_class(2000), cap = mcache_class_cap(cls);
 	unsigned int i, n, start;
 	struct mcache_class *m;
-	struct magazine *mg;
 	unsigned long flushes;
+	int cpu;
 	void **p = kunit_kcalloc(test, cap + 1, sizeof(*p), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	goalloc_drain(false);
 	migrate_disable();
 	m = this_cpu_class(cls);
-	mg = mag_of(raw_smp_processor_id(), MAG_TASK, cls);
+	cpu = raw_smp_processor_id();
 	for (i = 0; i <= cap; i++)
 		p[i] = goalloc_alloc(2000, GFP_KERNEL);
 	for (i = 0; i <= cap; i++)
 		KUNIT_ASSERT_NOT_NULL(test, p[i]);
-	KUNIT_EXPECT_LT(test, mag_count(mg), cap / 2);
-	start = mag_count(mg);
+	KUNIT_EXPECT_LT(test, cpu_mag_count(cpu, MAG_TASK, cls), cap / 2);
+	start = cpu_mag_count(cpu, MAG_TASK, cls);
 	flushes = m->flushes;
 	for (n = 0; n < cap - start; n++)
 		goalloc_free(p[n]);
-	KUNIT_EXPECT_EQ(test, mag_count(mg), cap);
+	KUNIT_EXPECT_EQ(test, cpu_mag_count(cpu, MAG_TASK, cls), cap);
 	KUNIT_EXPECT_EQ(test, m->flushes, flushes);
 	/* Full with p[n - 1] on top: its second free is refused, no flush. */
 	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE, goalloc_free(p[n - 1]));
-	KUNIT_EXPECT_EQ(test, mag_count(mg), cap);
+	KUNIT_EXPECT_EQ(test, cpu_mag_count(cpu, MAG_TASK, cls), cap);
 	KUNIT_EXPECT_EQ(test, m->flushes, flushes);
 	goalloc_free(p[n++]);
-	KUNIT_EXPECT_EQ(test, mag_count(mg), cap - cap / 2 + 1);
+	KUNIT_EXPECT_EQ(test, cpu_mag_count(cpu, MAG_TASK, cls), cap - cap / 2 + 1);
 	KUNIT_EXPECT_EQ(test, m->flushes, flushes + 1);
 	migrate_enable();
 	for (; n <= cap; n++)
@@ -272,12 +272,12 @@ static void offline_cpu_has_its_cache_flushed(struct kunit *test)
 	goalloc_drain(false);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(cpu, fill_cpu_cache, NULL), 0L);
 	m = &mcache_of(cpu)->cls[cls];
-	KUNIT_EXPECT_GE(test, mag_count(mag_of(cpu, MAG_TASK, cls)), 8U);
+	KUNIT_EXPECT_GE(test, cpu_mag_count(cpu, MAG_TASK, cls), 8U);
 	KUNIT_EXPECT_NOT_NULL(test, m->span);
 	err = remove_cpu(cpu);
 	if (err)
 		kunit_skip(test, "cannot offline CPU %d: %d", cpu, err);
-	KUNIT_EXPECT_EQ(test, mag_count(mag_of(cpu, MAG_TASK, cls)), 0U);
+	KUNIT_EXPECT_EQ(test, cpu_mag_count(cpu, MAG_TASK, cls), 0U);
 	KUNIT_EXPECT_NULL(test, m->span);
 	KUNIT_EXPECT_EQ(test, add_cpu(cpu), 0);
 	KUNIT_EXPECT_EQ(test, class_inuse(cls), 0UL);
@@ -438,8 +438,8 @@ static enum hrtimer_restart irq_free_fn(struct hrtimer *t)
 
 	f->cpu = smp_processor_id();
 	goalloc_free(f->p);
-	f->task_count = mag_count(mag_of(f->cpu, MAG_TASK, f->cls));
-	f->irq_count = mag_count(mag_of(f->cpu, MAG_IRQ, f->cls));
+	f->task_count = cpu_mag_count(f->cpu, MAG_TASK, f->cls);
+	f->irq_count = cpu_mag_count(f->cpu, MAG_IRQ, f->cls);
 	complete(&f->done);
 	return HRTIMER_NORESTART;
 }
@@ -464,9 +464,9 @@ static void interrupts_use_magazines_of_their_own(struct kunit *test)
 	cpu = smp_processor_id();
 	f->p = goalloc_alloc(136, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, f->p);
-	task_count = mag_count(mag_of(cpu, MAG_TASK, f->cls));
+	task_count = cpu_mag_count(cpu, MAG_TASK, f->cls);
 	KUNIT_EXPECT_GT(test, task_count, 0U);
-	KUNIT_EXPECT_EQ(test, mag_count(mag_of(cpu, MAG_IRQ, f->cls)), 0U);
+	KUNIT_EXPECT_EQ(test, cpu_mag_count(cpu, MAG_IRQ, f->cls), 0U);
 	init_completion(&f->done);
 	hrtimer_init(&f->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
 	f->timer.function = irq_free_fn;
@@ -478,8 +478,8 @@ static void interrupts_use_magazines_of_their_own(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, f->task_count, task_count);
 	KUNIT_EXPECT_EQ(test, f->irq_count, 1U);
 	goalloc_drain(false);
-	KUNIT_EXPECT_EQ(test, mag_count(mag_of(cpu, MAG_IRQ, f->cls)), 0U);
-	KUNIT_EXPECT_EQ(test, mag_count(mag_of(cpu, MAG_TASK, f->cls)), 0U);
+	KUNIT_EXPECT_EQ(test, cpu_mag_count(cpu, MAG_IRQ, f->cls), 0U);
+	KUNIT_EXPECT_EQ(test, cpu_mag_count(cpu, MAG_TASK, f->cls), 0U);
 	KUNIT_EXPECT_EQ(test, class_inuse(f->cls), 0UL);
 }
 

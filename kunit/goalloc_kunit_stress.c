@@ -302,8 +302,8 @@ static int stress_hotplug_thread(void *arg)
 		}
 		/* Dead: nobody touches its cache until it comes back. */
 		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
-			if (mag_count(mag_of(cpu, MAG_TASK, cls)) ||
-			    mag_count(mag_of(cpu, MAG_IRQ, cls)) ||
+			if (cpu_mag_count(cpu, MAG_TASK, cls) ||
+			    cpu_mag_count(cpu, MAG_IRQ, cls) ||
 			    mcache_of(cpu)->cls[cls].span)
 				run->hp_dirty++;
 		usleep_range(5000, 10000);

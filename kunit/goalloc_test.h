@@ -22,6 +22,13 @@ static inline unsigned long events(enum goalloc_event ev)
 	return sum[ev];
 }
 
+/* Objects in @cpu's magazine of @cls for context @level; racy but on @cpu. */
+static inline unsigned int cpu_mag_count(int cpu, unsigned int level,
+					 unsigned int cls)
+{
+	return mag_count(mcache_mags_of(cpu), MAG(level, cls));
+}
+
 static inline unsigned long class_inuse(unsigned int cls)
 {
 	struct goalloc_class_stats st;
