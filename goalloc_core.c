@@ -246,6 +246,10 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
 {
 	size_t words = BITS_TO_LONGS(nelems);
 
+	if (cls) {
+		atomic_long_add(nelems, &goalloc_central[cls].slots);
+		atomic_long_add(s->npages, &goalloc_central[cls].pages);
+	}
 	s->cls = cls;
 	s->cpu = -1;
 	s->nelems = nelems;
@@ -280,7 +284,8 @@ static unsigned int __spans_create(unsigned int cls, unsigned int npages,
 				   unsigned int n, gfp_t gfp,
 				   struct list_head *list)
 {
-	unsigned int nelems = cls ? class_span_objects(cls) : 1;
+	unsigned int nelems = cls ? npages * GOALLOC_PAGE_SIZE /
+				    class_to_size[cls] : 1;
 	struct span *s;
 	LIST_HEAD(made);
 
@@ -294,7 +299,8 @@ static unsigned int __spans_create(unsigned int cls, unsigned int npages,
 /**
  * span_create() - a new span from the heap, all slots free
  * @cls: its size class, or 0 for a large object
- * @npages: Go pages; must be class_to_npages[@cls] for a small class
+ * @npages: Go pages; for a small class, class_to_npages[@cls] or
+ *	    class_to_go_npages[@cls]
  * @gfp: the caller's mask
  *
  * Context: any that @gfp allows; takes and drops heap_lock.
@@ -320,19 +326,38 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_create);
  * @gfp: the caller's mask
  * @list: receives the spans, in no state yet, linked by their ->list
  *
+ * A class whose spans grew past Go's (scripts/gen-sizeclasses.py) tries
+ * its own without reclaim or retries, then Go's with @gfp: the order-3
+ * block a grown span may need from the buddy allocator is worth no
+ * reclaim. SLUB's allocate_slab() treats its preferred order the same.
+ *
  * Context: any that @gfp allows; takes and drops heap_lock.
  * Return: spans made, 1 .. @n, or 0 when memory is short.
  */
 unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list)
 {
-	return __spans_create(cls, class_to_npages[cls], n, gfp, list);
+	gfp_t pref = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+	unsigned int made;
+
+	if (class_grown(cls)) {
+		if (pref & __GFP_DIRECT_RECLAIM)
+			pref = (pref | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
+		made = __spans_create(cls, class_to_npages[cls], n, pref, list);
+		if (made)
+			return made;
+	}
+	return __spans_create(cls, class_to_go_npages[cls], n, gfp, list);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_create);
 
 /* A span about to go back to the heap: its pages no longer lead to it. */
 static void span_unmap(struct span *s)
 {
+	if (s->cls) {
+		atomic_long_sub(s->nelems, &goalloc_central[s->cls].slots);
+		atomic_long_sub(s->npages, &goalloc_central[s->cls].pages);
+	}
 	span_map_pages(s, NULL);
 	count_event(EV_SPAN_FREE);
 }

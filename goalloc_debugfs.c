@@ -144,7 +144,10 @@ void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 	st->nspans = st->spans[SPAN_PARTIAL] + st->spans[SPAN_FULL] +
 		     st->spans[SPAN_EMPTY] + st->spans[SPAN_CACHED];
 	st->inuse = st->span_objects - min(st->cpu_objects, st->span_objects);
-	st->free = st->nspans * class_span_objects(cls) - st->span_objects;
+	/* Spans being made or destroyed count in these, not in nspans. */
+	st->slots = atomic_long_read(&c->slots);
+	st->pages = atomic_long_read(&c->pages);
+	st->free = st->slots - min(st->slots, st->span_objects);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_class_stats);
 
@@ -162,15 +165,15 @@ static_assert(ARRAY_SIZE(class_col_names) == NR_CLASS_COLS);
  * @cls: the class
  * @col: NR_CLASS_COLS entries, filled in
  *
- * Waste is the tail of every span of the class plus, with track_waste,
- * the round-up of each object in use (its class size minus the bytes its
- * caller asked for); without track_waste the round-up is not known and
- * counts as 0.
+ * Waste is the tail of every span of the class (the "pages" and "objs"
+ * columns give its spans' geometry; fallback spans have Go's) plus, with
+ * track_waste, the round-up of each object in use (its class size minus
+ * the bytes its caller asked for); without track_waste the round-up is not
+ * known and counts as 0.
  */
 void goalloc_class_row(unsigned int cls, unsigned long *col)
 {
-	unsigned int size = class_to_size[cls], objs = class_span_objects(cls);
-	unsigned long tail = class_to_npages[cls] * GOALLOC_PAGE_SIZE - objs * size;
+	unsigned int size = class_to_size[cls];
 	struct goalloc_class_stats st;
 
 	goalloc_class_stats(cls, &st);
@@ -185,7 +188,8 @@ void goalloc_class_row(unsigned int cls, unsigned long *col)
 	col[COL_ALLOCS] = st.nalloc;
 	col[COL_FREES] = st.nfree;
 	col[COL_BYTES_INUSE] = st.inuse * size;
-	col[COL_TAIL_WASTE] = st.nspans * tail;
+	col[COL_TAIL_WASTE] = st.pages * GOALLOC_PAGE_SIZE -
+			      min(st.pages * GOALLOC_PAGE_SIZE, st.slots * size);
 	col[COL_ROUNDUP_WASTE] = goalloc_track_waste ?
 				 st.inuse * size - st.req_bytes : 0;
 	col[COL_WASTE] = col[COL_TAIL_WASTE] + col[COL_ROUNDUP_WASTE];
@@ -247,8 +251,7 @@ static int slabinfo_show(struct seq_file *m, void *v)
 		goalloc_class_stats(cls, &st);
 		cap = mcache_class_cap(cls);
 		seq_printf(m, "goalloc-%-9u %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6u\n",
-			   class_to_size[cls], st.span_objects,
-			   st.nspans * class_span_objects(cls),
+			   class_to_size[cls], st.span_objects, st.slots,
 			   class_to_size[cls], class_span_objects(cls),
 			   class_to_npages[cls] << GOALLOC_PAGE_ORDER, cap,
 			   cap / 2, 0, st.nspans - st.spans[SPAN_EMPTY],

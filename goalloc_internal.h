@@ -108,6 +108,12 @@ static inline unsigned int class_span_objects(unsigned int cls)
 	return class_to_npages[cls] * GOALLOC_PAGE_SIZE / class_to_size[cls];
 }
 
+/* Do @cls's spans hold more than Go's (scripts/gen-sizeclasses.py)? */
+static inline bool class_grown(unsigned int cls)
+{
+	return class_to_npages[cls] != class_to_go_npages[cls];
+}
+
 /* ------------------------------------------------------------------ */
 /* Spans */
 
@@ -297,6 +303,10 @@ static __always_inline struct span *span_of(const void *p)
  * @empty:	spans with every slot free, at most @keep_empty
  * @nr_spans:	spans per enum span_state (SPAN_LARGE unused)
  * @objects:	slots not free, summed over the class's spans
+ * @slots:	slots of the class's spans, made less destroyed (a span of
+ *		Go's size, a grown class's fallback, has fewer): atomic, as
+ *		spans are made and destroyed outside @lock
+ * @pages:	Go pages of those spans, the same way
  * @keep_empty:	empty spans kept rather than given back to the heap
  * @ndepot:	objects in @depot
  * @depot_cap:	most objects @depot may hold: one magazine
@@ -312,6 +322,8 @@ struct central {
 	struct list_head empty;
 	unsigned long nr_spans[NR_SPAN_STATES];
 	unsigned long objects;
+	atomic_long_t slots;
+	atomic_long_t pages;
 	unsigned int keep_empty;
 	unsigned int ndepot;
 	unsigned int depot_cap;
@@ -791,6 +803,8 @@ struct goalloc_class_stats {
 	unsigned long cpu_objects;
 	unsigned long inuse;
 	unsigned long free;
+	unsigned long slots;
+	unsigned long pages;
 	unsigned long nalloc;
 	unsigned long nfree;
 	unsigned long hist[4];

@@ -104,6 +104,14 @@ static const u8 class_to_npages[GOALLOC_NUM_CLASSES] = {
 	4, 7, 6, 5, 4, 3, 5, 7, 4, 9, 7, 5, 8, 3, 10, 7, 4,
 };
 
+/* Go's own span: a grown class's fallback (spans_create()). */
+static const u8 class_to_go_npages[GOALLOC_NUM_CLASSES] = {
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 2, 1, 2, 1, 2, 1, 3, 2, 3, 1, 3, 2, 3, 4, 5, 6,
+	1, 7, 6, 5, 4, 3, 5, 7, 2, 9, 7, 5, 8, 3, 10, 7, 4,
+};
+
 static const u32 class_to_divmagic[GOALLOC_NUM_CLASSES] = {
 	0, 0x20000000, 0x10000000, 0x0aaaaaab, 0x08000000, 0x05555556,
 	0x04000000, 0x03333334, 0x02aaaaab, 0x02492493, 0x02000000, 0x01c71c72,

@@ -7,6 +7,7 @@
 #include <kunit/test.h>
 #include <linux/delay.h>
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 
 #include "goalloc_test.h"
@@ -604,10 +605,63 @@ static void central_keeps_a_magazine_of_empty_spans(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_EMPTY], 0UL);
 }
 
+/*
+ * A span of Go's size, the fallback of a grown class (spans_create()),
+ * serves the class beside its own spans: fewer slots, counted as such in
+ * the class's statistics, and its objects pass and fail the same checks.
+ */
+static void go_span_serves_a_grown_class(struct kunit *test)
+{
+	unsigned int cls = size_to_class(SZ_4K), go = class_to_go_npages[cls];
+	unsigned int per = go * GOALLOC_PAGE_SIZE / SZ_4K, n;
+	struct central *c = &goalloc_central[cls];
+	struct goalloc_class_stats before, st;
+	struct span *s, *cached = NULL;
+	unsigned long flags;
+	LIST_HEAD(fresh);
+	LIST_HEAD(dead);
+	void *objs[2];
+
+	KUNIT_ASSERT_TRUE(test, class_grown(cls));
+	KUNIT_ASSERT_EQ(test, per, 2U);
+	goalloc_drain(false);
+	goalloc_class_stats(cls, &before);
+	s = span_create(cls, go, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_EXPECT_EQ(test, s->nelems, per);
+	KUNIT_EXPECT_LT(test, s->nelems, class_span_objects(cls));
+	list_add(&s->list, &fresh);
+	spin_lock_irqsave(&c->lock, flags);
+	n = __central_fill(c, objs, per, &cached, 7, &fresh);
+	spin_unlock_irqrestore(&c->lock, flags);
+	KUNIT_ASSERT_EQ(test, n, per);
+	KUNIT_EXPECT_EQ(test, s->state, SPAN_FULL);
+
+	goalloc_class_stats(cls, &st);
+	KUNIT_EXPECT_EQ(test, st.slots - before.slots, (unsigned long)per);
+	KUNIT_EXPECT_EQ(test, st.pages - before.pages, (unsigned long)go);
+	KUNIT_EXPECT_EQ(test, st.free, before.free);
+	KUNIT_EXPECT_PTR_EQ(test, span_of(objs[1]), s);
+	EXPECT_REPORTS(test, 1, EV_REFUSED_INTERIOR,
+		       goalloc_free(objs[1] + SZ_2K));
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(objs[1]), (size_t)SZ_4K);
+	goalloc_free(objs[0]);
+	goalloc_free(objs[1]);
+	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE, goalloc_free(objs[1]));
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+
+	goalloc_drain(false);	/* the objects go back, the empty span too */
+	goalloc_class_stats(cls, &st);
+	KUNIT_EXPECT_EQ(test, st.slots, before.slots);
+	KUNIT_EXPECT_EQ(test, st.pages, before.pages);
+	KUNIT_EXPECT_EQ(test, st.free, before.free);
+}
+
 static struct kunit_case central_cases[] = {
 	KUNIT_CASE(central_fill_caches_a_span_and_moves_it_to_full),
 	KUNIT_CASE(central_fill_takes_new_spans_as_they_are),
 	KUNIT_CASE(central_keeps_a_magazine_of_empty_spans),
+	KUNIT_CASE(go_span_serves_a_grown_class),
 	{}
 };
 

@@ -700,7 +700,42 @@ static void pressure_takes_headroom_and_goalloc_recovers(struct kunit *test)
 	expect_pages_go_back(test, pr);
 }
 
+/*
+ * check.sh's faults boot loads this suite before anything has allocated
+ * from goalloc, with fail_page_alloc failing every request of order 3 and
+ * up from tasks marked make-it-fail. A 4 KiB object, whose class's spans
+ * grew to 32 KiB (an order-3 block when the heap has no chunk), must then
+ * come from a span of Go's size (spans_create()). Elsewhere (the heap has
+ * chunks, or no request failed) the case is skipped.
+ */
+static void grown_class_falls_back_to_go_spans(struct kunit *test)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	unsigned int cls = size_to_class(SZ_4K);
+	struct heap_stats st;
+	unsigned int npages;
+	void *p;
+
+	KUNIT_ASSERT_TRUE(test, class_grown(cls));
+	heap_stats_read(&st);
+	if (st.chunks)
+		kunit_skip(test, "goalloc's heap has chunks already");
+	current->make_it_fail = 1;
+	p = goalloc_alloc(SZ_4K, GFP_KERNEL);
+	current->make_it_fail = 0;
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	npages = span_of(p)->npages;
+	goalloc_free(p);
+	if (npages == class_to_npages[cls])
+		kunit_skip(test, "no order-3 request failed (fail_page_alloc not armed)");
+	KUNIT_EXPECT_EQ(test, npages, (unsigned int)class_to_go_npages[cls]);
+#else
+	kunit_skip(test, "CONFIG_FAULT_INJECTION is off");
+#endif
+}
+
 static struct kunit_case pressure_cases[] = {
+	KUNIT_CASE(grown_class_falls_back_to_go_spans),
 	KUNIT_CASE(idle_headroom_survives_the_scavenger),
 	KUNIT_CASE(pressure_takes_headroom_and_goalloc_recovers),
 	{}

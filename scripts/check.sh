@@ -46,7 +46,9 @@ Runs every check of goalloc and prints one line per check:
   boot-faults      test kernel, 4 vCPUs: goalloc's stress suites (short)
                    with fail_page_alloc failing 25 % of the stress threads'
                    page requests (scripts/stress.sh --help), after the
-                   pressure suite ran with fault injection armed: KUnit
+                   pressure suite ran with fault injection armed (its
+                   first case fails its own requests of order 3 and up:
+                   a grown class must fall back to Go's spans): KUnit
                    must pass, faults must have been injected, the log must
                    be clean and no page held after unload
   boot-kmemleak    debug kernel: the example leaks 3 packets; kmemleak must
@@ -472,17 +474,21 @@ fi
 # Fault injection: the stress threads' page requests fail at 25 %
 # (task-filter, so nothing else in the guest fails); allocations may
 # return NULL but nothing may be corrupted or lost. The pressure suite
-# runs first with injection armed (its kthreads are not filtered: it
-# must not be failed by accident) and with goalloc's default headroom,
-# which reclaim must take; the stress suites then run without headroom.
+# runs first, with every request of order 3 and up failed for the tasks
+# that ask for it: its first case, while goalloc's heap is still empty,
+# to see a grown class fall back to Go's spans. Its kthreads are not
+# filtered (they must not be failed by accident), and goalloc keeps its
+# default headroom, which reclaim must take; the stress suites then run
+# without headroom.
 begin
 if needs boot-faults kernel-test build-test; then
 	fpa=/sys/kernel/debug/fail_page_alloc
 	gp=/sys/module/goalloc/parameters
 	cat >"$LOGS/boot-faults.cmds" <<CMDS
 insmod goalloc.ko
-cd $fpa && echo 0 > verbose && echo Y > task-filter && echo N > ignore-gfp-wait && echo 0 > min-order && echo 1 > interval && echo 1000000000 > times && echo 25 > probability
+cd $fpa && echo 0 > verbose && echo Y > task-filter && echo N > ignore-gfp-wait && echo 3 > min-order && echo 1 > interval && echo 1000000000 > times && echo 100 > probability
 insmod goalloc_kunit_pressure.ko
+echo 0 > $fpa/min-order && echo 1000000000 > $fpa/times && echo 25 > $fpa/probability
 echo 0 > $gp/headroom_min_kb && echo 0 > $gp/headroom_percent
 insmod goalloc_kunit_stress.ko stress_fail_tasks=1
 echo 0 > $fpa/probability; echo "@@STRESS-FAULTS injected=\$((1000000000 - \$(cat $fpa/times)))"

@@ -23,10 +23,9 @@ share of tail waste than Go's span. SLUB sizes its slabs the same way
 made, and every refill that makes spans, pays a fixed cost (the heap
 round trip, the page map, the span struct); Go's one-page spans of 4 and
 8 KiB objects paid it for every object or two. Eleven classes grow, from
-1152 to 16384 bytes. Unlike SLUB, goalloc has no smaller fallback: when
-no 4 MiB chunk can be had, the heap asks for a block just large enough
-for one span, now order 3 (32 KiB) for these classes where Go's spans
-needed order 1 or 2.
+1152 to 16384 bytes. As SLUB falls back to its minimum order, a grown
+class falls back to Go's span (class_to_go_npages) when its own cannot
+be had without reclaim: spans_create() in goalloc_core.c.
 
 Usage:
   gen-sizeclasses.py            print the header to stdout
@@ -81,7 +80,7 @@ def make_classes():
 
     if len(classes) != 68:
         sys.exit("number of size classes has changed: %d" % len(classes))
-    return [classes[0]] + [(c[0], grow_span(*c)) for c in classes[1:]]
+    return [(0, 0, 0)] + [(c[0], grow_span(*c), c[1]) for c in classes[1:]]
 
 
 def grow_span(size, npages):
@@ -137,7 +136,7 @@ def render():
     out.append(" *")
     out.append(" * class  bytes/obj  bytes/span  objects  tail waste  max waste")
     prev = 0
-    for i, (size, npages) in enumerate(classes):
+    for i, (size, npages, _) in enumerate(classes):
         if i == 0:
             continue
         span = npages * PAGE_SIZE
@@ -169,8 +168,12 @@ def render():
     out.append(c_array("u8", "class_to_npages", "GOALLOC_NUM_CLASSES",
                        [c[1] for c in classes], 17))
     out.append("")
+    out.append("/* Go's own span: a grown class's fallback (spans_create()). */")
+    out.append(c_array("u8", "class_to_go_npages", "GOALLOC_NUM_CLASSES",
+                       [c[2] for c in classes], 17))
+    out.append("")
     out.append(c_array("u32", "class_to_divmagic", "GOALLOC_NUM_CLASSES",
-                       [0] + ["0x%08x" % divmagic(*c) for c in classes[1:]], 6))
+                       [0] + ["0x%08x" % divmagic(*c[:2]) for c in classes[1:]], 6))
     out.append("")
     n8 = SMALL_SIZE_MAX // SMALL_SIZE_DIV + 1
     out.append(c_array("u8", "size_to_class8",
