@@ -791,6 +791,8 @@ struct seq_file;
  * @cpu_objects: free objects in CPU magazines and in the class's depot
  * @inuse:	objects held by callers
  * @free:	free slots in the spans
+ * @slots:	slots in the spans
+ * @pages:	Go pages in the spans
  * @nalloc:	allocations so far
  * @nfree:	frees so far
  * @hist:	spans by fullness: 0-25 %, 25-50 %, 50-75 %, 75-100 % used
