@@ -246,10 +246,6 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
 {
 	size_t words = BITS_TO_LONGS(nelems);
 
-	if (cls) {
-		atomic_long_add(nelems, &goalloc_central[cls].slots);
-		atomic_long_add(s->npages, &goalloc_central[cls].pages);
-	}
 	s->cls = cls;
 	s->cpu = -1;
 	s->nelems = nelems;
@@ -292,6 +288,10 @@ static unsigned int __spans_create(unsigned int cls, unsigned int npages,
 	n = heap_alloc_spans(npages, span_words(nelems), gfp, n, &made);
 	list_for_each_entry(s, &made, list)
 		span_init(s, cls, nelems);
+	if (cls && n) {
+		atomic_long_add(n * nelems, &goalloc_central[cls].slots);
+		atomic_long_add(n * npages, &goalloc_central[cls].pages);
+	}
 	list_splice_tail(&made, list);
 	return n;
 }
