@@ -275,6 +275,20 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
 	count_event(EV_SPAN_ALLOC);
 }
 
+/*
+ * @n spans of small class @cls and @npages Go pages were made (@n > 0) or
+ * destroyed (@n < 0). Not in span_init(): its caller makes large objects'
+ * spans too, and GCC hoisted the atomics' addresses out of its loop.
+ */
+static void class_count_spans(unsigned int cls, long n, unsigned int npages)
+{
+	struct central *c = &goalloc_central[cls];
+
+	atomic_long_add(n * (npages * GOALLOC_PAGE_SIZE / class_to_size[cls]),
+			&c->slots);
+	atomic_long_add(n * npages, &c->pages);
+}
+
 /* Up to @n spans of @cls (0: large) and @npages Go pages, onto @list. */
 static unsigned int __spans_create(unsigned int cls, unsigned int npages,
 				   unsigned int n, gfp_t gfp,
@@ -288,10 +302,6 @@ static unsigned int __spans_create(unsigned int cls, unsigned int npages,
 	n = heap_alloc_spans(npages, span_words(nelems), gfp, n, &made);
 	list_for_each_entry(s, &made, list)
 		span_init(s, cls, nelems);
-	if (cls && n) {
-		atomic_long_add(n * nelems, &goalloc_central[cls].slots);
-		atomic_long_add(n * npages, &goalloc_central[cls].pages);
-	}
 	list_splice_tail(&made, list);
 	return n;
 }
@@ -313,6 +323,8 @@ struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp)
 
 	if (!__spans_create(cls, npages, 1, gfp, &made))
 		return NULL;
+	if (cls)
+		class_count_spans(cls, 1, npages);
 	s = list_first_entry(&made, struct span, list);
 	list_del(&s->list);
 	return s;
@@ -338,26 +350,28 @@ unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list)
 {
 	gfp_t pref = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
-	unsigned int made;
+	unsigned int npages = class_to_npages[cls], made = 0;
 
 	if (class_grown(cls)) {
 		if (pref & __GFP_DIRECT_RECLAIM)
 			pref = (pref | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
-		made = __spans_create(cls, class_to_npages[cls], n, pref, list);
-		if (made)
-			return made;
+		made = __spans_create(cls, npages, n, pref, list);
+		if (!made)
+			npages = class_to_go_npages[cls];
 	}
-	return __spans_create(cls, class_to_go_npages[cls], n, gfp, list);
+	if (!made)
+		made = __spans_create(cls, npages, n, gfp, list);
+	if (made)
+		class_count_spans(cls, made, npages);
+	return made;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_create);
 
 /* A span about to go back to the heap: its pages no longer lead to it. */
 static void span_unmap(struct span *s)
 {
-	if (s->cls) {
-		atomic_long_sub(s->nelems, &goalloc_central[s->cls].slots);
-		atomic_long_sub(s->npages, &goalloc_central[s->cls].pages);
-	}
+	if (s->cls)
+		class_count_spans(s->cls, -1, s->npages);
 	span_map_pages(s, NULL);
 	count_event(EV_SPAN_FREE);
 }
