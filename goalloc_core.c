@@ -275,20 +275,6 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
 	count_event(EV_SPAN_ALLOC);
 }
 
-/*
- * @n spans of small class @cls and @npages Go pages were made (@n > 0) or
- * destroyed (@n < 0). Not in span_init(): its caller makes large objects'
- * spans too, and GCC hoisted the atomics' addresses out of its loop.
- */
-static void class_count_spans(unsigned int cls, long n, unsigned int npages)
-{
-	struct central *c = &goalloc_central[cls];
-
-	atomic_long_add(n * (npages * GOALLOC_PAGE_SIZE / class_to_size[cls]),
-			&c->slots);
-	atomic_long_add(n * npages, &c->pages);
-}
-
 /* Up to @n spans of @cls (0: large) and @npages Go pages, onto @list. */
 static unsigned int __spans_create(unsigned int cls, unsigned int npages,
 				   unsigned int n, gfp_t gfp,
@@ -323,8 +309,6 @@ struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp)
 
 	if (!__spans_create(cls, npages, 1, gfp, &made))
 		return NULL;
-	if (cls)
-		class_count_spans(cls, 1, npages);
 	s = list_first_entry(&made, struct span, list);
 	list_del(&s->list);
 	return s;
@@ -350,28 +334,22 @@ unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list)
 {
 	gfp_t pref = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
-	unsigned int npages = class_to_npages[cls], made = 0;
+	unsigned int made;
 
 	if (class_grown(cls)) {
 		if (pref & __GFP_DIRECT_RECLAIM)
 			pref = (pref | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
-		made = __spans_create(cls, npages, n, pref, list);
-		if (!made)
-			npages = class_to_go_npages[cls];
+		made = __spans_create(cls, class_to_npages[cls], n, pref, list);
+		if (made)
+			return made;
 	}
-	if (!made)
-		made = __spans_create(cls, npages, n, gfp, list);
-	if (made)
-		class_count_spans(cls, made, npages);
-	return made;
+	return __spans_create(cls, class_to_go_npages[cls], n, gfp, list);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_create);
 
 /* A span about to go back to the heap: its pages no longer lead to it. */
 static void span_unmap(struct span *s)
 {
-	if (s->cls)
-		class_count_spans(s->cls, -1, s->npages);
 	span_map_pages(s, NULL);
 	count_event(EV_SPAN_FREE);
 }
@@ -513,6 +491,14 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_put);
 /* ------------------------------------------------------------------ */
 /* mcentral */
 
+/* @s joins (@dir 1) or leaves (-1) the spans of @c: count its slots, pages. */
+static void __central_count_span(struct central *c, const struct span *s,
+				 int dir)
+{
+	c->slots += dir * s->nelems;
+	c->pages += dir * s->npages;
+}
+
 static void __span_set_state(struct central *c, struct span *s,
 			     enum span_state state)
 {
@@ -543,6 +529,7 @@ void __central_release_span(struct central *c, struct span *s,
 		return;
 	}
 	c->nr_spans[s->state]--;
+	__central_count_span(c, s, -1);
 	list_move(&s->list, dead);
 }
 
@@ -558,6 +545,7 @@ void __central_add_span(struct central *c, struct span *s)
 	lockdep_assert_held(&c->lock);
 	s->state = SPAN_PARTIAL;
 	c->nr_spans[SPAN_PARTIAL]++;
+	__central_count_span(c, s, 1);
 	list_add(&s->list, &c->partial);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_add_span);
@@ -642,12 +630,14 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 			s = list_first_entry_or_null(&c->partial, struct span, list);
 			if (!s)
 				s = list_first_entry_or_null(&c->empty, struct span, list);
-			if (s)
+			if (s) {
 				c->nr_spans[s->state]--;
-			else
+			} else {
 				s = list_first_entry_or_null(fresh, struct span, list);
-			if (!s)
-				break;
+				if (!s)
+					break;
+				__central_count_span(c, s, 1);
+			}
 			list_del_init(&s->list);
 		}
 		took = span_take(s, objs + got, n - got);
@@ -801,8 +791,11 @@ void central_release_empty(void)
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		struct central *c = &goalloc_central[cls];
+		struct span *s;
 
 		spin_lock_irqsave(&c->lock, flags);
+		list_for_each_entry(s, &c->empty, list)
+			__central_count_span(c, s, -1);
 		list_splice_init(&c->empty, &dead);
 		c->nr_spans[SPAN_EMPTY] = 0;
 		spin_unlock_irqrestore(&c->lock, flags);

@@ -129,6 +129,8 @@ void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 	spin_lock_irqsave(&c->lock, flags);
 	memcpy(st->spans, c->nr_spans, sizeof(st->spans));
 	st->span_objects = c->objects;
+	st->slots = c->slots;
+	st->pages = c->pages;
 	st->cpu_objects += c->ndepot;
 	list_for_each_entry(s, &c->partial, list)
 		st->hist[span_hist_bucket(s)]++;
@@ -144,10 +146,7 @@ void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 	st->nspans = st->spans[SPAN_PARTIAL] + st->spans[SPAN_FULL] +
 		     st->spans[SPAN_EMPTY] + st->spans[SPAN_CACHED];
 	st->inuse = st->span_objects - min(st->cpu_objects, st->span_objects);
-	/* Spans being made or destroyed count in these, not in nspans. */
-	st->slots = atomic_long_read(&c->slots);
-	st->pages = atomic_long_read(&c->pages);
-	st->free = st->slots - min(st->slots, st->span_objects);
+	st->free = st->slots - st->span_objects;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_class_stats);
 

@@ -303,10 +303,9 @@ static __always_inline struct span *span_of(const void *p)
  * @empty:	spans with every slot free, at most @keep_empty
  * @nr_spans:	spans per enum span_state (SPAN_LARGE unused)
  * @objects:	slots not free, summed over the class's spans
- * @slots:	slots of the class's spans, made less destroyed (a span of
- *		Go's size, a grown class's fallback, has fewer): atomic, as
- *		spans are made and destroyed outside @lock
- * @pages:	Go pages of those spans, the same way
+ * @slots:	slots of the spans counted in @nr_spans (a span of Go's
+ *		size, a grown class's fallback, has fewer than the others)
+ * @pages:	Go pages of those spans
  * @keep_empty:	empty spans kept rather than given back to the heap
  * @ndepot:	objects in @depot
  * @depot_cap:	most objects @depot may hold: one magazine
@@ -322,8 +321,8 @@ struct central {
 	struct list_head empty;
 	unsigned long nr_spans[NR_SPAN_STATES];
 	unsigned long objects;
-	atomic_long_t slots;
-	atomic_long_t pages;
+	unsigned long slots;
+	unsigned long pages;
 	unsigned int keep_empty;
 	unsigned int ndepot;
 	unsigned int depot_cap;

@@ -64,6 +64,11 @@ static void verify_span(struct verify *v, const struct span *s,
 	if (READ_ONCE(s->nsampled) > s->allocated)
 		verify_fail(v, "span %p: %u sampled objects, %u allocated",
 			    s, READ_ONCE(s->nsampled), s->allocated);
+	if (cls && ((s->npages != class_to_npages[cls] &&
+		     s->npages != class_to_go_npages[cls]) ||
+		    s->nelems != s->npages * GOALLOC_PAGE_SIZE / class_to_size[cls]))
+		verify_fail(v, "span %p: %u Go pages, %u slots in class %u",
+			    s, s->npages, s->nelems, cls);
 	if (cls) {
 		first_free = find_first_zero_bit(s->allocbits, bits);
 		w = s->freeindex / BITS_PER_LONG;
@@ -83,16 +88,28 @@ static void verify_span(struct verify *v, const struct span *s,
 	spin_unlock(&heap_lock);
 }
 
+/* What a class's spans hold, summed over its lists and cached spans. */
+struct span_sums {
+	unsigned long objects, slots, pages;
+};
+
+static void span_sums_add(struct span_sums *sum, const struct span *s)
+{
+	sum->objects += s->allocated;
+	sum->slots += s->nelems;
+	sum->pages += s->npages;
+}
+
 static unsigned long verify_list(struct verify *v, struct list_head *head,
 				 unsigned int cls, enum span_state state,
-				 unsigned long *objects)
+				 struct span_sums *sum)
 {
 	unsigned long n = 0;
 	struct span *s;
 
 	list_for_each_entry(s, head, list) {
 		verify_span(v, s, cls, state);
-		*objects += s->allocated;
+		span_sums_add(sum, s);
 		n++;
 	}
 	return n;
@@ -115,22 +132,23 @@ static bool verify_free_object(const void *p, unsigned int cls)
 static void verify_class(struct verify *v, unsigned int cls)
 {
 	struct central *c = &goalloc_central[cls];
-	unsigned long objects = 0, n[NR_SPAN_STATES] = {};
+	unsigned long n[NR_SPAN_STATES] = {};
+	struct span_sums sum = {};
 	unsigned long flags;
 	unsigned int i;
 	struct span *s;
 	int cpu;
 
 	spin_lock_irqsave(&c->lock, flags);
-	n[SPAN_PARTIAL] = verify_list(v, &c->partial, cls, SPAN_PARTIAL, &objects);
-	n[SPAN_FULL] = verify_list(v, &c->full, cls, SPAN_FULL, &objects);
-	n[SPAN_EMPTY] = verify_list(v, &c->empty, cls, SPAN_EMPTY, &objects);
+	n[SPAN_PARTIAL] = verify_list(v, &c->partial, cls, SPAN_PARTIAL, &sum);
+	n[SPAN_FULL] = verify_list(v, &c->full, cls, SPAN_FULL, &sum);
+	n[SPAN_EMPTY] = verify_list(v, &c->empty, cls, SPAN_EMPTY, &sum);
 	for_each_possible_cpu(cpu) {
 		s = mcache_of(cpu)->cls[cls].span;
 		if (!s)
 			continue;
 		n[SPAN_CACHED]++;
-		objects += s->allocated;
+		span_sums_add(&sum, s);
 		/* A cached span's count may be anything from 0 to nelems - 1. */
 		if (s->cpu != cpu || s->state != SPAN_CACHED ||
 		    s->allocated == s->nelems)
@@ -145,9 +163,12 @@ static void verify_class(struct verify *v, unsigned int cls)
 			    c->nr_spans[SPAN_EMPTY], c->nr_spans[SPAN_CACHED],
 			    n[SPAN_PARTIAL], n[SPAN_FULL], n[SPAN_EMPTY],
 			    n[SPAN_CACHED]);
-	if (objects != c->objects)
+	if (sum.objects != c->objects)
 		verify_fail(v, "class %u: %lu objects counted, spans hold %lu",
-			    cls, c->objects, objects);
+			    cls, c->objects, sum.objects);
+	if (sum.slots != c->slots || sum.pages != c->pages)
+		verify_fail(v, "class %u: %lu slots and %lu pages counted, spans have %lu and %lu",
+			    cls, c->slots, c->pages, sum.slots, sum.pages);
 	if (c->ndepot > c->depot_cap)
 		verify_fail(v, "class %u: %u objects in a depot of %u",
 			    cls, c->ndepot, c->depot_cap);
