@@ -334,16 +334,13 @@ unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list)
 {
 	gfp_t pref = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
-	unsigned int made;
 
-	if (class_grown(cls)) {
-		if (pref & __GFP_DIRECT_RECLAIM)
-			pref = (pref | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
-		made = __spans_create(cls, class_to_npages[cls], n, pref, list);
-		if (made)
-			return made;
-	}
-	return __spans_create(cls, class_to_go_npages[cls], n, gfp, list);
+	if (!class_grown(cls))
+		return __spans_create(cls, class_to_npages[cls], n, gfp, list);
+	if (pref & __GFP_DIRECT_RECLAIM)
+		pref = (pref | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
+	return __spans_create(cls, class_to_npages[cls], n, pref, list) ?:
+	       __spans_create(cls, class_to_go_npages[cls], n, gfp, list);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_create);
 
