@@ -26,8 +26,9 @@
  * object holds no list pointer that a stray write could corrupt.
  *
  * Fast path: task context has magazines of its own, which no interrupt
- * touches, so it needs only preemption off: a load, a store and an
- * increment of this_cpu fields, no atomic instruction, interrupts left on.
+ * touches, so it needs only preemption off: a load and a store of
+ * this_cpu fields (and an increment to free), no atomic instruction,
+ * interrupts left on.
  * Softirq and hard IRQ context share the other set, with interrupts off
  * (hard IRQs do not nest). SLUB gets the same from a tid-checked
  * cmpxchg_double on its freelist, which works because the freelist link
