@@ -324,8 +324,11 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_create);
  *
  * A class whose spans grew past Go's (scripts/gen-sizeclasses.py) tries
  * its own without reclaim or retries, then Go's with @gfp: the order-3
- * block a grown span may need from the buddy allocator is worth no
- * reclaim. SLUB's allocate_slab() treats its preferred order the same.
+ * block a grown span may need from the buddy allocator when no chunk has
+ * room is worth no reclaim. SLUB's allocate_slab() treats its preferred
+ * order the same. The first try may fail for want of the span's metadata
+ * too, and counts in the heap's chunk_failures when it asked for a chunk;
+ * the spans the second makes count as span_fallback events.
  *
  * Context: any that @gfp allows; takes and drops heap_lock.
  * Return: spans made, 1 .. @n, or 0 when memory is short.
@@ -334,13 +337,18 @@ unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list)
 {
 	gfp_t pref = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+	unsigned int made;
 
 	if (!class_grown(cls))
 		return __spans_create(cls, class_to_npages[cls], n, gfp, list);
 	if (pref & __GFP_DIRECT_RECLAIM)
 		pref = (pref | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
-	return __spans_create(cls, class_to_npages[cls], n, pref, list) ?:
-	       __spans_create(cls, class_to_go_npages[cls], n, gfp, list);
+	made = __spans_create(cls, class_to_npages[cls], n, pref, list);
+	if (made)
+		return made;
+	made = __spans_create(cls, class_to_go_npages[cls], n, gfp, list);
+	this_cpu_add(goalloc_events[EV_SPAN_FALLBACK], made);
+	return made;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_create);
 
@@ -529,6 +537,7 @@ void __central_release_span(struct central *c, struct span *s,
 	__central_count_span(c, s, -1);
 	list_move(&s->list, dead);
 }
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_release_span);
 
 /**
  * __central_add_span() - put a fresh span of this class on the partial list

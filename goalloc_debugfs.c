@@ -15,7 +15,8 @@
  *
  * Every table has a header row naming its columns. Per-CPU counters are
  * read without the CPUs' locks (a racing update shows up in the next
- * read); span lists are read under one class lock at a time, so a reader
+ * read; allocations, derived from three fields by mag_nalloc(), may be
+ * off while their CPU runs); span lists are read under one class lock at a time, so a reader
  * never blocks allocation for longer than one class's walk. debugfs is
  * optional: failures here never fail the module.
  */
@@ -43,6 +44,7 @@ const char *const goalloc_event_names[] = {
 	[EV_REMOTE_FREE]		= "remote_free",
 	[EV_SPAN_ALLOC]			= "span_alloc",
 	[EV_SPAN_FREE]			= "span_free",
+	[EV_SPAN_FALLBACK]		= "span_fallback",
 	[EV_CHUNK_ALLOC]		= "chunk_alloc",
 	[EV_CHUNK_FREE]			= "chunk_free",
 	[EV_SHRINK_CALL]		= "shrinker_call",
@@ -187,8 +189,7 @@ void goalloc_class_row(unsigned int cls, unsigned long *col)
 	col[COL_ALLOCS] = st.nalloc;
 	col[COL_FREES] = st.nfree;
 	col[COL_BYTES_INUSE] = st.inuse * size;
-	col[COL_TAIL_WASTE] = st.pages * GOALLOC_PAGE_SIZE -
-			      min(st.pages * GOALLOC_PAGE_SIZE, st.slots * size);
+	col[COL_TAIL_WASTE] = st.pages * GOALLOC_PAGE_SIZE - st.slots * size;
 	col[COL_ROUNDUP_WASTE] = goalloc_track_waste ?
 				 st.inuse * size - st.req_bytes : 0;
 	col[COL_WASTE] = col[COL_TAIL_WASTE] + col[COL_ROUNDUP_WASTE];

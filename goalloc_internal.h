@@ -547,9 +547,11 @@ static inline unsigned int mag_count(const struct mcache_mags *mm,
 }
 
 /*
- * Objects handed out from magazine @mag of @mm, which holds @count. On
- * another CPU, the fields are read unlocked and may be from moments a
- * refill or a flush apart: off by up to a batch then, never below 0.
+ * Objects handed out from magazine @mag of @mm, which holds @count: exact
+ * under the CPU's mcache lock or for an idle CPU. Read unlocked while the
+ * CPU runs, the three fields may be from different moments, and the count
+ * off by what moved in between; it is never below 0 (nor, on a 32-bit
+ * kernel, above LONG_MAX).
  */
 static inline unsigned long mag_nalloc(const struct mcache_mags *mm,
 				       unsigned int mag, unsigned int count)
@@ -591,6 +593,7 @@ enum goalloc_event {
 	EV_REMOTE_FREE,
 	EV_SPAN_ALLOC,
 	EV_SPAN_FREE,
+	EV_SPAN_FALLBACK,
 	EV_CHUNK_ALLOC,
 	EV_CHUNK_FREE,
 	EV_SHRINK_CALL,

@@ -8,10 +8,11 @@
  * pointers (as tcmalloc's per-CPU caches and SLUB's sheaves do).
  *
  *   goalloc_mags (per CPU, dynamic per-CPU memory), by MAG(level, cls)
- *     top[MAG(MAG_TASK, 1)] ------------------------+
- *     objs[MAG(MAG_TASK, 1)] -----------> [0][p][p][p][ ][ ][E] (cap slots)
- *     ...                                 the same for each class, and
- *                                         for interrupts (MAG_IRQ)
+ *     objs[MAG(MAG_TASK, 1)] -------------+
+ *     top[MAG(MAG_TASK, 1)] --------------|--------+
+ *                                         v        v
+ *                                     [0][p][p][p][ ][ ][E] (cap slots)
+ *     ...   the same for each class, and for interrupts (MAG_IRQ)
  *   goalloc_mcache (per CPU)
  *     .lock   local_lock: interrupts off on this CPU (on PREEMPT_RT a
  *             sleeping lock), for the slow paths
@@ -131,9 +132,10 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_class_cap);
  * mcache_class_spans() - spans that hold a magazine of a class
  * @cls: size class, not 0
  *
- * Return: the magazine capacity over the span's objects, rounded up. A
- * class out of free slots makes that many spans (up to MCACHE_GROW_MAX),
- * and mcentral keeps that many empty ones, so the spans of a grow all fit.
+ * Return: the magazine capacity over the span's objects, rounded up (a
+ * fallback span of Go's size, spans_create(), holds fewer). A class out
+ * of free slots makes that many spans (up to MCACHE_GROW_MAX), and
+ * mcentral keeps that many empty ones, so the spans of a grow all fit.
  */
 unsigned int mcache_class_spans(unsigned int cls)
 {

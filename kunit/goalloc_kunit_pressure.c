@@ -712,6 +712,7 @@ static void grown_class_falls_back_to_go_spans(struct kunit *test)
 {
 #ifdef CONFIG_FAULT_INJECTION
 	unsigned int cls = size_to_class(SZ_4K);
+	unsigned long fallbacks = events(EV_SPAN_FALLBACK);
 	struct heap_stats st;
 	unsigned int npages;
 	void *p;
@@ -729,6 +730,7 @@ static void grown_class_falls_back_to_go_spans(struct kunit *test)
 	if (npages == class_to_npages[cls])
 		kunit_skip(test, "no order-3 request failed (fail_page_alloc not armed)");
 	KUNIT_EXPECT_EQ(test, npages, (unsigned int)class_to_go_npages[cls]);
+	KUNIT_EXPECT_GT(test, events(EV_SPAN_FALLBACK), fallbacks);
 #else
 	kunit_skip(test, "CONFIG_FAULT_INJECTION is off");
 #endif

@@ -510,6 +510,10 @@ CMDS
 		fail boot-faults "KUnit: $counts" "$LOGS/kunit-faults.counts"
 	elif ((faults == 0)); then
 		fail boot-faults "no fault injected" "$LOGS/boot-faults.log"
+	elif ! grep -qaE 'ok [0-9]+ grown_class_falls_back_to_go_spans[[:space:]]*$' \
+			"$LOGS/boot-faults.log"; then
+		fail boot-faults "goalloc_pressure.grown_class_falls_back_to_go_spans did not run (skipped?)" \
+			"$LOGS/boot-faults.log"
 	elif ! unload_check "$LOGS/boot-faults.log"; then
 		fail boot-faults "$UNLOAD_NOTE" "$LOGS/boot-faults.log"
 	else

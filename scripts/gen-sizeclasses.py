@@ -25,7 +25,8 @@ round trip, the page map, the span struct); Go's one-page spans of 4 and
 8 KiB objects paid it for every object or two. Eleven classes grow, from
 1152 to 16384 bytes. As SLUB falls back to its minimum order, a grown
 class falls back to Go's span (class_to_go_npages) when its own cannot
-be had without reclaim: spans_create() in goalloc_core.c.
+be had without reclaim (the heap has no room and no chunk comes without
+it): spans_create() in goalloc_core.c.
 
 Usage:
   gen-sizeclasses.py            print the header to stdout
