@@ -93,7 +93,7 @@ static __always_inline unsigned int class_obj_index(unsigned int cls,
  * Direct Computation", 2019; KUnit checks every class and offset in a
  * span). Class 0 has magic 0: never.
  */
-static __always_inline bool class_slot(unsigned int cls, unsigned long off,
+static __always_inline bool class_slot(unsigned long cls, unsigned long off,
 				       unsigned int *idx)
 {
 	u32 magic = class_to_divmagic[cls];
@@ -743,7 +743,7 @@ void goalloc_alloc_failed(size_t size, gfp_t gfp);
  * stays clear (span_init()): not one more test here.
  */
 static __always_inline bool span_slot_live(const struct span *s,
-					   unsigned int cls, const void *p,
+					   unsigned long cls, const void *p,
 					   unsigned int *idx)
 {
 	return class_slot(cls, (unsigned long)p - s->base, idx) &&

@@ -367,7 +367,7 @@ static noinline void mcache_free_irq(unsigned int cls, const void *p)
 }
 
 /* Put a freed object in this CPU's magazine of its class. */
-static __always_inline void mcache_free_push(unsigned int cls, const void *p)
+static __always_inline void mcache_free_push(unsigned long cls, const void *p)
 {
 	bool done;
 
@@ -643,7 +643,9 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
  */
 static __always_inline void __goalloc_free(const void *p, bool hooked)
 {
-	unsigned int cls, idx;
+	/* Long, as an index: GCC 12 copied an unsigned int once per table. */
+	unsigned long cls;
+	unsigned int idx;
 	struct span *s;
 
 	if (unlikely(!span_find(p, &s))) {
