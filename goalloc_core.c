@@ -280,8 +280,7 @@ static unsigned int __spans_create(unsigned int cls, unsigned int npages,
 				   unsigned int n, gfp_t gfp,
 				   struct list_head *list)
 {
-	unsigned int nelems = cls ? npages * GOALLOC_PAGE_SIZE /
-				    class_to_size[cls] : 1;
+	unsigned int nelems = cls ? class_objects_in(cls, npages) : 1;
 	struct span *s;
 	LIST_HEAD(made);
 

@@ -16,9 +16,9 @@
  * Every table has a header row naming its columns. Per-CPU counters are
  * read without the CPUs' locks (a racing update shows up in the next
  * read; allocations, derived from three fields by mag_nalloc(), may be
- * off while their CPU runs); span lists are read under one class lock at a time, so a reader
- * never blocks allocation for longer than one class's walk. debugfs is
- * optional: failures here never fail the module.
+ * off while their CPU runs); span lists are read under one class lock at
+ * a time, so a reader never blocks allocation for longer than one class's
+ * walk. debugfs is optional: failures here never fail the module.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt

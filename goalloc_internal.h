@@ -103,9 +103,16 @@ static __always_inline bool class_slot(unsigned long cls, unsigned long off,
 	return (u32)prod < magic;
 }
 
+/* Objects of class @cls that a span of @npages Go pages holds. */
+static inline unsigned int class_objects_in(unsigned int cls,
+					    unsigned int npages)
+{
+	return npages * GOALLOC_PAGE_SIZE / class_to_size[cls];
+}
+
 static inline unsigned int class_span_objects(unsigned int cls)
 {
-	return class_to_npages[cls] * GOALLOC_PAGE_SIZE / class_to_size[cls];
+	return class_objects_in(cls, class_to_npages[cls]);
 }
 
 /* Do @cls's spans hold more than Go's (scripts/gen-sizeclasses.py)? */
