@@ -10,7 +10,8 @@ usage() {
 	cat <<'USAGE'
 Usage: scripts/bench.sh [--boots N] [--smp N] [--out DIR] [--only LIST]
                         [--bench-args ARGS] [--goalloc-args ARGS]
-                        [--timeout S] [--quiet-wait S] [--distro FLAVOUR]
+                        [--timeout S] [--quiet-wait S]
+                        [--kernel test|tiny | --distro FLAVOUR]
        make bench
 
 Measures goalloc against kmalloc (SLUB) with bench/goalloc_bench.ko, both in
@@ -60,6 +61,11 @@ Options:
   --timeout S        seconds before a boot is killed (default 600)
   --quiet-wait S     before each smp boot, wait up to S seconds for the host
                      to be idle (default 60)
+  --kernel VARIANT   the kernel scripts/build-kernel.sh builds: test
+                     (default; -O2, static keys patched as jump labels) or
+                     tiny (tinyconfig's -Os, static keys as loads and
+                     branches: the kernel ../shared/MEASURING.md and issue 5
+                     measured kmalloc+kfree on, about 300 instructions)
   --distro FLAVOUR   boot Debian's own kernel of FLAVOUR (amd64, or rt-amd64
                      for PREEMPT_RT; scripts/deps.sh installs both) instead
                      of the test kernel, with the modules built against its
@@ -71,7 +77,7 @@ USAGE
 }
 
 boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem extra='' gargs=profile_rate=0 timeout=600
-quiet_wait=60 flavour=''
+quiet_wait=60 flavour='' kvariant=test
 while (($#)); do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -84,10 +90,13 @@ while (($#)); do
 	--timeout) timeout=$2; shift 2 ;;
 	--quiet-wait) quiet_wait=$2; shift 2 ;;
 	--distro) flavour=$2; shift 2 ;;
+	--kernel) kvariant=$2; shift 2 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
 [[ $boots =~ ^[1-9][0-9]*$ && $smp =~ ^[1-9][0-9]*$ ]] || die "--boots and --smp take a number"
+[[ $kvariant == test || $kvariant == tiny ]] || die "--kernel takes test or tiny"
+[[ -z $flavour || $kvariant == test ]] || die "--kernel and --distro exclude each other"
 want() { [[ ,$only, == *,$1,* ]]; }
 
 mkdir -p "$out"
@@ -107,9 +116,11 @@ if [[ -n $flavour ]]; then
 	mods=("$BUILD_DIR/mod-bench-$flavour/goalloc.ko"
 		"$BUILD_DIR/mod-bench-$flavour/bench/goalloc_bench.ko")
 else
-	bzimage=$("$GOALLOC_ROOT/scripts/build-kernel.sh" test)
+	bzimage=$("$GOALLOC_ROOT/scripts/build-kernel.sh" "$kvariant")
 	kdesc="scripts/test.config: tinyconfig + SLUB, PREEMPT" klabel="Linux 6.1 test kernel"
-	kdir=$(kernel_out_dir test)
+	[[ $kvariant == tiny ]] &&
+		kdesc+=", with scripts/tiny.config: tinyconfig's -Os, no jump labels" klabel="Linux 6.1 tiny test kernel (-Os)"
+	kdir=$(kernel_out_dir "$kvariant")
 	msg "building goalloc.ko and bench/goalloc_bench.ko against $kdir"
 	make -C "$GOALLOC_ROOT" KDIR="$kdir" modules >"$logs/build.log" 2>&1 ||
 		{ tail -n 30 "$logs/build.log" >&2; die "module build failed, see $logs/build.log"; }
@@ -283,6 +294,7 @@ fi
 # --- tables and chart ------------------------------------------------------------------
 cmd="make bench${extra:+ (bench args: $extra)}"
 [[ -n $flavour ]] && cmd="scripts/bench.sh --distro $flavour${extra:+ --bench-args \"$extra\"}"
+[[ $kvariant == tiny ]] && cmd="scripts/bench.sh --kernel tiny${extra:+ --bench-args \"$extra\"}"
 report=(python3 "$GOALLOC_ROOT/scripts/bench-report.py" --out "$out"
 	--command "$cmd" --kernel-desc "$kdesc")
 want icount && report+=(--icount "$logs/icount-1.log" "$logs/icount-2.log"

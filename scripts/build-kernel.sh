@@ -8,13 +8,17 @@ source "$(dirname "$0")/lib.sh"
 
 usage() {
 	cat <<USAGE
-Usage: scripts/build-kernel.sh [--force] [-j N] test|debug
+Usage: scripts/build-kernel.sh [--force] [-j N] test|debug|tiny
 
 Builds a Linux 6.1 kernel for running goalloc in QEMU, out of tree:
   source   $SRC_TARBALL, extracted once into build/linux-source-6.1/
   test     build/kernel-test/   tinyconfig + scripts/test.config
   debug    build/kernel-debug/  tinyconfig + scripts/test.config
                                             + scripts/debug.config
+  tiny     build/kernel-tiny/   tinyconfig + scripts/test.config
+                                            + scripts/tiny.config
+                                (tinyconfig's -Os, no jump labels: for
+                                scripts/bench.sh --kernel tiny)
 Steps: make tinyconfig, merge_config.sh -m the fragments, make olddefconfig,
 check that every line of the fragments is in the resulting .config (fails
 naming the lines that are not), make bzImage modules, make modules_prepare.
@@ -39,7 +43,7 @@ while (($#)); do
 	--force) force=1 ;;
 	-j) jobs=$2; shift ;;
 	-j*) jobs=${1#-j} ;;
-	test | debug) variant=$1 ;;
+	test | debug | tiny) variant=$1 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 	shift
@@ -47,7 +51,7 @@ done
 [[ -n $variant ]] || { usage >&2; exit 2; }
 
 frags=("$GOALLOC_ROOT/scripts/test.config")
-[[ $variant == debug ]] && frags+=("$GOALLOC_ROOT/scripts/debug.config")
+[[ $variant == test ]] || frags+=("$GOALLOC_ROOT/scripts/$variant.config")
 out=$(kernel_out_dir "$variant")
 bzimage=$out/arch/x86/boot/bzImage
 
