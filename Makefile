@@ -46,7 +46,7 @@ kernels:
 .PHONY: check demo kernels
 
 # Benchmarks against kmalloc in QEMU guests; writes results/ (ignored by git).
-# See scripts/bench.sh --help.
+# See scripts/bench.sh --help (--kernel tiny: on tinyconfig's -Os build).
 bench:
 	scripts/bench.sh
 
