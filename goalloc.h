@@ -30,7 +30,9 @@
  * second free of an object free in its span or freed last on this CPU;
  * with the debug parameter, any second free) is refused with a
  * rate-limited warning and counted in debugfs; the allocator is not
- * changed by it.
+ * changed by it. Without the debug parameter, a second free of an object
+ * deeper in a CPU's cache is caught only when the cache gives the object
+ * back to its span, and it may have been handed out twice by then.
  */
 #ifndef _GOALLOC_H
 #define _GOALLOC_H

@@ -692,7 +692,10 @@ void goalloc_free_caller(const void *p, unsigned long caller)
  * object already free in its span, or the object this CPU freed last (and,
  * with debug=1, any object already in a CPU cache) is refused with a
  * rate-limited warning and counted in debugfs "counters"; nothing else
- * changes.
+ * changes. Without debug=1, a second free of an object a CPU cache holds
+ * deeper down goes unseen, as in kfree(): the object may be handed out
+ * twice, and its span refuses and reports the second copy when the
+ * cache gives it back.
  *
  * Context: any context where kfree() may be called.
  */

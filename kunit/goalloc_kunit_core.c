@@ -515,6 +515,52 @@ static void central_fill_caches_a_span_and_moves_it_to_full(struct kunit *test)
 }
 
 /*
+ * An object freed twice while a magazine held it (the free path sees that
+ * only with debug=1) reaches its span twice, when the magazine flushes:
+ * the second is refused as a double free, and the span and class counts
+ * stay right. They used to fall twice, and a refill then looped forever
+ * on a span whose bitmap was full.
+ */
+static void central_return_refuses_an_object_free_in_its_span(struct kunit *test)
+{
+	unsigned int cls = size_to_class(CENTRAL_SIZE);
+	struct central *c = &goalloc_central[cls];
+	struct span *cached = NULL, *s;
+	unsigned long flags;
+	LIST_HEAD(fresh);
+	LIST_HEAD(dead);
+	void *objs[4];
+
+	goalloc_drain(false);
+	s = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_irqsave(&c->lock, flags);
+	__central_add_span(c, s);
+	KUNIT_EXPECT_EQ(test, __central_fill(c, objs, 3, &cached, 7, &fresh), 3U);
+	KUNIT_EXPECT_EQ(test, s->state, SPAN_FULL);
+	objs[3] = objs[1];
+	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE,
+		       __central_return(c, objs + 1, 3, 7, &dead));
+	KUNIT_EXPECT_EQ(test, s->allocated, 1U);
+	KUNIT_EXPECT_EQ(test, s->state, SPAN_PARTIAL);
+	KUNIT_EXPECT_EQ(test, c->objects, 1UL);
+	/* Only objects free already: nothing moves. */
+	EXPECT_REPORTS(test, 2, EV_REFUSED_DOUBLE_FREE,
+		       __central_return(c, objs + 1, 2, 7, &dead));
+	KUNIT_EXPECT_EQ(test, s->allocated, 1U);
+	KUNIT_EXPECT_EQ(test, s->state, SPAN_PARTIAL);
+	KUNIT_EXPECT_EQ(test, c->objects, 1UL);
+	__central_return(c, objs, 1, 7, &dead);
+	KUNIT_EXPECT_EQ(test, s->state, SPAN_EMPTY);
+	KUNIT_EXPECT_EQ(test, c->objects, 0UL);
+	spin_unlock_irqrestore(&c->lock, flags);
+	KUNIT_EXPECT_TRUE(test, list_empty(&dead));
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_EMPTY], 0UL);
+}
+
+/*
  * New spans fill a magazine without passing through the partial list: a
  * span filled up goes to the full list, the last one, not filled, is the
  * CPU's cached span, and the one not reached stays on the caller's list.
@@ -660,6 +706,7 @@ static void go_span_serves_a_grown_class(struct kunit *test)
 
 static struct kunit_case central_cases[] = {
 	KUNIT_CASE(central_fill_caches_a_span_and_moves_it_to_full),
+	KUNIT_CASE(central_return_refuses_an_object_free_in_its_span),
 	KUNIT_CASE(central_fill_takes_new_spans_as_they_are),
 	KUNIT_CASE(central_keeps_a_magazine_of_empty_spans),
 	KUNIT_CASE(go_span_serves_a_grown_class),
