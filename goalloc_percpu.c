@@ -468,14 +468,19 @@ static noinline void *mcache_prepare_alloc(void *p, gfp_t gfp, size_t size,
 	return p;
 }
 
-/* An allocation the heap profile samples. */
+/*
+ * An allocation the heap profile samples. If debug=1 found @p corrupted,
+ * the allocation that replaced it took the sample, the countdown being
+ * still due, or came back NULL.
+ */
 static noinline void *mcache_alloc_sampled(void *p, gfp_t gfp, size_t size,
 					   unsigned long caller)
 {
-	p = mcache_prepare_alloc(p, gfp, size, caller);
-	if (p)	/* NULL only if debug=1 found it corrupted and no other came */
+	void *q = mcache_prepare_alloc(p, gfp, size, caller);
+
+	if (q == p)
 		goalloc_profile_sample(p, class_to_size[size_to_class(size)]);
-	return p;
+	return q;
 }
 
 /*

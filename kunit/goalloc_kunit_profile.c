@@ -325,6 +325,37 @@ static void rate_zero_tracks_sampled_objects_to_their_free(struct kunit *test)
 }
 
 /*
+ * With debug=1, an allocation that finds its object written after free
+ * takes another: the sample is that one's, taken once (it was taken twice,
+ * and the profile kept a sample no free would remove).
+ */
+static void replaced_corrupted_object_is_sampled_once(struct kunit *test)
+{
+	struct profile_stats before, ps;
+	u8 *p, *q;
+
+	if (!goalloc_debug)
+		kunit_skip(test, "goalloc loaded without debug=1");
+	goalloc_profile_set_rate(1);	/* every allocation */
+	migrate_disable();		/* one CPU's magazine throughout */
+	p = goalloc_alloc(640, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	goalloc_free(p);
+	p[100] = 0;	/* the bug the debug check catches */
+	goalloc_profile_stats(&before);
+	EXPECT_REPORTS(test, 1, EV_POISON_CORRUPTED,
+		       q = goalloc_alloc(640, GFP_KERNEL));
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	goalloc_profile_stats(&ps);
+	KUNIT_EXPECT_EQ(test, ps.samples, before.samples + 1);
+	goalloc_free(q);
+	goalloc_profile_stats(&ps);
+	KUNIT_EXPECT_EQ(test, ps.samples, before.samples);
+}
+
+/*
  * Go's default rate on 64 MiB of 8 KiB objects: about 128 samples, so one
  * run's estimate has a standard error of 8.8 % (Poisson); the mean of 16
  * runs has 2.2 % and must be within 10 % of the truth, each run within
@@ -476,6 +507,7 @@ static struct kunit_case profile_cases[] = {
 	KUNIT_CASE(two_sites_two_buckets_exact_counts),
 	KUNIT_CASE(large_objects_and_realloc_are_profiled),
 	KUNIT_CASE(rate_zero_tracks_sampled_objects_to_their_free),
+	KUNIT_CASE(replaced_corrupted_object_is_sampled_once),
 	KUNIT_CASE(default_rate_estimates_64_mib_within_10_percent),
 	{}
 };
