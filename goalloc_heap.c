@@ -46,6 +46,7 @@
 
 #include <linux/gfp.h>
 #include <linux/moduleparam.h>
+#include <linux/sched/mm.h>
 #include <linux/kmemleak.h>
 #include <linux/shrinker.h>
 #include <linux/swap.h>
@@ -92,6 +93,29 @@ static unsigned int chunk_kernel_pages(const struct heap_chunk *ch)
 /* ------------------------------------------------------------------ */
 /* Chunks */
 
+/*
+ * The buddy allocator warns of __GFP_NOFAIL above order 1 (rmqueue(),
+ * 6.1), which SLUB never asks for up to 8 KiB: its last resort is its
+ * minimum order, 0 or 1 there. A span of 2 to 4 Go pages needs order 2 or
+ * 3; for those the retries are goalloc's, as the allocator's own
+ * __GFP_NOFAIL loop, which it needs direct reclaim for. Large objects
+ * pass the flag on, as kmalloc_large() does from 16 KiB.
+ */
+static struct page *chunk_alloc_pages(gfp_t gfp, unsigned int order)
+{
+	struct page *page;
+
+	if (!(gfp & __GFP_NOFAIL) || order <= 1 ||
+	    order > PAGE_ALLOC_COSTLY_ORDER || !gfpflags_allow_blocking(gfp))
+		return alloc_pages(gfp, order);
+	for (;;) {
+		page = alloc_pages(gfp & ~__GFP_NOFAIL, order);
+		if (page)
+			return page;
+		memalloc_retry_wait(gfp);
+	}
+}
+
 static struct heap_chunk *chunk_alloc(unsigned int min_order, gfp_t gfp)
 {
 	gfp_t pgfp = (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN;
@@ -109,7 +133,7 @@ static struct heap_chunk *chunk_alloc(unsigned int min_order, gfp_t gfp)
 	 * Try the largest orders optimistically, without direct reclaim or
 	 * compaction (as SLUB does for its preferred slab order; kswapd is
 	 * still woken), then insist with the caller's own flags, __GFP_NOFAIL
-	 * included, at the order needed.
+	 * included (chunk_alloc_pages()), at the order needed.
 	 */
 	for (order = GOALLOC_CHUNK_ORDER; order > min_order; order--) {
 		page = alloc_pages((pgfp & ~(__GFP_NOFAIL | __GFP_DIRECT_RECLAIM)) |
@@ -119,7 +143,7 @@ static struct heap_chunk *chunk_alloc(unsigned int min_order, gfp_t gfp)
 	}
 	if (!page) {
 		order = min_order;
-		page = alloc_pages(pgfp, order);
+		page = chunk_alloc_pages(pgfp, order);
 	}
 	if (!page) {
 		kfree(ch);

@@ -47,8 +47,9 @@ Runs every check of goalloc and prints one line per check:
                    with fail_page_alloc failing 25 % of the stress threads'
                    page requests (scripts/stress.sh --help), after the
                    pressure suite ran with fault injection armed (its
-                   first case fails its own requests of order 3 and up:
-                   a grown class must fall back to Go's spans): KUnit
+                   first cases fail their own requests of order 3 and
+                   up: a grown class must fall back to Go's spans, and
+                   __GFP_NOFAIL must retry without the flag): KUnit
                    must pass, faults must have been injected, the log must
                    be clean and no page held after unload
   boot-kmemleak    debug kernel: the example leaks 3 packets; kmemleak must
@@ -475,11 +476,21 @@ fi
 # (task-filter, so nothing else in the guest fails); allocations may
 # return NULL but nothing may be corrupted or lost. The pressure suite
 # runs first, with every request of order 3 and up failed for the tasks
-# that ask for it: its first case, while goalloc's heap is still empty,
-# to see a grown class fall back to Go's spans. Its kthreads are not
+# that ask for it: its first cases, while goalloc's heap is still empty,
+# to see a grown class fall back to Go's spans and __GFP_NOFAIL retried
+# without the flag. Its kthreads are not
 # filtered (they must not be failed by accident), and goalloc keeps its
 # default headroom, which reclaim must take; the stress suites then run
 # without headroom.
+# The pressure cases that need the order-3 failures: they skip elsewhere,
+# and must not here. Prints the first that did not pass unskipped.
+armed_cases_ran() {
+	local c
+	for c in grown_class_falls_back_to_go_spans nofail_span_retries_without_the_flag; do
+		grep -qaE "ok [0-9]+ ${c}[[:space:]]*\$" "$1" || { echo "$c"; return 1; }
+	done
+}
+
 begin
 if needs boot-faults kernel-test build-test; then
 	fpa=/sys/kernel/debug/fail_page_alloc
@@ -510,9 +521,8 @@ CMDS
 		fail boot-faults "KUnit: $counts" "$LOGS/kunit-faults.counts"
 	elif ((faults == 0)); then
 		fail boot-faults "no fault injected" "$LOGS/boot-faults.log"
-	elif ! grep -qaE 'ok [0-9]+ grown_class_falls_back_to_go_spans[[:space:]]*$' \
-			"$LOGS/boot-faults.log"; then
-		fail boot-faults "goalloc_pressure.grown_class_falls_back_to_go_spans did not run (skipped?)" \
+	elif ! unskipped=$(armed_cases_ran "$LOGS/boot-faults.log"); then
+		fail boot-faults "goalloc_pressure.$unskipped did not run (skipped?)" \
 			"$LOGS/boot-faults.log"
 	elif ! unload_check "$LOGS/boot-faults.log"; then
 		fail boot-faults "$UNLOAD_NOTE" "$LOGS/boot-faults.log"
