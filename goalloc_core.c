@@ -453,39 +453,34 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_take);
  * a flush gives back runs of one span's objects, and the run costs one
  * span lookup and one window update. Keeps the invariants that no free
  * slot lies below freeindex and that alloc_cache is the complement of the
- * window's bitmap word. An object free in @s already is reported as a
- * double free and skipped: one freed twice while a magazine held it,
- * which the free path does not see (without debug=1), reaches its span
- * twice.
+ * window's bitmap word. It stops too at an object free in @s already:
+ * one freed twice while a magazine held it, which the free path does not
+ * see without debug=1, comes back twice when the magazine flushes.
  *
  * Context: the class's central lock held (or @s private to the caller).
- * Return: the number of @objs passed, 1 .. @n; @s->allocated falls by
- * those that were not free already.
+ * Return: the number freed, 0 .. @n; 0 if the first is free already.
  */
 static __always_inline unsigned int
 __span_put(struct span *s, void *const *objs, unsigned int n)
 {
 	unsigned long base = s->base, bytes = span_bytes(s), off;
 	u32 magic = class_to_divmagic[s->cls];
-	unsigned int low = UINT_MAX, freed = 0, i, idx;
+	unsigned int low = UINT_MAX, i, idx;
 
 	for (i = 0; i < n; i++) {
 		off = (unsigned long)objs[i] - base;
 		if (off >= bytes)
 			break;
 		idx = divmagic_index(off, magic);
-		if (unlikely(!__test_and_clear_bit(idx, s->allocbits))) {
-			goalloc_report(REPORT_DOUBLE_FREE, objs[i], 0, 0);
-			continue;
-		}
-		freed++;
+		if (unlikely(!__test_and_clear_bit(idx, s->allocbits)))
+			break;
 		low = min(low, idx);
 	}
 	if (static_branch_unlikely(&goalloc_debug_key)) {
 		for (idx = 0; idx < i; idx++)
 			clear_bit(span_obj_index(s, objs[idx]), s->cachedbits);
 	}
-	s->allocated -= freed;
+	s->allocated -= i;
 	if (low < s->freeindex)
 		s->freeindex = round_down(low, BITS_PER_LONG);
 	s->alloc_cache = ~s->allocbits[s->freeindex / BITS_PER_LONG];
@@ -690,7 +685,9 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill);
  *
  * A span left with no object, full or partial, becomes empty or goes to
  * @dead; other full spans become partial. A cached span stays with its
- * CPU.
+ * CPU. An object free already, or no longer in a span of the class, is
+ * the second copy of a double free no check caught: it is reported and
+ * left alone.
  *
  * Context: @c->lock held.
  * Return: how many objects went to a span cached by a CPU other than @cpu.
@@ -698,21 +695,27 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill);
 unsigned int __central_return(struct central *c, void *const *objs,
 			      unsigned int n, int cpu, struct list_head *dead)
 {
-	unsigned int i, k, freed, remote = 0;
+	unsigned int cls = c - goalloc_central, remote = 0, i, k;
 	struct span *s;
 
 	lockdep_assert_held(&c->lock);
+	c->objects -= n;
 	for (i = 0; i < n; i += k) {
-		s = obj_span(objs[i]);
-		freed = s->allocated;
-		k = __span_put(s, objs + i, n - i);
-		freed -= s->allocated;	/* k less the double frees */
-		if (!freed)
+		k = span_find(objs[i], &s) && s->cls == cls ?
+		    __span_put(s, objs + i, n - i) : 0;
+		/*
+		 * The second copy of a double free: free in its span, or its
+		 * span gone (its pages unmapped, or another class's now).
+		 */
+		if (unlikely(!k)) {
+			goalloc_report(REPORT_DOUBLE_FREE, objs[i], 0, 0);
+			c->objects++;
+			k = 1;
 			continue;
-		c->objects -= freed;
+		}
 		if (s->state == SPAN_CACHED) {
 			if (s->cpu != cpu)
-				remote += freed;
+				remote += k;
 		} else if (!s->allocated) {	/* full or partial: now empty */
 			__central_release_span(c, s, dead);
 		} else if (s->state == SPAN_FULL) {

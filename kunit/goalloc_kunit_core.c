@@ -519,7 +519,8 @@ static void central_fill_caches_a_span_and_moves_it_to_full(struct kunit *test)
  * only with debug=1) reaches its span twice, when the magazine flushes:
  * the second is refused as a double free, and the span and class counts
  * stay right. They used to fall twice, and a refill then looped forever
- * on a span whose bitmap was full.
+ * on a span whose bitmap was full. The second copy may also come back
+ * after its span went back to the heap.
  */
 static void central_return_refuses_an_object_free_in_its_span(struct kunit *test)
 {
@@ -558,6 +559,15 @@ static void central_return_refuses_an_object_free_in_its_span(struct kunit *test
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 	goalloc_drain(false);
 	KUNIT_EXPECT_EQ(test, c->nr_spans[SPAN_EMPTY], 0UL);
+	s = span_of(objs[0]);	/* its pages unmapped, or another class's */
+	KUNIT_EXPECT_TRUE(test, !s || s->cls != cls);
+	spin_lock_irqsave(&c->lock, flags);
+	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE,
+		       __central_return(c, objs, 1, 7, &dead));
+	KUNIT_EXPECT_EQ(test, c->objects, 0UL);
+	spin_unlock_irqrestore(&c->lock, flags);
+	KUNIT_EXPECT_TRUE(test, list_empty(&dead));
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 }
 
 /*
