@@ -472,18 +472,9 @@ if needs pprof boot-leak; then
 	fi
 fi
 
-# Fault injection: the stress threads' page requests fail at 25 %
-# (task-filter, so nothing else in the guest fails); allocations may
-# return NULL but nothing may be corrupted or lost. The pressure suite
-# runs first, with every request of order 3 and up failed for the tasks
-# that ask for it: its first cases, while goalloc's heap is still empty,
-# to see a grown class fall back to Go's spans and __GFP_NOFAIL retried
-# without the flag. Its kthreads are not
-# filtered (they must not be failed by accident), and goalloc keeps its
-# default headroom, which reclaim must take; the stress suites then run
-# without headroom.
-# The pressure cases that need the order-3 failures: they skip elsewhere,
-# and must not here. Prints the first that did not pass unskipped.
+# The pressure cases that need the faults boot's order-3 failures: they
+# skip elsewhere, and must not there. Prints the first that did not pass
+# unskipped.
 armed_cases_ran() {
 	local c
 	for c in grown_class_falls_back_to_go_spans nofail_span_retries_without_the_flag; do
@@ -491,6 +482,15 @@ armed_cases_ran() {
 	done
 }
 
+# Fault injection: the stress threads' page requests fail at 25 %
+# (task-filter, so nothing else in the guest fails); allocations may
+# return NULL but nothing may be corrupted or lost. The pressure suite
+# runs first, with every request of order 3 and up failed for the tasks
+# that ask for it: its first cases, while goalloc's heap is still empty,
+# to see a grown class fall back to Go's spans and __GFP_NOFAIL retried
+# without the flag. Its kthreads are not filtered (they must not be
+# failed by accident), and goalloc keeps its default headroom, which
+# reclaim must take; the stress suites then run without headroom.
 begin
 if needs boot-faults kernel-test build-test; then
 	fpa=/sys/kernel/debug/fail_page_alloc
