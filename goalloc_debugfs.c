@@ -300,7 +300,7 @@ static int spans_show(struct seq_file *m, void *v)
 		spin_unlock_irqrestore(&c->lock, flags);
 	}
 	for_each_possible_cpu(cpu) {
-		struct heap_large *hl = heap_large_of(cpu);
+		struct large_list *hl = large_list_of(cpu);
 
 		spin_lock_irqsave(&hl->lock, flags);
 		spans_show_list(m, &hl->spans);
@@ -332,6 +332,7 @@ static int heap_show(struct seq_file *m, void *v)
 	unsigned long total_alloc = 0, ev[NR_GOALLOC_EVENTS];
 	struct goalloc_class_stats st;
 	struct profile_stats ps;
+	struct large_stats ls;
 	struct heap_stats hs;
 	unsigned int cls;
 
@@ -345,6 +346,7 @@ static int heap_show(struct seq_file *m, void *v)
 	}
 	goalloc_counters_sum(ev);
 	heap_stats_read(&hs);
+	large_stats_read(&ls);
 	mallocs += ev[EV_ALLOC_LARGE];
 	frees += ev[EV_FREE_LARGE];
 
@@ -354,15 +356,15 @@ static int heap_show(struct seq_file *m, void *v)
 		   (hs.sys_pages - hs.inuse_pages) << PAGE_SHIFT);
 	seq_printf(m, "HeapReleased %lu\n", hs.pages_returned << PAGE_SHIFT);
 	seq_printf(m, "HeapAlloc %lu\n",
-		   alloc_bytes + (hs.large_pages << PAGE_SHIFT));
-	seq_printf(m, "HeapObjects %lu\n", objects + hs.large_objects);
-	seq_printf(m, "TotalAlloc %lu\n", total_alloc + hs.large_bytes_total);
+		   alloc_bytes + (ls.pages << PAGE_SHIFT));
+	seq_printf(m, "HeapObjects %lu\n", objects + ls.objects);
+	seq_printf(m, "TotalAlloc %lu\n", total_alloc + ls.bytes_total);
 	seq_printf(m, "Mallocs %lu\n", mallocs);
 	seq_printf(m, "Frees %lu\n", frees);
-	seq_printf(m, "LargeObjects %lu\n", hs.large_objects);
-	seq_printf(m, "LargeBytes %lu\n", hs.large_pages << PAGE_SHIFT);
-	seq_printf(m, "LargeRequestedBytes %lu\n", hs.large_req_bytes);
-	seq_printf(m, "PageCacheBytes %lu\n", heap_cached_pages() << PAGE_SHIFT);
+	seq_printf(m, "LargeObjects %lu\n", ls.objects);
+	seq_printf(m, "LargeBytes %lu\n", ls.pages << PAGE_SHIFT);
+	seq_printf(m, "LargeRequestedBytes %lu\n", ls.req_bytes);
+	seq_printf(m, "PageCacheBytes %lu\n", pcache_cached_pages() << PAGE_SHIFT);
 	seq_printf(m, "Chunks %lu\n", hs.chunks);
 	seq_printf(m, "PagesFromBuddy %lu\n", hs.pages_from_buddy);
 	seq_printf(m, "PagesReturned %lu\n", hs.pages_returned);

@@ -22,24 +22,25 @@
  *
  * Giving memory back: a chunk whose pages are all free is idle. When free
  * pages exceed a headroom (headroom_percent of the pages in use, at least
- * headroom_min_kb; Go keeps about 10 %), the scavenger (goalloc_core.c)
- * runs from deferred work and gives idle chunks beyond the headroom back
- * to the buddy allocator; a shrinker lets memory pressure take the
- * headroom too. Only whole chunks are released: a chunk is one buddy
- * block and goes back as one.
+ * headroom_min_kb; Go keeps about 10 %), the heap wakes the scavenger
+ * (goalloc_scavenge.c) through the hook it was given at init, and the
+ * scavenger gives idle chunks beyond the headroom back to the buddy
+ * allocator from deferred work. Only whole chunks are released: a chunk
+ * is one buddy block and goes back as one.
  *
  * Chunks with free pages are on heap_chunks, the list runs are searched
  * in; full ones wait on heap_full_chunks, so a heap of many full chunks
  * costs a search nothing.
  *
+ * The heap also keeps span metadata (struct span) for reuse, and hands
+ * the per-CPU page cache (goalloc_pcache.c) whole bitmap words of a chunk
+ * as blocks.
+ *
  * Locking: heap_lock (a spinlock, taken with interrupts disabled) protects
- * the chunk lists, every chunk's bitmap and counters, and the heap
- * statistics. It nests inside a class's central lock and inside a CPU's
- * page-cache lock (a local_lock), and nothing nests inside it. Each CPU's
- * list of large objects has its own lock (struct heap_large), which may
- * nest inside the page-cache lock and holds nothing inside it. The
- * buddy allocator is never called with it held: growing drops the lock,
- * allocates, and retakes it.
+ * the chunk lists, every chunk's bitmap and counters, the span pool and
+ * the heap statistics. Nothing nests inside it, and the buddy allocator is
+ * never called with it held: growing drops the lock, allocates, and
+ * retakes it. Lock order in goalloc_internal.h.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
@@ -48,8 +49,6 @@
 #include <linux/moduleparam.h>
 #include <linux/sched/mm.h>
 #include <linux/kmemleak.h>
-#include <linux/shrinker.h>
-#include <linux/swap.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -68,8 +67,8 @@ MODULE_PARM_DESC(headroom_min_kb,
 DEFINE_SPINLOCK(heap_lock);
 LIST_HEAD(heap_chunks);			/* heap_lock: chunks with free pages */
 LIST_HEAD(heap_full_chunks);		/* heap_lock: chunks without */
-static DEFINE_PER_CPU(struct heap_large, heap_large);
 static struct heap_stats heap_stats;	/* heap_lock */
+static void (*heap_scavenge_hook)(void);
 static unsigned long heap_idle_pages;	/* heap_lock: pages of idle chunks */
 static unsigned long heap_free_gopages;	/* heap_lock: Go pages in no span */
 
@@ -126,7 +125,7 @@ static struct heap_chunk *chunk_alloc(unsigned int min_order, gfp_t gfp)
 	ch = kzalloc(sizeof(*ch), pgfp);
 	if (!ch)
 		return NULL;
-	/* ch->base points into the chunk: see span_meta_alloc(). */
+	/* ch->base points into the chunk: see heap_meta_alloc(). */
 	kmemleak_scan_area(&ch->list, sizeof(ch->list), pgfp);
 
 	/*
@@ -188,7 +187,7 @@ static void __heap_add_chunk(struct heap_chunk *ch)
  * Do free pages exceed the headroom? Then the scavenger has work. Exact
  * under heap_lock; a hint without it.
  */
-static bool heap_over_headroom(void)
+bool heap_over_headroom(void)
 {
 	return (READ_ONCE(heap_free_gopages) << GOALLOC_PAGE_ORDER) >
 	       heap_headroom_pages();
@@ -348,7 +347,7 @@ void heap_free_run(struct heap_chunk *ch, unsigned int first,
 	idle = heap_over_headroom();
 	spin_unlock_irqrestore(&heap_lock, flags);
 	if (idle)
-		heap_schedule_scavenge();
+		heap_wake_scavenger();
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_free_run);
 
@@ -372,14 +371,13 @@ static unsigned long span_pool_count;			/* heap_lock */
  * large objects, unless debug or track_waste add words) churn the most:
  * their metadata has a cache of its own, cheaper than kmalloc() and freed
  * in batches. kmemleak neither tracks nor scans it, as it would otherwise
- * scan only the list links (see span_meta_alloc()).
+ * scan only the list links (see heap_meta_alloc()).
  */
 static struct kmem_cache *span_cache;
-#define SPAN_CACHE_WORDS	1
 #define SPAN_FREE_BATCH		16
 
 /* Metadata for a span of @words bitmap words. */
-static struct span *span_meta_alloc(unsigned int words, gfp_t gfp)
+struct span *heap_meta_alloc(unsigned int words, gfp_t gfp)
 {
 	gfp_t mgfp = (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN;
 	struct span *s;
@@ -401,7 +399,7 @@ static struct span *span_meta_alloc(unsigned int words, gfp_t gfp)
  * kmem_cache_free_bulk(): in 6.1, SLAB's turns interrupts back on, and
  * this runs with them off (a free in hard IRQ, the drain).
  */
-static void span_meta_free(struct span **v, unsigned int n, unsigned int words)
+void heap_meta_free(struct span **v, unsigned int n, unsigned int words)
 {
 	while (n--) {
 		if (words == SPAN_CACHE_WORDS)
@@ -411,7 +409,7 @@ static void span_meta_free(struct span **v, unsigned int n, unsigned int words)
 	}
 }
 
-static struct span *__span_pool_pop(unsigned int words)
+struct span *__heap_span_pool_pop(unsigned int words)
 {
 	struct span *s;
 
@@ -427,7 +425,7 @@ static struct span *__span_pool_pop(unsigned int words)
 	return s;
 }
 
-static bool __span_pool_push(struct span *s, unsigned int words)
+bool __heap_span_pool_push(struct span *s, unsigned int words)
 {
 	lockdep_assert_held(&heap_lock);
 	if (span_pool_count >= heap_free_gopages || words > HEAP_SPAN_WORDS)
@@ -438,106 +436,51 @@ static bool __span_pool_push(struct span *s, unsigned int words)
 }
 
 /*
- * A span struct for a run: the run, and zero in the fields span_init()
- * does not set. Field by field rather than a zeroed struct: span creation
- * is the cost of each object in classes of one or two objects per span,
- * and a zeroed struct is a rep stosq, an instruction per word where
- * instructions are counted.
- */
-static void span_set_run(struct span *s, struct heap_chunk *ch,
-			 unsigned int first, unsigned int npages)
-{
-	s->base = ch->base + first * GOALLOC_PAGE_SIZE;
-	s->chunk = ch;
-	s->first = first;
-	s->npages = npages;
-	s->state = 0;
-	s->allocated = 0;
-	s->freeindex = 0;
-	s->nsampled = 0;
-	s->cachedbits = NULL;
-	s->req = NULL;
-	s->size = 0;
-}
-
-/*
  * @s's run back to its chunk and its metadata to the pool, or to @spare
  * for heap_spans_freed() when the pool is full.
  */
-static void __heap_put_span(struct span *s, struct list_head *spare)
+void __heap_put_span(struct span *s, struct list_head *spare)
 {
 	__heap_free_run(s->chunk, s->first, s->npages);
-	if (!__span_pool_push(s, span_words(s->nelems)))
+	if (!__heap_span_pool_push(s, span_words(s->nelems)))
 		list_add(&s->list, spare);
 }
 
 /* After __heap_put_span() and heap_lock dropped: free @spare, scavenge. */
-static void heap_spans_freed(struct list_head *spare, bool idle)
+void heap_spans_freed(struct list_head *spare, bool idle)
 {
 	struct span *s, *tmp;
 
 	list_for_each_entry_safe(s, tmp, spare, list)
-		span_meta_free(&s, 1, span_words(s->nelems));
+		heap_meta_free(&s, 1, span_words(s->nelems));
 	if (idle)
-		heap_schedule_scavenge();
+		heap_wake_scavenger();
 }
 
-/*
- * Go's page cache and span cache (mpagecache.go, mheap.allocMSpanLocked):
- * each CPU keeps a block of up to 64 free Go pages, one word of a chunk's
- * bitmap taken whole from the heap, and a few span structs, and makes
- * spans and large objects of up to PCACHE_MAX_RUN pages from them with
- * interrupts off and without heap_lock. Runs freed on that CPU inside its
- * block go back to it. For the heap, the block's pages are in use: their
- * bits are set, HeapInuse counts them, and debugfs "heap" shows them as
- * PageCacheBytes. The block goes back to the heap when it has no run long
- * enough for a request, and when the CPU's caches are drained or the CPU
- * goes offline. A CPU's page cache is under its local lock, heap_lock
- * nests inside it.
+/**
+ * heap_set_scavenger() - the hook the heap calls when it has idle pages
+ * @fn: called, from any context, when free pages exceed the headroom; it
+ *	must not take heap_lock
  *
- * Beyond Go: the page cache also keeps runs of large objects, whole, span
- * struct included, for the next large allocation of the same size on this
- * CPU (tcmalloc's per-CPU caches serve objects up to 256 KiB the same
- * way): runs freed here outside the block, and, for runs longer than the
- * block serves, up to PCACHE_RUN_BATCH - 1 more taken under the same
- * heap_lock hold when this CPU missed runs of that length twice in a row
- * (so that a one-off allocation takes one run). A full cache gives its
- * older half back under one hold. Go takes its heap lock for every large
- * span; so did goalloc, and two CPUs trading 256 KiB objects spent their
- * time on heap_lock (0.9-1.0x kmalloc's time, whose order-6 pages take the
- * zone lock; 0.62-0.68x with this cache). Runs of up to PCACHE_RUN_MAX Go
- * pages are kept, PCACHE_RUN_PAGES in all; for the heap they are in use,
- * as the block is, and count in PageCacheBytes. Like the block, they go back when the
- * caches are drained (the scavenger drains them when free pages, cached
- * ones included, exceed the headroom) or the CPU goes offline; keeping a
- * run does not schedule the scavenger, so up to 1.5 MiB per CPU (block
- * and runs) can wait for the next drain, or for memory pressure: the
- * shrinker counts them, and has the scavenger drain when idle chunks
- * fall short (heap_request_drain()).
+ * Context: module init, before any allocation.
  */
-#define PCACHE_MAX_RUN		16
-#define PCACHE_SPANS		16
-#define PCACHE_RUNS		8
-#define PCACHE_RUN_MAX		32	/* 256 KiB */
-#define PCACHE_RUN_PAGES	128	/* 1 MiB */
-#define PCACHE_RUN_BATCH	4
+void heap_set_scavenger(void (*fn)(void))
+{
+	heap_scavenge_hook = fn;
+}
 
-struct pcache {
-	local_lock_t lock;		/* interrupts off, except on RT */
-	struct heap_chunk *chunk;	/* NULL: no block */
-	unsigned int word;		/* the block: Go pages word * 64 .. + 63 */
-	unsigned long free;		/* its free pages */
-	unsigned int nspans;
-	struct span *spans[PCACHE_SPANS];	/* SPAN_CACHE_WORDS metadata */
-	unsigned int nruns;		/* free runs, oldest first */
-	unsigned int run_pages;		/* their Go pages */
-	u8 nruns_of[PCACHE_RUN_MAX];	/* [n - 1]: runs of n pages kept */
-	struct span *runs[PCACHE_RUNS];	/* SPAN_CACHE_WORDS metadata */
-	unsigned int missed;		/* length of the last run missed */
-};
-static DEFINE_PER_CPU(struct pcache, heap_pcache) = {
-	.lock = INIT_LOCAL_LOCK(lock),
-};
+/* Free pages exceed the headroom: the scavenger has work. */
+void heap_wake_scavenger(void)
+{
+	if (heap_scavenge_hook)
+		heap_scavenge_hook();
+}
+
+/* Is the span pool out of metadata of @words words? A racy peek. */
+bool heap_span_pool_empty(unsigned int words)
+{
+	return list_empty(&span_pool[words]);
+}
 
 /* Free Go pages of bitmap word @w of @ch, as a mask. */
 static unsigned long chunk_free_bits(const struct heap_chunk *ch,
@@ -548,44 +491,26 @@ static unsigned long chunk_free_bits(const struct heap_chunk *ch,
 	return ~ch->used[w] & (left >= BITS_PER_LONG ? ~0UL : BIT(left) - 1);
 }
 
-/* Give @pc's block back. Return: true if free pages now exceed the headroom. */
-static bool __pcache_flush(struct pcache *pc)
-{
-	bool idle = false;
-
-	lockdep_assert_held(&heap_lock);
-	if (pc->free) {
-		pc->chunk->used[pc->word] &= ~pc->free;
-		__chunk_account_free(pc->chunk,
-				     pc->word * BITS_PER_LONG + __ffs(pc->free),
-				     hweight_long(pc->free));
-		idle = heap_over_headroom();
-	}
-	pc->chunk = NULL;
-	pc->free = 0;
-	return idle;
-}
-
-/*
- * Span structs from the pool for @pc, and a block with a run of @npages
- * unless it has one: a new block, its old one given back. Sets *@idle as
- * __pcache_flush(). Return: false if no chunk has such a block.
+/**
+ * __heap_take_block() - a bitmap word's free Go pages for a page cache
+ * @npages: the block must hold a run of this many
+ * @chunk: set to the block's chunk
+ * @word: set to the block's bitmap word in @chunk
+ *
+ * The block's pages count as in use from now on.
+ *
+ * Context: heap_lock held.
+ * Return: the block's free pages as a mask of the word, 0 if no chunk has
+ * such a block.
  */
-static bool __pcache_refill(struct pcache *pc, unsigned int npages,
-			    bool *idle)
+unsigned long __heap_take_block(unsigned int npages, struct heap_chunk **chunk,
+				unsigned int *word)
 {
 	struct heap_chunk *ch;
 	unsigned long bits;
 	unsigned int w;
-	struct span *s;
 
 	lockdep_assert_held(&heap_lock);
-	while (pc->nspans < PCACHE_SPANS &&
-	       (s = __span_pool_pop(SPAN_CACHE_WORDS)))
-		pc->spans[pc->nspans++] = s;
-	if (bits_find_run(pc->free, npages) < BITS_PER_LONG)
-		return true;
-	*idle = __pcache_flush(pc);
 	list_for_each_entry(ch, &heap_chunks, list) {
 		if (ch->nfree < npages || (ch->no_fit && npages >= ch->no_fit))
 			continue;
@@ -599,356 +524,48 @@ static bool __pcache_refill(struct pcache *pc, unsigned int npages,
 			if (w == ch->hint / BITS_PER_LONG)
 				ch->hint = min((w + 1) * BITS_PER_LONG, ch->npages);
 			__chunk_account_take(ch, hweight_long(bits));
-			pc->chunk = ch;
-			pc->word = w;
-			pc->free = bits;
-			return true;
+			*chunk = ch;
+			*word = w;
+			return bits;
 		}
 	}
-	return false;
-}
-
-/* Cut a run of @npages from @pc's block, under its lock. */
-static bool pcache_take(struct pcache *pc, unsigned int npages,
-			struct heap_chunk **ch, unsigned int *first)
-{
-	unsigned int bit = bits_find_run(pc->free, npages);
-
-	if (bit >= BITS_PER_LONG)
-		return false;
-	/* @npages is at most PCACHE_MAX_RUN: a mask cheaper than GENMASK(). */
-	pc->free &= ~((BIT(npages) - 1) << bit);
-	*ch = pc->chunk;
-	*first = pc->word * BITS_PER_LONG + bit;
-	return true;
-}
-
-/* Does @s's run lie in @pc's block? */
-static bool pcache_owns(const struct pcache *pc, const struct span *s)
-{
-	return s->chunk == pc->chunk && s->first / BITS_PER_LONG == pc->word &&
-	       s->first % BITS_PER_LONG + s->npages <= BITS_PER_LONG;
-}
-
-/*
- * @s's run, which lies in @pc's block, back to the block, and its metadata
- * to @pc, or to @spare; under @pc's lock.
- */
-static void pcache_put(struct pcache *pc, struct span *s,
-		       struct list_head *spare)
-{
-	unsigned int bit = s->first % BITS_PER_LONG;
-
-	pc->free |= GENMASK(bit + s->npages - 1, bit);
-	if (span_words(s->nelems) == SPAN_CACHE_WORDS &&
-	    pc->nspans < PCACHE_SPANS)
-		pc->spans[pc->nspans++] = s;
-	else
-		list_add(&s->list, spare);
-}
-
-/* Would the page cache keep @npages runs, of spans of @words words? */
-static bool pcache_keeps(unsigned int npages, unsigned int words)
-{
-	return npages <= PCACHE_RUN_MAX && words == SPAN_CACHE_WORDS;
-}
-
-/* Has @pc room for a run of @npages without giving others back? */
-static bool pcache_run_room(const struct pcache *pc, unsigned int npages)
-{
-	return pc->nruns < PCACHE_RUNS &&
-	       pc->run_pages + npages <= PCACHE_RUN_PAGES;
-}
-
-/*
- * Keep @s, a free span that pcache_keeps(), in @pc; if @pc is full, its
- * oldest runs go to @give for the heap, half of them or enough for @s.
- */
-static __always_inline void pcache_keep_run(struct pcache *pc,
-					    struct span *s,
-					    struct list_head *give)
-{
-	unsigned int n = 0;
-
-	if (!pcache_run_room(pc, s->npages)) {
-		while (n < pc->nruns / 2 ||
-		       pc->run_pages + s->npages > PCACHE_RUN_PAGES) {
-			pc->run_pages -= pc->runs[n]->npages;
-			pc->nruns_of[pc->runs[n]->npages - 1]--;
-			list_add_tail(&pc->runs[n++]->list, give);
-		}
-		pc->nruns -= n;
-		memmove(pc->runs, pc->runs + n, pc->nruns * sizeof(*pc->runs));
-	}
-	pc->runs[pc->nruns++] = s;
-	pc->run_pages += s->npages;
-	pc->nruns_of[s->npages - 1]++;
-}
-
-/*
- * Runs of @npages to take from the heap on a miss of this CPU's page
- * cache: one, or as many more as the cache has room for (up to
- * PCACHE_RUN_BATCH in all) when the last miss was of this length too.
- * Racy reads of this CPU's fields: a hint, which pcache_keep_extra_runs()
- * checks under the lock.
- */
-static unsigned int pcache_run_batch(unsigned int npages)
-{
-	unsigned int room;
-
-	if (raw_cpu_read(heap_pcache.missed) != npages) {
-		raw_cpu_write(heap_pcache.missed, npages);
-		return 1;
-	}
-	room = min(PCACHE_RUNS - raw_cpu_read(heap_pcache.nruns),
-		   (PCACHE_RUN_PAGES - raw_cpu_read(heap_pcache.run_pages)) /
-		   npages);
-	return 1 + min(room, PCACHE_RUN_BATCH - 1);
-}
-
-/*
- * Keep new spans of @extra in this CPU's page cache as far as it has room
- * (pcache_keeps() them); give the others back.
- */
-static void pcache_keep_extra_runs(struct list_head *extra)
-{
-	struct span *s, *tmp;
-	unsigned long flags;
-	struct pcache *pc;
-
-	local_lock_irqsave(&heap_pcache.lock, flags);
-	pc = this_cpu_ptr(&heap_pcache);
-	list_for_each_entry_safe(s, tmp, extra, list) {
-		s->nelems = 1;	/* as a large object's, for span_words() */
-		if (pcache_run_room(pc, s->npages)) {
-			list_del(&s->list);
-			pcache_keep_run(pc, s, NULL);
-		}
-	}
-	local_unlock_irqrestore(&heap_pcache.lock, flags);
-	heap_free_spans(extra);
-}
-
-/* A kept run of @npages, newest first, as a span fresh from the heap. */
-static struct span *pcache_take_run(struct pcache *pc, unsigned int npages)
-{
-	unsigned int i = pc->nruns;
-	struct span *s;
-
-	while (i--) {
-		s = pc->runs[i];
-		if (s->npages != npages)
-			continue;
-		if (i < --pc->nruns)
-			memmove(pc->runs + i, pc->runs + i + 1,
-				(pc->nruns - i) * sizeof(*pc->runs));
-		pc->run_pages -= npages;
-		pc->nruns_of[npages - 1]--;
-		span_set_run(s, s->chunk, s->first, npages);
-		return s;
-	}
-	return NULL;
-}
-
-/*
- * Span structs for this CPU's page cache when it and the pool have none:
- * from the slab, before interrupts go off, as kmem_cache_alloc() may sleep.
- */
-static noinline void pcache_add_fresh_spans(gfp_t gfp)
-{
-	struct span *fresh[PCACHE_SPANS / 2];
-	unsigned int n = 0;
-	unsigned long flags;
-	struct pcache *pc;
-
-	while (n < ARRAY_SIZE(fresh) &&
-	       (fresh[n] = span_meta_alloc(SPAN_CACHE_WORDS, gfp)))
-		n++;
-	local_lock_irqsave(&heap_pcache.lock, flags);
-	pc = this_cpu_ptr(&heap_pcache);
-	while (n && pc->nspans < PCACHE_SPANS)
-		pc->spans[pc->nspans++] = fresh[--n];
-	local_unlock_irqrestore(&heap_pcache.lock, flags);
-	span_meta_free(fresh, n, SPAN_CACHE_WORDS);
-}
-
-/*
- * heap_alloc_spans() from this CPU's page cache: up to @n spans of
- * @npages, at most one round trip to the heap for a new block.
- */
-static unsigned int pcache_alloc_spans(unsigned int npages, gfp_t gfp,
-				       unsigned int n, struct list_head *list)
-{
-	bool tried = false, idle = false, ok;
-	unsigned int got = 0, first;
-	struct heap_chunk *ch;
-	unsigned long flags;
-	struct pcache *pc;
-	struct span *s;
-
-	/* A racy peek: short of structs for @n spans, and none pooled. */
-	if (raw_cpu_read(heap_pcache.nspans) < n &&
-	    list_empty(&span_pool[SPAN_CACHE_WORDS]))
-		pcache_add_fresh_spans(gfp);
-	local_lock_irqsave(&heap_pcache.lock, flags);
-	pc = this_cpu_ptr(&heap_pcache);
-	while (got < n) {
-		if (!pc->nspans || !pcache_take(pc, npages, &ch, &first)) {
-			if (tried)
-				break;
-			tried = true;
-			spin_lock(&heap_lock);
-			ok = __pcache_refill(pc, npages, &idle);
-			spin_unlock(&heap_lock);
-			if (!ok)
-				break;
-			continue;
-		}
-		s = pc->spans[--pc->nspans];
-		span_set_run(s, ch, first, npages);
-		list_add_tail(&s->list, list);
-		got++;
-	}
-	local_unlock_irqrestore(&heap_pcache.lock, flags);
-	if (idle)
-		heap_schedule_scavenge();
-	return got;
+	return 0;
 }
 
 /**
- * heap_cpu_drain() - give a CPU's page cache back to the heap
- * @cpu: the CPU; the caller runs on it, or it is dead
+ * __heap_free_block() - a page cache's block, or what is left of it, back
+ * @ch: its chunk
+ * @word: its bitmap word
+ * @bits: its free pages, not 0
  *
- * Context: as said; takes heap_lock.
+ * Context: heap_lock held.
  */
-void heap_cpu_drain(int cpu)
+void __heap_free_block(struct heap_chunk *ch, unsigned int word,
+		       unsigned long bits)
 {
-	struct pcache *pc = per_cpu_ptr(&heap_pcache, cpu);
-	unsigned long flags;
-	LIST_HEAD(spare);
-	struct span *s;
-	bool idle;
-
-	/* This CPU's lock: @cpu is this one, or dead. */
-	local_lock_irqsave(&heap_pcache.lock, flags);
-	spin_lock(&heap_lock);
-	idle = __pcache_flush(pc);
-	if (pc->nruns) {
-		while (pc->nruns)
-			__heap_put_span(pc->runs[--pc->nruns], &spare);
-		pc->run_pages = 0;
-		memset(pc->nruns_of, 0, sizeof(pc->nruns_of));
-		idle = heap_over_headroom();
-	}
-	while (pc->nspans) {
-		s = pc->spans[--pc->nspans];
-		if (!__span_pool_push(s, SPAN_CACHE_WORDS))
-			list_add(&s->list, &spare);
-	}
-	spin_unlock(&heap_lock);
-	local_unlock_irqrestore(&heap_pcache.lock, flags);
-	heap_spans_freed(&spare, idle);
+	lockdep_assert_held(&heap_lock);
+	ch->used[word] &= ~bits;
+	__chunk_account_free(ch, word * BITS_PER_LONG + __ffs(bits),
+			     hweight_long(bits));
 }
 
 /**
- * heap_cpu_cache_check() - is this CPU's page cache in use in its chunks?
- * @bad_runs: set to the number of kept runs that are not: a page of the
- *	      run free in its chunk, its first page still mapped to a span,
- *	      too long, or not summed right in the cache's page count
- *
- * Return: the block's free pages that its chunk counts free too (a
- * violation; 0 when consistent), as a mask of the block's word.
- */
-unsigned long heap_cpu_cache_check(unsigned int *bad_runs)
-{
-	u8 nruns_of[PCACHE_RUN_MAX] = {};
-	unsigned long flags, bad = 0;
-	unsigned int i, pages = 0;
-	struct pcache *pc;
-	struct span *s;
-
-	*bad_runs = 0;
-	local_lock_irqsave(&heap_pcache.lock, flags);
-	pc = this_cpu_ptr(&heap_pcache);
-	if (pc->free)
-		bad = pc->free & ~READ_ONCE(pc->chunk->used[pc->word]);
-	for (i = 0; i < pc->nruns; i++) {
-		s = pc->runs[i];
-		pages += s->npages;
-		/* heap_lock's bits, but these pages are ours: no one flips them. */
-		if (s->npages > PCACHE_RUN_MAX || span_of((void *)s->base) ||
-		    find_next_zero_bit(s->chunk->used, s->first + s->npages,
-				       s->first) < s->first + s->npages)
-			++*bad_runs;
-		else
-			nruns_of[s->npages - 1]++;
-	}
-	if (pages != pc->run_pages ||
-	    memcmp(nruns_of, pc->nruns_of, sizeof(nruns_of)))
-		++*bad_runs;
-	local_unlock_irqrestore(&heap_pcache.lock, flags);
-	return bad;
-}
-
-/**
- * heap_cpu_cache() - a CPU's page cache, for tests
- * @cpu: the CPU
- * @chunk: set to the chunk of its block, or NULL
- * @word: set to the block's bitmap word in @chunk
- *
- * Return: the block's free pages, as a mask of the word; racy unless the
- * CPU is idle.
- */
-unsigned long heap_cpu_cache(int cpu, struct heap_chunk **chunk,
-			     unsigned int *word)
-{
-	struct pcache *pc = per_cpu_ptr(&heap_pcache, cpu);
-
-	*chunk = READ_ONCE(pc->chunk);
-	*word = READ_ONCE(pc->word);
-	return READ_ONCE(pc->free);
-}
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_cpu_cache);
-
-/**
- * heap_cached_pages() - kernel pages free in the CPUs' page caches: their
- * blocks' free pages and the large objects' runs they keep
- *
- * Return: their sum, read without locks.
- */
-unsigned long heap_cached_pages(void)
-{
-	unsigned long pages = 0;
-	int cpu;
-
-	for_each_possible_cpu(cpu)
-		pages += hweight_long(READ_ONCE(per_cpu(heap_pcache.free, cpu))) +
-			 READ_ONCE(per_cpu(heap_pcache.run_pages, cpu));
-	return pages << GOALLOC_PAGE_ORDER;
-}
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_cached_pages);
-
-/**
- * heap_alloc_spans() - spans with runs of pages, several under one lock
+ * heap_alloc_spans() - spans with runs of pages from the chunks
  * @npages: Go pages of each run
  * @words: bitmap words each span's metadata carries
  * @gfp: the caller's mask
  * @n: spans wanted, at least 1
  * @list: receives the spans, linked by their ->list
  *
- * Classes with fewer objects per span than a magazine holds (144 bytes
- * and up) grow by several spans. Runs this CPU's page cache
- * keeps come first, then its block. Otherwise metadata comes from the pool
- * and runs from the chunks under one heap_lock hold, not one per span; if
- * the pool runs short, the rest of the metadata is allocated with the lock
- * dropped, and the runs are taken under a second hold. When no chunk has
- * a run, the heap grows by one chunk and one span is made from it.
+ * Metadata comes from the pool and runs from the chunks under one
+ * heap_lock hold, not one per span; if the pool runs short, the rest of
+ * the metadata is allocated with the lock dropped, and the runs are taken
+ * under a second hold. When no chunk has a run, the heap grows by one
+ * chunk and one span is made from it.
  *
- * Context: any context that @gfp allows. Takes this CPU's page-cache lock,
- * heap_lock.
- * Return: spans added to @list, 1 .. @n, each with chunk, first, npages
- * and base set and its other fields zero, its @words of trailing metadata
- * for the caller to set; 0 when memory is short.
+ * Context: any context that @gfp allows. Takes heap_lock.
+ * Return: spans added to @list, 1 .. @n, as pcache_alloc_spans(); 0 when
+ * memory is short.
  */
 unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 			      gfp_t gfp, unsigned int n, struct list_head *list)
@@ -957,40 +574,16 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	struct span *s, *tmp;
 	struct heap_chunk *ch;
 	unsigned long flags;
-	bool batch = false;
 	LIST_HEAD(spans);
 	LIST_HEAD(spare);
 
-	/* A racy peek: does this CPU keep a run of this length? */
-	if (pcache_keeps(npages, words) &&
-	    raw_cpu_read(heap_pcache.nruns_of[npages - 1])) {
-		local_lock_irqsave(&heap_pcache.lock, flags);
-		while (got < n &&
-		       (s = pcache_take_run(this_cpu_ptr(&heap_pcache), npages))) {
-			list_add_tail(&s->list, list);
-			got++;
-		}
-		local_unlock_irqrestore(&heap_pcache.lock, flags);
-		if (got)
-			return got;
-	}
-	if (npages <= PCACHE_MAX_RUN && words == SPAN_CACHE_WORDS) {
-		got = pcache_alloc_spans(npages, gfp, n, list);
-		if (got)
-			return got;
-	}
-	/* A run the page cache keeps: maybe more, while heap_lock is held. */
-	if (n == 1 && npages > PCACHE_MAX_RUN && pcache_keeps(npages, words)) {
-		n = pcache_run_batch(npages);
-		batch = n > 1;
-	}
 	spin_lock_irqsave(&heap_lock, flags);
-	for (; got < n && (s = __span_pool_pop(words)); got++)
+	for (; got < n && (s = __heap_span_pool_pop(words)); got++)
 		list_add(&s->list, &spans);
 	if (got < n) {
 		/* The pool ran short: more metadata, without the lock. */
 		spin_unlock_irqrestore(&heap_lock, flags);
-		for (; got < n && (s = span_meta_alloc(words, gfp)); got++)
+		for (; got < n && (s = heap_meta_alloc(words, gfp)); got++)
 			list_add(&s->list, &spans);
 		if (!got)
 			return 0;
@@ -1010,7 +603,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	 */
 	list_for_each_entry_safe_from(s, tmp, &spans, list) {
 		list_del(&s->list);
-		if (!placed || !__span_pool_push(s, words))
+		if (!placed || !__heap_span_pool_push(s, words))
 			list_add(&s->list, &spare);
 	}
 	spin_unlock_irqrestore(&heap_lock, flags);
@@ -1028,68 +621,10 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 		}
 	}
 	list_for_each_entry_safe(s, tmp, &spare, list)
-		span_meta_free(&s, 1, words);
-	if (batch && placed > 1) {
-		/* The first of them is the caller's. */
-		INIT_LIST_HEAD(&spans);
-		for (; placed > 1; placed--)
-			list_move(list->prev, &spans);
-		pcache_keep_extra_runs(&spans);
-	}
+		heap_meta_free(&s, 1, words);
 	return placed;
 }
 
-/*
- * heap_free_spans() under this CPU's page-cache lock: metadata not kept
- * goes to @spare. Return: true if the scavenger has work.
- */
-static bool __heap_free_spans(struct list_head *list, struct list_head *spare)
-{
-	struct pcache *pc = this_cpu_ptr(&heap_pcache);
-	bool idle = false, cached = false;
-	struct span *s, *tmp;
-
-	/* Runs in this CPU's block go back to it; the rest to the heap. */
-	list_for_each_entry_safe(s, tmp, list, list) {
-		if (pcache_owns(pc, s)) {
-			list_del(&s->list);
-			pcache_put(pc, s, spare);
-			cached = true;
-		}
-	}
-	if (!list_empty(list)) {
-		spin_lock(&heap_lock);
-		list_for_each_entry_safe(s, tmp, list, list) {
-			list_del(&s->list);
-			__heap_put_span(s, spare);
-		}
-		idle = heap_over_headroom();
-		spin_unlock(&heap_lock);
-	}
-	/* Free pages grew all the same: has the scavenger work? */
-	return idle || (cached && heap_over_headroom());
-}
-
-/**
- * heap_free_spans() - give spans' runs back, and keep their metadata for reuse
- * @list: spans linked by ->list, their pages no longer mapped to them
- *
- * Runs inside this CPU's page-cache block go back to the block, the others
- * to their chunks.
- *
- * Context: any. Takes heap_lock once, if a run goes to a chunk.
- */
-void heap_free_spans(struct list_head *list)
-{
-	unsigned long flags;
-	LIST_HEAD(spare);
-	bool idle;
-
-	local_lock_irqsave(&heap_pcache.lock, flags);
-	idle = __heap_free_spans(list, &spare);
-	local_unlock_irqrestore(&heap_pcache.lock, flags);
-	heap_spans_freed(&spare, idle);
-}
 
 /* Free pooled spans beyond @keep, a batch per lock round trip. */
 static void heap_trim_span_pool(unsigned long keep)
@@ -1101,13 +636,13 @@ static void heap_trim_span_pool(unsigned long keep)
 	while (w <= HEAP_SPAN_WORDS) {
 		spin_lock_irqsave(&heap_lock, flags);
 		for (n = 0; n < SPAN_FREE_BATCH && span_pool_count > keep; n++) {
-			v[n] = __span_pool_pop(w);
+			v[n] = __heap_span_pool_pop(w);
 			if (!v[n])
 				break;
 		}
 		spin_unlock_irqrestore(&heap_lock, flags);
 		if (n)
-			span_meta_free(v, n, w);
+			heap_meta_free(v, n, w);
 		if (n < SPAN_FREE_BATCH) {
 			if (READ_ONCE(span_pool_count) <= keep)
 				break;
@@ -1190,84 +725,7 @@ unsigned long heap_release_free_chunks(unsigned long keep_pages)
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_release_free_chunks);
 
-/**
- * heap_large_of() - a CPU's list of large objects, for statistics and tests
- * @cpu: a possible CPU
- *
- * Return: its struct heap_large; take its lock to read it.
- */
-struct heap_large *heap_large_of(int cpu)
-{
-	return per_cpu_ptr(&heap_large, cpu);
-}
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_large_of);
-
-/**
- * heap_note_large() - list and account a new large object
- * @s: its SPAN_LARGE span
- *
- * It goes on this CPU's list, or on the one it ran on a moment ago if it
- * was preempted: @s->cpu says which.
- *
- * Context: any; takes this CPU's heap_large lock.
- */
-void heap_note_large(struct span *s)
-{
-	struct heap_large *hl;
-	unsigned long flags;
-
-	s->cpu = raw_smp_processor_id();
-	hl = per_cpu_ptr(&heap_large, s->cpu);
-	spin_lock_irqsave(&hl->lock, flags);
-	list_add(&s->list, &hl->spans);
-	hl->objects++;
-	hl->pages += s->npages << GOALLOC_PAGE_ORDER;
-	hl->req_bytes += s->size;
-	hl->bytes_total += span_bytes(s);
-	spin_unlock_irqrestore(&hl->lock, flags);
-}
-
-/**
- * heap_free_large() - unlist a freed large object and give its pages back
- * @s: its SPAN_LARGE span, its first page no longer mapped to it
- *
- * This CPU's page cache keeps the run for the next large allocation of its
- * size (pcache_keep_run()) unless it lies in the cache's block, is too
- * long, or its span carries more metadata (debug=1, track_waste=1); what
- * the cache does not keep is freed as by heap_free_spans().
- *
- * Context: any; takes this CPU's page-cache lock, inside it the heap_large
- * lock of the CPU that allocated @s, then maybe heap_lock.
- */
-void heap_free_large(struct span *s)
-{
-	struct heap_large *hl = per_cpu_ptr(&heap_large, s->cpu);
-	struct pcache *pc;
-	unsigned long flags;
-	LIST_HEAD(spare);
-	LIST_HEAD(run);
-	bool idle;
-
-	local_lock_irqsave(&heap_pcache.lock, flags);
-	spin_lock(&hl->lock);
-	list_del(&s->list);
-	s->allocated = 0;
-	hl->objects--;
-	hl->pages -= s->npages << GOALLOC_PAGE_ORDER;
-	hl->req_bytes -= s->size;
-	spin_unlock(&hl->lock);
-	pc = this_cpu_ptr(&heap_pcache);
-	if (!pcache_owns(pc, s) &&
-	    pcache_keeps(s->npages, span_words(s->nelems)))
-		pcache_keep_run(pc, s, &run);
-	else
-		list_add(&s->list, &run);
-	idle = __heap_free_spans(&run, &spare);
-	local_unlock_irqrestore(&heap_pcache.lock, flags);
-	heap_spans_freed(&spare, idle);
-}
-
-/* heap_stats_read() without the large objects, under heap_lock. */
+/* heap_stats_read(), under heap_lock. */
 void __heap_stats_read(struct heap_stats *st)
 {
 	lockdep_assert_held(&heap_lock);
@@ -1277,29 +735,17 @@ void __heap_stats_read(struct heap_stats *st)
 
 /**
  * heap_stats_read() - a consistent copy of the heap totals
- * @st: filled in; the large-object totals are consistent per CPU
+ * @st: filled in
  *
- * Context: any; holds heap_lock for the copy only, then each CPU's
- * heap_large lock in turn.
+ * Context: any; holds heap_lock for the copy only.
  */
 void heap_stats_read(struct heap_stats *st)
 {
-	struct heap_large *hl;
 	unsigned long flags;
-	int cpu;
 
 	spin_lock_irqsave(&heap_lock, flags);
 	__heap_stats_read(st);
 	spin_unlock_irqrestore(&heap_lock, flags);
-	for_each_possible_cpu(cpu) {
-		hl = per_cpu_ptr(&heap_large, cpu);
-		spin_lock_irqsave(&hl->lock, flags);
-		st->large_objects += hl->objects;
-		st->large_pages += hl->pages;
-		st->large_req_bytes += hl->req_bytes;
-		st->large_bytes_total += hl->bytes_total;
-		spin_unlock_irqrestore(&hl->lock, flags);
-	}
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_stats_read);
 
@@ -1314,132 +760,39 @@ unsigned long heap_pages_held(void)
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_pages_held);
 
-/* ------------------------------------------------------------------ */
-/* Shrinker: memory pressure may take the headroom too. */
-
-/* Idle chunks, and the CPUs' page caches, which a drain gives back. */
-static unsigned long heap_shrink_count(struct shrinker *sh,
-				       struct shrink_control *sc)
-{
-	return READ_ONCE(heap_idle_pages) + heap_cached_pages();
-}
-
-/*
- * Reclaim counts pages a shrinker frees only when told, as slab tells it;
- * without this, the direct reclaim that took goalloc's idle chunks saw no
- * progress and failed its __GFP_NORETRY request. mm_account_reclaimed_pages()
- * exists from 6.4 (Kbuild detects it); up to 6.3 the field is reclaimed_slab.
+/**
+ * heap_idle_pages_read() - kernel pages of idle chunks, which the
+ * scavenger or a shrinker may give back
+ *
+ * Return: their count, read without heap_lock.
  */
-static void heap_account_reclaimed(unsigned long pages)
+unsigned long heap_idle_pages_read(void)
 {
-#ifdef GOALLOC_HAVE_MM_ACCOUNT_RECLAIMED
-	mm_account_reclaimed_pages(pages);
-#else
-	if (current->reclaim_state)
-		current->reclaim_state->reclaimed_slab += pages;
-#endif
+	return READ_ONCE(heap_idle_pages);
 }
-
-static unsigned long heap_shrink_scan(struct shrinker *sh,
-				      struct shrink_control *sc)
-{
-	unsigned long idle = READ_ONCE(heap_idle_pages);
-	unsigned long released, flags;
-
-	released = heap_release_free_chunks(idle > sc->nr_to_scan ?
-					    idle - sc->nr_to_scan : 0);
-	spin_lock_irqsave(&heap_lock, flags);
-	heap_stats.shrinker_calls++;
-	heap_stats.shrinker_pages += released;
-	spin_unlock_irqrestore(&heap_lock, flags);
-	count_event(EV_SHRINK_CALL);
-	this_cpu_add(goalloc_events[EV_SHRINK_PAGES], released);
-	heap_account_reclaimed(released);
-	/* The rest is in the CPUs' caches, if anywhere: drain them soon. */
-	if (released < sc->nr_to_scan)
-		heap_request_drain();
-	return released ?: SHRINK_STOP;
-}
-
-/*
- * register_shrinker() with a name exists from 6.0; 6.7 replaced it with
- * shrinker_alloc() / shrinker_register() / shrinker_free(). Kbuild defines
- * GOALLOC_HAVE_SHRINKER_ALLOC when the kernel's shrinker.h has the latter.
- * Unregistering twice, or what was never registered, is a no-op
- * (unregister_shrinker() checks, 6.0 and later; shrinker_free(NULL)):
- * unload unregisters before it stops the scavenger, which the shrinker
- * queues, and heap_exit() again.
- */
-#ifdef GOALLOC_HAVE_SHRINKER_ALLOC
-static struct shrinker *heap_shrinker;
-
-static int heap_shrinker_register(void)
-{
-	heap_shrinker = shrinker_alloc(0, "goalloc-heap");
-	if (!heap_shrinker)
-		return -ENOMEM;
-	heap_shrinker->count_objects = heap_shrink_count;
-	heap_shrinker->scan_objects = heap_shrink_scan;
-	heap_shrinker->batch = GOALLOC_CHUNK_PAGES << GOALLOC_PAGE_ORDER;
-	shrinker_register(heap_shrinker);
-	return 0;
-}
-
-void heap_shrinker_unregister(void)
-{
-	shrinker_free(heap_shrinker);
-	heap_shrinker = NULL;
-}
-#else
-static struct shrinker heap_shrinker = {
-	.count_objects = heap_shrink_count,
-	.scan_objects = heap_shrink_scan,
-	.batch = GOALLOC_CHUNK_PAGES << GOALLOC_PAGE_ORDER,
-	.seeks = DEFAULT_SEEKS,
-};
-
-static int heap_shrinker_register(void)
-{
-	return register_shrinker(&heap_shrinker, "goalloc-heap");
-}
-
-void heap_shrinker_unregister(void)
-{
-	unregister_shrinker(&heap_shrinker);
-}
-#endif
 
 /**
- * heap_shrink() - what memory pressure would do: release idle chunks
- * @nr_to_scan: pages the shrinker is asked for
- *
- * Return: pages released. For tests.
+ * heap_note_shrink() - count a shrinker call in the heap statistics
+ * @pages: kernel pages it released
  */
-unsigned long heap_shrink(unsigned long nr_to_scan)
+void heap_note_shrink(unsigned long pages)
 {
-	struct shrink_control sc = { .gfp_mask = GFP_KERNEL,
-				     .nr_to_scan = nr_to_scan };
-	unsigned long r = heap_shrink_scan(NULL, &sc);
+	unsigned long flags;
 
-	return r == SHRINK_STOP ? 0 : r;
+	spin_lock_irqsave(&heap_lock, flags);
+	heap_stats.shrinker_calls++;
+	heap_stats.shrinker_pages += pages;
+	spin_unlock_irqrestore(&heap_lock, flags);
 }
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_shrink);
 
-/* ------------------------------------------------------------------ */
+
 
 int heap_init(void)
 {
-	struct heap_large *hl;
 	unsigned int w;
-	int cpu;
 
 	for (w = 0; w <= HEAP_SPAN_WORDS; w++)
 		INIT_LIST_HEAD(&span_pool[w]);
-	for_each_possible_cpu(cpu) {
-		hl = per_cpu_ptr(&heap_large, cpu);
-		spin_lock_init(&hl->lock);
-		INIT_LIST_HEAD(&hl->spans);
-	}
 	span_cache = kmem_cache_create("goalloc_span",
 				       struct_size_t(struct span, allocbits,
 						     SPAN_CACHE_WORDS),
@@ -1449,25 +802,9 @@ int heap_init(void)
 	return 0;
 }
 
-/*
- * Register the shrinker, last at load: it queues the scavenger, whose
- * drain needs the CPUs' caches. Optional: without it only the headroom
- * is kept.
- */
-void heap_shrinker_start(void)
-{
-	if (heap_shrinker_register())
-		pr_warn("no shrinker; idle headroom is released only by time\n");
-}
-
-/* Every span is gone: give every chunk back. */
+/* Every span is gone, every page cache drained: give every chunk back. */
 void heap_exit(void)
 {
-	int cpu;
-
-	heap_shrinker_unregister();
-	for_each_possible_cpu(cpu)
-		heap_cpu_drain(cpu);
 	heap_release_span_pool();
 	heap_release_free_chunks(0);
 	WARN_ON(!list_empty(&heap_chunks) || !list_empty(&heap_full_chunks));

@@ -1,8 +1,58 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * goalloc internals shared by goalloc_core.c (size classes, spans,
- * mcentral, API), goalloc_heap.c (mheap), goalloc_percpu.c (mcache) and
- * goalloc_debugfs.c. Not for other modules: they use goalloc.h.
+ * goalloc internals: the declarations each layer offers the layers above
+ * it, a section per layer. Not for other modules: they use goalloc.h.
+ *
+ * DOC: layers
+ *
+ *   goalloc_alloc(size) / goalloc_free(p)        goalloc_api.c: the rest
+ *     | size > 32 KiB -------------------------------+
+ *     v                                              v
+ *   mcache, per CPU               goalloc_percpu.c  large objects
+ *     magazines of free objects                     goalloc_large.c
+ *     | empty / full: a batch                        |
+ *     v                                              |
+ *   mcentral, per class           goalloc_central.c  |
+ *     span lists, depot                              |
+ *     | no span with a free slot                     |
+ *     v                                              |
+ *   spans                         goalloc_span.c  <--+
+ *     bitmaps, page -> span map
+ *     | a run of Go pages and a span struct
+ *     v
+ *   page cache, per CPU           goalloc_pcache.c
+ *     a block of free pages, kept runs
+ *     | none fits
+ *     v
+ *   mheap                         goalloc_heap.c
+ *     chunks, free runs, span metadata
+ *     | a chunk / an idle chunk
+ *     v
+ *   alloc_pages() / __free_pages()
+ *
+ * Beside them: goalloc_scavenge.c (the scavenger and the shrinker; it
+ * calls down into every layer, and the heap wakes it through a hook it
+ * owns), goalloc_profile.c (the heap profile, which the allocation paths
+ * feed), goalloc_debugfs.c and goalloc_verify.c (statistics and checks,
+ * reading every layer), goalloc_core.c (parameters, keys, reports, module
+ * init and exit). A layer calls only the layers below it.
+ *
+ * Lock order, outermost first:
+ *   1. a CPU's mcache lock (local_lock; interrupts off, or on PREEMPT_RT a
+ *      per-CPU sleeping lock): the slow paths of its magazines
+ *   2. goalloc_central[cls].lock: that class's span lists and depot, and
+ *      every field of every span of the class, including the span a CPU
+ *      has cached; so objects of a span cached by CPU A are correctly
+ *      returned by CPU B. Always taken with interrupts disabled (under 1,
+ *      or irqsave)
+ *   3. a CPU's page-cache lock (local_lock, interrupts off;
+ *      goalloc_pcache.c), never taken under 2
+ *   4. heap_lock: chunks, runs and the span pool (goalloc_heap.c)
+ * A CPU's list of large objects (goalloc_large.c) and the profile's
+ * profile_lock are taken alone, with nothing nested inside. The fast paths
+ * take no lock: task context runs with preemption off, interrupts with
+ * interrupts off (goalloc_percpu.c). Nothing calls the buddy allocator
+ * with 2, 3 or 4 held; a refill that needs a new span drops 1 and 2 first.
  */
 #ifndef _GOALLOC_INTERNAL_H
 #define _GOALLOC_INTERNAL_H
@@ -122,7 +172,7 @@ static inline bool class_grown(unsigned int cls)
 }
 
 /* ------------------------------------------------------------------ */
-/* Spans */
+/* Spans (goalloc_span.c) */
 
 extern bool goalloc_debug;
 
@@ -295,8 +345,70 @@ static __always_inline struct span *span_of(const void *p)
 	return span_find(p, &s) ? s : NULL;
 }
 
+struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp);
+unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
+			  struct list_head *list);
+void span_destroy(struct span *s);
+void spans_destroy(struct list_head *list);
+void span_unmap(struct span *s);
+unsigned int span_take(struct span *s, void **objs, unsigned int n);
+
+/* Slot of @p in small-object span @s; @p must be in the span. */
+static __always_inline unsigned int span_obj_index(const struct span *s,
+						   const void *p)
+{
+	return class_obj_index(s->cls, (unsigned long)p - s->base);
+}
+
+/**
+ * __span_put() - mark objects of @s free again
+ * @s: the span
+ * @objs: objects, the first of them in @s
+ * @n: how many there are, at least 1
+ *
+ * Frees the objects from the first up to the first that lies outside @s:
+ * a flush gives back runs of one span's objects, and the run costs one
+ * span lookup and one window update. Keeps the invariants that no free
+ * slot lies below freeindex and that alloc_cache is the complement of the
+ * window's bitmap word. It stops too at an object free in @s already:
+ * one freed twice while a magazine held it, which the free path does not
+ * see without debug=1, comes back twice when the magazine flushes.
+ *
+ * Inline: the flush loop of __central_return() runs it once per run of
+ * one span's objects.
+ *
+ * Context: the class's central lock held (or @s private to the caller).
+ * Return: the number freed, 0 .. @n; 0 if the first is free already.
+ */
+static __always_inline unsigned int
+__span_put(struct span *s, void *const *objs, unsigned int n)
+{
+	unsigned long base = s->base, bytes = span_bytes(s), off;
+	u32 magic = class_to_divmagic[s->cls];
+	unsigned int low = UINT_MAX, i, idx;
+
+	for (i = 0; i < n; i++) {
+		off = (unsigned long)objs[i] - base;
+		if (off >= bytes)
+			break;
+		idx = divmagic_index(off, magic);
+		if (unlikely(!__test_and_clear_bit(idx, s->allocbits)))
+			break;
+		low = min(low, idx);
+	}
+	if (static_branch_unlikely(&goalloc_debug_key)) {
+		for (idx = 0; idx < i; idx++)
+			clear_bit(span_obj_index(s, objs[idx]), s->cachedbits);
+	}
+	s->allocated -= i;
+	if (low < s->freeindex)
+		s->freeindex = round_down(low, BITS_PER_LONG);
+	s->alloc_cache = ~s->allocbits[s->freeindex / BITS_PER_LONG];
+	return i;
+}
+
 /* ------------------------------------------------------------------ */
-/* mcentral */
+/* mcentral (goalloc_central.c) */
 
 /* Most objects a CPU's magazine of one class holds (goalloc_percpu.c). */
 #define MCACHE_MAX_CAP		64
@@ -354,23 +466,13 @@ void __central_release_span(struct central *c, struct span *s,
 void __central_uncache_span(struct central *c, struct span *s,
 			    struct list_head *dead);
 void central_release_empty(void);
-struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp);
-unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
-			  struct list_head *list);
-void span_destroy(struct span *s);
-void spans_destroy(struct list_head *list);
-unsigned int span_take(struct span *s, void **objs, unsigned int n);
-void span_put(struct span *s, unsigned int idx);
-
-/* Slot of @p in small-object span @s; @p must be in the span. */
-static __always_inline unsigned int span_obj_index(const struct span *s,
-						   const void *p)
-{
-	return class_obj_index(s->cls, (unsigned long)p - s->base);
-}
+void central_size_class(unsigned int cls, unsigned int mag_cap,
+			unsigned int mag_spans);
+void central_init(void);
+void central_exit(void);
 
 /* ------------------------------------------------------------------ */
-/* mheap */
+/* mheap (goalloc_heap.c) */
 
 /*
  * The lowest run of @n (>= 1) set bits in @bits: its first bit, or
@@ -419,19 +521,38 @@ struct heap_chunk {
 	DECLARE_BITMAP(used, GOALLOC_CHUNK_PAGES);
 };
 
+/* Metadata of this many bitmap words comes from a cache of its own. */
+#define SPAN_CACHE_WORDS	1
+
 /*
- * Totals behind debugfs "heap" (MemStats names); heap lock, except the
- * large_* fields, summed from the CPUs' heap_large lists.
+ * A span struct for a run: the run, and zero in the fields span_init()
+ * does not set. Field by field rather than a zeroed struct: span creation
+ * is the cost of each object in classes of one or two objects per span,
+ * and a zeroed struct is a rep stosq, an instruction per word where
+ * instructions are counted.
  */
+static inline void span_set_run(struct span *s, struct heap_chunk *ch,
+			 unsigned int first, unsigned int npages)
+{
+	s->base = ch->base + first * GOALLOC_PAGE_SIZE;
+	s->chunk = ch;
+	s->first = first;
+	s->npages = npages;
+	s->state = 0;
+	s->allocated = 0;
+	s->freeindex = 0;
+	s->nsampled = 0;
+	s->cachedbits = NULL;
+	s->req = NULL;
+	s->size = 0;
+}
+
+/* Totals behind debugfs "heap" (MemStats names); heap lock. */
 struct heap_stats {
 	unsigned long chunks;		/* chunks held */
 	unsigned long sys_pages;	/* kernel pages held in chunks */
 	unsigned long inuse_pages;	/* kernel pages in spans */
 	unsigned long idle_pages;	/* kernel pages of idle chunks */
-	unsigned long large_objects;
-	unsigned long large_pages;
-	unsigned long large_req_bytes;	/* requested by live large objects */
-	unsigned long large_bytes_total; /* page-run bytes ever allocated */
 	unsigned long pages_from_buddy;	/* ever taken */
 	unsigned long pages_returned;	/* ever given back */
 	unsigned long chunk_allocs;
@@ -441,58 +562,69 @@ struct heap_stats {
 	unsigned long shrinker_pages;
 };
 
+extern spinlock_t heap_lock;
+extern struct list_head heap_chunks;
+extern struct list_head heap_full_chunks;
+
 int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
 		   unsigned int *first);
 void heap_free_run(struct heap_chunk *chunk, unsigned int first,
 		   unsigned int npages);
 unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 			      gfp_t gfp, unsigned int n, struct list_head *list);
-void heap_free_spans(struct list_head *list);
+struct span *heap_meta_alloc(unsigned int words, gfp_t gfp);
+void heap_meta_free(struct span **v, unsigned int n, unsigned int words);
+bool heap_span_pool_empty(unsigned int words);
+struct span *__heap_span_pool_pop(unsigned int words);
+bool __heap_span_pool_push(struct span *s, unsigned int words);
+void __heap_put_span(struct span *s, struct list_head *spare);
+void heap_spans_freed(struct list_head *spare, bool idle);
+unsigned long __heap_take_block(unsigned int npages, struct heap_chunk **chunk,
+				unsigned int *word);
+void __heap_free_block(struct heap_chunk *ch, unsigned int word,
+		       unsigned long bits);
+bool heap_over_headroom(void);
+void heap_set_scavenger(void (*fn)(void));
+void heap_wake_scavenger(void);
 void heap_release_span_pool(void);
-void heap_cpu_drain(int cpu);
-unsigned long heap_cpu_cache(int cpu, struct heap_chunk **chunk,
-			     unsigned int *word);
-unsigned long heap_cached_pages(void);
-unsigned long heap_cpu_cache_check(unsigned int *bad_runs);
-void heap_note_large(struct span *s);
-void heap_free_large(struct span *s);
-unsigned long heap_shrink(unsigned long nr_to_scan);
 unsigned long heap_release_free_chunks(unsigned long keep_pages);
+unsigned long heap_idle_pages_read(void);
+void heap_note_shrink(unsigned long pages);
 void __heap_stats_read(struct heap_stats *st);
 void heap_stats_read(struct heap_stats *st);
-void heap_schedule_scavenge(void);
-void heap_request_drain(void);
-void heap_shrinker_start(void);
-void heap_shrinker_unregister(void);
-void goalloc_scavenge_flush(void);
-void goalloc_scavenge_cancel(void);
-void goalloc_scavenge(void);
-void goalloc_scavenge_hold(bool hold);
-int heap_init(void);
-void heap_exit(void);
 unsigned long heap_pages_held(void);
 unsigned long heap_headroom_pages(void);
 unsigned int heap_headroom_percent(void);
 unsigned int heap_headroom_min_kb(void);
+int heap_init(void);
+void heap_exit(void);
 
-extern spinlock_t heap_lock;
-extern struct list_head heap_chunks;
-extern struct list_head heap_full_chunks;
+/* ------------------------------------------------------------------ */
+/* Page cache, per CPU (goalloc_pcache.c) */
+
+unsigned int pcache_alloc_spans(unsigned int npages, unsigned int words,
+				gfp_t gfp, unsigned int n,
+				struct list_head *list);
+void pcache_free_spans(struct list_head *list);
+void pcache_free_run(struct span *s);
+void pcache_cpu_drain(int cpu);
+unsigned long pcache_cached_pages(void);
+unsigned long pcache_cpu_check(unsigned int *bad_runs);
+void pcache_exit(void);
+
+/* ------------------------------------------------------------------ */
+/* Large objects (goalloc_large.c) */
 
 /**
- * struct heap_large - the large objects one CPU allocated
+ * struct large_list - the large objects one CPU allocated
  * @lock:	protects the fields and the listed spans' @list
  * @spans:	SPAN_LARGE spans allocated on this CPU and not freed yet
  * @objects:	spans on @spans
  * @pages:	their kernel pages
  * @req_bytes:	bytes their callers asked for
  * @bytes_total: page-run bytes ever allocated on this CPU
- *
- * A list per CPU, rather than one under heap_lock: an allocation and its
- * free on the same CPU take a lock that other CPUs take only to free this
- * CPU's objects, or to read or check the lists.
  */
-struct heap_large {
+struct large_list {
 	spinlock_t lock;		/* the fields below */
 	struct list_head spans;
 	unsigned long objects;
@@ -501,10 +633,24 @@ struct heap_large {
 	unsigned long bytes_total;
 };
 
-struct heap_large *heap_large_of(int cpu);
+/* The large objects' totals, for debugfs "heap". */
+struct large_stats {
+	unsigned long objects;		/* live large objects */
+	unsigned long pages;		/* their kernel pages */
+	unsigned long req_bytes;	/* requested by live large objects */
+	unsigned long bytes_total;	/* page-run bytes ever allocated */
+};
+
+struct large_list *large_list_of(int cpu);
+void large_stats_read(struct large_stats *st);
+struct span *large_span_around(const void *p);
+void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller);
+void goalloc_free_odd(struct span *s, const void *p);
+void large_init(void);
+void large_exit(void);
 
 /* ------------------------------------------------------------------ */
-/* mcache */
+/* mcache, per CPU (goalloc_percpu.c) */
 
 /*
  * Each CPU has two sets of magazines: one for task context, one for
@@ -587,65 +733,18 @@ struct mcache_class {
 	unsigned long remote;
 };
 
-/* Event counters (debugfs "counters"), per CPU, summed on read. */
-enum goalloc_event {
-	EV_ALLOC_SLOW,
-	EV_FREE_SLOW,
-	EV_MCACHE_BUSY,
-	EV_ALLOC_LARGE,
-	EV_FREE_LARGE,
-	EV_ALLOC_FAIL,
-	EV_REFILL,
-	EV_FLUSH,
-	EV_REMOTE_FREE,
-	EV_SPAN_ALLOC,
-	EV_SPAN_FREE,
-	EV_SPAN_FALLBACK,
-	EV_CHUNK_ALLOC,
-	EV_CHUNK_FREE,
-	EV_SHRINK_CALL,
-	EV_SHRINK_PAGES,
-	EV_REFUSED_FOREIGN,
-	EV_REFUSED_INTERIOR,
-	EV_REFUSED_DOUBLE_FREE,
-	EV_REFUSED_USE_AFTER_FREE,
-	EV_REFUSED_TOO_BIG,
-	EV_POISON_CORRUPTED,
-	NR_GOALLOC_EVENTS
-};
-
-extern const char *const goalloc_event_names[NR_GOALLOC_EVENTS];
 
 struct mcache {
 	struct mcache_class cls[GOALLOC_NUM_CLASSES];
 	void *slots[];
 };
 
-/*
- * @next_sample: heap profile countdown: bytes this CPU may allocate before
- * the next sample (goalloc_profile.c); changed by this_cpu operations.
- */
 struct mcache_pcpu {
 	local_lock_t lock;
 	struct mcache *mc;
-	long next_sample;
 };
 DECLARE_PER_CPU(struct mcache_pcpu, goalloc_mcache);
 extern struct mcache_mags __percpu *goalloc_mags;
-
-DECLARE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
-
-/*
- * track_waste: bytes requested by live objects, per class; per CPU, so a
- * CPU's sum may go negative when others free what it allocated.
- */
-DECLARE_PER_CPU(long [GOALLOC_NUM_CLASSES], goalloc_req_bytes);
-
-/* Count an event on this CPU; one instruction, safe in any context. */
-static __always_inline void count_event(enum goalloc_event ev)
-{
-	this_cpu_inc(goalloc_events[ev]);
-}
 
 struct mcache *mcache_of(int cpu);
 struct mcache_mags *mcache_mags_of(int cpu);
@@ -654,7 +753,9 @@ int mcache_init(void);
 void mcache_exit(void);
 unsigned int mcache_class_cap(unsigned int cls);
 unsigned int mcache_class_spans(unsigned int cls);
-void mcache_profile_reset(int cpu, long next);
+void mcache_refuse_unowned(const void *p);
+void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller);
+void goalloc_free_caller(const void *p, unsigned long caller);
 
 /* ------------------------------------------------------------------ */
 /* Heap profile (goalloc_profile.c) */
@@ -662,6 +763,7 @@ void mcache_profile_reset(int cpu, long next);
 struct seq_file;
 
 DECLARE_STATIC_KEY_FALSE(goalloc_profile_key);
+DECLARE_PER_CPU(long, goalloc_profile_next);
 
 /*
  * Count @bytes down from this CPU's sampling budget.
@@ -669,7 +771,7 @@ DECLARE_STATIC_KEY_FALSE(goalloc_profile_key);
  */
 static __always_inline bool profile_countdown(size_t bytes)
 {
-	return this_cpu_sub_return(goalloc_mcache.next_sample, bytes) <= 0;
+	return this_cpu_sub_return(goalloc_profile_next, bytes) <= 0;
 }
 
 /*
@@ -713,7 +815,51 @@ int goalloc_profile_init(void);
 void goalloc_profile_exit(void);
 
 /* ------------------------------------------------------------------ */
-/* Debug checks, reports, module-wide */
+/* Module-wide: counters, debug checks, reports (goalloc_core.c) */
+
+/* Event counters (debugfs "counters"), per CPU, summed on read. */
+enum goalloc_event {
+	EV_ALLOC_SLOW,
+	EV_FREE_SLOW,
+	EV_MCACHE_BUSY,
+	EV_ALLOC_LARGE,
+	EV_FREE_LARGE,
+	EV_ALLOC_FAIL,
+	EV_REFILL,
+	EV_FLUSH,
+	EV_REMOTE_FREE,
+	EV_SPAN_ALLOC,
+	EV_SPAN_FREE,
+	EV_SPAN_FALLBACK,
+	EV_CHUNK_ALLOC,
+	EV_CHUNK_FREE,
+	EV_SHRINK_CALL,
+	EV_SHRINK_PAGES,
+	EV_REFUSED_FOREIGN,
+	EV_REFUSED_INTERIOR,
+	EV_REFUSED_DOUBLE_FREE,
+	EV_REFUSED_USE_AFTER_FREE,
+	EV_REFUSED_TOO_BIG,
+	EV_POISON_CORRUPTED,
+	NR_GOALLOC_EVENTS
+};
+
+extern const char *const goalloc_event_names[NR_GOALLOC_EVENTS];
+
+DECLARE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
+
+/*
+ * track_waste: bytes requested by live objects, per class; per CPU, so a
+ * CPU's sum may go negative when others free what it allocated.
+ */
+DECLARE_PER_CPU(long [GOALLOC_NUM_CLASSES], goalloc_req_bytes);
+
+/* Count an event on this CPU; one instruction, safe in any context. */
+static __always_inline void count_event(enum goalloc_event ev)
+{
+	this_cpu_inc(goalloc_events[ev]);
+}
+
 
 /*
  * On while debug=1, track_waste=1, init_on_free=1 or a goalloc tracepoint
@@ -738,8 +884,6 @@ enum goalloc_report {
 
 void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 		    gfp_t gfp);
-struct span *large_span_around(const void *p);
-int goalloc_expect_reports(int n);
 void goalloc_alloc_failed(size_t size, gfp_t gfp);
 
 /*
@@ -782,13 +926,16 @@ object_check(const struct span *s, unsigned int cls, const void *p,
 	return *idx < s->nelems ? REPORT_DOUBLE_FREE : REPORT_INTERIOR;
 }
 
-void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller);
-void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller);
-void goalloc_free_caller(const void *p, unsigned long caller);
-void goalloc_free_odd(struct span *s, const void *p);
+/* ------------------------------------------------------------------ */
+/* Scavenger and shrinker (goalloc_scavenge.c) */
+
+void goalloc_drain(bool release_chunks);
+void goalloc_scavenge(void);
+void scavenge_init(void);
+void scavenge_exit(void);
 
 /* ------------------------------------------------------------------ */
-/* Statistics */
+/* Statistics and checks (goalloc_debugfs.c, goalloc_verify.c) */
 
 struct seq_file;
 
@@ -835,9 +982,23 @@ enum class_col {
 void goalloc_class_row(unsigned int cls, unsigned long *col);
 int goalloc_debugfs_show(const char *name, struct seq_file *m);
 void goalloc_counters_sum(unsigned long *sum);
-void goalloc_drain(bool release_chunks);
 int goalloc_verify(struct seq_file *m);
 void goalloc_debugfs_init(void);
 void goalloc_debugfs_exit(void);
+
+/* ------------------------------------------------------------------ */
+/*
+ * Test-only entry points, exported to the KUnit modules only
+ * (EXPORT_SYMBOL_FOR_GOALLOC_TESTS). Most of the declarations above are
+ * exported to them too, so that a test drives one layer at a time.
+ */
+
+void span_put(struct span *s, unsigned int idx);
+unsigned long pcache_cpu_block(int cpu, struct heap_chunk **chunk,
+			       unsigned int *word);
+unsigned long scavenge_shrink(unsigned long nr_to_scan);
+void goalloc_scavenge_flush(void);
+void goalloc_scavenge_hold(bool hold);
+int goalloc_expect_reports(int n);
 
 #endif /* _GOALLOC_INTERNAL_H */

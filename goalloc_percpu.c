@@ -38,8 +38,8 @@
  * between. A single set of magazines with interrupts off on every fast
  * path costs about as many instructions, but pushf/cli/sti are slower than
  * a preemption count, and much slower under QEMU's TCG, which ends a
- * translation block at each sti: there multi-CPU throughput went from
- * 1.0-1.1x kmalloc's to about 0.7x with this split.
+ * translation block at each sti: with it, two CPUs run at about kmalloc's
+ * speed; with the split, well below (`make bench`, its smp tests).
  *
  * The slow paths (refill, flush) run with the mcache lock held, interrupts
  * off (on PREEMPT_RT, see mcache_busy()); draining runs in a worker on each
@@ -54,6 +54,10 @@
  * to mcentral, and its page cache to the heap, from a CPUHP_BP_PREPARE_DYN
  * teardown callback that runs on another CPU after the dead one can no
  * longer allocate.
+ *
+ * Allocations over 32 KiB, and frees of what is not a live slot, go to
+ * goalloc_large.c; the rest of the API is built on these entry points in
+ * goalloc_api.c. Lock order in goalloc_internal.h.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
@@ -74,10 +78,6 @@ DEFINE_PER_CPU(struct mcache_pcpu, goalloc_mcache) = {
 };
 struct mcache_mags __percpu *goalloc_mags;
 
-/* Event counters, summed on read (debugfs "counters"). */
-DEFINE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
-DEFINE_PER_CPU(long [GOALLOC_NUM_CLASSES], goalloc_req_bytes);
-
 static enum cpuhp_state mcache_hp_state;
 
 /*
@@ -87,23 +87,22 @@ static enum cpuhp_state mcache_hp_state;
  * from holding megabytes of small objects. The floor sets the batch for
  * classes above 4 KiB, which move half a magazine per refill or flush,
  * and whose spans hold one to eight objects, so that each refill pays its
- * fixed cost (the locks, the heap round trip) for a few spans at least.
- * With a floor of 4, two CPUs ran at 0.9-1.0x kmalloc's time at 16 and
- * 32 KiB, 0.7x with 8; with 8, one CPU spent 334 instructions per 8 KiB
- * allocation in a batch, kmalloc 331, and 289 with 16 (14 % fewer; spans
- * of 8 KiB objects held one then). A magazine of 32 KiB objects may hold
- * 512 KiB.
+ * fixed cost (the locks, the heap round trip) for a few spans at least:
+ * with a floor of 4 or 8, that fixed cost puts two CPUs trading 16 and
+ * 32 KiB objects near kmalloc's time, and a batch of 8 KiB allocations
+ * near kmalloc's instructions (`make bench`, with MCACHE_MIN_CAP
+ * changed). A magazine of 32 KiB objects may hold 512 KiB.
  */
 #define MCACHE_MIN_CAP		16
 /*
  * Spans to make when a class has no free slot, by class (mcache_init()):
  * enough for a magazine (mcache_class_spans()), up to MCACHE_GROW_MAX.
  * The refill takes half, the batch; the rest waits on mcentral's empty
- * list, which keeps as many (central_init()), for the next refill, which
- * so skips the heap: 4 KiB objects in a batch took 134.5 instructions each
- * with spans for half a magazine, 126.7 with this. Classes of fewer
- * objects per span than a magazine holds (144 bytes and up) make more
- * than one. A table: computing it took three divisions per refill.
+ * list, which keeps as many (central_size_class()), for the next refill,
+ * which so skips the heap: spans for half a magazine cost a batch of 4 KiB
+ * objects about 6 % more instructions. Classes of fewer objects per span
+ * than a magazine holds (144 bytes and up) make more than one. A table:
+ * computing it takes three divisions per refill.
  */
 #define MCACHE_GROW_MAX		8
 static u8 mcache_grow[GOALLOC_NUM_CLASSES] __read_mostly;
@@ -214,10 +213,10 @@ static bool mcache_debug_alloc(void *p, unsigned int cls)
  * its holder, pinned to the CPU, may be preempted midway through a
  * magazine. A fast path, with preemption off, leaves the magazines alone
  * while the lock is held (mcache_busy()) and takes the slow path, which
- * waits for it. Taking the lock on every fast path instead, on Debian's
- * 6.1 RT kernel under TCG (median of 3 boots, 8 B): batch free 2.33x
- * kmalloc's time, now 0.89x; concurrent 1.14x, now 0.49x; pair 0.74x, now
- * 0.18x. SLUB's frees to a slab other than the CPU's are lockless there.
+ * waits for it. Taking the lock on every fast path instead makes batch
+ * frees on Debian's RT kernel slower than kmalloc's, by more than 2x at
+ * 8 B (`scripts/bench.sh --distro rt-amd64`): SLUB's frees to a slab other
+ * than the CPU's are lockless there.
  */
 #ifdef CONFIG_PREEMPT_RT
 #define mcache_in_task()	true
@@ -643,6 +642,16 @@ void *goalloc_alloc(size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(goalloc_alloc);
 
 /*
+ * A pointer span_find() refuses: inside a large object past its first
+ * page, or not goalloc's at all.
+ */
+noinline void mcache_refuse_unowned(const void *p)
+{
+	goalloc_report(large_span_around(p) ? REPORT_INTERIOR : REPORT_FOREIGN,
+		       p, 0, 0);
+}
+
+/*
  * The free path after the tracepoint. @hooked: goalloc_hooks_key is on, so
  * debug=1, track_waste=1 or init_on_free may need the slow path.
  */
@@ -655,7 +664,7 @@ static __always_inline void __goalloc_free(const void *p, bool hooked)
 
 	if (unlikely(!span_find(p, &s))) {
 		if (!ZERO_OR_NULL_PTR(p))
-			goalloc_report(REPORT_FOREIGN, p, 0, 0);
+			mcache_refuse_unowned(p);
 		return;
 	}
 	cls = s->cls;
@@ -713,19 +722,6 @@ void goalloc_free(const void *p)
 }
 EXPORT_SYMBOL_GPL(goalloc_free);
 
-/**
- * mcache_profile_reset() - draw a CPU's next sampling countdown
- * @cpu: a possible CPU, or -1 for this one
- * @next: bytes until its next sample
- */
-void mcache_profile_reset(int cpu, long next)
-{
-	if (cpu < 0)
-		this_cpu_write(goalloc_mcache.next_sample, next);
-	else	/* Another CPU's: a racing countdown may keep its old value. */
-		WRITE_ONCE(per_cpu(goalloc_mcache.next_sample, cpu), next);
-}
-
 /* ------------------------------------------------------------------ */
 /* Draining: CPU hotplug, unload, debugfs "drain", tests */
 
@@ -769,7 +765,7 @@ static void mcache_flush_all(int cpu)
 		m->flushes++;
 		count_event(EV_FLUSH);
 	}
-	heap_cpu_drain(cpu);
+	pcache_cpu_drain(cpu);
 }
 
 /*
@@ -858,6 +854,8 @@ int mcache_init(void)
 		mcache_batch[cls] = mcache_class_cap(cls) / 2;
 		mcache_grow[cls] = min_t(unsigned int, MCACHE_GROW_MAX,
 					 mcache_class_spans(cls));
+		central_size_class(cls, mcache_class_cap(cls),
+				   mcache_class_spans(cls));
 	}
 	goalloc_mags = alloc_percpu(struct mcache_mags);
 	if (!goalloc_mags)

@@ -101,6 +101,23 @@ static bool profile_ready;		/* profile_mutex */
 DEFINE_STATIC_KEY_FALSE(goalloc_profile_key);
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_profile_key);
 
+/*
+ * Bytes each CPU may allocate before its next sample; counted down by the
+ * allocation paths (profile_countdown()) with this_cpu operations.
+ */
+DEFINE_PER_CPU(long, goalloc_profile_next);
+
+/* Draw @cpu's next countdown (-1: this CPU's) at @rate. */
+static void profile_reset_countdown(int cpu, unsigned long rate)
+{
+	long next = goalloc_profile_next_sample(rate);
+
+	if (cpu < 0)
+		this_cpu_write(goalloc_profile_next, next);
+	else	/* Another CPU's: a racing countdown may keep its old value. */
+		WRITE_ONCE(per_cpu(goalloc_profile_next, cpu), next);
+}
+
 static void profile_off_fn(struct work_struct *work);
 static DECLARE_WORK(profile_off_work, profile_off_fn);
 
@@ -266,7 +283,7 @@ void goalloc_profile_sample(const void *p, size_t size)
 	unsigned int nr;
 
 	rate = READ_ONCE(profile_rate);
-	mcache_profile_reset(-1, goalloc_profile_next_sample(rate));
+	profile_reset_countdown(-1, rate);
 	if (!rate)
 		return;
 	nr = profile_stack(stack);
@@ -367,8 +384,7 @@ void goalloc_profile_set_rate(unsigned long rate)
 	WRITE_ONCE(profile_rate, rate);
 	if (profile_ready) {
 		for_each_possible_cpu(cpu)
-			mcache_profile_reset(cpu,
-					     goalloc_profile_next_sample(rate));
+			profile_reset_countdown(cpu, rate);
 		profile_update_key();
 	}
 	mutex_unlock(&profile_mutex);

@@ -194,7 +194,7 @@ static long verify_local_mcache(void *arg)
 	unsigned int bad_runs;
 
 	local_lock_irqsave(&goalloc_mcache.lock, flags);
-	bad = heap_cpu_cache_check(&bad_runs);
+	bad = pcache_cpu_check(&bad_runs);
 	if (bad)
 		verify_fail(v, "CPU %d: page cache holds pages %#lx its chunk has free",
 			    cpu, bad);
@@ -239,7 +239,7 @@ static void verify_chunk(struct verify *v, struct heap_chunk *ch,
 /* @cpu's list of large objects. */
 static void verify_large(struct verify *v, int cpu)
 {
-	struct heap_large *hl = heap_large_of(cpu);
+	struct large_list *hl = large_list_of(cpu);
 	unsigned long flags, addr, end, pages = 0, n = 0;
 	struct span *s;
 

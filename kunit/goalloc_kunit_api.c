@@ -245,25 +245,25 @@ static void objects_do_not_overlap(struct kunit *test)
 static void large_objects_are_page_runs(struct kunit *test)
 {
 	static const size_t sizes[] = { 32769, 65536, 100000, GOALLOC_MAX_SIZE };
-	struct heap_stats before, during;
+	struct large_stats before, during;
 	unsigned int i;
 	u8 *p;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		heap_stats_read(&before);
+		large_stats_read(&before);
 		p = goalloc_alloc(sizes[i], GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, GOALLOC_PAGE_SIZE));
 		KUNIT_EXPECT_EQ(test, goalloc_usable_size(p),
 				round_up(sizes[i], GOALLOC_PAGE_SIZE));
-		heap_stats_read(&during);
-		KUNIT_EXPECT_EQ(test, during.large_objects, before.large_objects + 1);
-		KUNIT_EXPECT_EQ(test, during.large_pages - before.large_pages,
+		large_stats_read(&during);
+		KUNIT_EXPECT_EQ(test, during.objects, before.objects + 1);
+		KUNIT_EXPECT_EQ(test, during.pages - before.pages,
 				round_up(sizes[i], GOALLOC_PAGE_SIZE) >> PAGE_SHIFT);
 		memset(p, 0x5a, sizes[i]);
 		goalloc_free(p);
-		heap_stats_read(&during);
-		KUNIT_EXPECT_EQ(test, during.large_objects, before.large_objects);
+		large_stats_read(&during);
+		KUNIT_EXPECT_EQ(test, during.objects, before.objects);
 	}
 }
 

@@ -307,30 +307,30 @@ static void large_runs_are_kept_for_the_next_allocation(struct kunit *test)
 		goalloc_free(p[i]);
 	goalloc_drain(false);
 	migrate_disable();
-	cached = heap_cached_pages();
+	cached = pcache_cached_pages();
 	q = goalloc_alloc(SZ_128K + SZ_64K, GFP_KERNEL);
-	KUNIT_EXPECT_EQ(test, heap_cached_pages(), cached);
+	KUNIT_EXPECT_EQ(test, pcache_cached_pages(), cached);
 	goalloc_free(q);
-	KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, run * 3 / 4);
+	KUNIT_EXPECT_EQ(test, pcache_cached_pages() - cached, run * 3 / 4);
 	goalloc_drain(false);
-	KUNIT_EXPECT_EQ(test, heap_cached_pages(), cached);
+	KUNIT_EXPECT_EQ(test, pcache_cached_pages(), cached);
 
 	for (i = 0; i < ARRAY_SIZE(p); i++) {
 		p[i] = goalloc_alloc(SZ_256K, GFP_KERNEL);
 		ok += !!p[i];
 		/* The second miss in a row took four runs: three wait. */
 		if (i < 2)
-			KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, i * 3 * run);
+			KUNIT_EXPECT_EQ(test, pcache_cached_pages() - cached, i * 3 * run);
 	}
 	KUNIT_EXPECT_EQ(test, ok, ARRAY_SIZE(p));
 	if (ok == ARRAY_SIZE(p)) {
 		/* Three taken, then four more for the sixth, taken too. */
-		KUNIT_EXPECT_EQ(test, heap_cached_pages(), cached);
+		KUNIT_EXPECT_EQ(test, pcache_cached_pages(), cached);
 		heap_stats_read(&st);
 		inuse = st.inuse_pages;
 		goalloc_free(p[0]);
 		/* Kept: in use for the heap, free for the page cache. */
-		KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, run);
+		KUNIT_EXPECT_EQ(test, pcache_cached_pages() - cached, run);
 		heap_stats_read(&st);
 		KUNIT_EXPECT_EQ(test, st.inuse_pages, inuse);
 		EXPECT_REPORTS(test, 1, EV_REFUSED_FOREIGN, goalloc_free(p[0]));
@@ -345,12 +345,12 @@ static void large_runs_are_kept_for_the_next_allocation(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		goalloc_free(p[i]);
 	if (ok == ARRAY_SIZE(p))
-		KUNIT_EXPECT_EQ(test, heap_cached_pages() - cached, 3 * run);
+		KUNIT_EXPECT_EQ(test, pcache_cached_pages() - cached, 3 * run);
 	migrate_enable();
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 	goalloc_drain(false);
 	goalloc_scavenge_hold(false);
-	KUNIT_EXPECT_EQ(test, heap_cached_pages(), 0UL);
+	KUNIT_EXPECT_EQ(test, pcache_cached_pages(), 0UL);
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 }
 
@@ -422,10 +422,10 @@ static void spans_come_from_this_cpus_page_cache(struct kunit *test)
 	heap_stats_read(&before);
 	migrate_disable();
 	cpu = smp_processor_id();
-	KUNIT_EXPECT_EQ(test, heap_cpu_cache(cpu, &ch, &word), 0UL);
+	KUNIT_EXPECT_EQ(test, pcache_cpu_block(cpu, &ch, &word), 0UL);
 	s = span_create(cls, npages, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	free = heap_cpu_cache(cpu, &ch, &word);
+	free = pcache_cpu_block(cpu, &ch, &word);
 	KUNIT_ASSERT_PTR_EQ(test, s->chunk, ch);
 	KUNIT_EXPECT_EQ(test, s->first / BITS_PER_LONG, word);
 	bit = s->first % BITS_PER_LONG;
@@ -436,16 +436,16 @@ static void spans_come_from_this_cpus_page_cache(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.inuse_pages - before.inuse_pages,
 			(unsigned long)(hweight_long(free) + npages) <<
 			GOALLOC_PAGE_ORDER);
-	KUNIT_EXPECT_EQ(test, heap_cached_pages(),
+	KUNIT_EXPECT_EQ(test, pcache_cached_pages(),
 			(unsigned long)hweight_long(free) << GOALLOC_PAGE_ORDER);
 	KUNIT_EXPECT_EQ(test, ch->used[word] & (free | mask), free | mask);
 	span_destroy(s);
-	KUNIT_EXPECT_EQ(test, heap_cpu_cache(cpu, &ch, &word), free | mask);
+	KUNIT_EXPECT_EQ(test, pcache_cpu_block(cpu, &ch, &word), free | mask);
 	migrate_enable();
 	goalloc_drain(false);
 	goalloc_scavenge_hold(false);
-	KUNIT_EXPECT_EQ(test, heap_cpu_cache(cpu, &ch, &word), 0UL);
-	KUNIT_EXPECT_EQ(test, heap_cached_pages(), 0UL);
+	KUNIT_EXPECT_EQ(test, pcache_cpu_block(cpu, &ch, &word), 0UL);
+	KUNIT_EXPECT_EQ(test, pcache_cached_pages(), 0UL);
 	heap_stats_read(&st);
 	KUNIT_EXPECT_EQ(test, st.inuse_pages, before.inuse_pages);
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
@@ -799,11 +799,11 @@ static void shrinker_gives_back_the_headroom(struct kunit *test)
 	heap_free_run(c, f, GOALLOC_CHUNK_PAGES);
 	/* The idle chunk is within the headroom: only pressure takes it. */
 	heap_stats_read(&before);
-	KUNIT_EXPECT_GT(test, heap_shrink(ULONG_MAX), 0UL);
+	KUNIT_EXPECT_GT(test, scavenge_shrink(ULONG_MAX), 0UL);
 	heap_stats_read(&after);
 	KUNIT_EXPECT_GT(test, after.pages_returned, before.pages_returned);
 	KUNIT_EXPECT_EQ(test, after.shrinker_calls, before.shrinker_calls + 1);
-	KUNIT_EXPECT_EQ(test, heap_shrink(ULONG_MAX), 0UL);
+	KUNIT_EXPECT_EQ(test, scavenge_shrink(ULONG_MAX), 0UL);
 	/* The shrinks asked for a drain: done before the next case. */
 	goalloc_scavenge_flush();
 }
@@ -818,17 +818,17 @@ static void shrinker_drains_the_cpu_caches(struct kunit *test)
 	goalloc_scavenge_hold(false);
 	goalloc_scavenge_flush();
 	goalloc_drain(false);
-	KUNIT_ASSERT_EQ(test, heap_cached_pages(), 0UL);
+	KUNIT_ASSERT_EQ(test, pcache_cached_pages(), 0UL);
 	/* 128 KiB: 16 Go pages from this CPU's block, back to it. */
 	p = goalloc_alloc(128 << 10, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	goalloc_free(p);
-	KUNIT_ASSERT_GT(test, heap_cached_pages(), 0UL);
+	KUNIT_ASSERT_GT(test, pcache_cached_pages(), 0UL);
 	/* A request within a second of the last is dropped: let it pass. */
 	msleep(1100);
-	heap_shrink(ULONG_MAX);
+	scavenge_shrink(ULONG_MAX);
 	goalloc_scavenge_flush();
-	KUNIT_EXPECT_EQ(test, heap_cached_pages(), 0UL);
+	KUNIT_EXPECT_EQ(test, pcache_cached_pages(), 0UL);
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 }
 

@@ -775,7 +775,7 @@ static void nofail_span_retries_without_the_flag(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, class_to_npages[cls], 3);
 	goalloc_drain(false);
 	heap_stats_read(&st);
-	if (st.sys_pages - st.inuse_pages + heap_cached_pages() >=
+	if (st.sys_pages - st.inuse_pages + pcache_cached_pages() >=
 	    3 << GOALLOC_PAGE_ORDER || READ_ONCE(goalloc_central[cls].pages))
 		kunit_skip(test, "goalloc's heap or class has room already");
 	current->make_it_fail = 1;

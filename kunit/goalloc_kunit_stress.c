@@ -392,13 +392,15 @@ static void stress_stop(struct stress_run *run, struct stress_counts *sum)
 
 static void stress_baseline_read(struct stress_baseline *b)
 {
+	struct large_stats ls;
 	struct heap_stats st;
 	unsigned int cls;
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
 		b->inuse[cls] = class_inuse(cls);
 	heap_stats_read(&st);
-	b->large = st.large_objects;
+	large_stats_read(&ls);
+	b->large = ls.objects;
 	b->chunk_allocs = st.chunk_allocs;
 	b->chunk_failures = st.chunk_failures;
 	b->alloc_fail = events(EV_ALLOC_FAIL);

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc large objects: allocations over 32 KiB, up to GOALLOC_MAX_SIZE,
+ * each a span of its own (class 0) whose run of Go pages comes from the
+ * per-CPU page cache or the heap, as kmalloc_large() takes pages from the
+ * buddy allocator.
+ *
+ * Only a large object's first kernel page maps to its span
+ * (span_map_pages()): it is freed and looked up by its address, and
+ * mapping every page would cost two stores per page on allocation and on
+ * free. large_span_around() finds the object of a pointer into its other
+ * pages, for reports.
+ *
+ * Live large objects are listed by the CPU that allocated them (struct
+ * large_list), for statistics, verify and unload: an allocation and its
+ * free on the same CPU take a lock that other CPUs take only to free this
+ * CPU's objects, or to read the lists. The list lock nests inside nothing
+ * and holds nothing inside it (lock order in goalloc_internal.h). A freed
+ * object's run goes to this CPU's page cache (pcache_free_run()), which
+ * keeps it for the next large allocation of its size.
+ */
+
+#define pr_fmt(fmt) "goalloc: " fmt
+
+#include <linux/kmemleak.h>
+#include <linux/string.h>
+
+#include "goalloc_internal.h"
+#include "goalloc_trace.h"
+
+static DEFINE_PER_CPU(struct large_list, large_lists);
+
+/**
+ * large_list_of() - a CPU's list of large objects, for statistics and tests
+ * @cpu: a possible CPU
+ *
+ * Return: its struct large_list; take its lock to read it.
+ */
+struct large_list *large_list_of(int cpu)
+{
+	return per_cpu_ptr(&large_lists, cpu);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(large_list_of);
+
+/*
+ * List and account a new large object @s on this CPU's list, or on the
+ * one it ran on a moment ago if it was preempted: @s->cpu says which.
+ */
+static void large_note(struct span *s)
+{
+	struct large_list *ll;
+	unsigned long flags;
+
+	s->cpu = raw_smp_processor_id();
+	ll = per_cpu_ptr(&large_lists, s->cpu);
+	spin_lock_irqsave(&ll->lock, flags);
+	list_add(&s->list, &ll->spans);
+	ll->objects++;
+	ll->pages += s->npages << GOALLOC_PAGE_ORDER;
+	ll->req_bytes += s->size;
+	ll->bytes_total += span_bytes(s);
+	spin_unlock_irqrestore(&ll->lock, flags);
+}
+
+/* Unlist freed large object @s from the list of the CPU that allocated it. */
+static void large_forget(struct span *s)
+{
+	struct large_list *ll = per_cpu_ptr(&large_lists, s->cpu);
+	unsigned long flags;
+
+	spin_lock_irqsave(&ll->lock, flags);
+	list_del(&s->list);
+	s->allocated = 0;
+	ll->objects--;
+	ll->pages -= s->npages << GOALLOC_PAGE_ORDER;
+	ll->req_bytes -= s->size;
+	spin_unlock_irqrestore(&ll->lock, flags);
+}
+
+/**
+ * large_stats_read() - the large objects' totals, summed over the CPUs
+ * @st: filled in; consistent per CPU
+ *
+ * Context: any; takes each CPU's list lock in turn.
+ */
+void large_stats_read(struct large_stats *st)
+{
+	struct large_list *ll;
+	unsigned long flags;
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu) {
+		ll = per_cpu_ptr(&large_lists, cpu);
+		spin_lock_irqsave(&ll->lock, flags);
+		st->objects += ll->objects;
+		st->pages += ll->pages;
+		st->req_bytes += ll->req_bytes;
+		st->bytes_total += ll->bytes_total;
+		spin_unlock_irqrestore(&ll->lock, flags);
+	}
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(large_stats_read);
+
+/**
+ * large_span_around() - the large object that holds @p, past its first page
+ * @p: a pointer span_of() finds no span for
+ *
+ * Looks for the span by the pages before @p, back to the first mapped
+ * one, or to the start of @p's MAX_ORDER-aligned block, which holds @p's
+ * whole chunk (a chunk is such a block, or a smaller buddy block inside
+ * one). For reports only: it reads up to MAX_ORDER_NR_PAGES struct pages,
+ * and the span it finds may be changing.
+ *
+ * Return: the span of the large object whose pages hold @p, or NULL.
+ */
+struct span *large_span_around(const void *p)
+{
+	unsigned long addr = (unsigned long)p & PAGE_MASK;
+	unsigned long lo = ALIGN_DOWN(addr, PAGE_SIZE << GOALLOC_CHUNK_ORDER);
+	struct span *s;
+
+	if (addr < READ_ONCE(heap_lo) || addr >= READ_ONCE(heap_hi))
+		return NULL;
+	/* A buddy block: aligned, and its struct pages exist. */
+	while (addr > lo) {
+		addr -= PAGE_SIZE;
+		s = span_of((void *)addr);
+		if (s)
+			return !s->cls && (unsigned long)p - s->base <
+			       span_bytes(s) ? s : NULL;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(large_span_around);
+
+/**
+ * goalloc_alloc_large() - an allocation the size classes do not serve
+ * @size: 0 (ZERO_SIZE_PTR), over GOALLOC_MAX_SMALL_SIZE, or over
+ *	  GOALLOC_MAX_SIZE (NULL, reported)
+ * @gfp: the caller's mask
+ * @caller: the call site the tracepoint shows
+ *
+ * Context: any context that @gfp allows.
+ * Return: the object, ZERO_SIZE_PTR, or NULL.
+ */
+void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
+{
+	struct span *s;
+	void *p;
+
+	if (unlikely(!size)) {
+		trace_goalloc_alloc(caller, ZERO_SIZE_PTR, 0, 0, gfp);
+		return ZERO_SIZE_PTR;
+	}
+	if (unlikely(size > GOALLOC_MAX_SIZE)) {
+		goalloc_report(REPORT_TOO_BIG, NULL, size, gfp);
+		trace_goalloc_alloc(caller, NULL, size, 0, gfp);
+		return NULL;
+	}
+	s = span_create(0, DIV_ROUND_UP(size, GOALLOC_PAGE_SIZE), gfp);
+	if (unlikely(!s)) {
+		goalloc_alloc_failed(size, gfp);
+		trace_goalloc_alloc(caller, NULL, size, 0, gfp);
+		return NULL;
+	}
+	__set_bit(0, s->allocbits);
+	s->allocated = 1;
+	s->state = SPAN_LARGE;
+	s->size = size;
+	large_note(s);
+	count_event(EV_ALLOC_LARGE);
+	p = (void *)s->base;
+	kmemleak_alloc(p, span_bytes(s), 1, gfp);
+	if (want_init_on_alloc(gfp))
+		memset(p, 0, span_bytes(s));
+	trace_goalloc_alloc(caller, p, size, span_bytes(s), gfp);
+	if (static_branch_unlikely(&goalloc_profile_key) &&
+	    profile_countdown(span_bytes(s)))
+		goalloc_profile_sample(p, span_bytes(s));
+	return p;
+}
+
+/**
+ * goalloc_free_odd() - a free that is not of a live slot: a large object,
+ *			or a pointer to refuse
+ * @s: span_of(@p)
+ * @p: the pointer
+ *
+ * Context: any context where kfree() may be called.
+ */
+void goalloc_free_odd(struct span *s, const void *p)
+{
+	enum goalloc_report bad;
+	unsigned int idx;
+
+	bad = object_check(s, s->cls, p, &idx);
+	/* A slot free at the fast path's test, taken again since. */
+	if (!bad && s->cls)
+		bad = REPORT_DOUBLE_FREE;
+	/* Of two frees racing for one large object, one claims it. */
+	if (!bad && !test_and_clear_bit(0, s->allocbits))
+		bad = REPORT_DOUBLE_FREE;
+	if (unlikely(bad)) {
+		goalloc_report(bad, p, 0, 0);
+		return;
+	}
+	if (profile_span_sampled(s))
+		goalloc_profile_free(s, p);
+	kmemleak_free(p);
+	if (want_init_on_free())
+		memset((void *)p, 0, span_bytes(s));
+	count_event(EV_FREE_LARGE);
+	span_unmap(s);
+	large_forget(s);
+	pcache_free_run(s);
+}
+
+void large_init(void)
+{
+	struct large_list *ll;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		ll = per_cpu_ptr(&large_lists, cpu);
+		spin_lock_init(&ll->lock);
+		INIT_LIST_HEAD(&ll->spans);
+	}
+}
+
+/* Unload: report what callers never freed, then free it anyway. */
+void large_exit(void)
+{
+	struct span *s, *tmp;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		list_for_each_entry_safe(s, tmp, &large_list_of(cpu)->spans,
+					 list) {
+			pr_warn("unload: large object of %zu bytes never freed\n",
+				span_bytes(s));
+			kmemleak_free((void *)s->base);
+			list_del(&s->list);
+			span_destroy(s);
+		}
+	}
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * goalloc spans: runs of Go pages cut into objects of one size class, or
+ * holding one large object.
+ *
+ * A span's slot state is a bitmap (set = not free in the span); a 64-slot
+ * window of its complement, alloc_cache, lets __ffs() find free slots, and
+ * freeindex says where the window is, as in Go's mspan. Objects a CPU has
+ * taken from a span stay "allocated" in the bitmap while they sit in that
+ * CPU's magazine, so frees never touch the span on the fast path.
+ *
+ * Pointer to span in O(1): every kernel page of a small-object span, and
+ * the first page of a large object, keeps its span in page->private and,
+ * as proof that goalloc wrote it, the span xor a random cookie in
+ * page->index (span_map_pages(); span_find() in goalloc_internal.h reads
+ * them).
+ *
+ * Spans get their runs and metadata from the per-CPU page cache
+ * (goalloc_pcache.c) and give them back there. Their fields are protected
+ * by the class's central lock (goalloc_central.c); lock order in
+ * goalloc_internal.h.
+ */
+
+#define pr_fmt(fmt) "goalloc: " fmt
+
+#include <linux/string.h>
+
+#include "goalloc_internal.h"
+
+
+/*
+ * Point the kernel pages of @s at @owner, or at nothing: every page of a
+ * small-object span, whose objects lie on any of them; only the first page
+ * of a large object, which is freed and looked up by its address. Its
+ * other pages map to nothing, which saves two stores per page on
+ * allocation and on free (15 pages at 64 KiB, 63 at 256 KiB);
+ * large_span_around() finds the object of a pointer into them, for a
+ * report.
+ */
+static void span_map_pages(struct span *s, struct span *owner)
+{
+	struct page *page = nth_page(s->chunk->page,
+				     s->first << GOALLOC_PAGE_ORDER);
+	unsigned int i, n = s->cls ? s->npages << GOALLOC_PAGE_ORDER : 1;
+
+	if (owner) {
+		for (i = 0; i < n; i++, page = nth_page(page, 1)) {
+			page->private = (unsigned long)owner;
+			page->index = (unsigned long)owner ^ goalloc_cookie;
+		}
+		return;
+	}
+	for (i = 0; i < n; i++, page = nth_page(page, 1)) {
+		/*
+		 * A racing span_find() sees old and new fields mixed, in
+		 * either order, and no mixed pair matches.
+		 */
+		WRITE_ONCE(page->index, 0);
+		WRITE_ONCE(page->private, 0);
+	}
+}
+
+/* A span fresh from the heap becomes a span of @cls with @nelems slots. */
+static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
+{
+	size_t words = BITS_TO_LONGS(nelems);
+
+	s->cls = cls;
+	s->cpu = -1;
+	s->nelems = nelems;
+	/*
+	 * Bits past nelems stay clear too: span_take() takes the lowest free
+	 * slots and never more than there are, so it never reaches them, and
+	 * a free of slot nelems (the tail) then finds its bit clear.
+	 */
+	if (words == 1)
+		s->allocbits[0] = 0;
+	else
+		bitmap_zero(s->allocbits, nelems);
+	s->alloc_cache = ~0UL;
+	/* The keys, not the parameters: from 1 KiB, 1 to 14 objects a span. */
+	if (static_branch_unlikely(&goalloc_track_key)) {
+		s->req = (u16 *)(s->allocbits + words * (goalloc_debug ? 2 : 1));
+		memset(s->req, 0, nelems * sizeof(*s->req));
+	}
+	if (static_branch_unlikely(&goalloc_debug_key)) {
+		s->cachedbits = s->allocbits + words;
+		bitmap_zero(s->cachedbits, nelems);
+		/* Every free slot holds poison; allocation checks it. */
+		if (cls)
+			memset((void *)s->base, GOALLOC_POISON, span_bytes(s));
+	}
+	span_map_pages(s, s);
+	count_event(EV_SPAN_ALLOC);
+}
+
+/* Up to @n spans of @cls (0: large) and @npages Go pages, onto @list. */
+static unsigned int __spans_create(unsigned int cls, unsigned int npages,
+				   unsigned int n, gfp_t gfp,
+				   struct list_head *list)
+{
+	unsigned int nelems = cls ? class_objects_in(cls, npages) : 1;
+	struct span *s;
+	LIST_HEAD(made);
+
+	n = pcache_alloc_spans(npages, span_words(nelems), gfp, n, &made);
+	list_for_each_entry(s, &made, list)
+		span_init(s, cls, nelems);
+	list_splice_tail(&made, list);
+	return n;
+}
+
+/**
+ * span_create() - a new span from the heap, all slots free
+ * @cls: its size class, or 0 for a large object
+ * @npages: Go pages; for a small class, class_to_npages[@cls] or
+ *	    class_to_go_npages[@cls]
+ * @gfp: the caller's mask
+ *
+ * Context: any that @gfp allows; takes the page cache's and the heap's locks.
+ * Return: the span, in no list and no state yet, or NULL.
+ */
+struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp)
+{
+	struct span *s;
+	LIST_HEAD(made);
+
+	if (!__spans_create(cls, npages, 1, gfp, &made))
+		return NULL;
+	s = list_first_entry(&made, struct span, list);
+	list_del(&s->list);
+	return s;
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_create);
+
+/**
+ * spans_create() - up to @n new spans of a size class
+ * @cls: the class, not 0
+ * @n: spans wanted
+ * @gfp: the caller's mask
+ * @list: receives the spans, in no state yet, linked by their ->list
+ *
+ * A class whose spans grew past Go's (scripts/gen-sizeclasses.py) tries
+ * its own without reclaim or retries, then Go's with @gfp: the order-3
+ * block a grown span may need from the buddy allocator when no chunk has
+ * room is worth no reclaim. SLUB's allocate_slab() treats its preferred
+ * order the same. The first try may fail for want of the span's metadata
+ * too, and counts in the heap's chunk_failures when it asked for a chunk;
+ * the spans the second makes count as span_fallback events.
+ *
+ * Context: any that @gfp allows; takes the page cache's and the heap's locks.
+ * Return: spans made, 1 .. @n, or 0 when memory is short.
+ */
+unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
+			  struct list_head *list)
+{
+	gfp_t pref = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+	unsigned int made;
+
+	if (!class_grown(cls))
+		return __spans_create(cls, class_to_npages[cls], n, gfp, list);
+	if (pref & __GFP_DIRECT_RECLAIM)
+		pref = (pref | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
+	made = __spans_create(cls, class_to_npages[cls], n, pref, list);
+	if (made)
+		return made;
+	made = __spans_create(cls, class_to_go_npages[cls], n, gfp, list);
+	this_cpu_add(goalloc_events[EV_SPAN_FALLBACK], made);
+	return made;
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_create);
+
+/**
+ * span_unmap() - a span about to go back to the heap: its pages no longer
+ * lead to it
+ * @s: the span
+ */
+void span_unmap(struct span *s)
+{
+	span_map_pages(s, NULL);
+	count_event(EV_SPAN_FREE);
+}
+
+/**
+ * spans_destroy() - give spans' pages back to the heap and free them
+ * @list: spans linked by their ->list, each in no other list, their
+ *	  objects all free or abandoned; emptied
+ *
+ * Context: any; takes the page cache's lock, maybe heap_lock.
+ */
+void spans_destroy(struct list_head *list)
+{
+	struct span *s;
+
+	if (list_empty(list))
+		return;
+	list_for_each_entry(s, list, list)
+		span_unmap(s);
+	pcache_free_spans(list);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_destroy);
+
+/**
+ * span_destroy() - give a span's pages back to the heap and free it
+ * @s: a span in no list; its objects are all free or abandoned
+ *
+ * Context: any; takes the page cache's lock, maybe heap_lock.
+ */
+void span_destroy(struct span *s)
+{
+	LIST_HEAD(one);
+
+	list_add(&s->list, &one);
+	spans_destroy(&one);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_destroy);
+
+/*
+ * Move @s's window on to the next bitmap word with a free slot. Return:
+ * false if there is none, which span_take() does not ask for unless
+ * allocated undercounts, a bug: __span_put() refuses an object that is
+ * free in its span already.
+ */
+static noinline bool span_next_window(struct span *s)
+{
+	unsigned int w = s->freeindex / BITS_PER_LONG + 1;
+
+	while (w < BITS_TO_LONGS(s->nelems) && s->allocbits[w] == ~0UL)
+		w++;
+	if (WARN_ON_ONCE(w == BITS_TO_LONGS(s->nelems)))
+		return false;
+	s->freeindex = w * BITS_PER_LONG;
+	s->alloc_cache = ~s->allocbits[w];
+	return true;
+}
+
+/**
+ * span_take() - take up to @n free slots of @s
+ * @s: the span
+ * @objs: receives the objects' addresses
+ * @n: how many are wanted
+ *
+ * Scans Go's way: __ffs() on the alloc_cache window, then on to the next
+ * bitmap word with a zero bit.
+ *
+ * Context: the class's central lock held (or @s private to the caller).
+ * Return: the number taken, min(@n, free slots).
+ */
+unsigned int span_take(struct span *s, void **objs, unsigned int n)
+{
+	unsigned int size = class_to_size[s->cls];
+	unsigned int w, got = 0;
+
+	n = min_t(unsigned int, n, s->nelems - s->allocated);
+	while (got < n) {
+		if (!s->alloc_cache && !span_next_window(s))
+			break;
+		w = s->freeindex + __ffs(s->alloc_cache);
+		s->alloc_cache &= s->alloc_cache - 1;
+		__set_bit(w, s->allocbits);
+		objs[got++] = (void *)(s->base + (unsigned long)w * size);
+	}
+	/* The bitmap is full: count it so, or a refill would retry forever. */
+	s->allocated = got < n ? s->nelems : s->allocated + got;
+	return got;
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_take);
+
+/* Mark slot @idx of @s free again, for tests. */
+void span_put(struct span *s, unsigned int idx)
+{
+	void *p = (void *)(s->base + (unsigned long)idx * class_to_size[s->cls]);
+
+	__span_put(s, &p, 1);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_put);
+
