@@ -22,9 +22,10 @@
  *    supported: memory always comes from ZONE_NORMAL's direct map.
  *
  * Cost: an allocation or free that hits the calling CPU's cache is an array
- * pop or push with interrupts disabled; a miss moves a batch of objects
- * under one size class's spinlock; objects above 32 KiB are page runs from
- * goalloc's page heap.
+ * pop or push, with preemption disabled in task context and interrupts
+ * disabled in softirq and hard-IRQ context; a miss moves a batch of
+ * objects under one size class's spinlock; objects above 32 KiB are page
+ * runs from goalloc's page heap.
  *
  * Bad input (a pointer goalloc did not hand out, an interior pointer, a
  * second free of an object free in its span or freed last on this CPU;

@@ -106,7 +106,7 @@ size_t goalloc_usable_size(const void *p)
 		return 0;
 	s = span_of(p);
 	if (unlikely(!s)) {
-		mcache_refuse_unowned(p);
+		goalloc_free_unowned(p);
 		return 0;
 	}
 	bad = object_check(s, s->cls, p, &idx);

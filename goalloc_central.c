@@ -22,6 +22,8 @@
  * cached by CPU A are correctly returned by CPU B. Spans that empty beyond
  * keep_empty go back to the heap, always after the lock is dropped.
  *
+ * The class lock covers its spans' bitmaps too: __span_put(), which gives
+ * flushed objects back to them, lives here, inline in the flush loop.
  * The magazine sizes that size a class's depot and its empty list come
  * down from the mcache at init (central_size_class()). Lock order in
  * goalloc_internal.h.
@@ -37,6 +39,61 @@
 struct central goalloc_central[GOALLOC_NUM_CLASSES];
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_central);
 
+/**
+ * __span_put() - mark objects of @s free again
+ * @s: the span
+ * @objs: objects, the first of them in @s
+ * @n: how many there are, at least 1
+ *
+ * Frees the objects from the first up to the first that lies outside @s:
+ * a flush gives back runs of one span's objects, and the run costs one
+ * span lookup and one window update. Keeps the invariants that no free
+ * slot lies below freeindex and that alloc_cache is the complement of the
+ * window's bitmap word. It stops too at an object free in @s already:
+ * one freed twice while a magazine held it, which the free path does not
+ * see without debug=1, comes back twice when the magazine flushes.
+ *
+ * Here, not in goalloc_span.c: the flush loop of __central_return() runs
+ * it inline, once per run of one span's objects.
+ *
+ * Context: the class's central lock held (or @s private to the caller).
+ * Return: the number freed, 0 .. @n; 0 if the first is free already.
+ */
+static __always_inline unsigned int
+__span_put(struct span *s, void *const *objs, unsigned int n)
+{
+	unsigned long base = s->base, bytes = span_bytes(s), off;
+	u32 magic = class_to_divmagic[s->cls];
+	unsigned int low = UINT_MAX, i, idx;
+
+	for (i = 0; i < n; i++) {
+		off = (unsigned long)objs[i] - base;
+		if (off >= bytes)
+			break;
+		idx = divmagic_index(off, magic);
+		if (unlikely(!__test_and_clear_bit(idx, s->allocbits)))
+			break;
+		low = min(low, idx);
+	}
+	if (static_branch_unlikely(&goalloc_debug_key)) {
+		for (idx = 0; idx < i; idx++)
+			clear_bit(span_obj_index(s, objs[idx]), s->cachedbits);
+	}
+	s->allocated -= i;
+	if (low < s->freeindex)
+		s->freeindex = round_down(low, BITS_PER_LONG);
+	s->alloc_cache = ~s->allocbits[s->freeindex / BITS_PER_LONG];
+	return i;
+}
+
+/* Mark slot @idx of @s free again, for tests. */
+void span_put(struct span *s, unsigned int idx)
+{
+	void *p = (void *)(s->base + (unsigned long)idx * class_to_size[s->cls]);
+
+	__span_put(s, &p, 1);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_put);
 
 /* @s joins (@dir 1) or leaves (-1) the spans of @c: count its slots, pages. */
 static void __central_count_span(struct central *c, const struct span *s,
@@ -294,31 +351,6 @@ unsigned int __central_flush(struct central *c, void *const *objs,
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_flush);
 
 /**
- * central_drain_depots() - return every depot's objects to their spans
- *
- * Context: process or atomic context.
- */
-void central_drain_depots(void)
-{
-	unsigned long flags;
-	unsigned int cls;
-	LIST_HEAD(dead);
-
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
-		struct central *c = &goalloc_central[cls];
-
-		if (!READ_ONCE(c->ndepot))
-			continue;
-		spin_lock_irqsave(&c->lock, flags);
-		__central_return(c, c->depot, c->ndepot, -1, &dead);
-		depot_forget(c->depot, c->ndepot);
-		WRITE_ONCE(c->ndepot, 0);
-		spin_unlock_irqrestore(&c->lock, flags);
-		spans_destroy(&dead);
-	}
-}
-
-/**
  * __central_uncache_span() - a CPU lets go of its cached span
  * @c: the class
  * @s: the span, SPAN_CACHED
@@ -338,12 +370,12 @@ void __central_uncache_span(struct central *c, struct span *s,
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_uncache_span);
 
-/**
- * central_release_empty() - give every empty span back to the heap
- *
- * Context: process or atomic context.
+/*
+ * Run @fn on every class with its lock held, then give the spans it put
+ * on the list it is passed back to the heap, with the lock dropped.
  */
-void central_release_empty(void)
+static void central_for_each(void (*fn)(struct central *c,
+					struct list_head *dead))
 {
 	unsigned long flags;
 	unsigned int cls;
@@ -351,16 +383,49 @@ void central_release_empty(void)
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		struct central *c = &goalloc_central[cls];
-		struct span *s;
 
 		spin_lock_irqsave(&c->lock, flags);
-		list_for_each_entry(s, &c->empty, list)
-			__central_count_span(c, s, -1);
-		list_splice_init(&c->empty, &dead);
-		c->nr_spans[SPAN_EMPTY] = 0;
+		fn(c, &dead);
 		spin_unlock_irqrestore(&c->lock, flags);
 		spans_destroy(&dead);
 	}
+}
+
+static void __central_drain_depot(struct central *c, struct list_head *dead)
+{
+	__central_return(c, c->depot, c->ndepot, -1, dead);
+	depot_forget(c->depot, c->ndepot);
+	WRITE_ONCE(c->ndepot, 0);
+}
+
+/**
+ * central_drain_depots() - return every depot's objects to their spans
+ *
+ * Context: process or atomic context.
+ */
+void central_drain_depots(void)
+{
+	central_for_each(__central_drain_depot);
+}
+
+static void __central_release_empty(struct central *c, struct list_head *dead)
+{
+	struct span *s;
+
+	list_for_each_entry(s, &c->empty, list)
+		__central_count_span(c, s, -1);
+	list_splice_init(&c->empty, dead);
+	c->nr_spans[SPAN_EMPTY] = 0;
+}
+
+/**
+ * central_release_empty() - give every empty span back to the heap
+ *
+ * Context: process or atomic context.
+ */
+void central_release_empty(void)
+{
+	central_for_each(__central_release_empty);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(central_release_empty);
 
@@ -411,7 +476,8 @@ static void span_forget_objects(struct span *s)
 	if (!IS_ENABLED(CONFIG_DEBUG_KMEMLEAK))
 		return;
 	for_each_set_bit(i, s->allocbits, s->nelems)
-		if (!goalloc_debug || !test_bit(i, s->cachedbits))
+		if (!static_branch_unlikely(&goalloc_debug_key) ||
+		    !test_bit(i, s->cachedbits))
 			kmemleak_free((void *)(s->base + i * class_to_size[s->cls]));
 }
 

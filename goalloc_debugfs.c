@@ -60,11 +60,8 @@ const char *const goalloc_event_names[] = {
 static_assert(ARRAY_SIZE(goalloc_event_names) == NR_GOALLOC_EVENTS);
 
 static const char *const span_state_names[] = {
-	[SPAN_PARTIAL]	= "partial",
-	[SPAN_FULL]	= "full",
-	[SPAN_EMPTY]	= "empty",
-	[SPAN_CACHED]	= "cached",
-	[SPAN_LARGE]	= "large",
+	[SPAN_PARTIAL] = "partial", [SPAN_FULL] = "full", [SPAN_EMPTY] = "empty",
+	[SPAN_CACHED] = "cached", [SPAN_LARGE] = "large",
 };
 
 static_assert(ARRAY_SIZE(span_state_names) == NR_SPAN_STATES);
@@ -190,7 +187,7 @@ void goalloc_class_row(unsigned int cls, unsigned long *col)
 	col[COL_FREES] = st.nfree;
 	col[COL_BYTES_INUSE] = st.inuse * size;
 	col[COL_TAIL_WASTE] = st.pages * GOALLOC_PAGE_SIZE - st.slots * size;
-	col[COL_ROUNDUP_WASTE] = goalloc_track_waste ?
+	col[COL_ROUNDUP_WASTE] = static_branch_unlikely(&goalloc_track_key) ?
 				 st.inuse * size - st.req_bytes : 0;
 	col[COL_WASTE] = col[COL_TAIL_WASTE] + col[COL_ROUNDUP_WASTE];
 	memcpy(&col[COL_HIST0], st.hist, sizeof(st.hist));
@@ -202,7 +199,8 @@ static void class_row_print(struct seq_file *m, const unsigned long *col)
 	int i;
 
 	for (i = 0; i < NR_CLASS_COLS; i++) {
-		if (i == COL_ROUNDUP_WASTE && !goalloc_track_waste)
+		if (i == COL_ROUNDUP_WASTE &&
+		    !static_branch_unlikely(&goalloc_track_key))
 			seq_puts(m, " -");
 		else
 			seq_printf(m, " %lu", col[i]);
@@ -483,20 +481,38 @@ static int heap_profile_open(struct inode *inode, struct file *file)
 	return single_open(file, heap_profile_show, NULL);
 }
 
-static ssize_t heap_profile_write(struct file *file, const char __user *buf,
-				  size_t count, loff_t *ppos)
-{
-	unsigned int val;
-	int err;
+/*
+ * The files a number is written to: each takes one from @min to @max,
+ * which @act is given. A file's control is its debugfs data.
+ */
+struct control {
+	unsigned int min;
+	unsigned int max;
+	void (*act)(unsigned int level);
+};
 
-	err = kstrtouint_from_user(buf, count, 0, &val);
+static ssize_t control_write(struct file *file, const char __user *buf,
+			     size_t count, loff_t *ppos)
+{
+	const struct control *ctl = file_inode(file)->i_private;
+	unsigned int level;
+	int err = kstrtouint_from_user(buf, count, 0, &level);
+
 	if (err)
 		return err;
-	if (val)
+	if (level < ctl->min || level > ctl->max)
 		return -EINVAL;
-	goalloc_profile_reset();
+	ctl->act(level);
 	return count;
 }
+
+static void heap_profile_reset(unsigned int level)
+{
+	goalloc_profile_reset();
+}
+
+/* heap_profile: "0" forgets every sample and bucket. */
+static struct control heap_profile_control = { 0, 0, heap_profile_reset };
 
 static const struct file_operations heap_profile_fops = {
 	.owner = THIS_MODULE,
@@ -504,27 +520,20 @@ static const struct file_operations heap_profile_fops = {
 	.read = seq_read,
 	.llseek = seq_lseek,
 	.release = single_release,
-	.write = heap_profile_write,
+	.write = control_write,
 };
 
-static ssize_t drain_write(struct file *file, const char __user *buf,
-			   size_t count, loff_t *ppos)
+static void drain_level(unsigned int level)
 {
-	unsigned int level;
-	int err;
-
-	err = kstrtouint_from_user(buf, count, 0, &level);
-	if (err)
-		return err;
-	if (level != 1 && level != 2)
-		return -EINVAL;
 	goalloc_drain(level == 2);
-	return count;
 }
+
+/* drain: "1" drains the CPUs' caches and the depots; "2" also gives idle chunks back. */
+static struct control drain_control = { 1, 2, drain_level };
 
 static const struct file_operations drain_fops = {
 	.owner = THIS_MODULE,
-	.write = drain_write,
+	.write = control_write,
 	.llseek = noop_llseek,
 };
 
@@ -566,9 +575,10 @@ void goalloc_debugfs_init(void)
 	debugfs_create_file("counters", 0444, goalloc_dir, NULL, &counters_fops);
 	debugfs_create_file("slabinfo", 0444, goalloc_dir, NULL, &slabinfo_fops);
 	debugfs_create_file("verify", 0444, goalloc_dir, NULL, &verify_fops);
-	debugfs_create_file("drain", 0200, goalloc_dir, NULL, &drain_fops);
-	debugfs_create_file("heap_profile", 0644, goalloc_dir, NULL,
-			    &heap_profile_fops);
+	debugfs_create_file("drain", 0200, goalloc_dir, &drain_control,
+			    &drain_fops);
+	debugfs_create_file("heap_profile", 0644, goalloc_dir,
+			    &heap_profile_control, &heap_profile_fops);
 }
 
 void goalloc_debugfs_exit(void)

@@ -64,6 +64,11 @@ module_param(headroom_min_kb, uint, 0644);
 MODULE_PARM_DESC(headroom_min_kb,
 		 "idle memory always kept, in KiB (default 4096: one chunk)");
 
+/* Flags of a caller's mask that goalloc passes on when it allocates. */
+#define GOALLOC_GFP_MASK (__GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_RECLAIM | \
+			  __GFP_NOFAIL | __GFP_NORETRY | __GFP_RETRY_MAYFAIL | \
+			  __GFP_MEMALLOC | __GFP_NOMEMALLOC)
+
 DEFINE_SPINLOCK(heap_lock);
 LIST_HEAD(heap_chunks);			/* heap_lock: chunks with free pages */
 LIST_HEAD(heap_full_chunks);		/* heap_lock: chunks without */
@@ -226,13 +231,23 @@ static inline void __chunk_account_free(struct heap_chunk *ch,
 		heap_idle_pages += chunk_kernel_pages(ch);
 }
 
+/* Mark @npages Go pages of @ch from @first in use, or free. */
+static __always_inline void __chunk_mark(struct heap_chunk *ch,
+					 unsigned int first,
+					 unsigned int npages, bool used)
+{
+	if (npages == 1)
+		__assign_bit(first, ch->used, used);
+	else if (used)
+		bitmap_set(ch->used, first, npages);
+	else
+		bitmap_clear(ch->used, first, npages);
+}
+
 static void __chunk_take(struct heap_chunk *ch, unsigned int first,
 			 unsigned int npages)
 {
-	if (npages == 1)
-		__set_bit(first, ch->used);
-	else
-		bitmap_set(ch->used, first, npages);
+	__chunk_mark(ch, first, npages, true);
 	if (first == ch->hint)
 		ch->hint = first + npages;
 	__chunk_account_take(ch, npages);
@@ -318,10 +333,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_alloc_run);
 static void __heap_free_run(struct heap_chunk *ch, unsigned int first,
 			    unsigned int npages)
 {
-	if (npages == 1)
-		__clear_bit(first, ch->used);
-	else
-		bitmap_clear(ch->used, first, npages);
+	__chunk_mark(ch, first, npages, false);
 	__chunk_account_free(ch, first, npages);
 }
 
@@ -625,7 +637,6 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	return placed;
 }
 
-
 /* Free pooled spans beyond @keep, a batch per lock round trip. */
 static void heap_trim_span_pool(unsigned long keep)
 {
@@ -784,8 +795,6 @@ void heap_note_shrink(unsigned long pages)
 	heap_stats.shrinker_pages += pages;
 	spin_unlock_irqrestore(&heap_lock, flags);
 }
-
-
 
 int heap_init(void)
 {

@@ -60,10 +60,10 @@
 #include <linux/bitmap.h>
 #include <linux/jump_label.h>
 #include <linux/list.h>
-#include <linux/local_lock.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/spinlock.h>
-#include <linux/log2.h>
+#include <linux/local_lock.h>	/* after spinlock.h: PREEMPT_RT needs it */
 
 #include "goalloc.h"
 #include "goalloc_sizeclasses.h"
@@ -174,8 +174,6 @@ static inline bool class_grown(unsigned int cls)
 /* ------------------------------------------------------------------ */
 /* Spans (goalloc_span.c) */
 
-extern bool goalloc_debug;
-
 enum span_state {
 	SPAN_PARTIAL,	/* on central->partial: some slots free */
 	SPAN_FULL,	/* on central->full: no slot free */
@@ -233,7 +231,6 @@ struct span {
 	unsigned long allocbits[];
 };
 
-extern bool goalloc_track_waste;
 /* On while debug=1 / track_waste=1, set at load (goalloc_init()). */
 DECLARE_STATIC_KEY_FALSE(goalloc_debug_key);
 DECLARE_STATIC_KEY_FALSE(goalloc_track_key);
@@ -281,12 +278,6 @@ static __always_inline struct page *heap_page(const void *p)
 #else
 	return virt_to_page(p);
 #endif
-}
-
-/* The span of an object goalloc handed out (no checks). */
-static __always_inline struct span *obj_span(const void *p)
-{
-	return (struct span *)heap_page(p)->private;
 }
 
 /*
@@ -358,53 +349,6 @@ static __always_inline unsigned int span_obj_index(const struct span *s,
 						   const void *p)
 {
 	return class_obj_index(s->cls, (unsigned long)p - s->base);
-}
-
-/**
- * __span_put() - mark objects of @s free again
- * @s: the span
- * @objs: objects, the first of them in @s
- * @n: how many there are, at least 1
- *
- * Frees the objects from the first up to the first that lies outside @s:
- * a flush gives back runs of one span's objects, and the run costs one
- * span lookup and one window update. Keeps the invariants that no free
- * slot lies below freeindex and that alloc_cache is the complement of the
- * window's bitmap word. It stops too at an object free in @s already:
- * one freed twice while a magazine held it, which the free path does not
- * see without debug=1, comes back twice when the magazine flushes.
- *
- * Inline: the flush loop of __central_return() runs it once per run of
- * one span's objects.
- *
- * Context: the class's central lock held (or @s private to the caller).
- * Return: the number freed, 0 .. @n; 0 if the first is free already.
- */
-static __always_inline unsigned int
-__span_put(struct span *s, void *const *objs, unsigned int n)
-{
-	unsigned long base = s->base, bytes = span_bytes(s), off;
-	u32 magic = class_to_divmagic[s->cls];
-	unsigned int low = UINT_MAX, i, idx;
-
-	for (i = 0; i < n; i++) {
-		off = (unsigned long)objs[i] - base;
-		if (off >= bytes)
-			break;
-		idx = divmagic_index(off, magic);
-		if (unlikely(!__test_and_clear_bit(idx, s->allocbits)))
-			break;
-		low = min(low, idx);
-	}
-	if (static_branch_unlikely(&goalloc_debug_key)) {
-		for (idx = 0; idx < i; idx++)
-			clear_bit(span_obj_index(s, objs[idx]), s->cachedbits);
-	}
-	s->allocated -= i;
-	if (low < s->freeindex)
-		s->freeindex = round_down(low, BITS_PER_LONG);
-	s->alloc_cache = ~s->allocbits[s->freeindex / BITS_PER_LONG];
-	return i;
 }
 
 /* ------------------------------------------------------------------ */
@@ -491,11 +435,6 @@ static inline unsigned int bits_find_run(unsigned long bits, unsigned int n)
 	return bits ? __ffs(bits) : BITS_PER_LONG;
 }
 
-/* Flags of a caller's mask that goalloc passes on when it allocates. */
-#define GOALLOC_GFP_MASK (__GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_RECLAIM | \
-			  __GFP_NOFAIL | __GFP_NORETRY | __GFP_RETRY_MAYFAIL | \
-			  __GFP_MEMALLOC | __GFP_NOMEMALLOC)
-
 /**
  * struct heap_chunk - a block of pages taken from the buddy allocator
  * @list:	heap_chunks, or heap_full_chunks when @nfree is 0; heap lock
@@ -532,7 +471,7 @@ struct heap_chunk {
  * instructions are counted.
  */
 static inline void span_set_run(struct span *s, struct heap_chunk *ch,
-			 unsigned int first, unsigned int npages)
+				unsigned int first, unsigned int npages)
 {
 	s->base = ch->base + first * GOALLOC_PAGE_SIZE;
 	s->chunk = ch;
@@ -733,7 +672,6 @@ struct mcache_class {
 	unsigned long remote;
 };
 
-
 struct mcache {
 	struct mcache_class cls[GOALLOC_NUM_CLASSES];
 	void *slots[];
@@ -753,7 +691,7 @@ int mcache_init(void);
 void mcache_exit(void);
 unsigned int mcache_class_cap(unsigned int cls);
 unsigned int mcache_class_spans(unsigned int cls);
-void mcache_refuse_unowned(const void *p);
+void goalloc_free_unowned(const void *p);
 void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller);
 void goalloc_free_caller(const void *p, unsigned long caller);
 
@@ -772,19 +710,6 @@ DECLARE_PER_CPU(long, goalloc_profile_next);
 static __always_inline bool profile_countdown(size_t bytes)
 {
 	return this_cpu_sub_return(goalloc_profile_next, bytes) <= 0;
-}
-
-/*
- * The same for an object of class @cls, from the fast path. The empty asm
- * keeps the compiler from loading the class size before the key's no-op,
- * where it would cost an instruction with profiling off.
- */
-static __always_inline bool profile_countdown_cls(unsigned int cls)
-{
-	if (!static_branch_unlikely(&goalloc_profile_key))
-		return false;
-	asm volatile("" : "+r" (cls));
-	return profile_countdown(class_to_size[cls]);
 }
 
 /* Does a free of an object of @s need goalloc_profile_free()? */
@@ -860,7 +785,6 @@ static __always_inline void count_event(enum goalloc_event ev)
 	this_cpu_inc(goalloc_events[ev]);
 }
 
-
 /*
  * On while debug=1, track_waste=1, init_on_free=1 or a goalloc tracepoint
  * is enabled: one no-op on each fast path stands for them all (a counted
@@ -885,21 +809,6 @@ enum goalloc_report {
 void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 		    gfp_t gfp);
 void goalloc_alloc_failed(size_t size, gfp_t gfp);
-
-/*
- * Is @p a slot of small-object span @s (class @cls, loaded already) that
- * is not free in it? Set *@idx to the slot. The free fast path's test;
- * object_check() says what else @p is. Lockless: a caller that owns the
- * object owns its bit. Slot nelems, in the span's tail, has a bit that
- * stays clear (span_init()): not one more test here.
- */
-static __always_inline bool span_slot_live(const struct span *s,
-					   unsigned long cls, const void *p,
-					   unsigned int *idx)
-{
-	return class_slot(cls, (unsigned long)p - s->base, idx) &&
-	       test_bit(*idx, s->allocbits);
-}
 
 /**
  * object_check() - is @p an object of @s that is not free in it?
@@ -993,6 +902,8 @@ void goalloc_debugfs_exit(void);
  * exported to them too, so that a test drives one layer at a time.
  */
 
+extern bool goalloc_debug;		/* the parameters, as loaded */
+extern bool goalloc_track_waste;
 void span_put(struct span *s, unsigned int idx);
 unsigned long pcache_cpu_block(int cpu, struct heap_chunk **chunk,
 			       unsigned int *word);

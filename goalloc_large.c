@@ -134,6 +134,16 @@ struct span *large_span_around(const void *p)
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(large_span_around);
 
+/*
+ * A pointer span_find() refuses: inside a large object past its first
+ * page, or not goalloc's at all.
+ */
+noinline void goalloc_free_unowned(const void *p)
+{
+	goalloc_report(large_span_around(p) ? REPORT_INTERIOR : REPORT_FOREIGN,
+		       p, 0, 0);
+}
+
 /**
  * goalloc_alloc_large() - an allocation the size classes do not serve
  * @size: 0 (ZERO_SIZE_PTR), over GOALLOC_MAX_SMALL_SIZE, or over

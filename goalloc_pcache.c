@@ -45,7 +45,6 @@
 
 #define pr_fmt(fmt) "goalloc: " fmt
 
-#include <linux/local_lock.h>
 #include <linux/percpu.h>
 #include <linux/string.h>
 
@@ -404,7 +403,7 @@ unsigned long pcache_cpu_check(unsigned int *bad_runs)
  * CPU is idle.
  */
 unsigned long pcache_cpu_block(int cpu, struct heap_chunk **chunk,
-			      unsigned int *word)
+			       unsigned int *word)
 {
 	struct pcache *pc = per_cpu_ptr(&pcache_cpu, cpu);
 
@@ -544,7 +543,6 @@ void pcache_free_spans(struct list_head *list)
 	local_unlock_irqrestore(&pcache_cpu.lock, flags);
 	heap_spans_freed(&spare, idle);
 }
-
 
 /**
  * pcache_free_run() - give a freed large object's run back

@@ -35,11 +35,11 @@
  * cmpxchg_double on its freelist, which works because the freelist link
  * lives in the freed object; a push onto an array must store into a slot
  * before it can publish it, and an interrupt could fill that slot in
- * between. A single set of magazines with interrupts off on every fast
- * path costs about as many instructions, but pushf/cli/sti are slower than
- * a preemption count, and much slower under QEMU's TCG, which ends a
- * translation block at each sti: with it, two CPUs run at about kmalloc's
- * speed; with the split, well below (`make bench`, its smp tests).
+ * between. One set of magazines with interrupts off on every fast path
+ * costs about as many instructions, but pushf/cli/sti are slower than a
+ * preemption count (much slower under QEMU's TCG, which ends a translation
+ * block at each sti: two CPUs then run at about kmalloc's speed, well
+ * below it with the split; `make bench`, its smp tests).
  *
  * The slow paths (refill, flush) run with the mcache lock held, interrupts
  * off (on PREEMPT_RT, see mcache_busy()); draining runs in a worker on each
@@ -81,28 +81,22 @@ struct mcache_mags __percpu *goalloc_mags;
 static enum cpuhp_state mcache_hp_state;
 
 /*
- * Magazine capacity per class: up to 64 objects, about 64 KiB of each
- * class at most, but at least 16 (the floor wins above 4 KiB). 64 follows
- * SLUB's sheaves and tcmalloc's per-CPU batch; the byte bound keeps a CPU
- * from holding megabytes of small objects. The floor sets the batch for
- * classes above 4 KiB, which move half a magazine per refill or flush,
- * and whose spans hold one to eight objects, so that each refill pays its
- * fixed cost (the locks, the heap round trip) for a few spans at least:
- * with a floor of 4 or 8, that fixed cost puts two CPUs trading 16 and
- * 32 KiB objects near kmalloc's time, and a batch of 8 KiB allocations
- * near kmalloc's instructions (`make bench`, with MCACHE_MIN_CAP
- * changed). A magazine of 32 KiB objects may hold 512 KiB.
+ * Magazine capacity per class: up to 64 objects (SLUB's sheaves and
+ * tcmalloc's per-CPU batch), about 64 KiB of each class at most, so that
+ * a CPU holds no megabytes of small objects, but at least 16, which wins
+ * above 4 KiB: half a magazine moves per refill, and its fixed cost (the
+ * locks, the heap round trip) must be spread over a few spans; with 4 or
+ * 8, 8 to 32 KiB objects cost about what kmalloc's do (`make bench` with
+ * MCACHE_MIN_CAP changed). A magazine of 32 KiB objects may hold 512 KiB.
  */
 #define MCACHE_MIN_CAP		16
 /*
- * Spans to make when a class has no free slot, by class (mcache_init()):
- * enough for a magazine (mcache_class_spans()), up to MCACHE_GROW_MAX.
- * The refill takes half, the batch; the rest waits on mcentral's empty
- * list, which keeps as many (central_size_class()), for the next refill,
- * which so skips the heap: spans for half a magazine cost a batch of 4 KiB
- * objects about 6 % more instructions. Classes of fewer objects per span
- * than a magazine holds (144 bytes and up) make more than one. A table:
- * computing it takes three divisions per refill.
+ * Spans to make when a class has no free slot (mcache_init()): enough for
+ * a magazine, up to MCACHE_GROW_MAX. The refill takes half; the rest waits
+ * on mcentral's empty list (central_size_class()) for the next refill,
+ * which so skips the heap (spans for half a magazine cost a batch of 4 KiB
+ * objects about 6 % more instructions). A table: computing it takes three
+ * divisions per refill.
  */
 #define MCACHE_GROW_MAX		8
 static u8 mcache_grow[GOALLOC_NUM_CLASSES] __read_mostly;
@@ -165,6 +159,43 @@ struct mcache_mags *mcache_mags_of(int cpu)
 	return per_cpu_ptr(goalloc_mags, cpu);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_mags_of);
+
+/* ------------------------------------------------------------------ */
+/* Objects and their spans, as the fast paths see them */
+
+/* The span of an object goalloc handed out (no checks). */
+static __always_inline struct span *obj_span(const void *p)
+{
+	return (struct span *)heap_page(p)->private;
+}
+
+/*
+ * Is @p a slot of small-object span @s (class @cls, loaded already) that
+ * is not free in it? Set *@idx to the slot. The free fast path's test;
+ * object_check() says what else @p is. Lockless: a caller that owns the
+ * object owns its bit. Slot nelems, in the span's tail, has a bit that
+ * stays clear (span_init()): not one more test here.
+ */
+static __always_inline bool span_slot_live(const struct span *s,
+					   unsigned long cls, const void *p,
+					   unsigned int *idx)
+{
+	return class_slot(cls, (unsigned long)p - s->base, idx) &&
+	       test_bit(*idx, s->allocbits);
+}
+
+/*
+ * profile_countdown() for an object of class @cls, from the fast path. The empty asm
+ * keeps the compiler from loading the class size before the key's no-op,
+ * where it would cost an instruction with profiling off.
+ */
+static __always_inline bool profile_countdown_cls(unsigned int cls)
+{
+	if (!static_branch_unlikely(&goalloc_profile_key))
+		return false;
+	asm volatile("" : "+r" (cls));
+	return profile_countdown(class_to_size[cls]);
+}
 
 /* ------------------------------------------------------------------ */
 /* Debug checks (the debug module parameter) */
@@ -642,16 +673,6 @@ void *goalloc_alloc(size_t size, gfp_t gfp)
 EXPORT_SYMBOL_GPL(goalloc_alloc);
 
 /*
- * A pointer span_find() refuses: inside a large object past its first
- * page, or not goalloc's at all.
- */
-noinline void mcache_refuse_unowned(const void *p)
-{
-	goalloc_report(large_span_around(p) ? REPORT_INTERIOR : REPORT_FOREIGN,
-		       p, 0, 0);
-}
-
-/*
  * The free path after the tracepoint. @hooked: goalloc_hooks_key is on, so
  * debug=1, track_waste=1 or init_on_free may need the slow path.
  */
@@ -664,7 +685,7 @@ static __always_inline void __goalloc_free(const void *p, bool hooked)
 
 	if (unlikely(!span_find(p, &s))) {
 		if (!ZERO_OR_NULL_PTR(p))
-			mcache_refuse_unowned(p);
+			goalloc_free_unowned(p);
 		return;
 	}
 	cls = s->cls;

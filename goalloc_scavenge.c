@@ -26,7 +26,6 @@
 
 #include "goalloc_internal.h"
 
-
 /**
  * goalloc_drain() - give back everything that caches hold
  * @release_chunks: also give every idle chunk back to the buddy allocator
@@ -158,7 +157,7 @@ static void goalloc_scavenge_cancel(void)
 
 /* Idle chunks, and the CPUs' page caches, which a drain gives back. */
 static unsigned long scavenge_shrink_count(struct shrinker *sh,
-				       struct shrink_control *sc)
+					   struct shrink_control *sc)
 {
 	return heap_idle_pages_read() + pcache_cached_pages();
 }
@@ -180,7 +179,7 @@ static void scavenge_account_reclaimed(unsigned long pages)
 }
 
 static unsigned long scavenge_shrink_scan(struct shrinker *sh,
-				      struct shrink_control *sc)
+					  struct shrink_control *sc)
 {
 	unsigned long idle = heap_idle_pages_read();
 	unsigned long released;

@@ -27,6 +27,9 @@
 
 #include "goalloc_internal.h"
 
+/* The proof in page->index that goalloc wrote page->private; odd, set at load. */
+unsigned long goalloc_cookie __read_mostly;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_cookie);
 
 /*
  * Point the kernel pages of @s at @owner, or at nothing: every page of a
@@ -80,7 +83,8 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
 	s->alloc_cache = ~0UL;
 	/* The keys, not the parameters: from 1 KiB, 1 to 14 objects a span. */
 	if (static_branch_unlikely(&goalloc_track_key)) {
-		s->req = (u16 *)(s->allocbits + words * (goalloc_debug ? 2 : 1));
+		s->req = (u16 *)(s->allocbits + words *
+				  (static_branch_unlikely(&goalloc_debug_key) ? 2 : 1));
 		memset(s->req, 0, nelems * sizeof(*s->req));
 	}
 	if (static_branch_unlikely(&goalloc_debug_key)) {
@@ -265,13 +269,4 @@ unsigned int span_take(struct span *s, void **objs, unsigned int n)
 	return got;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_take);
-
-/* Mark slot @idx of @s free again, for tests. */
-void span_put(struct span *s, unsigned int idx)
-{
-	void *p = (void *)(s->base + (unsigned long)idx * class_to_size[s->cls]);
-
-	__span_put(s, &p, 1);
-}
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_put);
 

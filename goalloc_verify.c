@@ -126,7 +126,8 @@ static bool verify_free_object(const void *p, unsigned int cls)
 
 	return s && s->cls == cls &&
 	       object_check(s, cls, p, &idx) == REPORT_NONE &&
-	       (!goalloc_debug || test_bit(idx, s->cachedbits));
+	       (!static_branch_unlikely(&goalloc_debug_key) ||
+		test_bit(idx, s->cachedbits));
 }
 
 static void verify_class(struct verify *v, unsigned int cls)

@@ -518,9 +518,9 @@ static void central_fill_caches_a_span_and_moves_it_to_full(struct kunit *test)
  * An object freed twice while a magazine held it (the free path sees that
  * only with debug=1) reaches its span twice, when the magazine flushes:
  * the second is refused as a double free, and the span and class counts
- * stay right. They used to fall twice, and a refill then looped forever
- * on a span whose bitmap was full. The second copy may also come back
- * after its span went back to the heap.
+ * stay right: counted twice, they would undercount, and a refill would
+ * loop forever on a span whose bitmap is full. The second copy may also
+ * come back after its span went back to the heap.
  */
 static void central_return_refuses_an_object_free_in_its_span(struct kunit *test)
 {

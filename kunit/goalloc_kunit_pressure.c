@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests of goalloc under memory pressure (issue 6, item 4). A
+ * KUnit tests of goalloc under memory pressure. A
  * competing kthread, the hog, takes most of free memory; the reclaim that
  * this causes must call goalloc's shrinker, which gives the idle headroom
  * back; goalloc allocations that cannot be served then return NULL, are
