@@ -57,7 +57,7 @@ static int __init goalloc_init(void)
 	if (err)
 		return err;
 	central_init();
-	large_init();
+	pcache_init();
 	err = mcache_init();
 	if (err)
 		goto out_heap;

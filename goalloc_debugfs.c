@@ -298,7 +298,7 @@ static int spans_show(struct seq_file *m, void *v)
 		spin_unlock_irqrestore(&c->lock, flags);
 	}
 	for_each_possible_cpu(cpu) {
-		struct large_list *hl = large_list_of(cpu);
+		struct large_list *hl = pcache_large_list(cpu);
 
 		spin_lock_irqsave(&hl->lock, flags);
 		spans_show_list(m, &hl->spans);
@@ -344,7 +344,7 @@ static int heap_show(struct seq_file *m, void *v)
 	}
 	goalloc_counters_sum(ev);
 	heap_stats_read(&hs);
-	large_stats_read(&ls);
+	pcache_large_stats(&ls);
 	mallocs += ev[EV_ALLOC_LARGE];
 	frees += ev[EV_FREE_LARGE];
 

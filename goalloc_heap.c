@@ -73,7 +73,7 @@ DEFINE_SPINLOCK(heap_lock);
 LIST_HEAD(heap_chunks);			/* heap_lock: chunks with free pages */
 LIST_HEAD(heap_full_chunks);		/* heap_lock: chunks without */
 static struct heap_stats heap_stats;	/* heap_lock */
-static void (*heap_scavenge_hook)(void);
+static void (*heap_scavenge_hook)(void);	/* heap_set_scavenger() */
 static unsigned long heap_idle_pages;	/* heap_lock: pages of idle chunks */
 static unsigned long heap_free_gopages;	/* heap_lock: Go pages in no span */
 
@@ -130,7 +130,7 @@ static struct heap_chunk *chunk_alloc(unsigned int min_order, gfp_t gfp)
 	ch = kzalloc(sizeof(*ch), pgfp);
 	if (!ch)
 		return NULL;
-	/* ch->base points into the chunk: see heap_meta_alloc(). */
+	/* ch->base points into the chunk: see span_meta_alloc(). */
 	kmemleak_scan_area(&ch->list, sizeof(ch->list), pgfp);
 
 	/*
@@ -192,10 +192,17 @@ static void __heap_add_chunk(struct heap_chunk *ch)
  * Do free pages exceed the headroom? Then the scavenger has work. Exact
  * under heap_lock; a hint without it.
  */
-bool heap_over_headroom(void)
+static __always_inline bool over_headroom(void)
 {
 	return (READ_ONCE(heap_free_gopages) << GOALLOC_PAGE_ORDER) >
 	       heap_headroom_pages();
+}
+
+/* Free pages exceed the headroom: the scavenger has work. */
+static void heap_wake_scavenger(void)
+{
+	if (heap_scavenge_hook)
+		heap_scavenge_hook();
 }
 
 /* @n Go pages of @ch, their bits just set, leave the free pages. */
@@ -213,7 +220,7 @@ static inline void __chunk_account_take(struct heap_chunk *ch, unsigned int n)
 
 /*
  * @n Go pages of @ch, the lowest @first, their bits just cleared, come
- * back. Callers ask heap_over_headroom() once they are done: it costs
+ * back. Callers ask over_headroom() once they are done: it costs
  * about 20 instructions, once per span when spans of a page go back.
  */
 static inline void __chunk_account_free(struct heap_chunk *ch,
@@ -356,7 +363,7 @@ void heap_free_run(struct heap_chunk *ch, unsigned int first,
 
 	spin_lock_irqsave(&heap_lock, flags);
 	__heap_free_run(ch, first, npages);
-	idle = heap_over_headroom();
+	idle = over_headroom();
 	spin_unlock_irqrestore(&heap_lock, flags);
 	if (idle)
 		heap_wake_scavenger();
@@ -383,13 +390,14 @@ static unsigned long span_pool_count;			/* heap_lock */
  * large objects, unless debug or track_waste add words) churn the most:
  * their metadata has a cache of its own, cheaper than kmalloc() and freed
  * in batches. kmemleak neither tracks nor scans it, as it would otherwise
- * scan only the list links (see heap_meta_alloc()).
+ * scan only the list links (see span_meta_alloc()).
  */
 static struct kmem_cache *span_cache;
 #define SPAN_FREE_BATCH		16
 
 /* Metadata for a span of @words bitmap words. */
-struct span *heap_meta_alloc(unsigned int words, gfp_t gfp)
+static __always_inline struct span *span_meta_alloc(unsigned int words,
+						    gfp_t gfp)
 {
 	gfp_t mgfp = (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN;
 	struct span *s;
@@ -411,7 +419,8 @@ struct span *heap_meta_alloc(unsigned int words, gfp_t gfp)
  * kmem_cache_free_bulk(): in 6.1, SLAB's turns interrupts back on, and
  * this runs with them off (a free in hard IRQ, the drain).
  */
-void heap_meta_free(struct span **v, unsigned int n, unsigned int words)
+static __always_inline void span_meta_free(struct span **v, unsigned int n,
+					   unsigned int words)
 {
 	while (n--) {
 		if (words == SPAN_CACHE_WORDS)
@@ -421,7 +430,31 @@ void heap_meta_free(struct span **v, unsigned int n, unsigned int words)
 	}
 }
 
-struct span *__heap_span_pool_pop(unsigned int words)
+/**
+ * heap_meta_alloc() - metadata for a span, for a page cache's stock
+ * @words: its bitmap words
+ * @gfp: the caller's mask
+ *
+ * Context: any that @gfp allows; takes no goalloc lock.
+ * Return: the span struct, not set up, or NULL.
+ */
+struct span *heap_meta_alloc(unsigned int words, gfp_t gfp)
+{
+	return span_meta_alloc(words, gfp);
+}
+
+/**
+ * heap_meta_free() - free the metadata of spans, as span_meta_free()
+ * @v: the span structs
+ * @n: how many
+ * @words: their bitmap words
+ */
+void heap_meta_free(struct span **v, unsigned int n, unsigned int words)
+{
+	span_meta_free(v, n, words);
+}
+
+static __always_inline struct span *__span_pool_pop(unsigned int words)
 {
 	struct span *s;
 
@@ -437,7 +470,8 @@ struct span *__heap_span_pool_pop(unsigned int words)
 	return s;
 }
 
-bool __heap_span_pool_push(struct span *s, unsigned int words)
+static __always_inline bool __span_pool_push(struct span *s,
+					     unsigned int words)
 {
 	lockdep_assert_held(&heap_lock);
 	if (span_pool_count >= heap_free_gopages || words > HEAP_SPAN_WORDS)
@@ -447,26 +481,69 @@ bool __heap_span_pool_push(struct span *s, unsigned int words)
 	return true;
 }
 
-/*
- * @s's run back to its chunk and its metadata to the pool, or to @spare
- * for heap_spans_freed() when the pool is full.
+/**
+ * __heap_span_pool_take() - span structs from the pool, for a page cache
+ * @words: their bitmap words
+ * @v: receives them
+ * @n: how many are wanted
+ *
+ * Context: heap_lock held.
+ * Return: how many @v received, 0 .. @n.
+ */
+unsigned int __heap_span_pool_take(unsigned int words, struct span **v,
+				   unsigned int n)
+{
+	unsigned int got = 0;
+
+	while (got < n && (v[got] = __span_pool_pop(words)))
+		got++;
+	return got;
+}
+
+/**
+ * __heap_span_pool_push() - keep a span struct in the pool for reuse
+ * @s: the span struct, in no list
+ * @words: its bitmap words
+ *
+ * Context: heap_lock held.
+ * Return: false when the pool is full: the caller frees @s.
+ */
+bool __heap_span_pool_push(struct span *s, unsigned int words)
+{
+	return __span_pool_push(s, words);
+}
+
+/**
+ * __heap_put_span() - a span's run back to its chunk, its metadata to the
+ * pool
+ * @s: the span
+ * @spare: receives @s when the pool is full, for heap_spans_freed()
+ *
+ * Context: heap_lock held.
  */
 void __heap_put_span(struct span *s, struct list_head *spare)
 {
 	__heap_free_run(s->chunk, s->first, s->npages);
-	if (!__heap_span_pool_push(s, span_words(s->nelems)))
+	if (!__span_pool_push(s, span_words(s->nelems)))
 		list_add(&s->list, spare);
 }
 
-/* After __heap_put_span() and heap_lock dropped: free @spare, scavenge. */
-void heap_spans_freed(struct list_head *spare, bool idle)
+/**
+ * heap_spans_freed() - after __heap_put_span() and heap_lock dropped
+ * @spare: span structs the pool had no room for, to free
+ * @gave: pages went back to the heap or to a page cache's block: free
+ *	  pages grew, and may now exceed the headroom
+ *
+ * Context: any, with no goalloc lock held.
+ */
+void heap_spans_freed(struct list_head *spare, bool gave)
 {
 	struct span *s, *tmp;
 
 	list_for_each_entry_safe(s, tmp, spare, list)
-		heap_meta_free(&s, 1, span_words(s->nelems));
-	if (idle)
-		heap_wake_scavenger();
+		span_meta_free(&s, 1, span_words(s->nelems));
+	if (gave)
+		heap_check_headroom();
 }
 
 /**
@@ -481,11 +558,15 @@ void heap_set_scavenger(void (*fn)(void))
 	heap_scavenge_hook = fn;
 }
 
-/* Free pages exceed the headroom: the scavenger has work. */
-void heap_wake_scavenger(void)
+/*
+ * For callers that just gave pages back: wake the scavenger if free pages
+ * exceed the headroom. Read without heap_lock, a hint: the scavenger looks
+ * again. Any context, with no goalloc lock held.
+ */
+void heap_check_headroom(void)
 {
-	if (heap_scavenge_hook)
-		heap_scavenge_hook();
+	if (over_headroom())
+		heap_wake_scavenger();
 }
 
 /* Is the span pool out of metadata of @words words? A racy peek. */
@@ -590,12 +671,12 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	LIST_HEAD(spare);
 
 	spin_lock_irqsave(&heap_lock, flags);
-	for (; got < n && (s = __heap_span_pool_pop(words)); got++)
+	for (; got < n && (s = __span_pool_pop(words)); got++)
 		list_add(&s->list, &spans);
 	if (got < n) {
 		/* The pool ran short: more metadata, without the lock. */
 		spin_unlock_irqrestore(&heap_lock, flags);
-		for (; got < n && (s = heap_meta_alloc(words, gfp)); got++)
+		for (; got < n && (s = span_meta_alloc(words, gfp)); got++)
 			list_add(&s->list, &spans);
 		if (!got)
 			return 0;
@@ -615,7 +696,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 	 */
 	list_for_each_entry_safe_from(s, tmp, &spans, list) {
 		list_del(&s->list);
-		if (!placed || !__heap_span_pool_push(s, words))
+		if (!placed || !__span_pool_push(s, words))
 			list_add(&s->list, &spare);
 	}
 	spin_unlock_irqrestore(&heap_lock, flags);
@@ -633,7 +714,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 		}
 	}
 	list_for_each_entry_safe(s, tmp, &spare, list)
-		heap_meta_free(&s, 1, words);
+		span_meta_free(&s, 1, words);
 	return placed;
 }
 
@@ -647,13 +728,13 @@ static void heap_trim_span_pool(unsigned long keep)
 	while (w <= HEAP_SPAN_WORDS) {
 		spin_lock_irqsave(&heap_lock, flags);
 		for (n = 0; n < SPAN_FREE_BATCH && span_pool_count > keep; n++) {
-			v[n] = __heap_span_pool_pop(w);
+			v[n] = __span_pool_pop(w);
 			if (!v[n])
 				break;
 		}
 		spin_unlock_irqrestore(&heap_lock, flags);
 		if (n)
-			heap_meta_free(v, n, w);
+			span_meta_free(v, n, w);
 		if (n < SPAN_FREE_BATCH) {
 			if (READ_ONCE(span_pool_count) <= keep)
 				break;

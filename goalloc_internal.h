@@ -21,7 +21,7 @@
  *     | a run of Go pages and a span struct
  *     v
  *   page cache, per CPU           goalloc_pcache.c
- *     a block of free pages, kept runs
+ *     a block of free pages, kept runs, lists of large objects
  *     | none fits
  *     v
  *   mheap                         goalloc_heap.c
@@ -47,9 +47,10 @@
  *      or irqsave)
  *   3. a CPU's page-cache lock (local_lock, interrupts off;
  *      goalloc_pcache.c), never taken under 2
- *   4. heap_lock: chunks, runs and the span pool (goalloc_heap.c)
- * A CPU's list of large objects (goalloc_large.c) and the profile's
- * profile_lock are taken alone, with nothing nested inside. The fast paths
+ *   4. heap_lock: chunks, runs and the span pool (goalloc_heap.c); or a
+ *      CPU's list of large objects (struct large_list, goalloc_pcache.c):
+ *      neither is taken inside the other
+ * The profile's profile_lock is taken alone, with nothing nested inside. The fast paths
  * take no lock: task context runs with preemption off, interrupts with
  * interrupts off (goalloc_percpu.c). Nothing calls the buddy allocator
  * with 2, 3 or 4 held; a refill that needs a new span drops 1 and 2 first.
@@ -101,6 +102,77 @@
 #else
 #define EXPORT_SYMBOL_FOR_GOALLOC_TESTS(sym)
 #endif
+
+/* ------------------------------------------------------------------ */
+/* Keys, counters and reports of bad input (goalloc_report.c) */
+
+/* Event counters (debugfs "counters"), per CPU, summed on read. */
+enum goalloc_event {
+	EV_ALLOC_SLOW,
+	EV_FREE_SLOW,
+	EV_MCACHE_BUSY,
+	EV_ALLOC_LARGE,
+	EV_FREE_LARGE,
+	EV_ALLOC_FAIL,
+	EV_REFILL,
+	EV_FLUSH,
+	EV_REMOTE_FREE,
+	EV_SPAN_ALLOC,
+	EV_SPAN_FREE,
+	EV_SPAN_FALLBACK,
+	EV_CHUNK_ALLOC,
+	EV_CHUNK_FREE,
+	EV_SHRINK_CALL,
+	EV_SHRINK_PAGES,
+	EV_REFUSED_FOREIGN,
+	EV_REFUSED_INTERIOR,
+	EV_REFUSED_DOUBLE_FREE,
+	EV_REFUSED_USE_AFTER_FREE,
+	EV_REFUSED_TOO_BIG,
+	EV_POISON_CORRUPTED,
+	NR_GOALLOC_EVENTS
+};
+
+extern const char *const goalloc_event_names[NR_GOALLOC_EVENTS];
+
+DECLARE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
+
+/*
+ * track_waste: bytes requested by live objects, per class; per CPU, so a
+ * CPU's sum may go negative when others free what it allocated.
+ */
+DECLARE_PER_CPU(long [GOALLOC_NUM_CLASSES], goalloc_req_bytes);
+
+/* Count an event on this CPU; one instruction, safe in any context. */
+static __always_inline void count_event(enum goalloc_event ev)
+{
+	this_cpu_inc(goalloc_events[ev]);
+}
+
+/*
+ * On while debug=1, track_waste=1, init_on_free=1 or a goalloc tracepoint
+ * is enabled: one no-op on each fast path stands for them all (a counted
+ * key).
+ */
+DECLARE_STATIC_KEY_FALSE(goalloc_hooks_key);
+
+#define GOALLOC_POISON	0x6b	/* POISON_FREE, as SLUB uses */
+
+enum goalloc_report {
+	REPORT_NONE,
+	REPORT_FOREIGN,
+	REPORT_INTERIOR,
+	REPORT_DOUBLE_FREE,
+	REPORT_USE_AFTER_FREE,
+	REPORT_TOO_BIG,
+	REPORT_OVERFLOW,
+	REPORT_POISON,
+	NR_REPORTS
+};
+
+void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
+		    gfp_t gfp);
+void goalloc_alloc_failed(size_t size, gfp_t gfp);
 
 /* ------------------------------------------------------------------ */
 /* Size classes */
@@ -336,13 +408,58 @@ static __always_inline struct span *span_of(const void *p)
 	return span_find(p, &s) ? s : NULL;
 }
 
+/**
+ * object_check() - is @p an object of @s that is not free in it?
+ * @s: span_of(@p)
+ * @cls: @s->cls, which the caller has loaded already
+ * @p: the pointer
+ * @idx: set to the object's slot when it is
+ *
+ * Return: REPORT_NONE, REPORT_INTERIOR or REPORT_DOUBLE_FREE.
+ */
+static __always_inline enum goalloc_report
+object_check(const struct span *s, unsigned int cls, const void *p,
+	     unsigned int *idx)
+{
+	if (unlikely(!cls)) {
+		*idx = 0;
+		return p != (void *)s->base ? REPORT_INTERIOR : REPORT_NONE;
+	}
+	if (!class_slot(cls, (unsigned long)p - s->base, idx))
+		return REPORT_INTERIOR;
+	if (likely(test_bit(*idx, s->allocbits)))
+		return REPORT_NONE;
+	/* Slot nelems, the tail's first byte, has a bit that stays clear. */
+	return *idx < s->nelems ? REPORT_DOUBLE_FREE : REPORT_INTERIOR;
+}
+
 struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp);
 unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list);
 void span_destroy(struct span *s);
 void spans_destroy(struct list_head *list);
-void span_unmap(struct span *s);
 unsigned int span_take(struct span *s, void **objs, unsigned int n);
+
+/*
+ * A span about to go back to the heap, or a large object being freed: its
+ * pages no longer lead to it (see span_map_pages()). Inline: a large
+ * object's free unmaps its span each time.
+ */
+static __always_inline void span_unmap(struct span *s)
+{
+	struct page *page = heap_page((void *)s->base);
+	unsigned int i, n = s->cls ? s->npages << GOALLOC_PAGE_ORDER : 1;
+
+	for (i = 0; i < n; i++, page = nth_page(page, 1)) {
+		/*
+		 * A racing span_find() sees old and new fields mixed, in
+		 * either order, and no mixed pair matches.
+		 */
+		WRITE_ONCE(page->index, 0);
+		WRITE_ONCE(page->private, 0);
+	}
+	count_event(EV_SPAN_FREE);
+}
 
 /* Slot of @p in small-object span @s; @p must be in the span. */
 static __always_inline unsigned int span_obj_index(const struct span *s,
@@ -514,7 +631,8 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 struct span *heap_meta_alloc(unsigned int words, gfp_t gfp);
 void heap_meta_free(struct span **v, unsigned int n, unsigned int words);
 bool heap_span_pool_empty(unsigned int words);
-struct span *__heap_span_pool_pop(unsigned int words);
+unsigned int __heap_span_pool_take(unsigned int words, struct span **v,
+				   unsigned int n);
 bool __heap_span_pool_push(struct span *s, unsigned int words);
 void __heap_put_span(struct span *s, struct list_head *spare);
 void heap_spans_freed(struct list_head *spare, bool idle);
@@ -522,9 +640,8 @@ unsigned long __heap_take_block(unsigned int npages, struct heap_chunk **chunk,
 				unsigned int *word);
 void __heap_free_block(struct heap_chunk *ch, unsigned int word,
 		       unsigned long bits);
-bool heap_over_headroom(void);
 void heap_set_scavenger(void (*fn)(void));
-void heap_wake_scavenger(void);
+void heap_check_headroom(void);
 void heap_release_span_pool(void);
 unsigned long heap_release_free_chunks(unsigned long keep_pages);
 unsigned long heap_idle_pages_read(void);
@@ -539,20 +656,7 @@ int heap_init(void);
 void heap_exit(void);
 
 /* ------------------------------------------------------------------ */
-/* Page cache, per CPU (goalloc_pcache.c) */
-
-unsigned int pcache_alloc_spans(unsigned int npages, unsigned int words,
-				gfp_t gfp, unsigned int n,
-				struct list_head *list);
-void pcache_free_spans(struct list_head *list);
-void pcache_free_run(struct span *s);
-void pcache_cpu_drain(int cpu);
-unsigned long pcache_cached_pages(void);
-unsigned long pcache_cpu_check(unsigned int *bad_runs);
-void pcache_exit(void);
-
-/* ------------------------------------------------------------------ */
-/* Large objects (goalloc_large.c) */
+/* Page cache, per CPU, and the lists of large objects (goalloc_pcache.c) */
 
 /**
  * struct large_list - the large objects one CPU allocated
@@ -580,12 +684,27 @@ struct large_stats {
 	unsigned long bytes_total;	/* page-run bytes ever allocated */
 };
 
-struct large_list *large_list_of(int cpu);
-void large_stats_read(struct large_stats *st);
+unsigned int pcache_alloc_spans(unsigned int npages, unsigned int words,
+				gfp_t gfp, unsigned int n,
+				struct list_head *list);
+void pcache_free_spans(struct list_head *list);
+void pcache_note_large(struct span *s);
+void pcache_free_large(struct span *s);
+struct large_list *pcache_large_list(int cpu);
+void pcache_large_stats(struct large_stats *st);
+void pcache_cpu_drain(int cpu);
+unsigned long pcache_cached_pages(void);
+unsigned long pcache_cpu_check(unsigned int *bad_runs);
+void pcache_init(void);
+void pcache_exit(void);
+
+/* ------------------------------------------------------------------ */
+/* Large objects (goalloc_large.c) */
+
 struct span *large_span_around(const void *p);
 void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller);
 void goalloc_free_odd(struct span *s, const void *p);
-void large_init(void);
+void goalloc_free_unowned(const void *p);
 void large_exit(void);
 
 /* ------------------------------------------------------------------ */
@@ -691,7 +810,6 @@ int mcache_init(void);
 void mcache_exit(void);
 unsigned int mcache_class_cap(unsigned int cls);
 unsigned int mcache_class_spans(unsigned int cls);
-void goalloc_free_unowned(const void *p);
 void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller);
 void goalloc_free_caller(const void *p, unsigned long caller);
 
@@ -738,102 +856,6 @@ int goalloc_profile_show(struct seq_file *m);
 void goalloc_profile_reset(void);
 int goalloc_profile_init(void);
 void goalloc_profile_exit(void);
-
-/* ------------------------------------------------------------------ */
-/* Module-wide: counters, debug checks, reports (goalloc_core.c) */
-
-/* Event counters (debugfs "counters"), per CPU, summed on read. */
-enum goalloc_event {
-	EV_ALLOC_SLOW,
-	EV_FREE_SLOW,
-	EV_MCACHE_BUSY,
-	EV_ALLOC_LARGE,
-	EV_FREE_LARGE,
-	EV_ALLOC_FAIL,
-	EV_REFILL,
-	EV_FLUSH,
-	EV_REMOTE_FREE,
-	EV_SPAN_ALLOC,
-	EV_SPAN_FREE,
-	EV_SPAN_FALLBACK,
-	EV_CHUNK_ALLOC,
-	EV_CHUNK_FREE,
-	EV_SHRINK_CALL,
-	EV_SHRINK_PAGES,
-	EV_REFUSED_FOREIGN,
-	EV_REFUSED_INTERIOR,
-	EV_REFUSED_DOUBLE_FREE,
-	EV_REFUSED_USE_AFTER_FREE,
-	EV_REFUSED_TOO_BIG,
-	EV_POISON_CORRUPTED,
-	NR_GOALLOC_EVENTS
-};
-
-extern const char *const goalloc_event_names[NR_GOALLOC_EVENTS];
-
-DECLARE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
-
-/*
- * track_waste: bytes requested by live objects, per class; per CPU, so a
- * CPU's sum may go negative when others free what it allocated.
- */
-DECLARE_PER_CPU(long [GOALLOC_NUM_CLASSES], goalloc_req_bytes);
-
-/* Count an event on this CPU; one instruction, safe in any context. */
-static __always_inline void count_event(enum goalloc_event ev)
-{
-	this_cpu_inc(goalloc_events[ev]);
-}
-
-/*
- * On while debug=1, track_waste=1, init_on_free=1 or a goalloc tracepoint
- * is enabled: one no-op on each fast path stands for them all (a counted
- * key).
- */
-DECLARE_STATIC_KEY_FALSE(goalloc_hooks_key);
-
-#define GOALLOC_POISON	0x6b	/* POISON_FREE, as SLUB uses */
-
-enum goalloc_report {
-	REPORT_NONE,
-	REPORT_FOREIGN,
-	REPORT_INTERIOR,
-	REPORT_DOUBLE_FREE,
-	REPORT_USE_AFTER_FREE,
-	REPORT_TOO_BIG,
-	REPORT_OVERFLOW,
-	REPORT_POISON,
-	NR_REPORTS
-};
-
-void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
-		    gfp_t gfp);
-void goalloc_alloc_failed(size_t size, gfp_t gfp);
-
-/**
- * object_check() - is @p an object of @s that is not free in it?
- * @s: span_of(@p)
- * @cls: @s->cls, which the caller has loaded already
- * @p: the pointer
- * @idx: set to the object's slot when it is
- *
- * Return: REPORT_NONE, REPORT_INTERIOR or REPORT_DOUBLE_FREE.
- */
-static __always_inline enum goalloc_report
-object_check(const struct span *s, unsigned int cls, const void *p,
-	     unsigned int *idx)
-{
-	if (unlikely(!cls)) {
-		*idx = 0;
-		return p != (void *)s->base ? REPORT_INTERIOR : REPORT_NONE;
-	}
-	if (!class_slot(cls, (unsigned long)p - s->base, idx))
-		return REPORT_INTERIOR;
-	if (likely(test_bit(*idx, s->allocbits)))
-		return REPORT_NONE;
-	/* Slot nelems, the tail's first byte, has a bit that stays clear. */
-	return *idx < s->nelems ? REPORT_DOUBLE_FREE : REPORT_INTERIOR;
-}
 
 /* ------------------------------------------------------------------ */
 /* Scavenger and shrinker (goalloc_scavenge.c) */

@@ -11,13 +11,10 @@
  * free. large_span_around() finds the object of a pointer into its other
  * pages, for reports.
  *
- * Live large objects are listed by the CPU that allocated them (struct
- * large_list), for statistics, verify and unload: an allocation and its
- * free on the same CPU take a lock that other CPUs take only to free this
- * CPU's objects, or to read the lists. The list lock nests inside nothing
- * and holds nothing inside it (lock order in goalloc_internal.h). A freed
- * object's run goes to this CPU's page cache (pcache_free_run()), which
- * keeps it for the next large allocation of its size.
+ * The page cache lists live large objects by the CPU that allocated them
+ * (pcache_note_large()), for statistics, verify and unload, and keeps a
+ * freed object's run for the next large allocation of its size
+ * (pcache_free_large()).
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
@@ -27,80 +24,6 @@
 
 #include "goalloc_internal.h"
 #include "goalloc_trace.h"
-
-static DEFINE_PER_CPU(struct large_list, large_lists);
-
-/**
- * large_list_of() - a CPU's list of large objects, for statistics and tests
- * @cpu: a possible CPU
- *
- * Return: its struct large_list; take its lock to read it.
- */
-struct large_list *large_list_of(int cpu)
-{
-	return per_cpu_ptr(&large_lists, cpu);
-}
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(large_list_of);
-
-/*
- * List and account a new large object @s on this CPU's list, or on the
- * one it ran on a moment ago if it was preempted: @s->cpu says which.
- */
-static void large_note(struct span *s)
-{
-	struct large_list *ll;
-	unsigned long flags;
-
-	s->cpu = raw_smp_processor_id();
-	ll = per_cpu_ptr(&large_lists, s->cpu);
-	spin_lock_irqsave(&ll->lock, flags);
-	list_add(&s->list, &ll->spans);
-	ll->objects++;
-	ll->pages += s->npages << GOALLOC_PAGE_ORDER;
-	ll->req_bytes += s->size;
-	ll->bytes_total += span_bytes(s);
-	spin_unlock_irqrestore(&ll->lock, flags);
-}
-
-/* Unlist freed large object @s from the list of the CPU that allocated it. */
-static void large_forget(struct span *s)
-{
-	struct large_list *ll = per_cpu_ptr(&large_lists, s->cpu);
-	unsigned long flags;
-
-	spin_lock_irqsave(&ll->lock, flags);
-	list_del(&s->list);
-	s->allocated = 0;
-	ll->objects--;
-	ll->pages -= s->npages << GOALLOC_PAGE_ORDER;
-	ll->req_bytes -= s->size;
-	spin_unlock_irqrestore(&ll->lock, flags);
-}
-
-/**
- * large_stats_read() - the large objects' totals, summed over the CPUs
- * @st: filled in; consistent per CPU
- *
- * Context: any; takes each CPU's list lock in turn.
- */
-void large_stats_read(struct large_stats *st)
-{
-	struct large_list *ll;
-	unsigned long flags;
-	int cpu;
-
-	memset(st, 0, sizeof(*st));
-	for_each_possible_cpu(cpu) {
-		ll = per_cpu_ptr(&large_lists, cpu);
-		spin_lock_irqsave(&ll->lock, flags);
-		st->objects += ll->objects;
-		st->pages += ll->pages;
-		st->req_bytes += ll->req_bytes;
-		st->bytes_total += ll->bytes_total;
-		spin_unlock_irqrestore(&ll->lock, flags);
-	}
-}
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(large_stats_read);
 
 /**
  * large_span_around() - the large object that holds @p, past its first page
@@ -178,7 +101,7 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 	s->allocated = 1;
 	s->state = SPAN_LARGE;
 	s->size = size;
-	large_note(s);
+	pcache_note_large(s);
 	count_event(EV_ALLOC_LARGE);
 	p = (void *)s->base;
 	kmemleak_alloc(p, span_bytes(s), 1, gfp);
@@ -222,20 +145,7 @@ void goalloc_free_odd(struct span *s, const void *p)
 		memset((void *)p, 0, span_bytes(s));
 	count_event(EV_FREE_LARGE);
 	span_unmap(s);
-	large_forget(s);
-	pcache_free_run(s);
-}
-
-void large_init(void)
-{
-	struct large_list *ll;
-	int cpu;
-
-	for_each_possible_cpu(cpu) {
-		ll = per_cpu_ptr(&large_lists, cpu);
-		spin_lock_init(&ll->lock);
-		INIT_LIST_HEAD(&ll->spans);
-	}
+	pcache_free_large(s);
 }
 
 /* Unload: report what callers never freed, then free it anyway. */
@@ -245,7 +155,7 @@ void large_exit(void)
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		list_for_each_entry_safe(s, tmp, &large_list_of(cpu)->spans,
+		list_for_each_entry_safe(s, tmp, &pcache_large_list(cpu)->spans,
 					 list) {
 			pr_warn("unload: large object of %zu bytes never freed\n",
 				span_bytes(s));

@@ -38,9 +38,12 @@
  * for memory pressure: the shrinker counts them, and has the scavenger
  * drain when idle chunks fall short.
  *
+ * The page cache also lists the live large objects, per allocating CPU
+ * (struct large_list), for statistics, verify and unload.
+ *
  * Locking: a CPU's page-cache lock (local_lock_t, interrupts off except on
- * PREEMPT_RT); heap_lock nests inside it. Lock order in
- * goalloc_internal.h.
+ * PREEMPT_RT); heap_lock nests inside it, and so does a CPU's large_list
+ * lock, which holds nothing inside it. Lock order in goalloc_internal.h.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
@@ -74,38 +77,34 @@ static DEFINE_PER_CPU(struct pcache, pcache_cpu) = {
 	.lock = INIT_LOCAL_LOCK(lock),
 };
 
-/* Give @pc's block back. Return: true if free pages now exceed the headroom. */
+/* Give @pc's block back. Return: true if it had free pages. */
 static bool __pcache_flush(struct pcache *pc)
 {
-	bool idle = false;
+	bool gave = pc->free;
 
 	lockdep_assert_held(&heap_lock);
-	if (pc->free) {
+	if (gave)
 		__heap_free_block(pc->chunk, pc->word, pc->free);
-		idle = heap_over_headroom();
-	}
 	pc->chunk = NULL;
 	pc->free = 0;
-	return idle;
+	return gave;
 }
 
 /*
  * Span structs from the pool for @pc, and a block with a run of @npages
- * unless it has one: a new block, its old one given back. Sets *@idle as
- * __pcache_flush(). Return: false if no chunk has such a block.
+ * unless it has one: a new block, its old one given back. Sets *@gave as
+ * __pcache_flush() returns. Return: false if no chunk has such a block.
  */
 static bool __pcache_refill(struct pcache *pc, unsigned int npages,
-			    bool *idle)
+			    bool *gave)
 {
-	struct span *s;
-
 	lockdep_assert_held(&heap_lock);
-	while (pc->nspans < PCACHE_SPANS &&
-	       (s = __heap_span_pool_pop(SPAN_CACHE_WORDS)))
-		pc->spans[pc->nspans++] = s;
+	pc->nspans += __heap_span_pool_take(SPAN_CACHE_WORDS,
+					    pc->spans + pc->nspans,
+					    PCACHE_SPANS - pc->nspans);
 	if (bits_find_run(pc->free, npages) < BITS_PER_LONG)
 		return true;
-	*idle = __pcache_flush(pc);
+	*gave = __pcache_flush(pc);
 	pc->free = __heap_take_block(npages, &pc->chunk, &pc->word);
 	return pc->free;
 }
@@ -282,7 +281,7 @@ static unsigned int pcache_alloc_block_spans(unsigned int npages, gfp_t gfp,
 					     unsigned int n,
 					     struct list_head *list)
 {
-	bool tried = false, idle = false, ok;
+	bool tried = false, gave = false, ok;
 	unsigned int got = 0, first;
 	struct heap_chunk *ch;
 	unsigned long flags;
@@ -301,7 +300,7 @@ static unsigned int pcache_alloc_block_spans(unsigned int npages, gfp_t gfp,
 				break;
 			tried = true;
 			spin_lock(&heap_lock);
-			ok = __pcache_refill(pc, npages, &idle);
+			ok = __pcache_refill(pc, npages, &gave);
 			spin_unlock(&heap_lock);
 			if (!ok)
 				break;
@@ -313,8 +312,8 @@ static unsigned int pcache_alloc_block_spans(unsigned int npages, gfp_t gfp,
 		got++;
 	}
 	local_unlock_irqrestore(&pcache_cpu.lock, flags);
-	if (idle)
-		heap_wake_scavenger();
+	if (gave)
+		heap_check_headroom();
 	return got;
 }
 
@@ -330,19 +329,16 @@ void pcache_cpu_drain(int cpu)
 	unsigned long flags;
 	LIST_HEAD(spare);
 	struct span *s;
-	bool idle;
+	bool gave;
 
 	/* This CPU's lock: @cpu is this one, or dead. */
 	local_lock_irqsave(&pcache_cpu.lock, flags);
 	spin_lock(&heap_lock);
-	idle = __pcache_flush(pc);
-	if (pc->nruns) {
-		while (pc->nruns)
-			__heap_put_span(pc->runs[--pc->nruns], &spare);
-		pc->run_pages = 0;
-		memset(pc->nruns_of, 0, sizeof(pc->nruns_of));
-		idle = heap_over_headroom();
-	}
+	gave = __pcache_flush(pc) || pc->nruns;
+	while (pc->nruns)
+		__heap_put_span(pc->runs[--pc->nruns], &spare);
+	pc->run_pages = 0;
+	memset(pc->nruns_of, 0, sizeof(pc->nruns_of));
 	while (pc->nspans) {
 		s = pc->spans[--pc->nspans];
 		if (!__heap_span_pool_push(s, SPAN_CACHE_WORDS))
@@ -350,7 +346,7 @@ void pcache_cpu_drain(int cpu)
 	}
 	spin_unlock(&heap_lock);
 	local_unlock_irqrestore(&pcache_cpu.lock, flags);
-	heap_spans_freed(&spare, idle);
+	heap_spans_freed(&spare, gave);
 }
 
 /**
@@ -494,20 +490,21 @@ unsigned int pcache_alloc_spans(unsigned int npages, unsigned int words,
 
 /*
  * pcache_free_spans() under this CPU's page-cache lock: metadata not kept
- * goes to @spare. Return: true if the scavenger has work.
+ * goes to @spare. Return: true if pages went back to the block or the heap
+ * (for heap_spans_freed(): free pages grew, the scavenger may have work).
  */
 static bool __pcache_free_spans(struct list_head *list, struct list_head *spare)
 {
 	struct pcache *pc = this_cpu_ptr(&pcache_cpu);
-	bool idle = false, cached = false;
 	struct span *s, *tmp;
+	bool gave = false;
 
 	/* Runs in this CPU's block go back to it; the rest to the heap. */
 	list_for_each_entry_safe(s, tmp, list, list) {
 		if (pcache_owns(pc, s)) {
 			list_del(&s->list);
 			pcache_put(pc, s, spare);
-			cached = true;
+			gave = true;
 		}
 	}
 	if (!list_empty(list)) {
@@ -516,11 +513,10 @@ static bool __pcache_free_spans(struct list_head *list, struct list_head *spare)
 			list_del(&s->list);
 			__heap_put_span(s, spare);
 		}
-		idle = heap_over_headroom();
 		spin_unlock(&heap_lock);
+		gave = true;
 	}
-	/* Free pages grew all the same: has the scavenger work? */
-	return idle || (cached && heap_over_headroom());
+	return gave;
 }
 
 /**
@@ -536,43 +532,137 @@ void pcache_free_spans(struct list_head *list)
 {
 	unsigned long flags;
 	LIST_HEAD(spare);
-	bool idle;
+	bool gave;
 
 	local_lock_irqsave(&pcache_cpu.lock, flags);
-	idle = __pcache_free_spans(list, &spare);
+	gave = __pcache_free_spans(list, &spare);
 	local_unlock_irqrestore(&pcache_cpu.lock, flags);
-	heap_spans_freed(&spare, idle);
+	heap_spans_freed(&spare, gave);
+}
+
+/* ------------------------------------------------------------------ */
+/* Large objects: the lists of live ones, and their runs when freed */
+
+/*
+ * A list per CPU, rather than one under heap_lock: an allocation and its
+ * free on the same CPU take a lock that other CPUs take only to free this
+ * CPU's objects, or to read the lists.
+ */
+static DEFINE_PER_CPU(struct large_list, large_lists);
+
+/**
+ * pcache_large_list() - a CPU's list of large objects, for statistics and
+ * tests
+ * @cpu: a possible CPU
+ *
+ * Return: its struct large_list; take its lock to read it.
+ */
+struct large_list *pcache_large_list(int cpu)
+{
+	return per_cpu_ptr(&large_lists, cpu);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(pcache_large_list);
+
+/**
+ * pcache_note_large() - list and account a new large object
+ * @s: its SPAN_LARGE span
+ *
+ * It goes on this CPU's list, or on the one it ran on a moment ago if it
+ * was preempted: @s->cpu says which.
+ *
+ * Context: any; takes that CPU's large_list lock.
+ */
+void pcache_note_large(struct span *s)
+{
+	struct large_list *ll;
+	unsigned long flags;
+
+	s->cpu = raw_smp_processor_id();
+	ll = per_cpu_ptr(&large_lists, s->cpu);
+	spin_lock_irqsave(&ll->lock, flags);
+	list_add(&s->list, &ll->spans);
+	ll->objects++;
+	ll->pages += s->npages << GOALLOC_PAGE_ORDER;
+	ll->req_bytes += s->size;
+	ll->bytes_total += span_bytes(s);
+	spin_unlock_irqrestore(&ll->lock, flags);
 }
 
 /**
- * pcache_free_run() - give a freed large object's run back
- * @s: its span, unlisted, its first page no longer mapped to it
+ * pcache_free_large() - unlist a freed large object and give its run back
+ * @s: its SPAN_LARGE span, its first page no longer mapped to it
  *
  * This CPU's page cache keeps the run for the next large allocation of its
  * size (pcache_keep_run()) unless it lies in the cache's block, is too
  * long, or its span carries more metadata (debug=1, track_waste=1); what
  * the cache does not keep is freed as by pcache_free_spans().
  *
- * Context: any; takes this CPU's page-cache lock, then maybe heap_lock.
+ * Context: any; takes this CPU's page-cache lock, inside it the large_list
+ * lock of the CPU that allocated @s, then maybe heap_lock.
  */
-void pcache_free_run(struct span *s)
+void pcache_free_large(struct span *s)
 {
+	struct large_list *ll = per_cpu_ptr(&large_lists, s->cpu);
 	struct pcache *pc;
 	unsigned long flags;
 	LIST_HEAD(spare);
 	LIST_HEAD(run);
-	bool idle;
+	bool gave;
 
 	local_lock_irqsave(&pcache_cpu.lock, flags);
+	spin_lock(&ll->lock);
+	list_del(&s->list);
+	s->allocated = 0;
+	ll->objects--;
+	ll->pages -= s->npages << GOALLOC_PAGE_ORDER;
+	ll->req_bytes -= s->size;
+	spin_unlock(&ll->lock);
 	pc = this_cpu_ptr(&pcache_cpu);
 	if (!pcache_owns(pc, s) &&
 	    pcache_keeps(s->npages, span_words(s->nelems)))
 		pcache_keep_run(pc, s, &run);
 	else
 		list_add(&s->list, &run);
-	idle = __pcache_free_spans(&run, &spare);
+	gave = __pcache_free_spans(&run, &spare);
 	local_unlock_irqrestore(&pcache_cpu.lock, flags);
-	heap_spans_freed(&spare, idle);
+	heap_spans_freed(&spare, gave);
+}
+
+/**
+ * pcache_large_stats() - the large objects' totals, summed over the CPUs
+ * @st: filled in; consistent per CPU
+ *
+ * Context: any; takes each CPU's large_list lock in turn.
+ */
+void pcache_large_stats(struct large_stats *st)
+{
+	struct large_list *ll;
+	unsigned long flags;
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu) {
+		ll = per_cpu_ptr(&large_lists, cpu);
+		spin_lock_irqsave(&ll->lock, flags);
+		st->objects += ll->objects;
+		st->pages += ll->pages;
+		st->req_bytes += ll->req_bytes;
+		st->bytes_total += ll->bytes_total;
+		spin_unlock_irqrestore(&ll->lock, flags);
+	}
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(pcache_large_stats);
+
+void pcache_init(void)
+{
+	struct large_list *ll;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		ll = per_cpu_ptr(&large_lists, cpu);
+		spin_lock_init(&ll->lock);
+		INIT_LIST_HEAD(&ll->spans);
+	}
 }
 
 /* Unload, after every span is gone: every CPU's page cache to the heap. */

@@ -32,39 +32,28 @@ unsigned long goalloc_cookie __read_mostly;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_cookie);
 
 /*
- * Point the kernel pages of @s at @owner, or at nothing: every page of a
- * small-object span, whose objects lie on any of them; only the first page
- * of a large object, which is freed and looked up by its address. Its
- * other pages map to nothing, which saves two stores per page on
- * allocation and on free (15 pages at 64 KiB, 63 at 256 KiB);
- * large_span_around() finds the object of a pointer into them, for a
- * report.
+ * Point the kernel pages of @s at it: every page of a small-object span,
+ * whose objects lie on any of them; only the first page of a large
+ * object, which is freed and looked up by its address. Its other pages
+ * map to nothing, which saves two stores per page on allocation and on
+ * free (15 pages at 64 KiB, 63 at 256 KiB); large_span_around() finds the
+ * object of a pointer into them, for a report. span_unmap() undoes it.
  */
-static void span_map_pages(struct span *s, struct span *owner)
+static void span_map_pages(struct span *s)
 {
 	struct page *page = nth_page(s->chunk->page,
 				     s->first << GOALLOC_PAGE_ORDER);
 	unsigned int i, n = s->cls ? s->npages << GOALLOC_PAGE_ORDER : 1;
 
-	if (owner) {
-		for (i = 0; i < n; i++, page = nth_page(page, 1)) {
-			page->private = (unsigned long)owner;
-			page->index = (unsigned long)owner ^ goalloc_cookie;
-		}
-		return;
-	}
 	for (i = 0; i < n; i++, page = nth_page(page, 1)) {
-		/*
-		 * A racing span_find() sees old and new fields mixed, in
-		 * either order, and no mixed pair matches.
-		 */
-		WRITE_ONCE(page->index, 0);
-		WRITE_ONCE(page->private, 0);
+		page->private = (unsigned long)s;
+		page->index = (unsigned long)s ^ goalloc_cookie;
 	}
 }
 
 /* A span fresh from the heap becomes a span of @cls with @nelems slots. */
-static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
+static __always_inline void span_init(struct span *s, unsigned int cls,
+				      unsigned int nelems)
 {
 	size_t words = BITS_TO_LONGS(nelems);
 
@@ -94,14 +83,15 @@ static void span_init(struct span *s, unsigned int cls, unsigned int nelems)
 		if (cls)
 			memset((void *)s->base, GOALLOC_POISON, span_bytes(s));
 	}
-	span_map_pages(s, s);
+	span_map_pages(s);
 	count_event(EV_SPAN_ALLOC);
 }
 
 /* Up to @n spans of @cls (0: large) and @npages Go pages, onto @list. */
-static unsigned int __spans_create(unsigned int cls, unsigned int npages,
-				   unsigned int n, gfp_t gfp,
-				   struct list_head *list)
+static __always_inline unsigned int __spans_make(unsigned int cls,
+						 unsigned int npages,
+						 unsigned int n, gfp_t gfp,
+						 struct list_head *list)
 {
 	unsigned int nelems = cls ? class_objects_in(cls, npages) : 1;
 	struct span *s;
@@ -114,8 +104,16 @@ static unsigned int __spans_create(unsigned int cls, unsigned int npages,
 	return n;
 }
 
+/* __spans_make() out of line, for spans_create()'s three calls. */
+static unsigned int spans_make(unsigned int cls, unsigned int npages,
+			       unsigned int n, gfp_t gfp,
+			       struct list_head *list)
+{
+	return __spans_make(cls, npages, n, gfp, list);
+}
+
 /**
- * span_create() - a new span from the heap, all slots free
+ * span_create() - a new span, all slots free
  * @cls: its size class, or 0 for a large object
  * @npages: Go pages; for a small class, class_to_npages[@cls] or
  *	    class_to_go_npages[@cls]
@@ -129,7 +127,7 @@ struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp)
 	struct span *s;
 	LIST_HEAD(made);
 
-	if (!__spans_create(cls, npages, 1, gfp, &made))
+	if (!__spans_make(cls, npages, 1, gfp, &made))
 		return NULL;
 	s = list_first_entry(&made, struct span, list);
 	list_del(&s->list);
@@ -162,28 +160,17 @@ unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 	unsigned int made;
 
 	if (!class_grown(cls))
-		return __spans_create(cls, class_to_npages[cls], n, gfp, list);
+		return spans_make(cls, class_to_npages[cls], n, gfp, list);
 	if (pref & __GFP_DIRECT_RECLAIM)
 		pref = (pref | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
-	made = __spans_create(cls, class_to_npages[cls], n, pref, list);
+	made = spans_make(cls, class_to_npages[cls], n, pref, list);
 	if (made)
 		return made;
-	made = __spans_create(cls, class_to_go_npages[cls], n, gfp, list);
+	made = spans_make(cls, class_to_go_npages[cls], n, gfp, list);
 	this_cpu_add(goalloc_events[EV_SPAN_FALLBACK], made);
 	return made;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_create);
-
-/**
- * span_unmap() - a span about to go back to the heap: its pages no longer
- * lead to it
- * @s: the span
- */
-void span_unmap(struct span *s)
-{
-	span_map_pages(s, NULL);
-	count_event(EV_SPAN_FREE);
-}
 
 /**
  * spans_destroy() - give spans' pages back to the heap and free them

@@ -240,7 +240,7 @@ static void verify_chunk(struct verify *v, struct heap_chunk *ch,
 /* @cpu's list of large objects. */
 static void verify_large(struct verify *v, int cpu)
 {
-	struct large_list *hl = large_list_of(cpu);
+	struct large_list *hl = pcache_large_list(cpu);
 	unsigned long flags, addr, end, pages = 0, n = 0;
 	struct span *s;
 

@@ -250,19 +250,19 @@ static void large_objects_are_page_runs(struct kunit *test)
 	u8 *p;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		large_stats_read(&before);
+		pcache_large_stats(&before);
 		p = goalloc_alloc(sizes[i], GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)p, GOALLOC_PAGE_SIZE));
 		KUNIT_EXPECT_EQ(test, goalloc_usable_size(p),
 				round_up(sizes[i], GOALLOC_PAGE_SIZE));
-		large_stats_read(&during);
+		pcache_large_stats(&during);
 		KUNIT_EXPECT_EQ(test, during.objects, before.objects + 1);
 		KUNIT_EXPECT_EQ(test, during.pages - before.pages,
 				round_up(sizes[i], GOALLOC_PAGE_SIZE) >> PAGE_SHIFT);
 		memset(p, 0x5a, sizes[i]);
 		goalloc_free(p);
-		large_stats_read(&during);
+		pcache_large_stats(&during);
 		KUNIT_EXPECT_EQ(test, during.objects, before.objects);
 	}
 }

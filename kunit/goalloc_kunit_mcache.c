@@ -202,7 +202,7 @@ static void depot_passes_flushed_objects_to_another_cpu(struct kunit *test)
 static unsigned long large_on_cpu(int cpu, void *const *objs, unsigned int n,
 				  unsigned int *listed)
 {
-	struct large_list *hl = large_list_of(cpu);
+	struct large_list *hl = pcache_large_list(cpu);
 	unsigned long flags, objects;
 	unsigned int i;
 	struct span *s;

@@ -399,7 +399,7 @@ static void stress_baseline_read(struct stress_baseline *b)
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
 		b->inuse[cls] = class_inuse(cls);
 	heap_stats_read(&st);
-	large_stats_read(&ls);
+	pcache_large_stats(&ls);
 	b->large = ls.objects;
 	b->chunk_allocs = st.chunk_allocs;
 	b->chunk_failures = st.chunk_failures;
