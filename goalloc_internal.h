@@ -34,8 +34,12 @@
  * calls down into every layer, and the heap wakes it through a hook it
  * owns), goalloc_profile.c (the heap profile, which the allocation paths
  * feed), goalloc_debugfs.c and goalloc_verify.c (statistics and checks,
- * reading every layer), goalloc_core.c (parameters, keys, reports, module
- * init and exit). A layer calls only the layers below it.
+ * reading every layer), goalloc_core.c (parameters, module init and exit)
+ * on top, and goalloc_report.c (static keys, counters, tracepoints,
+ * reports of bad input) at the bottom, which every layer calls. A layer
+ * calls only the layers below it. A new kind of cache goes on top, beside
+ * mcache, and calls down (docs/design.md, "Where a new kind of cache
+ * goes").
  *
  * Lock order, outermost first:
  *   1. a CPU's mcache lock (local_lock; interrupts off, or on PREEMPT_RT a
@@ -50,10 +54,11 @@
  *   4. heap_lock: chunks, runs and the span pool (goalloc_heap.c); or a
  *      CPU's list of large objects (struct large_list, goalloc_pcache.c):
  *      neither is taken inside the other
- * The profile's profile_lock is taken alone, with nothing nested inside. The fast paths
- * take no lock: task context runs with preemption off, interrupts with
- * interrupts off (goalloc_percpu.c). Nothing calls the buddy allocator
- * with 2, 3 or 4 held; a refill that needs a new span drops 1 and 2 first.
+ * The profile's profile_lock is taken alone, with nothing nested inside.
+ * The fast paths take no lock: task context runs with preemption off,
+ * interrupts with interrupts off (goalloc_percpu.c). Nothing calls the
+ * buddy allocator with 2, 3 or 4 held; a refill that needs a new span
+ * drops 1 and 2 first.
  */
 #ifndef _GOALLOC_INTERNAL_H
 #define _GOALLOC_INTERNAL_H
