@@ -64,7 +64,7 @@ Runs every check of goalloc and prints one line per check:
                    have found the CPU cache's lock held (fastpath_lock_held)
 Each passing check counts 1 passed, each failing one 1 failed, and
 each skipped one 1 skipped, except the two boots, which also add the KUnit
-test cases they ran (see ktap_report in scripts/lib.sh for how cases are
+test cases they ran (see scripts/ktap-count.py for how cases are
 counted). The last line is "N passed, N failed, N skipped". Exit status is
 non-zero when anything failed. Logs: build/logs/check/.
 
@@ -368,6 +368,7 @@ count_kunit() {
 # module_cmds DIR OUT [EXTRA]: scripts/guest/boot-modules.cmds for the
 # modules built in DIR (goalloc loaded with $GOALLOC_PARAMS), followed by
 # the guest command file EXTRA.
+# shellcheck disable=SC2034 # the upper-case locals are read by guest_cmds
 module_cmds() {
 	local dir=$1 out=$2 extra=${3:-} f i kunit=()
 	local GOALLOC_PARAMS=${GOALLOC_PARAMS:-} KUNIT_INSMOD='' KUNIT_RMMOD='' EXAMPLE='' EXTRA_CMDS=''

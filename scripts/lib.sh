@@ -5,6 +5,10 @@
 # Every path is inside the repository (build/ is ignored by git) except the
 # Debian packages that scripts/deps.sh installs.
 
+# Its variables are read by the scripts that source it, and by guest_cmds
+# for the @NAME@ placeholders of scripts/guest/.
+# shellcheck disable=SC2034
+
 GOALLOC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${GOALLOC_BUILD_DIR:-$GOALLOC_ROOT/build}
 SRC_TARBALL=${GOALLOC_SRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}

@@ -85,6 +85,7 @@ ensure_kernel_source >>"$LOGS/deps.log" 2>&1 || true
 # stress-faults.cmds when FAULTS is 1). HEADROOM_PARAMS (name=value ...)
 # are written to goalloc's parameters after the pressure suite, which
 # needs the default headroom.
+# shellcheck disable=SC2034 # the upper-case locals are read by guest_cmds
 stress_cmds() {
 	local out=$1 GOALLOC_PARAMS=$2 headroom=$3 STRESS_SECS=$4 faults=$5
 	local HEADROOM_CMDS='' kv tmpl=stress
