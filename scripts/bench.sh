@@ -48,7 +48,9 @@ Writes, under --out (default results/, ignored by git):
   bench-chart.dat  the chart's data
   logs/            guest command files and serial logs
 and prints bench.md at the end. The guest commands come from
-scripts/guest/bench.cmds and scripts/guest/bench-mem.cmds.
+scripts/guest/bench.cmds and scripts/guest/bench-mem.cmds. The two icount
+boots and the memory boot run in parallel; the smp boots run one at a
+time, alone. A full run takes a few minutes on 2 host cores.
 
 A run of "make bench" as it is (no options but --out, --timeout and
 --quiet-wait) that succeeds also writes the generated regions of the docs:
@@ -59,9 +61,7 @@ A run of "make bench" as it is (no options but --out, --timeout and
                        <!-- bench:tables:end -->: the same header and every
                        table of bench.md
 Nothing outside those lines changes; a file without them is left alone
-(said on stderr). The two icount boots and the memory boot
-run in parallel; the smp boots run one at a time, alone. A full run takes
-a few minutes on 2 host cores.
+(said on stderr).
 
 Options:
   --boots N          smp boots (default 7)
