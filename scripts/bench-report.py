@@ -22,6 +22,7 @@ import os
 import re
 import statistics
 import sys
+import textwrap
 import time
 
 LINE = re.compile(r'goalloc_bench: test=(\S+) size=(\S+) n=(\d+) cpus=(\d+) '
@@ -65,9 +66,22 @@ TARGETS = [
 # The generated regions of the docs: each lies between two lines
 # "<!-- bench:NAME:begin -->" and "<!-- bench:NAME:end -->".
 DOC_REGIONS = {
-    'readme': 'summary',        # README.md: the header and the targets
-    'performance': 'tables',    # docs/performance.md: every table
+    'readme': 'summary',        # README.md: the summary below
+    'performance': 'tables',    # docs/performance.md: chart and every table
 }
+# The README's summary: ratio goalloc / kmalloc of these tests (column
+# heading, mode, test) at these sizes, then the server mix and memory.
+SUMMARY_COLUMNS = [
+    ('batch alloc', 'icount', 'batch_alloc'),
+    ('batch free', 'icount', 'batch_free'),
+    ('alloc+free pair', 'icount', 'pair'),
+    ('%s CPUs concurrent', 'smp', 'concurrent'),
+    ('%s CPUs remote free', 'smp', 'remote'),
+    ('%s CPUs producer/consumer', 'smp', 'prodcons'),
+]
+SUMMARY_SIZES = ['8', '64', '512', '4096', '32768', '262144']
+# The chart, in the performance region: bench.sh copies it beside the file.
+CHART = '![goalloc / kmalloc per size and test](bench.png)'
 
 
 def read(path):
@@ -283,8 +297,9 @@ def main():
     for p in problems:
         print('bench-report: ' + p, file=sys.stderr)
     docs = [(args.readme, DOC_REGIONS['readme'],
-             targets_table(target_rows(ic, smp, mem), title=None)),
-            (args.performance, DOC_REGIONS['performance'], body)]
+             [head, ''] + summary(ic, smp, smp_cpus, mem)),
+            (args.performance, DOC_REGIONS['performance'],
+             [CHART, '', head, ''] + strip_blank(body))]
     for path, name, lines in docs:
         if not path:
             continue
@@ -292,7 +307,7 @@ def main():
             print('bench-report: %s not updated: the run failed' % path,
                   file=sys.stderr)
             continue
-        write_region(path, name, [head, ''] + strip_blank(lines))
+        write_region(path, name, lines)
     return 1 if failed else 0
 
 
@@ -392,10 +407,10 @@ def header(args, kernel):
         args.kernel_desc)
 
 
-def targets_table(rows, title='### Targets'):
-    """The targets, met or missed, as Markdown lines under title, if any."""
-    L = [title, ''] if title else []
-    L += ['| target | limit | measured (worst) | met |', '|---|---:|---|---|']
+def targets_table(rows):
+    """The targets, met or missed, as Markdown lines."""
+    L = ['### Targets', '',
+         '| target | limit | measured (worst) | met |', '|---|---:|---|---|']
     for label, limit, w in rows:
         if w is None:
             L.append('| %s | %.2f | not measured | |' % (label, limit))
@@ -572,6 +587,38 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
     return L
 
 
+def summary(ic, smp, smp_cpus, mem):
+    """The README's summary as Markdown lines."""
+    cpus = smp_cpus or '?'
+    L = ['| size | ' + ' | '.join(h % cpus if '%' in h else h
+                                   for h, _, _ in SUMMARY_COLUMNS) + ' |',
+         '|---:|' + '---:|' * len(SUMMARY_COLUMNS)]
+    for size in SUMMARY_SIZES:
+        cells = [fmt_size(size)]
+        for _, mode, test in SUMMARY_COLUMNS:
+            v = (ic if mode == 'icount' else smp).get((test, size))
+            cells.append('**%.2f**' % v['r'] if v else '')
+        L.append('| ' + ' | '.join(cells) + ' |')
+    notes = []
+    mix = [(v['r'], where) for v, where in (
+        (ic.get(('mix', '8-4096')), '1 CPU'),
+        (smp.get(('mix', '8-4096')), str(cpus))) if v]
+    if mix:
+        notes.append('Server mix (free + alloc of 8..4096 B): %s.' % ', '.join(
+            '**%.2f** on %s' % m for m in mix))
+    held = [(mem[w]['g_held'] / mem[w]['k_held'], what) for w, what in (
+        ('a', 'uniform in 1..4096 B'), ('b', 'log-uniform in 8..32768 B'))
+        if w in mem]
+    if held:
+        notes.append('Memory held, goalloc / kmalloc: %s.' % ', '.join(
+            '**%.2f** for sizes %s' % h for h in held))
+    if notes:
+        L.append('')
+        for n in notes:
+            L += textwrap.wrap(n, 76, break_on_hyphens=False)
+    return L
+
+
 def write_md(path, head, body):
     L = ['## goalloc against kmalloc (SLUB)', '', head, ''] + body
     L.append('![goalloc / kmalloc per size](bench.png)')
@@ -599,7 +646,7 @@ def write_region(path, name, lines):
         print('bench-report: %s has no %s ... %s lines; left alone'
               % (path, begin, end), file=sys.stderr)
         return
-    region = '\n'.join([begin, ''] + lines + ['', end])
+    region = '\n'.join([begin] + lines + [end])
     tmp = path + '.tmp'
     with open(tmp, 'w') as f:
         f.write(text[:m.start()] + region + text[m.end():])

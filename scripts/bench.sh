@@ -56,10 +56,11 @@ A run of "make bench" as it is (no options but --out, --timeout and
 --quiet-wait) that succeeds also writes the generated regions of the docs:
   README.md            between <!-- bench:summary:begin --> and
                        <!-- bench:summary:end -->: the run's command, date
-                       and kernel, and the targets table
+                       and kernel, and the ratios of a few sizes, the server
+                       mix and memory held (SUMMARY_* in bench-report.py)
   docs/performance.md  between <!-- bench:tables:begin --> and
-                       <!-- bench:tables:end -->: the same header and every
-                       table of bench.md
+                       <!-- bench:tables:end -->: the chart (bench.png, copied
+                       to docs/), the same header and every table of bench.md
 Nothing outside those lines changes; a file without them is left alone
 (said on stderr).
 
@@ -286,6 +287,11 @@ fi
 "${report[@]}" || failed=1
 gnuplot -e "data='$out/bench-chart.dat'; out='$out/bench.png'; subtitle='$(date +%F), $smp vCPUs for multi-CPU, $klabel'" \
 	"$GOALLOC_ROOT/scripts/bench-chart.gp" || failed=1
+# The tables region shows the chart as docs/bench.png.
+if [[ $docs == yes ]] && ((failed == 0)) &&
+	grep -qx '<!-- bench:tables:begin -->' "$GOALLOC_ROOT/docs/performance.md" 2>/dev/null; then
+	cp "$out/bench.png" "$GOALLOC_ROOT/docs/bench.png"
+fi
 
 msg "done in $((SECONDS - start)) s: $out/bench.csv, $out/bench.md, $out/bench.png"
 echo
