@@ -133,7 +133,6 @@ needs() {
 	done
 }
 
-
 # ---------------------------------------------------------------------------
 # Packages, kernels, size classes
 
@@ -632,6 +631,8 @@ summary() {
 	((total_fail == 0))
 }
 
+# The run: every step in this order, each printing its one line; a step
+# whose needs did not pass fails without running.
 check_deps
 check_kernels
 check_sizeclasses
