@@ -9,8 +9,11 @@ Called by scripts/bench.sh; see its --help. Reads:
                     per-boot ratios (and their range) is reported
   --mem LOG         the memory-workload boot (@@SNAP lines, see bench.sh)
 Writes OUT/bench.csv, OUT/bench.md, OUT/bench-chart.dat and prints the
-problems it found (icount mismatch, Slab cross-check) on stderr. Exit
-status 0, or 1 when the icount runs differ or a log lacks its results.
+problems it found (icount mismatch, Slab cross-check) on stderr. With
+--readme and --performance it also writes the generated regions of those
+files, each between its two marker lines (see DOC_REGIONS), and leaves a
+file without its markers alone. Exit status 0, or 1 when the icount runs
+differ or a log lacks its results (the docs are then left alone).
 """
 
 import argparse
@@ -19,6 +22,7 @@ import os
 import re
 import statistics
 import sys
+import textwrap
 import time
 
 LINE = re.compile(r'goalloc_bench: test=(\S+) size=(\S+) n=(\d+) cpus=(\d+) '
@@ -39,6 +43,45 @@ ICOUNT_TOLERANCE = 0.001
 SMP_TESTS = ['concurrent', 'remote', 'prodcons']
 PAGE = 4096
 MIB = 1 << 20
+
+# What goalloc is judged against: the worst ratio measured must be at most
+# the limit. kind is icount or smp (test: the bench test, sizes: the
+# (smallest, largest) object size in bytes counted, None for all), or
+# mem_requested (goalloc's held bytes / requested bytes) or mem_kmalloc
+# (goalloc's held bytes / kmalloc's) of workload test.
+TARGETS = [
+    # label, kind, test, sizes, limit
+    ('icount pair, 8 B .. 8 KiB', 'icount', 'pair', (0, 8192), 0.35),
+    ('icount pair, 16 and 32 KiB', 'icount', 'pair', (16384, 32768), 0.2),
+    ('icount batch alloc, 8 B .. 8 KiB', 'icount', 'batch_alloc', (0, 8192), 0.6),
+    ('icount batch free, 8 B .. 8 KiB', 'icount', 'batch_free', (0, 8192), 0.6),
+    ('multi-CPU concurrent, all sizes (median of boots)', 'smp', 'concurrent', None, 0.8),
+    ('multi-CPU remote, all sizes (median of boots)', 'smp', 'remote', None, 0.8),
+    ('multi-CPU prodcons, all sizes (median of boots)', 'smp', 'prodcons', None, 0.8),
+    ('memory (a): goalloc held / requested', 'mem_requested', 'a', None, 1.15),
+    ('memory (a): goalloc held / kmalloc held', 'mem_kmalloc', 'a', None, 0.85),
+    ('memory (b): goalloc held / kmalloc held', 'mem_kmalloc', 'b', None, 0.85),
+]
+
+# The generated regions of the docs: each lies between two lines
+# "<!-- bench:NAME:begin -->" and "<!-- bench:NAME:end -->".
+DOC_REGIONS = {
+    'readme': 'summary',        # README.md: the summary below
+    'performance': 'tables',    # docs/performance.md: chart and every table
+}
+# The README's summary: ratio goalloc / kmalloc of these tests (column
+# heading, mode, test) at these sizes, then the server mix and memory.
+SUMMARY_COLUMNS = [
+    ('batch alloc', 'icount', 'batch_alloc'),
+    ('batch free', 'icount', 'batch_free'),
+    ('alloc+free pair', 'icount', 'pair'),
+    ('%s CPUs concurrent', 'smp', 'concurrent'),
+    ('%s CPUs remote free', 'smp', 'remote'),
+    ('%s CPUs producer/consumer', 'smp', 'prodcons'),
+]
+SUMMARY_SIZES = ['8', '64', '512', '4096', '32768', '262144']
+# The chart, in the performance region: bench.sh copies it beside the file.
+CHART = '![goalloc / kmalloc per size and test](bench.png)'
 
 
 def read(path):
@@ -166,6 +209,11 @@ def main():
     ap.add_argument('--command', default='make bench')
     ap.add_argument('--kernel-desc',
                     default='scripts/test.config: tinyconfig + SLUB, PREEMPT')
+    ap.add_argument('--readme', metavar='FILE',
+                    help='write the summary region of FILE (README.md)')
+    ap.add_argument('--performance', metavar='FILE',
+                    help='write the tables region of FILE '
+                    '(docs/performance.md)')
     args = ap.parse_args()
     problems, failed = [], False
     kernel = None
@@ -242,10 +290,24 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     write_csv(args.out + '/bench.csv', ic, len(ic_runs), smp, mem)
     write_chart_data(args.out + '/bench-chart.dat', ic, smp)
-    write_md(args.out + '/bench.md', args, kernel, ic, ic_runs,
-             ic_diff, smp, smp_cpus, len(boots), mem, problems, icp)
+    head = header(args, kernel)
+    body = tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, len(boots),
+                  mem, problems, icp)
+    write_md(args.out + '/bench.md', head, body)
     for p in problems:
         print('bench-report: ' + p, file=sys.stderr)
+    docs = [(args.readme, DOC_REGIONS['readme'],
+             [head, ''] + summary(ic, smp, smp_cpus, mem)),
+            (args.performance, DOC_REGIONS['performance'],
+             [CHART, '', head, ''] + strip_blank(body))]
+    for path, name, lines in docs:
+        if not path:
+            continue
+        if failed:
+            print('bench-report: %s not updated: the run failed' % path,
+                  file=sys.stderr)
+            continue
+        write_region(path, name, lines)
     return 1 if failed else 0
 
 
@@ -305,31 +367,22 @@ def worst(rows, limit):
 
 
 def target_rows(ic, smp, mem):
+    """(label, limit, worst(...) or None) per target of TARGETS; a memory
+    target without its workload is left out."""
     out = []
-
-    def icount_target(test, sizes, limit, label):
-        rows = [(s, ic[(test, s)]['r']) for s in sizes if (test, s) in ic]
-        out.append((label, limit, worst(rows, limit)))
-
-    small = [s for (t, s) in ic if s.isdigit() and int(s) <= 8192]
-    small = sorted(set(small), key=int)
-    icount_target('pair', small, 0.35, 'icount pair, 8 B .. 8 KiB')
-    icount_target('pair', ['16384', '32768'], 0.2, 'icount pair, 16 and 32 KiB')
-    icount_target('batch_alloc', small, 0.6, 'icount batch alloc, 8 B .. 8 KiB')
-    icount_target('batch_free', small, 0.6, 'icount batch free, 8 B .. 8 KiB')
-    for t in SMP_TESTS:
-        rows = [(s, v['r']) for (tt, s), v in smp.items() if tt == t]
-        out.append(('multi-CPU %s, all sizes (median of boots)' % t, 0.8,
-                    worst(rows, 0.8)))
-    if 'a' in mem:
-        f = mem['a']
-        out.append(('memory (a): goalloc held / requested', 1.15,
-                    (f['g_held'] / f['requested'], 'a', None, None)))
-    for wl in ('a', 'b'):
-        if wl in mem:
-            f = mem[wl]
-            out.append(('memory (%s): goalloc held / kmalloc held' % wl, 0.85,
-                        (f['g_held'] / f['k_held'], wl, None, None)))
+    for label, kind, test, sizes, limit in TARGETS:
+        if kind in ('icount', 'smp'):
+            res = ic if kind == 'icount' else smp
+            rows = [(s, v['r']) for (t, s), v in res.items()
+                    if t == test and (sizes is None or s.isdigit() and
+                                      sizes[0] <= int(s) <= sizes[1])]
+            if kind == 'icount':
+                rows.sort(key=lambda x: size_key(x[0]))
+            out.append((label, limit, worst(rows, limit)))
+        elif test in mem:
+            f = mem[test]
+            held = f['requested'] if kind == 'mem_requested' else f['k_held']
+            out.append((label, limit, (f['g_held'] / held, test, None, None)))
     return out
 
 
@@ -347,15 +400,35 @@ def mib(x):
     return '%.1f' % (x / MIB)
 
 
-def write_md(path, args, kernel, ic, ic_runs, ic_diff, smp, smp_cpus,
-             nboots, mem, problems, icp):
+def header(args, kernel):
+    """The line that names the run: command, date, kernel."""
+    return '`%s`, %s, guest kernel %s (%s), QEMU TCG.' % (
+        args.command, time.strftime('%Y-%m-%d %H:%M %Z'), kernel or '?',
+        args.kernel_desc)
+
+
+def targets_table(rows):
+    """The targets, met or missed, as Markdown lines."""
+    L = ['### Targets', '',
+         '| target | limit | measured (worst) | met |', '|---|---:|---|---|']
+    for label, limit, w in rows:
+        if w is None:
+            L.append('| %s | %.2f | not measured | |' % (label, limit))
+            continue
+        r, where, good, total = w
+        tail = '' if good is None else ', %d of %d sizes within' % (good, total)
+        L.append('| %s | %.2f | %.3f (%s%s) | %s |' % (
+            label, limit, r, fmt_size(where) if where.isdigit() else where,
+            tail, 'yes' if r <= limit else '**no**'))
+    L.append('')
+    return L
+
+
+def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
+           icp):
+    """Every table and note of the report as Markdown lines, each section
+    ending in an empty line."""
     L = []
-    L.append('## goalloc against kmalloc (SLUB)')
-    L.append('')
-    L.append('`%s`, %s, guest kernel %s (%s), QEMU TCG.' %
-             (args.command, time.strftime('%Y-%m-%d %H:%M %Z'), kernel or '?',
-              args.kernel_desc))
-    L.append('')
     if ic:
         L.append('### Instructions per operation (1 vCPU, `-icount shift=0`)')
         L.append('')
@@ -504,29 +577,87 @@ def write_md(path, args, kernel, ic, ic_runs, ic_diff, smp, smp_cpus,
         L.append('')
     rows = target_rows(ic, smp, mem)
     if rows:
-        L.append('### Targets (issue 5)')
-        L.append('')
-        L.append('| target | limit | measured (worst) | met |')
-        L.append('|---|---:|---|---|')
-        for label, limit, w in rows:
-            if w is None:
-                L.append('| %s | %.2f | not measured | |' % (label, limit))
-                continue
-            r, where, good, total = w
-            tail = '' if good is None else ', %d of %d sizes within' % (good, total)
-            L.append('| %s | %.2f | %.3f (%s%s) | %s |' % (
-                label, limit, r, fmt_size(where) if where.isdigit() else where,
-                tail, 'yes' if r <= limit else '**no**'))
-        L.append('')
+        L += targets_table(rows)
     if problems:
         L.append('### Problems')
         L.append('')
         for p in problems:
             L.append('    ' + p)
         L.append('')
+    return L
+
+
+def summary(ic, smp, smp_cpus, mem):
+    """The README's summary as Markdown lines."""
+    cpus = smp_cpus or '?'
+    L = ['| size | ' + ' | '.join(h % cpus if '%' in h else h
+                                   for h, _, _ in SUMMARY_COLUMNS) + ' |',
+         '|---:|' + '---:|' * len(SUMMARY_COLUMNS)]
+    for size in SUMMARY_SIZES:
+        cells = [fmt_size(size)]
+        for _, mode, test in SUMMARY_COLUMNS:
+            v = (ic if mode == 'icount' else smp).get((test, size))
+            cells.append('**%.2f**' % v['r'] if v else '')
+        L.append('| ' + ' | '.join(cells) + ' |')
+    notes = []
+    mix = [(v['r'], where) for v, where in (
+        (ic.get(('mix', '8-4096')), '1 CPU'),
+        (smp.get(('mix', '8-4096')), str(cpus))) if v]
+    if mix:
+        notes.append('Server mix (free + alloc of 8..4096 B): %s.' % ', '.join(
+            '**%.2f** on %s' % m for m in mix))
+    held = [(mem[w]['g_held'] / mem[w]['k_held'], what) for w, what in (
+        ('a', 'uniform in 1..4096 B'), ('b', 'log-uniform in 8..32768 B'))
+        if w in mem]
+    if held:
+        notes.append('Memory held, goalloc / kmalloc: %s.' % ', '.join(
+            '**%.2f** for sizes %s' % h for h in held))
+    if notes:
+        L.append('')
+        for n in notes:
+            L += textwrap.wrap(n, 76, break_on_hyphens=False)
+    return L
+
+
+def write_md(path, head, body):
+    L = ['## goalloc against kmalloc (SLUB)', '', head, ''] + body
     L.append('![goalloc / kmalloc per size](bench.png)')
     with open(path, 'w') as f:
         f.write('\n'.join(L) + '\n')
+
+
+def write_region(path, name, lines):
+    """Replace what lies between the lines <!-- bench:NAME:begin --> and
+    <!-- bench:NAME:end --> of the file at path with lines; a file without
+    both markers is left alone, and said so on stderr."""
+    begin = '<!-- bench:%s:begin -->' % name
+    end = '<!-- bench:%s:end -->' % name
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError as e:
+        print('bench-report: %s not updated: %s' % (path, e.strerror),
+              file=sys.stderr)
+        return
+    m = re.search(r'^%s[ \t]*$.*?^%s[ \t]*$' % (re.escape(begin),
+                                              re.escape(end)),
+                  text, re.M | re.S)
+    if not m:
+        print('bench-report: %s has no %s ... %s lines; left alone'
+              % (path, begin, end), file=sys.stderr)
+        return
+    region = '\n'.join([begin] + lines + [end])
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        f.write(text[:m.start()] + region + text[m.end():])
+    os.replace(tmp, path)
+    print('bench-report: wrote %s (bench:%s)' % (path, name), file=sys.stderr)
+
+
+def strip_blank(lines):
+    while lines and not lines[-1]:
+        lines = lines[:-1]
+    return lines
 
 
 if __name__ == '__main__':

@@ -12,10 +12,13 @@ Usage: scripts/bench.sh [--boots N] [--smp N] [--out DIR] [--only LIST]
                         [--bench-args ARGS] [--goalloc-args ARGS]
                         [--timeout S] [--quiet-wait S]
                         [--kernel test|tiny | --distro FLAVOUR]
+                        [--docs | --no-docs]
        make bench
 
 Measures goalloc against kmalloc (SLUB) with bench/goalloc_bench.ko, both in
-the same boot of the test kernel (scripts/build-kernel.sh test, cached):
+the same boot of the test kernel (scripts/build-kernel.sh test, cached;
+the modules are built by build_module of scripts/lib.sh in
+build/mod-bench-VARIANT):
 
   icount  two boots with 1 vCPU and -icount shift=0 (scripts/qemu-run.sh
           --icount): instructions per operation of batch alloc, batch free
@@ -39,16 +42,30 @@ the same boot of the test kernel (scripts/build-kernel.sh test, cached):
 
 Writes, under --out (default results/, ignored by git):
   bench.csv        every figure, one row per test, size and mode
-  bench.md         Markdown tables, the targets of issue 5 met or missed
+  bench.md         Markdown tables, the targets met or missed (TARGETS in
+                   scripts/bench-report.py)
   bench.png        ratio goalloc / kmalloc per size and test (gnuplot)
   bench-chart.dat  the chart's data
   logs/            guest command files and serial logs
-and prints bench.md at the end. The two icount boots and the memory boot
-run in parallel; the smp boots run one at a time, alone. A full run takes
-a few minutes on 2 host cores.
+and prints bench.md at the end. The guest commands come from
+scripts/guest/bench.cmds and scripts/guest/bench-mem.cmds. The two icount
+boots and the memory boot run in parallel; the smp boots run one at a
+time, alone. A full run takes a few minutes on 2 host cores.
+
+A run of "make bench" as it is (no options but --out, --timeout and
+--quiet-wait) that succeeds also writes the generated regions of the docs:
+  README.md            between <!-- bench:summary:begin --> and
+                       <!-- bench:summary:end -->: the run's command, date
+                       and kernel, and the ratios of a few sizes, the server
+                       mix and memory held (SUMMARY_* in bench-report.py)
+  docs/performance.md  between <!-- bench:tables:begin --> and
+                       <!-- bench:tables:end -->: the chart (bench.png, copied
+                       to docs/), the same header and every table of bench.md
+Nothing outside those lines changes; a file without them is left alone
+(said on stderr).
 
 Options:
-  --boots N          smp boots (default 7; at least 5 for the issue)
+  --boots N          smp boots (default 7)
   --smp N            vCPUs of the smp boots (default 2)
   --out DIR          output directory (default results/)
   --only LIST        comma-separated subset of icount,smp,mem
@@ -64,20 +81,23 @@ Options:
   --kernel VARIANT   the kernel scripts/build-kernel.sh builds: test
                      (default; -O2, static keys patched as jump labels) or
                      tiny (tinyconfig's -Os, static keys as loads and
-                     branches: the kernel ../shared/MEASURING.md and issue 5
-                     measured kmalloc+kfree on, about 300 instructions)
+                     branches, where kmalloc+kfree costs about 300
+                     instructions)
   --distro FLAVOUR   boot Debian's own kernel of FLAVOUR (amd64, or rt-amd64
                      for PREEMPT_RT; scripts/deps.sh installs both) instead
                      of the test kernel, with the modules built against its
                      headers. Debian's kernels have init_on_alloc=1: both
                      allocators zero every object.
+  --docs             write the docs' regions even when the run is not
+                     "make bench" as it is (and did not fail)
+  --no-docs          never write them
 Exit status: 0, or 1 when a build or a boot failed, or the icount boots
 differ by more than 0.1 %.
 USAGE
 }
 
 boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem extra='' gargs=profile_rate=0 timeout=600
-quiet_wait=60 flavour='' kvariant=test
+quiet_wait=60 flavour='' kvariant=test docs=auto
 while (($#)); do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -91,6 +111,8 @@ while (($#)); do
 	--quiet-wait) quiet_wait=$2; shift 2 ;;
 	--distro) flavour=$2; shift 2 ;;
 	--kernel) kvariant=$2; shift 2 ;;
+	--docs) docs=yes; shift ;;
+	--no-docs) docs=no; shift ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
@@ -98,6 +120,12 @@ done
 [[ $kvariant == test || $kvariant == tiny ]] || die "--kernel takes test or tiny"
 [[ -z $flavour || $kvariant == test ]] || die "--kernel and --distro exclude each other"
 want() { [[ ,$only, == *,$1,* ]]; }
+# The docs show "make bench" as it is, not a variant or a subset.
+if [[ $docs == auto ]]; then
+	docs=no
+	[[ $boots == 7 && $smp == 2 && $only == icount,smp,mem && -z $extra &&
+		$gargs == profile_rate=0 && -z $flavour && $kvariant == test ]] && docs=yes
+fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
@@ -109,87 +137,35 @@ start=$SECONDS
 # --- build --------------------------------------------------------------------
 if [[ -n $flavour ]]; then
 	bzimage=$(distro_vmlinuz "$flavour")
+	kdir=$(distro_headers_dir "$flavour") name=bench-$flavour
 	kdesc="Debian's $flavour kernel" klabel="Debian Linux 6.1 $flavour kernel"
-	msg "building goalloc.ko and bench/goalloc_bench.ko against $kdesc's headers"
-	build_module "bench-$flavour" "$(distro_headers_dir "$flavour")" "$logs/build.log" ||
-		die "module build failed ($BUILD_WHY), see $logs/build.log"
-	mods=("$BUILD_DIR/mod-bench-$flavour/goalloc.ko"
-		"$BUILD_DIR/mod-bench-$flavour/bench/goalloc_bench.ko")
 else
 	bzimage=$("$GOALLOC_ROOT/scripts/build-kernel.sh" "$kvariant")
+	kdir=$(kernel_out_dir "$kvariant") name=bench-$kvariant
 	kdesc="scripts/test.config: tinyconfig + SLUB, PREEMPT" klabel="Linux 6.1 test kernel"
 	[[ $kvariant == tiny ]] &&
 		kdesc+=", with scripts/tiny.config: tinyconfig's -Os, no jump labels" klabel="Linux 6.1 tiny test kernel (-Os)"
-	kdir=$(kernel_out_dir "$kvariant")
-	msg "building goalloc.ko and bench/goalloc_bench.ko against $kdir"
-	make -C "$GOALLOC_ROOT" KDIR="$kdir" modules >"$logs/build.log" 2>&1 ||
-		{ tail -n 30 "$logs/build.log" >&2; die "module build failed, see $logs/build.log"; }
-	mods=("$GOALLOC_ROOT/goalloc.ko" "$GOALLOC_ROOT/bench/goalloc_bench.ko")
 fi
+mod=$BUILD_DIR/mod-$name
+msg "building goalloc.ko and bench/goalloc_bench.ko against $kdir"
+if ! build_module "$name" "$kdir" "$logs/build.log"; then
+	# A warning does not stop a measurement; a missing module does.
+	[[ -f $mod/goalloc.ko && -f $mod/bench/goalloc_bench.ko ]] ||
+		die "module build failed ($BUILD_WHY), see $logs/build.log"
+	msg "note: $BUILD_WHY"
+fi
+mods=("$mod/goalloc.ko" "$mod/bench/goalloc_bench.ko")
 
 # --- guest command files ----------------------------------------------------------
-heap=/sys/kernel/debug/goalloc/heap
-# One line of the guest's state: goalloc's heap, Slab from meminfo, the slab
-# pages of /proc/slabinfo (num_slabs * pagesperslab, fields 15 and 6).
-snap() {
-	printf '%s\n' "echo \"@@SNAP $1 heapsys=\$(awk '/^HeapSys /{print \$2}' $heap)" \
-"heapinuse=\$(awk '/^HeapInuse /{print \$2}' $heap)" \
-"slab_kb=\$(awk '/^Slab:/{print \$2}' /proc/meminfo)" \
-"slabinfo_pages=\$(awk 'NR>2{s+=\$15*\$6} END{print s+0}' /proc/slabinfo)" \
-"memfree_kb=\$(awk '/^MemFree:/{print \$2}' /proc/meminfo)\"" | paste -sd' '
-}
-
-# The bench must not straddle the switch from tsc-early to the refined tsc
-# clocksource (about 1.3 s into boot): the ns scale changes there. On a busy
-# host the watchdog may find the TSC unstable and pick hpet or acpi_pm
-# instead, so wait for any switch, at most 20 s, and log the result.
-cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
-wait_tsc="i=0; while [ \"\$(cat $cs)\" = tsc-early ] && [ \$i -lt 200 ]; do sleep 0.1; i=\$((i + 1)); done; echo \"@@CLOCKSOURCE \$(cat $cs)\""
-cat >"$logs/icount.cmds" <<EOF
-$wait_tsc
-insmod goalloc.ko $gargs
-insmod goalloc_bench.ko tests=batch,pair,mix $extra
-rmmod goalloc_bench
-rmmod goalloc
-EOF
+guest=$GOALLOC_ROOT/scripts/guest
+GOALLOC_ARGS=$gargs BENCH_ARGS="tests=batch,pair,mix $extra" \
+	guest_cmds "$guest/bench.cmds" "$logs/icount.cmds"
 # The heap profile's cost: goalloc at its default profile_rate.
-cat >"$logs/icount-profile.cmds" <<EOF
-$wait_tsc
-insmod goalloc.ko
-insmod goalloc_bench.ko tests=batch,pair,mix $extra
-rmmod goalloc_bench
-rmmod goalloc
-EOF
-cat >"$logs/smp.cmds" <<EOF
-$wait_tsc
-insmod goalloc.ko $gargs
-insmod goalloc_bench.ko tests=concurrent,remote,prodcons,mix repeat=5 $extra
-rmmod goalloc_bench
-rmmod goalloc
-EOF
-{
-	echo "insmod goalloc.ko $gargs"
-	for w in a b; do
-		echo "echo 2 > /sys/kernel/debug/goalloc/drain"
-		snap "$w goalloc before"
-		echo "insmod goalloc_bench.ko mem=$w mem_alloc=goalloc"
-		snap "$w goalloc live"
-		echo "rmmod goalloc_bench"
-		snap "$w goalloc freed"
-		echo "sleep 2"
-		snap "$w goalloc settled"
-		echo "echo 2 > /sys/kernel/debug/goalloc/drain"
-		snap "$w goalloc drained"
-		snap "$w kmalloc before"
-		echo "insmod goalloc_bench.ko mem=$w mem_alloc=kmalloc"
-		snap "$w kmalloc live"
-		echo "rmmod goalloc_bench"
-		snap "$w kmalloc freed"
-		echo "sleep 2"
-		snap "$w kmalloc settled"
-	done
-	echo "rmmod goalloc"
-} >"$logs/mem.cmds"
+GOALLOC_ARGS='' BENCH_ARGS="tests=batch,pair,mix $extra" \
+	guest_cmds "$guest/bench.cmds" "$logs/icount-profile.cmds"
+GOALLOC_ARGS=$gargs BENCH_ARGS="tests=concurrent,remote,prodcons,mix repeat=5 $extra" \
+	guest_cmds "$guest/bench.cmds" "$logs/smp.cmds"
+GOALLOC_ARGS=$gargs guest_cmds "$guest/bench-mem.cmds" "$logs/mem.cmds"
 
 # boot NAME CMDS QEMU-RUN-ARGS...: one guest; its log is $logs/NAME.log.
 boot() {
@@ -220,7 +196,7 @@ if want icount; then
 	boot icount-profile "$logs/icount-profile.cmds" --icount & pids[icount-profile]=$!
 fi
 if want mem; then
-	boot mem "$logs/mem.cmds" --smp 2 --mem 2G & pids[mem]=$!
+	boot mem "$logs/mem.cmds" --smp 2 --mem 2G --modules "$guest/bench-snap" & pids[mem]=$!
 fi
 for name in "${!pids[@]}"; do
 	rc=0
@@ -301,9 +277,21 @@ want icount && report+=(--icount "$logs/icount-1.log" "$logs/icount-2.log"
 	--icount-profile "$logs/icount-profile.log")
 ((${#smp_logs[@]})) && report+=(--smp "${smp_logs[@]}" --smp-discarded "$contended" --smp-busy "$kept_busy")
 want mem && report+=(--mem "$logs/mem.log")
+if [[ $docs == yes ]] && ((failed == 0)); then
+	report+=(--readme "$GOALLOC_ROOT/README.md" --performance "$GOALLOC_ROOT/docs/performance.md")
+elif [[ $docs == yes ]]; then
+	msg "README.md and docs/performance.md not updated: a build or boot failed"
+else
+	msg "README.md and docs/performance.md not updated: not \"make bench\" as it is (--docs writes them)"
+fi
 "${report[@]}" || failed=1
 gnuplot -e "data='$out/bench-chart.dat'; out='$out/bench.png'; subtitle='$(date +%F), $smp vCPUs for multi-CPU, $klabel'" \
 	"$GOALLOC_ROOT/scripts/bench-chart.gp" || failed=1
+# The tables region shows the chart as docs/bench.png.
+if [[ $docs == yes ]] && ((failed == 0)) &&
+	grep -qx '<!-- bench:tables:begin -->' "$GOALLOC_ROOT/docs/performance.md" 2>/dev/null; then
+	cp "$out/bench.png" "$GOALLOC_ROOT/docs/bench.png"
+fi
 
 msg "done in $((SECONDS - start)) s: $out/bench.csv, $out/bench.md, $out/bench.png"
 echo

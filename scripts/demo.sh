@@ -13,16 +13,10 @@ Usage: scripts/demo.sh [--smp N] [--mem SIZE]
 
 Builds the test kernel (cached, scripts/build-kernel.sh test), goalloc and
 the example module against it, boots it in QEMU (default 4 vCPUs, 1G) and
-runs in the guest:
-  insmod goalloc.ko
-  insmod goalloc_example.ko      (the example runs a mixed workload at load)
-  rmmod goalloc_example
-  ls /sys/kernel/debug/goalloc
-  cat /sys/kernel/debug/goalloc/classes
-  cat /sys/kernel/debug/goalloc/heap
-  echo 2 > /sys/kernel/debug/goalloc/drain   (if the file exists)
-  cat /sys/kernel/debug/goalloc/heap
-  rmmod goalloc
+runs in the guest the commands of scripts/guest/demo.cmds: load goalloc
+and the example (which runs a mixed workload at load and holds its
+objects), show goalloc-stat and the debugfs files, unload the example,
+drain, show the heap again and unload goalloc;
 then prints each command with its output and whether goalloc gave every
 page back ("goalloc: unloaded, N pages still held"). The whole serial log
 is in build/logs/demo.log. Exit status is non-zero when the guest did not
@@ -58,22 +52,7 @@ dir=$BUILD_DIR/mod-demo
 [[ -f $dir/examples/goalloc_example.ko ]] ||
 	die "examples/goalloc_example.ko was not built (see $LOG_DIR/demo-build.log)"
 
-d=/sys/kernel/debug/goalloc
-cat >"$cmds" <<CMDS
-insmod goalloc.ko track_waste=1
-insmod goalloc_example.ko hold=1
--ls $d
--goalloc-stat -n 12
--cat $d/classes
--cat $d/heap
--head -n 12 $d/slabinfo
--cat $d/verify
-rmmod goalloc_example
--goalloc-stat -n 5
--[ ! -e $d/drain ] || echo 2 > $d/drain
--cat $d/heap
-rmmod goalloc
-CMDS
+guest_cmds "$GOALLOC_ROOT/scripts/guest/demo.cmds" "$cmds"
 
 echo "== booting ($smp vCPUs, $mem)"
 rc=0
@@ -94,7 +73,7 @@ awk '
 ' "$log"
 echo
 
-line=$(grep -aoE 'goalloc: unloaded, [0-9]+ pages still held' "$log" | tail -n1) || true
+line=$(grep -aoE "$UNLOAD_LINE" "$log" | tail -n1) || true
 if [[ -z $line ]]; then
 	echo "pages returned: unknown, goalloc printed no 'goalloc: unloaded, N pages still held' line"
 elif [[ $line == 'goalloc: unloaded, 0 pages still held' ]]; then

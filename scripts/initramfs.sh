@@ -17,8 +17,8 @@ Writes a gzip'd newc cpio with:
   /bin/goalloc-stat   scripts/goalloc-stat, when it exists
   /bin/goalloc-pprof  scripts/goalloc-pprof, when it exists
   /cmds               the command file
-  /init               mounts proc, sysfs, devtmpfs, debugfs, then runs /cmds
-                      and powers off
+  /init               scripts/guest/init: mounts proc, sysfs, devtmpfs,
+                      debugfs, then runs /cmds and powers off
 The command file holds one shell command per line, run in /modules with
 "sh -c" and stdin from /dev/null. Empty lines and lines starting with '#'
 are skipped. A line starting with '-' may fail without failing the run
@@ -82,37 +82,7 @@ for m in "${mods[@]}"; do
 	done
 done
 
-cat >"$root/init" <<'INIT'
-#!/bin/sh
-/bin/busybox mount -t proc proc /proc
-/bin/busybox --install -s /bin
-export PATH=/bin:/sbin HOME=/root
-mount -t sysfs sysfs /sys
-mount -t devtmpfs devtmpfs /dev 2>/dev/null
-mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
-echo "@@GOALLOC-BOOTED nproc=$(nproc) kernel=$(uname -r)"
-cd /modules
-n=0
-failed=0
-while IFS= read -r line || [ -n "$line" ]; do
-	case "$line" in '' | '#'*) continue ;; esac
-	n=$((n + 1))
-	may_fail=0
-	case "$line" in -*) may_fail=1; line=${line#-} ;; esac
-	echo "@@GOALLOC-CMD-BEGIN $n: $line"
-	sh -c "$line" </dev/null
-	rc=$?
-	echo "@@GOALLOC-CMD-END $n rc=$rc"
-	if [ "$rc" -ne 0 ] && [ "$may_fail" -eq 0 ]; then
-		failed=$((failed + 1))
-	fi
-done </cmds
-echo "@@GOALLOC-DONE commands=$n failed=$failed"
-poweroff -f
-sleep 2
-reboot -f
-INIT
-chmod 0755 "$root/init"
+install -m 0755 "$GOALLOC_ROOT/scripts/guest/init" "$root/init"
 
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |

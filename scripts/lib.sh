@@ -5,6 +5,10 @@
 # Every path is inside the repository (build/ is ignored by git) except the
 # Debian packages that scripts/deps.sh installs.
 
+# Its variables are read by the scripts that source it, and by guest_cmds
+# for the @NAME@ placeholders of scripts/guest/.
+# shellcheck disable=SC2034
+
 GOALLOC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${GOALLOC_BUILD_DIR:-$GOALLOC_ROOT/build}
 SRC_TARBALL=${GOALLOC_SRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
@@ -103,6 +107,51 @@ LOG_FAIL_PATTERNS=(
 	'Call Trace:'				# any other stack dump, e.g. dump_stack()
 )
 
+# What goalloc prints when it unloads; N is 0 when every page came back.
+UNLOAD_LINE='goalloc: unloaded, [0-9]+ pages still held'
+
+# fail_page_alloc in the boots that inject page allocation failures
+# (check.sh's boot-faults, stress.sh's faults). Only tasks that ask for it
+# (task-filter: the stress threads, the pressure suite's armed cases) are
+# failed, sleeping requests included, so nothing else in the guest is.
+# "times" counts down on each injected failure, from FAULT_TIMES: the
+# difference is the number injected (@@STRESS-FAULTS).
+FAULT_DIR=/sys/kernel/debug/fail_page_alloc
+FAULT_VERBOSE=0
+FAULT_TASK_FILTER=Y
+FAULT_IGNORE_GFP_WAIT=N
+FAULT_INTERVAL=1
+FAULT_TIMES=1000000000
+# The stress threads: a quarter of their page requests, of any order.
+FAULT_MIN_ORDER=0
+FAULT_PROBABILITY=25
+# The pressure suite's armed cases: every request of order 3 and up.
+FAULT_ARMED_MIN_ORDER=3
+FAULT_ARMED_PROBABILITY=100
+
+# guest_cmds TEMPLATE OUT: write the guest command file TEMPLATE (a file of
+# scripts/guest/) to OUT with every @NAME@ replaced by the value of the
+# shell variable NAME, which must be set. A line that is only @NAME@ becomes
+# the value's lines, none when it is empty; trailing blanks are dropped.
+guest_cmds() {
+	local tmpl=$1 out=$2 orig line rest name
+	{
+		while IFS= read -r orig || [[ -n $orig ]]; do
+			rest=$orig line=
+			while [[ $rest =~ @([A-Z][A-Z0-9_]*)@ ]]; do
+				name=${BASH_REMATCH[1]}
+				[[ -v $name ]] || die "$tmpl: @$name@ is not set"
+				line+=${rest%%"@$name@"*}${!name}
+				rest=${rest#*"@$name@"}
+			done
+			line+=$rest
+			[[ $line =~ ^(.*[^[:blank:]])?[[:blank:]]*$ ]] && line=${BASH_REMATCH[1]}
+			[[ -z $line && $orig =~ ^@[A-Z][A-Z0-9_]*@$ ]] && continue
+			printf '%s\n' "$line"
+		done <"$tmpl"
+	} >"$out"
+}
+
 # scan_log LOG [ALLOW_REGEX...]: print the earliest failing line (and the
 # pattern it matched) and return 1, or return 0. Lines that echo a guest
 # command are never matched, nor lines matching one of the ALLOW_REGEX.
@@ -123,130 +172,19 @@ scan_log() {
 
 # ktap_report LOG OUT_PREFIX: KUnit results of the modules loaded in a guest.
 #
-# The kernel prints an empty KTAP plan at boot ("KTAP version 1", "1..0")
-# and kunit.py parse stops there, so only what follows the guest's
-# @@GOALLOC-BOOTED line is read. Each test module prints its suites without
-# a top-level header, numbered on from the last loaded module, with other
-# printk lines in between. This rebuilds one KTAP document from the
-# suites alone (OUT_PREFIX.ktap), renumbered and under a "1..N" plan, runs
-# kunit.py parse on it (OUT_PREFIX.parse) and prints one line:
+# scripts/ktap-count.py rebuilds one KTAP document from the suites the
+# guest printed after @@GOALLOC-BOOTED (OUT_PREFIX.ktap) and counts its
+# cases (see there for how); kunit.py parse then reads that document
+# (OUT_PREFIX.parse). Prints one line:
 #   KUNIT passed=P failed=F skipped=S suites=N
-# followed by one "  failed: SUITE.CASE (why)" line per failure.
-#
-# Counting: one count per test CASE. A parameterised case counts once,
-# failed if any of its parameters failed (as KUnit itself reports it); its
-# parameters are shown by kunit.py, not counted. A suite whose plan says N
-# cases but that printed fewer results (the guest crashed or hung mid-suite)
-# counts every missing case as failed; a suite that failed to initialise
-# counts as one failed case. A suite name seen twice is counted once (the
-# second copy is /sys/kernel/debug/kunit/SUITE/results read by a guest
-# command). If kunit.py parse disagrees (non-zero exit, or
-# errors/crashes in its summary) while no case failed, that is one more
-# failure, so a parse problem never passes silently.
+# followed by one "  failed: SUITE.CASE (why)" line per failure. If
+# kunit.py parse disagrees (non-zero exit, or errors/crashes in its
+# summary) while no case failed, that is one more failure, so a parse
+# problem never passes silently.
 ktap_report() {
 	local log=$1 out=$2 kunit_py=$KSRC/tools/testing/kunit/kunit.py
-	python3 - "$log" "$out.ktap" <<'PY' >"$out.counts" || return 1
-import re, sys
-
-log, ktap_out = sys.argv[1], sys.argv[2]
-ts = re.compile(r'^\[\s*\d+\.\d+\] ')
-with open(log, errors='replace') as f:
-    lines = [ts.sub('', l.rstrip('\r\n')) for l in f]
-for i, l in enumerate(lines):
-    if '@@GOALLOC-BOOTED' in l:
-        lines = lines[i + 1:]
-        break
-else:
-    lines = []
-# Other printk lines start at column 0 and may fall anywhere, even between
-# "KTAP version 1" and "# Subtest:" (a late "input: ..." probe line did);
-# KTAP lines are indented or start with ok, not ok, # or KTAP.
-ktap_line = re.compile(r'^(\s|ok |not ok |# |KTAP version |1\.\.)')
-lines = [l for l in lines if ktap_line.match(l)]
-
-suites = []          # dicts: name, plan, body (lines), cases {num: status}, end
-cur = None
-case_re = re.compile(r'^    (not ok|ok) (\d+) (\S+)(.*)$')
-end_re = re.compile(r'^(not ok|ok) (\d+) (\S+)(.*)$')
-i = 0
-while i < len(lines):
-    l = lines[i]
-    if l == '    KTAP version 1' and i + 1 < len(lines) and \
-            lines[i + 1].startswith('    # Subtest: '):
-        if cur:
-            suites.append(cur)
-        cur = dict(name=lines[i + 1][len('    # Subtest: '):].strip(),
-                   plan=None, body=[l, lines[i + 1]], cases={}, end=None)
-        i += 2
-        continue
-    m = end_re.match(l)
-    if m:
-        if cur is None or cur['name'] != m.group(3):
-            if cur:
-                suites.append(cur)
-            # A suite that failed to initialise prints only its end line.
-            cur = dict(name=m.group(3), plan=None, body=[], cases={},
-                       end=None, noinit=True)
-        cur['end'] = (m.group(1), m.group(4))
-        suites.append(cur)
-        cur = None
-    elif cur is not None:
-        m = case_re.match(l)
-        if m:
-            st = 'fail' if m.group(1) == 'not ok' else \
-                 'skip' if '# SKIP' in m.group(4) else 'pass'
-            cur['cases'][int(m.group(2))] = (m.group(3), st)
-            cur['body'].append(l)
-        elif re.match(r'^    1\.\.\d+$', l) and cur['plan'] is None:
-            cur['plan'] = int(l.split('..')[1])
-            cur['body'].append(l)
-        elif re.match(r'^ {8}((not )?ok \d+ |KTAP version |# |1\.\.\d+$)', l) \
-                or re.match(r'^ {0,4}# ', l):
-            cur['body'].append(l)
-    i += 1
-if cur:
-    suites.append(cur)
-# Suite names are unique (debugfs uses them): a second copy is a guest
-# command printing /sys/kernel/debug/kunit/*/results, not a new run.
-seen = set()
-suites = [s for s in suites if not (s['name'] in seen or seen.add(s['name']))]
-
-passed = failed = skipped = 0
-fails = []
-doc = ['KTAP version 1', '1..%d' % len(suites)]
-for n, s in enumerate(suites, 1):
-    doc += s['body']
-    if s.get('noinit'):
-        failed += 1
-        fails.append('%s (suite failed to initialise)' % s['name'])
-    for num in sorted(s['cases']):
-        name, st = s['cases'][num]
-        if st == 'pass':
-            passed += 1
-        elif st == 'skip':
-            skipped += 1
-        else:
-            failed += 1
-            fails.append('%s.%s' % (s['name'], name))
-    plan = s['plan'] if s['plan'] is not None else len(s['cases'])
-    missing = plan - len(s['cases'])
-    if missing > 0:
-        failed += missing
-        fails.append('%s: %d of %d cases never reported (crash or hang)'
-                     % (s['name'], missing, plan))
-    if s['end'] is None:
-        if missing <= 0 and not s.get('noinit'):
-            failed += 1
-            fails.append('%s: no suite result line (crash or hang)' % s['name'])
-    else:
-        doc.append('%s %d %s%s' % (s['end'][0], n, s['name'], s['end'][1]))
-with open(ktap_out, 'w') as f:
-    f.write('\n'.join(doc) + '\n')
-print('KUNIT passed=%d failed=%d skipped=%d suites=%d'
-      % (passed, failed, skipped, len(suites)))
-for x in fails:
-    print('  failed: ' + x)
-PY
+	python3 "$GOALLOC_ROOT/scripts/ktap-count.py" "$log" "$out.ktap" \
+		>"$out.counts" || return 1
 	local rc=0 summary
 	python3 "$kunit_py" parse "$out.ktap" >"$out.parse" 2>&1 || rc=$?
 	summary=$(grep -E 'Testing complete|could not find' "$out.parse" | tail -n1) || true

@@ -46,8 +46,13 @@ done
 mkdir -p "$out"
 bzimage=$("$GOALLOC_ROOT/scripts/build-kernel.sh" test)
 kdir=$(kernel_out_dir test)
-make -C "$GOALLOC_ROOT" KDIR="$kdir" modules >"$out/build.log" 2>&1 ||
-	{ tail -n 30 "$out/build.log" >&2; die "module build failed, see $out/build.log"; }
+mod=$BUILD_DIR/mod-qprof
+if ! build_module qprof "$kdir" "$out/build.log"; then
+	# A warning does not stop a profile; a missing module does.
+	[[ -f $mod/goalloc.ko && -f $mod/bench/goalloc_bench.ko ]] ||
+		die "module build failed ($BUILD_WHY), see $out/build.log"
+	msg "note: $BUILD_WHY"
+fi
 gcc -O2 -shared -fPIC -o "$out/insnprof.so" "$GOALLOC_ROOT/scripts/qprof/insnprof.c"
 
 # The base boot runs the same commands with a bench of one pair, so that
@@ -55,50 +60,16 @@ gcc -O2 -shared -fPIC -o "$out/insnprof.so" "$GOALLOC_ROOT/scripts/qprof/insnpro
 for w in base run; do
 	a=$bargs
 	[[ $w == base ]] && a='tests=pair sizes=8 n=1 repeat=1'
-	cat >"$out/$w.cmds" <<EOC
-insmod goalloc.ko $gargs
-insmod goalloc_bench.ko $a
-grep -E '\\[goalloc' /proc/kallsyms | sed 's/^/@@KSYM /'
-rmmod goalloc_bench
-rmmod goalloc
-EOC
+	GOALLOC_ARGS=$gargs BENCH_ARGS=$a \
+		guest_cmds "$GOALLOC_ROOT/scripts/guest/qprof.cmds" "$out/$w.cmds"
 done
 for w in base run; do
 	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$bzimage" --cmds "$out/$w.cmds" \
 		--log "$out/$w.log" --icount --append norandmaps \
 		--plugin "$out/insnprof.so,out=$out/$w.prof" \
-		--modules "$GOALLOC_ROOT/goalloc.ko" "$GOALLOC_ROOT/bench/goalloc_bench.ko" &
+		--modules "$mod/goalloc.ko" "$mod/bench/goalloc_bench.ko" &
 done
 wait
 
-python3 - "$kdir/System.map" "$out/run.log" "$out/base.prof" "$out/run.prof" "$top" <<'PY'
-import bisect, collections, sys
-smap, log, base, run, top = sys.argv[1:6]
-syms = []
-for line in open(smap):
-    a, t, n = line.split()[:3]
-    if t in 'tTwW':
-        syms.append((int(a, 16), n))
-for line in open(log, errors='replace'):
-    if line.startswith('@@KSYM '):
-        f = line.split()
-        if f[2] in 'tT':
-            syms.append((int(f[1], 16), f[3] + ' ' + f[4] if len(f) > 4 else f[3]))
-syms.sort()
-addrs = [a for a, _ in syms]
-def fold(path):
-    c = collections.Counter()
-    for line in open(path):
-        a, n = line.split()
-        a = int(a, 16)
-        i = bisect.bisect_right(addrs, a) - 1
-        c['(user)' if a < 1 << 63 else syms[i][1] if i >= 0 else '?'] += int(n)
-    return c
-b, r = fold(base), fold(run)
-d = {k: r[k] - b.get(k, 0) for k in r}
-total = sum(v for v in d.values() if v > 0)
-mod = sum(v for k, v in d.items() if v > 0 and k.endswith('[goalloc]'))
-print(f'{total} instructions more than the base boot, {mod} in goalloc.ko')
-for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:int(top)]:
-    print(f'{v:12d} {100.0 * v / total:5.1f}%  {k}')
-PY
+python3 "$GOALLOC_ROOT/scripts/qprof-fold.py" "$kdir/System.map" "$out/run.log" \
+	"$out/base.prof" "$out/run.prof" "$top"

@@ -80,32 +80,21 @@ for k in "${kernels[@]}"; do
 done
 ensure_kernel_source >>"$LOGS/deps.log" 2>&1 || true
 
-FI=/sys/kernel/debug/fail_page_alloc
-GP=/sys/module/goalloc/parameters
-# stress_cmds FILE GOALLOC_PARAMS HEADROOM_PARAMS STRESS_SECS FAULTS:
-# HEADROOM_PARAMS (name=value ...) are written to goalloc's parameters
-# after the pressure suite, which needs the default headroom.
+# stress_cmds FILE GOALLOC_PARAMS HEADROOM_PARAMS STRESS_SECS FAULTS: the
+# boot's guest commands, from scripts/guest/stress.cmds (or
+# stress-faults.cmds when FAULTS is 1). HEADROOM_PARAMS (name=value ...)
+# are written to goalloc's parameters after the pressure suite, which
+# needs the default headroom.
+# shellcheck disable=SC2034 # the upper-case locals are read by guest_cmds
 stress_cmds() {
-	local out=$1 params=$2 headroom=$3 ssecs=$4 faults=$5 kv
-	{
-		echo "insmod goalloc.ko${params:+ $params}"
-		echo "insmod goalloc_kunit_pressure.ko"
-		for kv in $headroom; do echo "echo ${kv#*=} > $GP/${kv%%=*}"; done
-		if ((faults)); then
-			# times counts down from 10^9 on each injected failure.
-			echo "cd $FI && echo 0 > verbose && echo Y > task-filter && echo N > ignore-gfp-wait && echo 0 > min-order && echo 1 > interval && echo 1000000000 > times && echo 25 > probability"
-			echo "insmod goalloc_kunit_stress.ko stress_secs=$ssecs stress_fail_tasks=1"
-			echo "echo 0 > $FI/probability; echo \"@@STRESS-FAULTS injected=\$((1000000000 - \$(cat $FI/times)))\""
-		else
-			echo "insmod goalloc_kunit_stress.ko stress_secs=$ssecs"
-		fi
-		echo "cat /sys/kernel/debug/goalloc/verify"
-		echo "grep -E 'refused|alloc_failed|chunk' /sys/kernel/debug/goalloc/counters | head -n 12"
-		echo "rmmod goalloc_kunit_stress"
-		echo "rmmod goalloc_kunit_pressure"
-		echo "rmmod goalloc"
-		echo "sleep 2"
-	} >"$out"
+	local out=$1 GOALLOC_PARAMS=$2 headroom=$3 STRESS_SECS=$4 faults=$5
+	local HEADROOM_CMDS='' kv tmpl=stress
+	for kv in $headroom; do
+		HEADROOM_CMDS+="echo ${kv#*=} > /sys/module/goalloc/parameters/${kv%%=*}"$'\n'
+	done
+	HEADROOM_CMDS=${HEADROOM_CMDS%$'\n'}
+	((faults)) && tmpl=stress-faults
+	guest_cmds "$GOALLOC_ROOT/scripts/guest/$tmpl.cmds" "$out"
 }
 
 fail_why=()
@@ -117,7 +106,7 @@ stress_boot() {
 	[[ $kernel == debug ]] && slow=3
 	local tmo=$((ssecs * 2 * slow + 300))
 	stress_cmds "$LOGS/$name.cmds" "$params" "$headroom" "$ssecs" "$faults"
-	echo "boot $name: $kernel kernel, $smp vCPUs, stress_secs=$ssecs per case${params:+, $params}${headroom:+, $headroom}$( ((faults)) && echo ', fail_page_alloc 25 %')"
+	echo "boot $name: $kernel kernel, $smp vCPUs, stress_secs=$ssecs per case${params:+, $params}${headroom:+, $headroom}$( ((faults)) && echo ", fail_page_alloc $FAULT_PROBABILITY %")"
 	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$(kernel_out_dir "$kernel")/arch/x86/boot/bzImage" \
 		--smp "$smp" --mem "$mem" --timeout "$tmo" --cmds "$LOGS/$name.cmds" \
 		--log "$LOGS/$name.log" \
@@ -130,7 +119,7 @@ stress_boot() {
 	echo "  $counts"
 	[[ $counts =~ failed=0\ .*suites=3$ ]] || fail_why+=("$name: KUnit $counts")
 	grep -aE 'goalloc_(stress|pressure): case=' "$LOGS/$name.log" | sed 's/^\[[ 0-9.]*\] /  /' || true
-	if ! grep -aqE 'goalloc: unloaded, [0-9]+ pages still held' "$LOGS/$name.log"; then
+	if ! grep -aqE "$UNLOAD_LINE" "$LOGS/$name.log"; then
 		fail_why+=("$name: no 'goalloc: unloaded' line")
 	fi
 }
@@ -144,14 +133,14 @@ stress_boot faults test 4 1G "" "headroom_min_kb=0 headroom_percent=0" $((secs /
 # The summary: figures summed over every boot's key=value lines.
 logs=("$LOGS"/stress.log "$LOGS"/faults.log)
 ((debug)) && logs+=("$LOGS"/debug.log)
-summary=$(awk '
+summary=$(awk -v unload="$UNLOAD_LINE" '
 	/goalloc_(stress|pressure): case=/ {
 		for (i = 1; i <= NF; i++)
 			if (split($i, kv, "=") == 2 && kv[2] ~ /^[0-9]+$/)
 				s[kv[1]] += kv[2]
 	}
 	/@@STRESS-FAULTS injected=/ { split($0, kv, "="); s["faults"] += kv[2] }
-	/goalloc: unloaded, [0-9]+ pages still held/ {
+	$0 ~ unload {
 		for (i = 1; i <= NF; i++) if ($i == "unloaded,") s["held"] += $(i + 1)
 	}
 	END {
