@@ -7,6 +7,8 @@
 #   make KDIR=/path/to/build  build against another kernel tree or headers
 #   make examples             build the example consumer against Module.symvers
 #   make install              modules_install into the running kernel's tree
+#   make dkms-install         install with DKMS: goalloc.ko is rebuilt for
+#                             every kernel installed later (dkms.conf)
 #   make check                the full test run (see README.md)
 #   make demo                 boot the test kernel and show goalloc at work
 
@@ -28,7 +30,26 @@ clean:
 sizeclasses:
 	python3 scripts/gen-sizeclasses.py > goalloc_sizeclasses.h
 
-.PHONY: modules examples install clean sizeclasses
+# DKMS: the sources goalloc.ko builds from (dkms.conf builds it alone), in
+# DKMS's source tree, then "dkms add" and "dkms install".
+DKMS_VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' $(CURDIR)/dkms.conf)
+DKMS_SRC ?= /usr/src/goalloc-$(DKMS_VERSION)
+
+dkms-src:
+	rm -rf $(DKMS_SRC)
+	mkdir -p $(DKMS_SRC)/scripts
+	cp Kbuild Makefile dkms.conf goalloc.h goalloc_*.c goalloc_*.h $(DKMS_SRC)/
+	cp scripts/dkms-symvers.sh $(DKMS_SRC)/scripts/
+
+dkms-install: dkms-src
+	dkms add goalloc/$(DKMS_VERSION)
+	dkms install goalloc/$(DKMS_VERSION)
+
+dkms-uninstall:
+	dkms remove goalloc/$(DKMS_VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+.PHONY: modules examples install clean sizeclasses dkms-src dkms-install dkms-uninstall
 
 # Test harness (scripts/*.sh --help for details). Kernels, logs and module
 # builds for these go to build/, which git ignores.

@@ -268,6 +268,19 @@ static __always_inline bool mcache_busy(void)
 #else
 #ifdef CONFIG_X86
 /*
+ * x86's per-CPU preempt count: __preempt_count up to 6.1; a field of
+ * pcpu_hot from 6.2, reached through __my_cpu_var() from 6.8. Kbuild
+ * detects both from the headers (verified: 6.1 and 6.12).
+ */
+#if defined(GOALLOC_HAVE_PCPU_HOT) && defined(GOALLOC_HAVE_MY_CPU_VAR)
+#define MCACHE_PREEMPT_COUNT	__my_cpu_var(pcpu_hot.preempt_count)
+#elif defined(GOALLOC_HAVE_PCPU_HOT)
+#define MCACHE_PREEMPT_COUNT	pcpu_hot.preempt_count
+#else
+#define MCACHE_PREEMPT_COUNT	__preempt_count
+#endif
+
+/*
  * in_task(), with the count tested in place: preempt_count() loads it into
  * a register first, one instruction more on each fast path. The mask is
  * in_task()'s (NMI, hard IRQ, serving softirq) on !PREEMPT_RT.
@@ -278,7 +291,7 @@ static __always_inline bool mcache_in_task(void)
 
 	asm("testl %[mask], " __percpu_arg([count]) CC_SET(nz)
 	    : CC_OUT(nz) (irq)
-	    : [count] "m" (__preempt_count),
+	    : [count] "m" (MCACHE_PREEMPT_COUNT),
 	      [mask] "i" (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET));
 	return !irq;
 }

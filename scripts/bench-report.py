@@ -69,6 +69,8 @@ DOC_REGIONS = {
     'readme': 'summary',        # README.md: the summary below
     'performance': 'tables',    # docs/performance.md: chart and every table
 }
+# Another kernel's run (bench.sh --kernel 6.12) writes its tables, without
+# the chart, to a region of its own: --region tables-6.12.
 # The README's summary: ratio goalloc / kmalloc of these tests (column
 # heading, mode, test) at these sizes, then the server mix and memory.
 SUMMARY_COLUMNS = [
@@ -214,6 +216,9 @@ def main():
     ap.add_argument('--performance', metavar='FILE',
                     help='write the tables region of FILE '
                     '(docs/performance.md)')
+    ap.add_argument('--region', default=DOC_REGIONS['performance'],
+                    help='the region of --performance to write; only the '
+                    'default one shows the chart')
     args = ap.parse_args()
     problems, failed = [], False
     kernel = None
@@ -298,8 +303,9 @@ def main():
         print('bench-report: ' + p, file=sys.stderr)
     docs = [(args.readme, DOC_REGIONS['readme'],
              [head, ''] + summary(ic, smp, smp_cpus, mem)),
-            (args.performance, DOC_REGIONS['performance'],
-             [CHART, '', head, ''] + strip_blank(body))]
+            (args.performance, args.region,
+             ([CHART, ''] if args.region == DOC_REGIONS['performance']
+              else []) + [head, ''] + strip_blank(body))]
     for path, name, lines in docs:
         if not path:
             continue
@@ -472,7 +478,7 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
                  % args.profile_rate)
         L.append('')
         L.append('goalloc loads with profile_rate=0 for the tables above, as '
-                 'kmalloc (6.1) samples nothing; its default samples. One more '
+                 'kmalloc samples nothing; its default samples. One more '
                  'icount boot at the default rate: instructions per operation '
                  'with sampling on, the difference to profile_rate=0, and the '
                  'ratio to kmalloc. Sampling is random (an exponential draw '

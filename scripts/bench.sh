@@ -11,7 +11,7 @@ usage() {
 Usage: scripts/bench.sh [--boots N] [--smp N] [--out DIR] [--only LIST]
                         [--bench-args ARGS] [--goalloc-args ARGS]
                         [--timeout S] [--quiet-wait S]
-                        [--kernel test|tiny | --distro FLAVOUR]
+                        [--kernel test|tiny|6.12 | --distro FLAVOUR]
                         [--docs | --no-docs]
        make bench
 
@@ -79,12 +79,15 @@ Options:
   --quiet-wait S     before each smp boot, wait up to S seconds for the host
                      to be idle (default 60)
   --kernel VARIANT   the kernel scripts/build-kernel.sh builds: test
-                     (default; -O2, static keys patched as jump labels) or
+                     (default; -O2, static keys patched as jump labels),
                      tiny (tinyconfig's -Os, static keys as loads and
                      branches, where kmalloc+kfree costs about 300
-                     instructions)
-  --distro FLAVOUR   boot Debian's own kernel of FLAVOUR (amd64, or rt-amd64
-                     for PREEMPT_RT; scripts/deps.sh installs both) instead
+                     instructions), or 6.12 (the test kernel built from
+                     linux-source-6.12: SLUB of 6.12 as the rival; a run
+                     as it is writes docs/performance.md's 6.12 region)
+  --distro FLAVOUR   boot Debian's own kernel of FLAVOUR (amd64, rt-amd64
+                     for PREEMPT_RT, 6.12-amd64 or 6.12-rt-amd64;
+                     scripts/deps.sh installs them) instead
                      of the test kernel, with the modules built against its
                      headers. Debian's kernels have init_on_alloc=1: both
                      allocators zero every object.
@@ -117,14 +120,16 @@ while (($#)); do
 	esac
 done
 [[ $boots =~ ^[1-9][0-9]*$ && $smp =~ ^[1-9][0-9]*$ ]] || die "--boots and --smp take a number"
-[[ $kvariant == test || $kvariant == tiny ]] || die "--kernel takes test or tiny"
+[[ $kvariant == 6.12 ]] && kvariant=test-6.12
+[[ $kvariant == test || $kvariant == tiny || $kvariant == test-6.12 ]] ||
+	die "--kernel takes test, tiny or 6.12"
 [[ -z $flavour || $kvariant == test ]] || die "--kernel and --distro exclude each other"
 want() { [[ ,$only, == *,$1,* ]]; }
 # The docs show "make bench" as it is, not a variant or a subset.
 if [[ $docs == auto ]]; then
 	docs=no
 	[[ $boots == 7 && $smp == 2 && $only == icount,smp,mem && -z $extra &&
-		$gargs == profile_rate=0 && -z $flavour && $kvariant == test ]] && docs=yes
+		$gargs == profile_rate=0 && -z $flavour && $kvariant == test* ]] && docs=yes
 fi
 
 mkdir -p "$out"
@@ -138,13 +143,15 @@ start=$SECONDS
 if [[ -n $flavour ]]; then
 	bzimage=$(distro_vmlinuz "$flavour")
 	kdir=$(distro_headers_dir "$flavour") name=bench-$flavour
-	kdesc="Debian's $flavour kernel" klabel="Debian Linux 6.1 $flavour kernel"
+	kdesc="Debian's $flavour kernel" klabel="Debian Linux $flavour kernel"
 else
 	bzimage=$("$GOALLOC_ROOT/scripts/build-kernel.sh" "$kvariant")
 	kdir=$(kernel_out_dir "$kvariant") name=bench-$kvariant
 	kdesc="scripts/test.config: tinyconfig + SLUB, PREEMPT" klabel="Linux 6.1 test kernel"
 	[[ $kvariant == tiny ]] &&
 		kdesc+=", with scripts/tiny.config: tinyconfig's -Os, no jump labels" klabel="Linux 6.1 tiny test kernel (-Os)"
+	[[ $kvariant == test-6.12 ]] &&
+		kdesc="scripts/test.config on linux-source-6.12: tinyconfig + SLUB, PREEMPT" klabel="Linux 6.12 test kernel"
 fi
 mod=$BUILD_DIR/mod-$name
 msg "building goalloc.ko and bench/goalloc_bench.ko against $kdir"
@@ -271,13 +278,16 @@ fi
 cmd="make bench${extra:+ (bench args: $extra)}"
 [[ -n $flavour ]] && cmd="scripts/bench.sh --distro $flavour${extra:+ --bench-args \"$extra\"}"
 [[ $kvariant == tiny ]] && cmd="scripts/bench.sh --kernel tiny${extra:+ --bench-args \"$extra\"}"
+[[ $kvariant == test-6.12 ]] && cmd="scripts/bench.sh --kernel 6.12${extra:+ --bench-args \"$extra\"}"
 report=(python3 "$GOALLOC_ROOT/scripts/bench-report.py" --out "$out"
 	--command "$cmd" --kernel-desc "$kdesc")
 want icount && report+=(--icount "$logs/icount-1.log" "$logs/icount-2.log"
 	--icount-profile "$logs/icount-profile.log")
 ((${#smp_logs[@]})) && report+=(--smp "${smp_logs[@]}" --smp-discarded "$contended" --smp-busy "$kept_busy")
 want mem && report+=(--mem "$logs/mem.log")
-if [[ $docs == yes ]] && ((failed == 0)); then
+if [[ $docs == yes && $kvariant == test-6.12 ]] && ((failed == 0)); then
+	report+=(--performance "$GOALLOC_ROOT/docs/performance.md" --region tables-6.12)
+elif [[ $docs == yes ]] && ((failed == 0)); then
 	report+=(--readme "$GOALLOC_ROOT/README.md" --performance "$GOALLOC_ROOT/docs/performance.md")
 elif [[ $docs == yes ]]; then
 	msg "README.md and docs/performance.md not updated: a build or boot failed"
@@ -288,7 +298,7 @@ fi
 gnuplot -e "data='$out/bench-chart.dat'; out='$out/bench.png'; subtitle='$(date +%F), $smp vCPUs for multi-CPU, $klabel'" \
 	"$GOALLOC_ROOT/scripts/bench-chart.gp" || failed=1
 # The tables region shows the chart as docs/bench.png.
-if [[ $docs == yes ]] && ((failed == 0)) &&
+if [[ $docs == yes && $kvariant == test ]] && ((failed == 0)) &&
 	grep -qx '<!-- bench:tables:begin -->' "$GOALLOC_ROOT/docs/performance.md" 2>/dev/null; then
 	cp "$out/bench.png" "$GOALLOC_ROOT/docs/bench.png"
 fi

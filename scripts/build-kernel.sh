@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build goalloc's test or debug kernel from Debian's linux-source-6.1.
+# Build goalloc's test kernels from Debian's linux-source-6.1 and 6.12.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
 
 usage() {
 	cat <<USAGE
-Usage: scripts/build-kernel.sh [--force] [-j N] test|debug|tiny
+Usage: scripts/build-kernel.sh [--force] [-j N] test|debug|tiny|test-6.12
 
-Builds a Linux 6.1 kernel for running goalloc in QEMU, out of tree:
-  source   $SRC_TARBALL, extracted once into build/linux-source-6.1/
+Builds a kernel for running goalloc in QEMU, out of tree:
+  source   /usr/src/linux-source-VERSION.tar.xz, extracted once into
+           build/linux-source-VERSION/ (6.1, or 6.12 for test-6.12)
   test     build/kernel-test/   tinyconfig + scripts/test.config
   debug    build/kernel-debug/  tinyconfig + scripts/test.config
                                             + scripts/debug.config
@@ -19,6 +20,8 @@ Builds a Linux 6.1 kernel for running goalloc in QEMU, out of tree:
                                             + scripts/tiny.config
                                 (tinyconfig's -Os, no jump labels: for
                                 scripts/bench.sh --kernel tiny)
+  test-6.12 build/kernel-test-6.12/  Linux 6.12: tinyconfig
+                                + scripts/test.config
 Steps: make tinyconfig, merge_config.sh -m the fragments, make olddefconfig,
 check that every line of the fragments is in the resulting .config (fails
 naming the lines that are not), make bzImage modules, make modules_prepare.
@@ -43,15 +46,16 @@ while (($#)); do
 	--force) force=1 ;;
 	-j) jobs=$2; shift ;;
 	-j*) jobs=${1#-j} ;;
-	test | debug | tiny) variant=$1 ;;
+	test | debug | tiny | test-6.12) variant=$1 ;;
 	*) usage >&2; exit 2 ;;
 	esac
 	shift
 done
 [[ -n $variant ]] || { usage >&2; exit 2; }
 
+set_kernel_source "$(variant_version "$variant")"
 frags=("$GOALLOC_ROOT/scripts/test.config")
-[[ $variant == test ]] || frags+=("$GOALLOC_ROOT/scripts/$variant.config")
+[[ $variant == test* ]] || frags+=("$GOALLOC_ROOT/scripts/$variant.config")
 out=$(kernel_out_dir "$variant")
 bzimage=$out/arch/x86/boot/bzImage
 

@@ -15,12 +15,20 @@ Runs every check of goalloc and prints one line per check:
   deps             scripts/deps.sh (Debian packages)
   kernel-test      scripts/build-kernel.sh test
   kernel-debug     scripts/build-kernel.sh debug
+  kernel-test-6.12 scripts/build-kernel.sh test-6.12 (Linux 6.12)
   sizeclasses      python3 scripts/gen-sizeclasses.py --check goalloc_sizeclasses.h
   build-test       goalloc + KUnit modules + examples against the test kernel,
                    W=1 C=2: no compiler, sparse or modpost warning in
                    goalloc's own files
-  build-distro     the same against Debian's linux-headers-*-amd64
-  build-distro-rt  the same against linux-headers-*-rt-amd64 (PREEMPT_RT)
+  build-test-6.12  the same against the 6.12 test kernel
+  build-distro     the same against Debian's linux-headers-amd64 (6.1)
+  build-distro-rt  the same against linux-headers-rt-amd64 (6.1 PREEMPT_RT)
+  build-distro-6.12, build-distro-6.12-rt
+                   the same against linux-headers-6.12-amd64 and
+                   linux-headers-6.12-rt-amd64
+  dkms             dkms.conf: "dkms add" of "make dkms-src" and "dkms build"
+                   against each of those four Debian kernels, in a DKMS
+                   tree under build/: goalloc.ko and its Module.symvers
   checkpatch       checkpatch.pl --no-tree --strict --terse -f on *.c *.h
                    of ., kunit/, examples/, bench/: no ERROR or WARNING
   kernel-doc       scripts/kernel-doc -none -v on the same files: no warning
@@ -29,6 +37,7 @@ Runs every check of goalloc and prints one line per check:
                    /sys/kernel/debug/goalloc/*, rmmod in reverse; the log must
                    be clean (scripts/qemu-run.sh --help) and goalloc must
                    report 0 pages still held at unload
+  boot-test-6.12   the same on the 6.12 test kernel
   boot-debug       the same on the debug kernel (KASAN, lockdep, kmemleak,
                    UBSAN...), 2 vCPUs, 2 GiB, goalloc loaded with debug=1,
                    with a kmemleak scan at the end
@@ -62,14 +71,16 @@ Runs every check of goalloc and prints one line per check:
                    offline and back, verify ok, rmmod; no page held
   boot-distro-rt   the same on Debian's PREEMPT_RT kernel; fast paths must
                    have found the CPU cache's lock held (fastpath_lock_held)
+  boot-distro-6.12, boot-distro-6.12-rt
+                   the same on Debian's 6.12 kernels
 Each passing check counts 1 passed, each failing one 1 failed, and
-each skipped one 1 skipped, except the two boots, which also add the KUnit
-test cases they ran (see scripts/ktap-count.py for how cases are
+each skipped one 1 skipped, except the boots with KUnit, which also add the
+KUnit test cases they ran (see scripts/ktap-count.py for how cases are
 counted). The last line is "N passed, N failed, N skipped". Exit status is
 non-zero when anything failed. Logs: build/logs/check/.
 
   --skip-debug    (CHECK_SKIP_DEBUG=1) skip kernel-debug and boot-debug
-  --skip-distro   (CHECK_SKIP_DISTRO=1) skip the build-distro* and
+  --skip-distro   (CHECK_SKIP_DISTRO=1) skip the build-distro*, dkms and
                   boot-distro* checks
 Environment:
   GOALLOC_SRC     the module sources to check (default: this repository);
@@ -168,6 +179,7 @@ check_kernels() {
 	else
 		check_kernel debug
 	fi
+	check_kernel test-6.12
 	# checkpatch.pl, kernel-doc and kunit.py come from the extracted source.
 	ensure_kernel_source >>"$LOGS/deps.log" 2>&1 || true
 }
@@ -189,18 +201,25 @@ check_sizeclasses() {
 # Module builds, each in a fresh copy under build/ so that builds against
 # different kernels never share objects and every warning is seen.
 
+# check_build_test [VARIANT]: against a test kernel (test, test-6.12).
 check_build_test() {
+	local v=${1:-test}
 	begin
-	needs build-test kernel-test || return 0
-	if build_module test "$(kernel_out_dir test)" "$LOGS/build-test.log" W=1 C=2; then
-		pass build-test "$(find "$BUILD_DIR/mod-test" -name '*.ko' | wc -l) modules"
+	needs "build-$v" "kernel-$v" || return 0
+	if build_module "$v" "$(kernel_out_dir "$v")" "$LOGS/build-$v.log" W=1 C=2; then
+		pass "build-$v" "$(find "$BUILD_DIR/mod-$v" -name '*.ko' | wc -l) modules"
 	else
-		fail build-test "$BUILD_WHY" "$LOGS/build-test.log"
+		fail "build-$v" "$BUILD_WHY" "$LOGS/build-$v.log"
 	fi
 }
 
-# distro, distro-rt: the step-name suffix of a Debian kernel flavour.
-distro_name() { [[ $1 == amd64 ]] && echo distro || echo "distro-${1%-amd64}"; }
+# The step-name suffix of a Debian kernel flavour: distro, distro-rt,
+# distro-6.12, distro-6.12-rt.
+distro_name() {
+	local f=${1%amd64}
+	f=${f%-}
+	[[ -z $f ]] && echo distro || echo "distro-$f"
+}
 
 # check_build_distro FLAVOUR: against Debian's linux-headers-FLAVOUR.
 check_build_distro() {
@@ -221,6 +240,46 @@ check_build_distro() {
 check_build_distros() {
 	local flavour
 	for flavour in "${DISTRO_FLAVOURS[@]}"; do check_build_distro "$flavour"; done
+}
+
+# DKMS, as a user installs goalloc: "make dkms-src" into a source tree and
+# "dkms add" there, then "dkms build" for each Debian kernel, in a DKMS tree
+# of its own under build/ (nothing under /usr/src or /var/lib/dkms).
+check_dkms() {
+	local log=$LOGS/dkms.log dk=$BUILD_DIR/dkms ver flavour rel kos=() missing=()
+	begin
+	if ((skip_distro)); then
+		skip dkms "CHECK_SKIP_DISTRO"
+		return 0
+	fi
+	ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$SRC/dkms.conf" 2>/dev/null) || ver=
+	if [[ -z $ver ]]; then
+		fail dkms "no PACKAGE_VERSION in dkms.conf"
+		return 0
+	fi
+	local trees=(--sourcetree "$dk/src" --dkmstree "$dk/tree")
+	rm -rf "$dk"
+	mkdir -p "$dk/src" "$dk/tree"
+	if ! { make -C "$SRC" -s dkms-src DKMS_SRC="$dk/src/goalloc-$ver" &&
+		dkms add "goalloc/$ver" "${trees[@]}"; } >"$log" 2>&1; then
+		fail dkms "make dkms-src or dkms add failed" "$log"
+		return 0
+	fi
+	for flavour in "${DISTRO_FLAVOURS[@]}"; do
+		rel=$(distro_kernel_release "$flavour" 2>>"$log") || { missing+=("$flavour"); continue; }
+		dkms build "goalloc/$ver" -k "$rel" "${trees[@]}" >>"$log" 2>&1 || true
+		if compgen -G "$dk/tree/goalloc/$ver/$rel/*/module/goalloc.ko*" >/dev/null &&
+			compgen -G "$dk/tree/goalloc/$ver/$rel/*/Module.symvers" >/dev/null; then
+			kos+=("$rel")
+		else
+			missing+=("$rel")
+		fi
+	done
+	if ((${#missing[@]})); then
+		fail dkms "no goalloc.ko or Module.symvers for ${missing[*]}" "$log"
+	else
+		pass dkms "goalloc/$ver for ${kos[*]}"
+	fi
 }
 
 # ---------------------------------------------------------------------------
@@ -406,10 +465,12 @@ boot_modules() {
 	grep '^  failed:' "$LOGS/kunit-$name.counts" || true
 }
 
+# check_boot_test [VARIANT]: every KUnit suite on a test kernel.
 check_boot_test() {
+	local v=${1:-test}
 	begin
-	needs boot-test kernel-test build-test || return 0
-	boot_modules test "$(bzimage test)" "$MOD_TEST" 4 1G "${BOOT_TIMEOUT_TEST:-600}"
+	needs "boot-$v" "kernel-$v" "build-$v" || return 0
+	boot_modules "$v" "$(bzimage "$v")" "$BUILD_DIR/mod-$v" 4 1G "${BOOT_TIMEOUT_TEST:-600}"
 }
 
 # The kernel's memory initialisation options, which goalloc must honour as
@@ -606,7 +667,7 @@ check_boot_distro() {
 unload_line_printed() { FAIL_WHY="no 'goalloc: unloaded' line"; grep -q 'goalloc: unloaded, ' "$log"; }
 rt_lock_found_held() {
 	FAIL_WHY="no fast path found the cache lock held"
-	[[ $flavour != rt-* ]] || ((${held:-0} != 0))
+	[[ $flavour != *rt-* ]] || ((${held:-0} != 0))
 }
 
 check_boot_distros() {
@@ -620,7 +681,7 @@ summary() {
 	local k total_pass total_fail total_skip
 	echo
 	echo "checks: $n_pass passed, $n_fail failed, $n_skip skipped"
-	for k in test init debug; do
+	for k in test init test-6.12 debug; do
 		[[ -n ${kunit_line[$k]:-} ]] && echo "${kunit_line[$k]}"
 	done
 	echo "total time: $((SECONDS - run_start))s, logs in $LOGS"
@@ -637,12 +698,15 @@ check_deps
 check_kernels
 check_sizeclasses
 check_build_test
+check_build_test test-6.12
 check_build_distros
+check_dkms
 find_cfiles
 check_checkpatch
 check_kernel_doc
 check_boot_test
 check_boot_init
+check_boot_test test-6.12
 check_viewer
 check_boot_leak
 check_pprof

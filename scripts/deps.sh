@@ -9,6 +9,8 @@ PACKAGES=(
 	python3 perl rsync cpio xz-utils gzip kmod sparse
 	linux-source-6.1 linux-headers-amd64 linux-image-amd64
 	linux-headers-rt-amd64 linux-image-rt-amd64
+	linux-source-6.12 linux-headers-6.12-amd64 linux-image-6.12-amd64
+	linux-headers-6.12-rt-amd64 linux-image-6.12-rt-amd64 dkms
 	qemu-system-x86 busybox-static gnuplot-nox google-perftools
 )
 

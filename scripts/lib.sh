@@ -11,8 +11,24 @@
 
 GOALLOC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${GOALLOC_BUILD_DIR:-$GOALLOC_ROOT/build}
-SRC_TARBALL=${GOALLOC_SRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
-KSRC=$BUILD_DIR/linux-source-6.1
+
+# The kernel sources goalloc is verified on: Debian 12's linux-source-6.1
+# (the test, debug and tiny kernels; checkpatch.pl, kernel-doc, kunit.py)
+# and linux-source-6.12 (the test-6.12 kernel).
+KERNEL_VERSIONS=(6.1 6.12)
+
+# set_kernel_source VERSION: SRC_TARBALL and KSRC for that version.
+set_kernel_source() {
+	KVER=$1
+	SRC_TARBALL=/usr/src/linux-source-$KVER.tar.xz
+	[[ $KVER == 6.1 && -n ${GOALLOC_SRC_TARBALL:-} ]] && SRC_TARBALL=$GOALLOC_SRC_TARBALL
+	KSRC=$BUILD_DIR/linux-source-$KVER
+}
+set_kernel_source 6.1
+
+# The kernel version of a build-kernel.sh variant: test-6.12 is 6.12's test
+# kernel, the others are 6.1's.
+variant_version() { [[ $1 == *-6.12 ]] && echo 6.12 || echo 6.1; }
 # shellcheck disable=SC2034 # used by the scripts that source this
 LOG_DIR=$BUILD_DIR/logs
 
@@ -37,19 +53,21 @@ ensure_kernel_source() {
 	rm -rf "$KSRC" "$KSRC.tmp"
 	mkdir -p "$KSRC.tmp"
 	tar -xf "$SRC_TARBALL" -C "$KSRC.tmp"
-	mv "$KSRC.tmp/linux-source-6.1" "$KSRC"
+	mv "$KSRC.tmp/linux-source-$KVER" "$KSRC"
 	rmdir "$KSRC.tmp"
 	echo "$id" >"$stamp"
 }
 
-# Debian kernel flavours goalloc is checked against: the generic one and
-# PREEMPT_RT (linux-*-rt-amd64, 6.1's real-time kernel).
+# Debian kernel flavours goalloc is checked against, as the suffix of their
+# linux-headers-* meta package: 6.1's generic and PREEMPT_RT kernels, and
+# 6.12's (Debian 12 ships 6.12 LTS beside 6.1).
 # shellcheck disable=SC2034 # used by check.sh
-DISTRO_FLAVOURS=(amd64 rt-amd64)
+DISTRO_FLAVOURS=(amd64 rt-amd64 6.12-amd64 6.12-rt-amd64)
 
 # Release string of the Debian kernel of flavour $1 (default amd64) whose
-# headers linux-headers-$1 pulls in, e.g. 6.1.0-56-amd64 or
-# 6.1.0-56-rt-amd64. The host's uname -r is not Debian's.
+# headers linux-headers-$1 pulls in, e.g. 6.1.0-56-amd64,
+# 6.1.0-56-rt-amd64 or 6.12.118+deb12-amd64. The host's uname -r is not
+# Debian's.
 distro_kernel_release() {
 	local flavour=${1:-amd64} dep
 	dep=$(dpkg-query -W -f='${Depends}' "linux-headers-$flavour" 2>/dev/null) ||
