@@ -50,7 +50,6 @@
 #include <linux/sched/mm.h>
 #include <linux/kmemleak.h>
 #include <linux/slab.h>
-#include <linux/workqueue.h>
 
 #include "goalloc_internal.h"
 
@@ -534,7 +533,8 @@ void __heap_put_span(struct span *s, struct list_head *spare)
  * @gave: pages went back to the heap or to a page cache's block: free
  *	  pages grew, and may now exceed the headroom
  *
- * Context: any, with no goalloc lock held.
+ * Context: any, without heap_lock or a page-cache lock held (a drain holds
+ * the CPU's mcache lock: the scavenger's hook only queues work).
  */
 void heap_spans_freed(struct list_head *spare, bool gave)
 {
@@ -551,7 +551,7 @@ void heap_spans_freed(struct list_head *spare, bool gave)
  * @fn: called, from any context, when free pages exceed the headroom; it
  *	must not take heap_lock
  *
- * Context: module init, before any allocation.
+ * Context: module init.
  */
 void heap_set_scavenger(void (*fn)(void))
 {
@@ -561,7 +561,7 @@ void heap_set_scavenger(void (*fn)(void))
 /*
  * For callers that just gave pages back: wake the scavenger if free pages
  * exceed the headroom. Read without heap_lock, a hint: the scavenger looks
- * again. Any context, with no goalloc lock held.
+ * again. Any context, without heap_lock or a page-cache lock held.
  */
 void heap_check_headroom(void)
 {

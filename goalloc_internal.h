@@ -47,10 +47,11 @@
  *   2. goalloc_central[cls].lock: that class's span lists and depot, and
  *      every field of every span of the class, including the span a CPU
  *      has cached; so objects of a span cached by CPU A are correctly
- *      returned by CPU B. Always taken with interrupts disabled (under 1,
- *      or irqsave)
- *   3. a CPU's page-cache lock (local_lock, interrupts off;
- *      goalloc_pcache.c), never taken under 2
+ *      returned by CPU B. Taken with interrupts disabled (under 1, or
+ *      irqsave; on PREEMPT_RT a sleeping lock, interrupts on)
+ *   3. a CPU's page-cache lock (local_lock: interrupts off, or on
+ *      PREEMPT_RT a per-CPU sleeping lock; goalloc_pcache.c), never taken
+ *      under 2
  *   4. heap_lock: chunks, runs and the span pool (goalloc_heap.c); or a
  *      CPU's list of large objects (struct large_list, goalloc_pcache.c):
  *      neither is taken inside the other
@@ -256,14 +257,14 @@ enum span_state {
 	SPAN_FULL,	/* on central->full: no slot free */
 	SPAN_EMPTY,	/* on central->empty: every slot free, kept for reuse */
 	SPAN_CACHED,	/* owned by one CPU's mcache, on no list */
-	SPAN_LARGE,	/* one large object, on its CPU's heap_large list */
+	SPAN_LARGE,	/* one large object, on its CPU's large_list */
 	NR_SPAN_STATES
 };
 
 /**
  * struct span - a run of Go pages serving one size class or one large object
  * @list:	central list (by state), or for a large object its CPU's
- *		heap_large list; central lock / that list's lock
+ *		large_list; central lock / that list's lock
  * @base:	address of object 0
  * @chunk:	heap chunk the pages belong to
  * @first:	index of the span's first Go page in @chunk
@@ -271,7 +272,7 @@ enum span_state {
  * @cls:	size class, 0 for a large object
  * @state:	enum span_state; central lock
  * @cpu:	owning CPU while SPAN_CACHED (central lock); for a large
- *		object, the CPU whose heap_large list holds it; else -1
+ *		object, the CPU whose large_list holds it; else -1
  * @nelems:	object slots
  * @allocated:	slots not free in the span (handed out or in a CPU cache)
  * @freeindex:	first slot of the 64-slot window @alloc_cache describes; no
@@ -285,7 +286,7 @@ enum span_state {
  *		bits past @nelems stay clear (span_take() never reaches them)
  *
  * Everything but @cachedbits is protected by the class's central lock (the
- * heap_large lock for large spans). goalloc_free() reads @allocbits without it:
+ * large_list lock for large spans). goalloc_free() reads @allocbits without it:
  * the caller owns the object, so its bit cannot change under it.
  */
 struct span {
@@ -640,7 +641,7 @@ unsigned int __heap_span_pool_take(unsigned int words, struct span **v,
 				   unsigned int n);
 bool __heap_span_pool_push(struct span *s, unsigned int words);
 void __heap_put_span(struct span *s, struct list_head *spare);
-void heap_spans_freed(struct list_head *spare, bool idle);
+void heap_spans_freed(struct list_head *spare, bool gave);
 unsigned long __heap_take_block(unsigned int npages, struct heap_chunk **chunk,
 				unsigned int *word);
 void __heap_free_block(struct heap_chunk *ch, unsigned int word,
@@ -814,7 +815,6 @@ void mcache_drain_all(void);
 int mcache_init(void);
 void mcache_exit(void);
 unsigned int mcache_class_cap(unsigned int cls);
-unsigned int mcache_class_spans(unsigned int cls);
 void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller);
 void goalloc_free_caller(const void *p, unsigned long caller);
 
@@ -872,8 +872,6 @@ void scavenge_exit(void);
 
 /* ------------------------------------------------------------------ */
 /* Statistics and checks (goalloc_debugfs.c, goalloc_verify.c) */
-
-struct seq_file;
 
 /**
  * struct goalloc_class_stats - one size class, as debugfs shows it

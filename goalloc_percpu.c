@@ -130,7 +130,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_class_cap);
  * of free slots makes that many spans (up to MCACHE_GROW_MAX), and
  * mcentral keeps that many empty ones, so the spans of a grow all fit.
  */
-unsigned int mcache_class_spans(unsigned int cls)
+static unsigned int mcache_class_spans(unsigned int cls)
 {
 	return DIV_ROUND_UP(mcache_class_cap(cls), class_span_objects(cls));
 }
@@ -276,6 +276,9 @@ static __always_inline bool mcache_busy(void)
 #define MCACHE_PREEMPT_COUNT	__my_cpu_var(pcpu_hot.preempt_count)
 #elif defined(GOALLOC_HAVE_PCPU_HOT)
 #define MCACHE_PREEMPT_COUNT	pcpu_hot.preempt_count
+#elif defined(GOALLOC_HAVE_MY_CPU_VAR)
+/* pcpu_hot is gone again from 6.15 (not verified here). */
+#define MCACHE_PREEMPT_COUNT	__my_cpu_var(__preempt_count)
 #else
 #define MCACHE_PREEMPT_COUNT	__preempt_count
 #endif

@@ -39,7 +39,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_cookie);
  * free (15 pages at 64 KiB, 63 at 256 KiB); large_span_around() finds the
  * object of a pointer into them, for a report. span_unmap() undoes it.
  */
-static void span_map_pages(struct span *s)
+static __always_inline void span_map_pages(struct span *s)
 {
 	struct page *page = nth_page(s->chunk->page,
 				     s->first << GOALLOC_PAGE_ORDER);

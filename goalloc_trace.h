@@ -15,7 +15,7 @@
 #include <linux/tracepoint.h>
 #include <trace/events/mmflags.h>
 
-/* Enabling either event turns goalloc_hooks_key on (goalloc_core.c). */
+/* Enabling either event turns goalloc_hooks_key on (goalloc_report.c). */
 int goalloc_trace_reg(void);
 void goalloc_trace_unreg(void);
 

@@ -26,9 +26,10 @@ Runs every check of goalloc and prints one line per check:
   build-distro-6.12, build-distro-6.12-rt
                    the same against linux-headers-6.12-amd64 and
                    linux-headers-6.12-rt-amd64
-  dkms             dkms.conf: "dkms add" of "make dkms-src" and "dkms build"
-                   against each of those four Debian kernels, in a DKMS
-                   tree under build/: goalloc.ko and its Module.symvers
+  dkms             dkms.conf: "dkms add" of "make dkms-src", then "dkms build"
+                   and "dkms install" for each of those four Debian
+                   kernels, in DKMS and module trees under build/:
+                   goalloc.ko built and installed, its Module.symvers kept
   checkpatch       checkpatch.pl --no-tree --strict --terse -f on *.c *.h
                    of ., kunit/, examples/, bench/: no ERROR or WARNING
   kernel-doc       scripts/kernel-doc -none -v on the same files: no warning
@@ -230,7 +231,7 @@ check_build_distro() {
 		skip "build-$d" "CHECK_SKIP_DISTRO"
 	elif ! hdr=$(distro_headers_dir "$flavour" 2>"$LOGS/build-$d.log"); then
 		fail "build-$d" "no Debian headers found" "$LOGS/build-$d.log"
-	elif build_module "$d" "$hdr" "$LOGS/build-$d.log"; then
+	elif build_module "$d" "$hdr" "$LOGS/build-$d.log" W=1 C=2; then
 		pass "build-$d" "$(basename "$(dirname "$hdr")")"
 	else
 		fail "build-$d" "$BUILD_WHY" "$LOGS/build-$d.log"
@@ -243,8 +244,9 @@ check_build_distros() {
 }
 
 # DKMS, as a user installs goalloc: "make dkms-src" into a source tree and
-# "dkms add" there, then "dkms build" for each Debian kernel, in a DKMS tree
-# of its own under build/ (nothing under /usr/src or /var/lib/dkms).
+# "dkms add" there, then "dkms build" and "dkms install" for each Debian
+# kernel, with DKMS and module trees of their own under build/ (nothing
+# under /usr/src, /var/lib/dkms or /lib/modules).
 check_dkms() {
 	local log=$LOGS/dkms.log dk=$BUILD_DIR/dkms ver flavour rel kos=() missing=()
 	begin
@@ -257,9 +259,9 @@ check_dkms() {
 		fail dkms "no PACKAGE_VERSION in dkms.conf"
 		return 0
 	fi
-	local trees=(--sourcetree "$dk/src" --dkmstree "$dk/tree")
+	local trees=(--sourcetree "$dk/src" --dkmstree "$dk/tree" --installtree "$dk/modules")
 	rm -rf "$dk"
-	mkdir -p "$dk/src" "$dk/tree"
+	mkdir -p "$dk/src" "$dk/tree" "$dk/modules"
 	if ! { make -C "$SRC" -s dkms-src DKMS_SRC="$dk/src/goalloc-$ver" &&
 		dkms add "goalloc/$ver" "${trees[@]}"; } >"$log" 2>&1; then
 		fail dkms "make dkms-src or dkms add failed" "$log"
@@ -267,16 +269,19 @@ check_dkms() {
 	fi
 	for flavour in "${DISTRO_FLAVOURS[@]}"; do
 		rel=$(distro_kernel_release "$flavour" 2>>"$log") || { missing+=("$flavour"); continue; }
-		dkms build "goalloc/$ver" -k "$rel" "${trees[@]}" >>"$log" 2>&1 || true
+		mkdir -p "$dk/modules/$rel"
+		{ dkms build "goalloc/$ver" -k "$rel" "${trees[@]}" &&
+			dkms install "goalloc/$ver" -k "$rel" "${trees[@]}"; } >>"$log" 2>&1 || true
 		if compgen -G "$dk/tree/goalloc/$ver/$rel/*/module/goalloc.ko*" >/dev/null &&
-			compgen -G "$dk/tree/goalloc/$ver/$rel/*/Module.symvers" >/dev/null; then
+			compgen -G "$dk/tree/goalloc/$ver/$rel/*/Module.symvers" >/dev/null &&
+			compgen -G "$dk/modules/$rel/updates/dkms/goalloc.ko*" >/dev/null; then
 			kos+=("$rel")
 		else
 			missing+=("$rel")
 		fi
 	done
 	if ((${#missing[@]})); then
-		fail dkms "no goalloc.ko or Module.symvers for ${missing[*]}" "$log"
+		fail dkms "no goalloc.ko built and installed, or no Module.symvers, for ${missing[*]}" "$log"
 	else
 		pass dkms "goalloc/$ver for ${kos[*]}"
 	fi
