@@ -326,6 +326,8 @@ static unsigned int pcache_alloc_block_spans(unsigned int npages, gfp_t gfp,
 void pcache_cpu_drain(int cpu)
 {
 	struct pcache *pc = per_cpu_ptr(&pcache_cpu, cpu);
+	struct span *unused[PCACHE_SPANS];
+	unsigned int nunused = 0;
 	unsigned long flags;
 	LIST_HEAD(spare);
 	struct span *s;
@@ -339,13 +341,19 @@ void pcache_cpu_drain(int cpu)
 		__heap_put_span(pc->runs[--pc->nruns], &spare);
 	pc->run_pages = 0;
 	memset(pc->nruns_of, 0, sizeof(pc->nruns_of));
+	/*
+	 * The stock's structs may never have served a span: their nelems,
+	 * which heap_spans_freed() sizes a struct by, means nothing. They are
+	 * all of SPAN_CACHE_WORDS.
+	 */
 	while (pc->nspans) {
 		s = pc->spans[--pc->nspans];
 		if (!__heap_span_pool_push(s, SPAN_CACHE_WORDS))
-			list_add(&s->list, &spare);
+			unused[nunused++] = s;
 	}
 	spin_unlock(&heap_lock);
 	local_unlock_irqrestore(&pcache_cpu.lock, flags);
+	heap_meta_free(unused, nunused, SPAN_CACHE_WORDS);
 	heap_spans_freed(&spare, gave);
 }
 
