@@ -8,7 +8,7 @@
 #include <linux/overflow.h>
 #include <linux/string.h>
 
-#include "goalloc_internal.h"
+#include "goalloc_mcache.h"
 
 /**
  * goalloc_zalloc() - allocate zeroed memory

@@ -19,7 +19,7 @@
 #include <linux/module.h>
 #include <linux/random.h>
 
-#include "goalloc_internal.h"
+#include "goalloc_mcache.h"
 
 bool goalloc_debug;
 module_param_named(debug, goalloc_debug, bool, 0444);

@@ -28,7 +28,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
-#include "goalloc_internal.h"
+#include "goalloc_mcache.h"
 
 static struct dentry *goalloc_dir;
 

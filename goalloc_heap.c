@@ -413,13 +413,16 @@ static __always_inline struct span *span_meta_alloc(unsigned int words,
 	return s;
 }
 
-/*
- * Free the metadata of @n spans of @words bitmap words. Not with
- * kmem_cache_free_bulk(): in 6.1, SLAB's turns interrupts back on, and
- * this runs with them off (a free in hard IRQ, the drain).
+/**
+ * heap_meta_free() - free the metadata of @n spans of @words bitmap words
+ * @v: the span structs
+ * @n: how many
+ * @words: their bitmap words
+ *
+ * Not with kmem_cache_free_bulk(): in 6.1, SLAB's turns interrupts back
+ * on, and this runs with them off (a free in hard IRQ, the drain).
  */
-static __always_inline void span_meta_free(struct span **v, unsigned int n,
-					   unsigned int words)
+void heap_meta_free(struct span **v, unsigned int n, unsigned int words)
 {
 	while (n--) {
 		if (words == SPAN_CACHE_WORDS)
@@ -440,17 +443,6 @@ static __always_inline void span_meta_free(struct span **v, unsigned int n,
 struct span *heap_meta_alloc(unsigned int words, gfp_t gfp)
 {
 	return span_meta_alloc(words, gfp);
-}
-
-/**
- * heap_meta_free() - free the metadata of spans, as span_meta_free()
- * @v: the span structs
- * @n: how many
- * @words: their bitmap words
- */
-void heap_meta_free(struct span **v, unsigned int n, unsigned int words)
-{
-	span_meta_free(v, n, words);
 }
 
 static __always_inline struct span *__span_pool_pop(unsigned int words)
@@ -541,7 +533,7 @@ void heap_spans_freed(struct list_head *spare, bool gave)
 	struct span *s, *tmp;
 
 	list_for_each_entry_safe(s, tmp, spare, list)
-		span_meta_free(&s, 1, span_words(s->nelems));
+		heap_meta_free(&s, 1, span_words(s->nelems));
 	if (gave)
 		heap_check_headroom();
 }
@@ -714,7 +706,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 		}
 	}
 	list_for_each_entry_safe(s, tmp, &spare, list)
-		span_meta_free(&s, 1, words);
+		heap_meta_free(&s, 1, words);
 	return placed;
 }
 
@@ -734,7 +726,7 @@ static void heap_trim_span_pool(unsigned long keep)
 		}
 		spin_unlock_irqrestore(&heap_lock, flags);
 		if (n)
-			span_meta_free(v, n, w);
+			heap_meta_free(v, n, w);
 		if (n < SPAN_FREE_BATCH) {
 			if (READ_ONCE(span_pool_count) <= keep)
 				break;

@@ -70,7 +70,7 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 
-#include "goalloc_internal.h"
+#include "goalloc_mcache.h"
 #include "goalloc_trace.h"
 
 DEFINE_PER_CPU(struct mcache_pcpu, goalloc_mcache) = {
@@ -159,43 +159,6 @@ struct mcache_mags *mcache_mags_of(int cpu)
 	return per_cpu_ptr(goalloc_mags, cpu);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_mags_of);
-
-/* ------------------------------------------------------------------ */
-/* Objects and their spans, as the fast paths see them */
-
-/* The span of an object goalloc handed out (no checks). */
-static __always_inline struct span *obj_span(const void *p)
-{
-	return (struct span *)heap_page(p)->private;
-}
-
-/*
- * Is @p a slot of small-object span @s (class @cls, loaded already) that
- * is not free in it? Set *@idx to the slot. The free fast path's test;
- * object_check() says what else @p is. Lockless: a caller that owns the
- * object owns its bit. Slot nelems, in the span's tail, has a bit that
- * stays clear (span_init()): not one more test here.
- */
-static __always_inline bool span_slot_live(const struct span *s,
-					   unsigned long cls, const void *p,
-					   unsigned int *idx)
-{
-	return class_slot(cls, (unsigned long)p - s->base, idx) &&
-	       test_bit(*idx, s->allocbits);
-}
-
-/*
- * profile_countdown() for an object of class @cls, from the fast path. The empty asm
- * keeps the compiler from loading the class size before the key's no-op,
- * where it would cost an instruction with profiling off.
- */
-static __always_inline bool profile_countdown_cls(unsigned int cls)
-{
-	if (!static_branch_unlikely(&goalloc_profile_key))
-		return false;
-	asm volatile("" : "+r" (cls));
-	return profile_countdown(class_to_size[cls]);
-}
 
 /* ------------------------------------------------------------------ */
 /* Debug checks (the debug module parameter) */

@@ -24,7 +24,7 @@
 #include <linux/swap.h>
 #include <linux/workqueue.h>
 
-#include "goalloc_internal.h"
+#include "goalloc_mcache.h"
 
 /**
  * goalloc_drain() - give back everything that caches hold

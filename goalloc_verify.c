@@ -16,7 +16,7 @@
 #include <linux/seq_file.h>
 #include <linux/smp.h>
 
-#include "goalloc_internal.h"
+#include "goalloc_mcache.h"
 
 struct verify {
 	struct seq_file *m;	/* report here, or to the log if NULL */

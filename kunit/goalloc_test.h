@@ -9,7 +9,7 @@
 #include <kunit/test.h>
 #include <linux/slab.h>
 
-#include "../goalloc_internal.h"
+#include "../goalloc_mcache.h"
 
 /* A size no case uses but the mcentral and verify cases (3 per span). */
 #define CENTRAL_SIZE	27264
