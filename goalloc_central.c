@@ -371,10 +371,12 @@ void __central_uncache_span(struct central *c, struct span *s,
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_uncache_span);
 
 /*
- * Run @fn on every class with its lock held, then give the spans it put
- * on the list it is passed back to the heap, with the lock dropped.
+ * Run @fn on every class that @want (NULL: every class) picks, in a racy
+ * peek, with its lock held, then give the spans it put on the list it is
+ * passed back to the heap, with the lock dropped.
  */
-static void central_for_each(void (*fn)(struct central *c,
+static void central_for_each(bool (*want)(const struct central *c),
+			     void (*fn)(struct central *c,
 					struct list_head *dead))
 {
 	unsigned long flags;
@@ -384,11 +386,19 @@ static void central_for_each(void (*fn)(struct central *c,
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		struct central *c = &goalloc_central[cls];
 
+		if (want && !want(c))
+			continue;
 		spin_lock_irqsave(&c->lock, flags);
 		fn(c, &dead);
 		spin_unlock_irqrestore(&c->lock, flags);
 		spans_destroy(&dead);
 	}
+}
+
+/* Does @c's depot hold objects? Not under its lock: a drain's peek. */
+static bool central_has_depot(const struct central *c)
+{
+	return READ_ONCE(c->ndepot);
 }
 
 static void __central_drain_depot(struct central *c, struct list_head *dead)
@@ -405,7 +415,7 @@ static void __central_drain_depot(struct central *c, struct list_head *dead)
  */
 void central_drain_depots(void)
 {
-	central_for_each(__central_drain_depot);
+	central_for_each(central_has_depot, __central_drain_depot);
 }
 
 static void __central_release_empty(struct central *c, struct list_head *dead)
@@ -425,7 +435,7 @@ static void __central_release_empty(struct central *c, struct list_head *dead)
  */
 void central_release_empty(void)
 {
-	central_for_each(__central_release_empty);
+	central_for_each(NULL, __central_release_empty);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(central_release_empty);
 
