@@ -40,6 +40,8 @@
 
 #include <linux/types.h>
 #include <linux/gfp.h>
+#include <linux/slab.h>
+#include <linux/stddef.h>
 
 /* Largest object goalloc_alloc() serves: one chunk of its page heap. */
 #define GOALLOC_MAX_SIZE	(4UL << 20)
@@ -50,5 +52,64 @@ void *goalloc_calloc(size_t n, size_t size, gfp_t gfp) __malloc;
 void *goalloc_realloc(const void *p, size_t new_size, gfp_t gfp);
 void goalloc_free(const void *p);
 size_t goalloc_usable_size(const void *p);
+void goalloc_free_bulk(size_t n, void **p);
+bool goalloc_owns(const void *p);
+
+/*
+ * Caches, with kmem_cache's shape and semantics on Linux 6.1:
+ *
+ *	kmem_cache_create -> goalloc_cache_create   (flags: SLAB_HWCACHE_ALIGN,
+ *	kmem_cache_alloc  -> goalloc_cache_alloc     SLAB_TYPESAFE_BY_RCU,
+ *	kmem_cache_free   -> goalloc_cache_free      SLAB_ACCOUNT and the debug
+ *	kmem_cache_destroy -> goalloc_cache_destroy  flags are accepted)
+ *	kmem_cache_alloc_bulk / _free_bulk -> goalloc_cache_alloc_bulk / _free_bulk
+ *	kfree_rcu(ptr, rhf) -> goalloc_free_rcu(ptr, rhf)
+ *
+ * Each cache has spans and per-CPU magazines of its own, and its own row in
+ * debugfs "caches" and "slabinfo". A constructor runs once per object, when
+ * its span is made; objects go back in their constructed state. Objects of
+ * caches above 32 KiB are page runs, constructed at each allocation.
+ * goalloc_free() and goalloc_free_rcu() take cache objects too. NUMA nodes
+ * are ignored, and no memory cgroup is charged (SLAB_ACCOUNT).
+ */
+struct goalloc_cache;
+
+struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
+					   unsigned int align,
+					   slab_flags_t flags,
+					   void (*ctor)(void *));
+void goalloc_cache_destroy(struct goalloc_cache *c);
+void *goalloc_cache_alloc(struct goalloc_cache *c, gfp_t gfp) __malloc;
+void goalloc_cache_free(struct goalloc_cache *c, void *p);
+int goalloc_cache_alloc_bulk(struct goalloc_cache *c, gfp_t gfp, size_t n,
+			     void **p);
+void goalloc_cache_free_bulk(struct goalloc_cache *c, size_t n, void **p);
+unsigned int goalloc_cache_size(struct goalloc_cache *c);
+const char *goalloc_cache_name(struct goalloc_cache *c);
+
+static inline void *goalloc_cache_zalloc(struct goalloc_cache *c, gfp_t gfp)
+{
+	return goalloc_cache_alloc(c, gfp | __GFP_ZERO);
+}
+
+void __goalloc_free_rcu(struct rcu_head *head, unsigned long offset);
+void goalloc_rcu_barrier(void);
+
+/**
+ * goalloc_free_rcu() - free an object after an RCU grace period, like
+ * kfree_rcu()
+ * @ptr: an object from goalloc_alloc() or any goalloc cache, or NULL
+ * @rhf: the name of a struct rcu_head field of *@ptr, which goalloc uses
+ *
+ * Context: any context where kfree_rcu() may be called.
+ */
+#define goalloc_free_rcu(ptr, rhf)					\
+do {									\
+	typeof(ptr) ___p = (ptr);					\
+									\
+	if (___p)							\
+		__goalloc_free_rcu(&___p->rhf,				\
+				   offsetof(typeof(*___p), rhf));	\
+} while (0)
 
 #endif /* _GOALLOC_H */

@@ -36,7 +36,7 @@
 
 #include "goalloc_internal.h"
 
-struct central goalloc_central[GOALLOC_NUM_CLASSES];
+struct central goalloc_central[NR_CLASSES];
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_central);
 
 /**
@@ -383,10 +383,10 @@ static void central_for_each(bool (*want)(const struct central *c),
 	unsigned int cls;
 	LIST_HEAD(dead);
 
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+	for (cls = 1; cls < NR_CLASSES; cls++) {
 		struct central *c = &goalloc_central[cls];
 
-		if (want && !want(c))
+		if (!READ_ONCE(class_to_size[cls]) || (want && !want(c)))
 			continue;
 		spin_lock_irqsave(&c->lock, flags);
 		fn(c, &dead);
@@ -440,6 +440,31 @@ void central_release_empty(void)
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(central_release_empty);
 
 /**
+ * central_empty_class() - give back what one class holds free
+ * @cls: the class; no CPU's magazine holds its objects
+ *
+ * Its depot's objects go back to their spans, and its empty spans to the
+ * heap: a cache being destroyed (goalloc_cache.c).
+ *
+ * Context: process or atomic context.
+ * Return: objects of @cls still allocated, all of them callers'.
+ */
+unsigned long central_empty_class(unsigned int cls)
+{
+	struct central *c = &goalloc_central[cls];
+	unsigned long flags, objects;
+	LIST_HEAD(dead);
+
+	spin_lock_irqsave(&c->lock, flags);
+	__central_drain_depot(c, &dead);
+	__central_release_empty(c, &dead);
+	objects = c->objects;
+	spin_unlock_irqrestore(&c->lock, flags);
+	spans_destroy(&dead);
+	return objects;
+}
+
+/**
  * central_size_class() - size a class's depot and its stock of empty spans
  * @cls: the class, not 0
  * @mag_cap: objects one CPU magazine of @cls holds: the depot holds as many
@@ -451,7 +476,8 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(central_release_empty);
  * the heap, and the spans a class makes when it runs dry all fit, even
  * when a racing refill took none of them.
  *
- * Context: module init, before any allocation.
+ * Context: module init, or a cache's creation, before any allocation of
+ * @cls.
  */
 void central_size_class(unsigned int cls, unsigned int mag_cap,
 			unsigned int mag_spans)
@@ -464,7 +490,7 @@ void central_init(void)
 {
 	unsigned int cls;
 
-	for (cls = 0; cls < GOALLOC_NUM_CLASSES; cls++) {
+	for (cls = 0; cls < NR_CLASSES; cls++) {
 		struct central *c = &goalloc_central[cls];
 
 		spin_lock_init(&c->lock);
@@ -498,7 +524,7 @@ void central_exit(void)
 	struct span *s, *tmp;
 	unsigned int cls, i;
 
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+	for (cls = 1; cls < NR_CLASSES; cls++) {
 		struct central *c = &goalloc_central[cls];
 		unsigned long objects = 0;
 

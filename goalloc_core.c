@@ -64,6 +64,7 @@ static int __init goalloc_init(void)
 	err = goalloc_profile_init();
 	if (err)
 		goto out_mcache;
+	rcu_batch_init();
 	goalloc_debugfs_init();
 	scavenge_init();
 	pr_info("%d size classes, %lu KiB chunks, debug %s\n",
@@ -82,8 +83,11 @@ static void __exit goalloc_exit(void)
 {
 	goalloc_debugfs_exit();
 	scavenge_exit();
+	cache_exit();
 	mcache_exit();
 	central_exit();
+	/* SLAB_TYPESAFE_BY_RCU spans on their way back to the heap. */
+	rcu_barrier();
 	large_exit();
 	goalloc_profile_exit();
 	pcache_exit();

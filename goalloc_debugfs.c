@@ -55,6 +55,10 @@ const char *const goalloc_event_names[] = {
 	[EV_REFUSED_USE_AFTER_FREE]	= "refused_use_after_free",
 	[EV_REFUSED_TOO_BIG]		= "refused_too_big",
 	[EV_POISON_CORRUPTED]		= "poison_corrupted",
+	[EV_REFUSED_WRONG_CACHE]	= "refused_wrong_cache",
+	[EV_CACHE_MISUSE]		= "cache_misuse",
+	[EV_CACHE_LEAKED]		= "cache_leaked",
+	[EV_FREE_RCU]			= "free_rcu",
 };
 
 static_assert(ARRAY_SIZE(goalloc_event_names) == NR_GOALLOC_EVENTS);
@@ -232,11 +236,65 @@ static int classes_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(classes);
 
+/**
+ * goalloc_cache_row() - the numbers of one "caches" row
+ * @c: the cache, under cache_lock()
+ * @r: filled in
+ */
+void goalloc_cache_row(struct goalloc_cache *c, struct goalloc_cache_row *r)
+{
+	struct goalloc_cache_info *ci = &r->info;
+	struct goalloc_class_stats st;
+	unsigned long live;
+
+	cache_info(c, ci);
+	if (!ci->cls) {
+		live = counts_sub(ci->nalloc, ci->nfree);
+		r->objs = 1;
+		r->pages = DIV_ROUND_UP(ci->size, GOALLOC_PAGE_SIZE);
+		r->spans = live;
+		r->inuse = live;
+		r->total = live;
+		r->allocs = ci->nalloc;
+		r->frees = ci->nfree;
+		r->waste = live * ((unsigned long)r->pages * GOALLOC_PAGE_SIZE -
+				   ci->object_size);
+		return;
+	}
+	goalloc_class_stats(ci->cls, &st);
+	r->objs = class_span_objects(ci->cls);
+	r->pages = class_to_npages[ci->cls];
+	r->spans = st.nspans;
+	r->inuse = st.inuse;
+	r->total = st.slots;
+	r->allocs = st.nalloc;
+	r->frees = st.nfree;
+	r->waste = st.pages * GOALLOC_PAGE_SIZE - st.slots * ci->size +
+		   st.inuse * (ci->size - ci->object_size);
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_cache_row);
+
+/* A cache's slabinfo row, under its own name (see slabinfo_show()). */
+static void cache_slabinfo_row(struct goalloc_cache *c, void *arg)
+{
+	unsigned int cap;
+	struct seq_file *m = arg;
+	struct goalloc_cache_row r;
+
+	goalloc_cache_row(c, &r);
+	cap = r.info.cls ? mcache_class_cap(r.info.cls) : 0;
+	seq_printf(m, "%-17s %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6u\n",
+		   r.info.name, r.inuse, r.total, r.info.size, r.objs,
+		   r.pages << GOALLOC_PAGE_ORDER, cap, cap / 2, 0, r.spans,
+		   r.spans, 0);
+}
+
 /*
  * /proc/slabinfo's version 2.1 format, a row per class named goalloc-<size>,
  * so slabinfo habits and scripts work: objects not free in spans are
  * active (as SLUB counts objects in CPU slabs), a span is a slab, and the
- * tunables are the magazine's capacity and refill batch.
+ * tunables are the magazine's capacity and refill batch. Then a row per
+ * cache under its own name, its objects in use as active.
  */
 static int slabinfo_show(struct seq_file *m, void *v)
 {
@@ -255,9 +313,46 @@ static int slabinfo_show(struct seq_file *m, void *v)
 			   cap / 2, 0, st.nspans - st.spans[SPAN_EMPTY],
 			   st.nspans, 0);
 	}
+	cache_lock();
+	cache_for_each(cache_slabinfo_row, m);
+	cache_unlock();
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(slabinfo);
+
+static void cache_row_print(struct goalloc_cache *c, void *arg)
+{
+	struct seq_file *m = arg;
+	struct goalloc_cache_row r;
+
+	goalloc_cache_row(c, &r);
+	seq_printf(m, "%s %u %u %u %u %u %lu %lu %lu %lu %lu %lu %s%s%s%s%s\n",
+		   r.info.name, r.info.object_size, r.info.size, r.info.align,
+		   r.objs, r.pages, r.spans, r.inuse, r.total, r.allocs,
+		   r.frees, r.waste,
+		   r.info.ctor ? "ctor," : "", r.info.rcu ? "rcu," : "",
+		   r.info.hwcache ? "hwcache," : "",
+		   r.info.dead ? "destroyed," : "",
+		   r.info.ctor || r.info.rcu || r.info.hwcache || r.info.dead ?
+		   "" : "-");
+}
+
+/*
+ * A row per cache: its sizes and span geometry (Go pages), then its spans,
+ * objects in use, slots, allocations, frees and bytes wasted: the tail of
+ * its spans plus, for each object in use, its slot less the bytes asked
+ * for. A cache of page runs (size over 32 KiB) counts an object as a
+ * span. Flags end the row, comma-terminated.
+ */
+static int caches_show(struct seq_file *m, void *v)
+{
+	seq_puts(m, "name object_size size align objs pages spans inuse total allocs frees waste flags\n");
+	cache_lock();
+	cache_for_each(cache_row_print, m);
+	cache_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(caches);
 
 static void spans_show_one(struct seq_file *m, const struct span *s)
 {
@@ -282,9 +377,12 @@ static int spans_show(struct seq_file *m, void *v)
 	int cpu;
 
 	seq_puts(m, "span class pages objs allocated state cpu\n");
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+	cache_lock();
+	for (cls = 1; cls < NR_CLASSES; cls++) {
 		struct central *c = &goalloc_central[cls];
 
+		if (!class_to_size[cls])
+			continue;
 		spin_lock_irqsave(&c->lock, flags);
 		spans_show_list(m, &c->partial);
 		spans_show_list(m, &c->full);
@@ -297,6 +395,7 @@ static int spans_show(struct seq_file *m, void *v)
 		}
 		spin_unlock_irqrestore(&c->lock, flags);
 	}
+	cache_unlock();
 	for_each_possible_cpu(cpu) {
 		struct large_list *hl = pcache_large_list(cpu);
 
@@ -334,7 +433,11 @@ static int heap_show(struct seq_file *m, void *v)
 	struct heap_stats hs;
 	unsigned int cls;
 
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+	/* Size classes and caches' classes alike. */
+	cache_lock();
+	for (cls = 1; cls < NR_CLASSES; cls++) {
+		if (!class_to_size[cls])
+			continue;
 		goalloc_class_stats(cls, &st);
 		alloc_bytes += st.inuse * class_to_size[cls];
 		objects += st.inuse;
@@ -342,6 +445,7 @@ static int heap_show(struct seq_file *m, void *v)
 		frees += st.nfree;
 		total_alloc += st.nalloc * class_to_size[cls];
 	}
+	cache_unlock();
 	goalloc_counters_sum(ev);
 	heap_stats_read(&hs);
 	pcache_large_stats(&ls);
@@ -385,11 +489,14 @@ static int percpu_show(struct seq_file *m, void *v)
 	int cpu;
 
 	seq_puts(m, "cpu class size cached span allocs hits frees refills flushes remote_frees\n");
+	cache_lock();
 	for_each_possible_cpu(cpu) {
-		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		for (cls = 1; cls < NR_CLASSES; cls++) {
 			struct mcache_class *mc = &mcache_of(cpu)->cls[cls];
 			struct mag_counts n = {};
 
+			if (!class_to_size[cls])
+				continue;
 			/* Another CPU's fields, read unlocked. */
 			mag_counts_add(cpu, cls, &n);
 			if (!n.nalloc && !n.nfree)
@@ -402,6 +509,7 @@ static int percpu_show(struct seq_file *m, void *v)
 				   READ_ONCE(mc->remote));
 		}
 	}
+	cache_unlock();
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(percpu);
@@ -413,9 +521,10 @@ static void cpu_fast_counts(int cpu, unsigned long *alloc_fast,
 	struct mag_counts n = {};
 	unsigned int cls;
 
-	/* Another CPU's fields, read unlocked. */
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
-		mag_counts_add(cpu, cls, &n);
+	/* Another CPU's fields, read unlocked; cache_lock() held. */
+	for (cls = 1; cls < NR_CLASSES; cls++)
+		if (class_to_size[cls])
+			mag_counts_add(cpu, cls, &n);
 	*alloc_fast = counts_sub(n.nalloc,
 				 READ_ONCE(per_cpu(goalloc_events, cpu)[EV_ALLOC_SLOW]));
 	*free_fast = counts_sub(n.nfree,
@@ -437,12 +546,14 @@ static int counters_show(struct seq_file *m, void *v)
 	snap = kcalloc(nr_cpu_ids, sizeof(*snap), GFP_KERNEL);
 	if (!snap)
 		return -ENOMEM;
+	cache_lock();
 	for_each_possible_cpu(cpu) {
 		cpu_fast_counts(cpu, &snap[cpu][0], &snap[cpu][1]);
 		for (ev = 0; ev < NR_GOALLOC_EVENTS; ev++)
 			/* Unlocked read of another CPU's counter. */
 			snap[cpu][2 + ev] = READ_ONCE(per_cpu(goalloc_events, cpu)[ev]);
 	}
+	cache_unlock();
 	seq_puts(m, "counter total");
 	for_each_possible_cpu(cpu)
 		seq_printf(m, " cpu%d", cpu);
@@ -539,8 +650,8 @@ static const struct file_operations drain_fops = {
 
 /**
  * goalloc_debugfs_show() - render one statistics file into @m
- * @name: "classes", "spans", "heap", "percpu", "counters", "slabinfo" or
- *	  "heap_profile"
+ * @name: "classes", "spans", "heap", "percpu", "counters", "slabinfo",
+ *	  "heap_profile" or "caches"
  * @m: a seq_file with a buffer; for tests, which read what users read
  *
  * Return: 0, or -ENOENT for an unknown @name.
@@ -554,7 +665,7 @@ int goalloc_debugfs_show(const char *name, struct seq_file *m)
 		{ "classes", classes_show }, { "spans", spans_show },
 		{ "heap", heap_show }, { "percpu", percpu_show },
 		{ "counters", counters_show }, { "slabinfo", slabinfo_show },
-		{ "heap_profile", heap_profile_show },
+		{ "heap_profile", heap_profile_show }, { "caches", caches_show },
 	};
 	unsigned int i;
 
@@ -574,6 +685,7 @@ void goalloc_debugfs_init(void)
 	debugfs_create_file("percpu", 0444, goalloc_dir, NULL, &percpu_fops);
 	debugfs_create_file("counters", 0444, goalloc_dir, NULL, &counters_fops);
 	debugfs_create_file("slabinfo", 0444, goalloc_dir, NULL, &slabinfo_fops);
+	debugfs_create_file("caches", 0444, goalloc_dir, NULL, &caches_fops);
 	debugfs_create_file("verify", 0444, goalloc_dir, NULL, &verify_fops);
 	debugfs_create_file("drain", 0200, goalloc_dir, &drain_control,
 			    &drain_fops);

@@ -43,6 +43,8 @@
  * goes").
  *
  * Lock order, outermost first:
+ *   0. cache_mutex (goalloc_cache.c): caches coming and going, and the
+ *      statistics that read their classes; cpus_read_lock() nests inside
  *   1. a CPU's mcache lock (local_lock; interrupts off, or on PREEMPT_RT a
  *      per-CPU sleeping lock): the slow paths of its magazines
  *   2. goalloc_central[cls].lock: that class's span lists and depot, and
@@ -110,6 +112,14 @@
 #define EXPORT_SYMBOL_FOR_GOALLOC_TESTS(sym)
 #endif
 
+/*
+ * Classes: the size classes (1 .. GOALLOC_NUM_CLASSES - 1), then a class
+ * for each cache (goalloc_cache.c), up to GOALLOC_MAX_CACHES of them. Every
+ * per-class structure (magazines, mcentral, the tables below) covers both.
+ */
+#define GOALLOC_MAX_CACHES	64
+#define NR_CLASSES		(GOALLOC_NUM_CLASSES + GOALLOC_MAX_CACHES)
+
 /* ------------------------------------------------------------------ */
 /* Keys, counters and reports of bad input (goalloc_report.c) */
 
@@ -137,6 +147,10 @@ enum goalloc_event {
 	EV_REFUSED_USE_AFTER_FREE,
 	EV_REFUSED_TOO_BIG,
 	EV_POISON_CORRUPTED,
+	EV_REFUSED_WRONG_CACHE,
+	EV_CACHE_MISUSE,
+	EV_CACHE_LEAKED,
+	EV_FREE_RCU,
 	NR_GOALLOC_EVENTS
 };
 
@@ -148,7 +162,7 @@ DECLARE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
  * track_waste: bytes requested by live objects, per class; per CPU, so a
  * CPU's sum may go negative when others free what it allocated.
  */
-DECLARE_PER_CPU(long [GOALLOC_NUM_CLASSES], goalloc_req_bytes);
+DECLARE_PER_CPU(long [NR_CLASSES], goalloc_req_bytes);
 
 /* Count an event on this CPU; one instruction, safe in any context. */
 static __always_inline void count_event(enum goalloc_event ev)
@@ -174,6 +188,9 @@ enum goalloc_report {
 	REPORT_TOO_BIG,
 	REPORT_OVERFLOW,
 	REPORT_POISON,
+	REPORT_WRONG_CACHE,
+	REPORT_CACHE_MISUSE,
+	REPORT_CACHE_LIVE,
 	NR_REPORTS
 };
 
@@ -182,7 +199,40 @@ void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 void goalloc_alloc_failed(size_t size, gfp_t gfp);
 
 /* ------------------------------------------------------------------ */
-/* Size classes */
+/* Size classes, and caches' classes (tables in goalloc_span.c) */
+
+/*
+ * Object size, span pages (a grown class's own and Go's) and divmagic by
+ * class. The size classes' entries are generated; a cache's are written
+ * when it is made (class_set()) and cleared when it goes, both while no
+ * object of the class exists. A class not in use has size 0.
+ */
+extern u16 class_to_size[NR_CLASSES];
+extern u8 class_to_npages[NR_CLASSES];
+extern u8 class_to_go_npages[NR_CLASSES];
+extern u32 class_to_divmagic[NR_CLASSES];
+
+/*
+ * What a cache's class asks of its spans and objects: CLASS_CTOR, a
+ * constructor (class_ctor[]) runs on each slot when a span is made, and
+ * objects are neither poisoned nor wiped, as they must keep their
+ * constructed state; CLASS_RCU (SLAB_TYPESAFE_BY_RCU), the same, and an
+ * empty span's pages wait a grace period before they leave the class.
+ */
+#define CLASS_CTOR	BIT(0)
+#define CLASS_RCU	BIT(1)
+extern u8 class_flags[NR_CLASSES];
+extern void (*class_ctor[NR_CLASSES])(void *obj);
+
+/* May goalloc write over @cls's free objects (poison, init_on_free)? */
+static inline bool class_may_wipe(unsigned int cls)
+{
+	return !class_flags[cls];
+}
+
+bool class_set(unsigned int cls, unsigned int size, void (*ctor)(void *obj),
+	       unsigned int flags);
+void class_clear(unsigned int cls);
 
 /**
  * size_to_class() - the smallest size class whose objects hold @size bytes
@@ -266,6 +316,8 @@ enum span_state {
  * struct span - a run of Go pages serving one size class or one large object
  * @list:	central list (by state), or for a large object its CPU's
  *		large_list; central lock / that list's lock
+ * @rcu:	a CLASS_RCU span on its way back to the heap, in no list,
+ *		waits a grace period with this (spans_destroy())
  * @base:	address of object 0
  * @chunk:	heap chunk the pages belong to
  * @first:	index of the span's first Go page in @chunk
@@ -291,7 +343,10 @@ enum span_state {
  * the caller owns the object, so its bit cannot change under it.
  */
 struct span {
-	struct list_head list;
+	union {
+		struct list_head list;
+		struct rcu_head rcu;
+	};
 	unsigned long base;
 	struct heap_chunk *chunk;
 	u16 first;
@@ -516,7 +571,7 @@ struct central {
 	void *depot[MCACHE_MAX_CAP];
 } ____cacheline_aligned_in_smp;
 
-extern struct central goalloc_central[GOALLOC_NUM_CLASSES];
+extern struct central goalloc_central[NR_CLASSES];
 
 unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 			    struct span **cached, int cpu,
@@ -534,6 +589,7 @@ void __central_release_span(struct central *c, struct span *s,
 void __central_uncache_span(struct central *c, struct span *s,
 			    struct list_head *dead);
 void central_release_empty(void);
+unsigned long central_empty_class(unsigned int cls);
 void central_size_class(unsigned int cls, unsigned int mag_cap,
 			unsigned int mag_spans);
 void central_init(void);

@@ -17,9 +17,9 @@
  * context uses the other with interrupts off (goalloc_percpu.c).
  */
 enum { MAG_TASK, MAG_IRQ, NR_MAG_LEVELS };
-#define NR_MAGS		(NR_MAG_LEVELS * GOALLOC_NUM_CLASSES)
+#define NR_MAGS		(NR_MAG_LEVELS * NR_CLASSES)
 /* The index of a CPU's magazine of class @cls for context @level. */
-#define MAG(level, cls)	((level) * GOALLOC_NUM_CLASSES + (cls))
+#define MAG(level, cls)	((level) * NR_CLASSES + (cls))
 
 /**
  * struct mcache_mags - one CPU's magazines, indexed by MAG(level, cls)
@@ -91,8 +91,13 @@ struct mcache_class {
 	unsigned long remote;
 };
 
+/*
+ * @slots backs the size classes' magazines; a cache's come with it
+ * (goalloc_cache.c), and until then its magazines are mag_closed[1]: empty
+ * and full at once, so that both fast paths go to the slow ones.
+ */
 struct mcache {
-	struct mcache_class cls[GOALLOC_NUM_CLASSES];
+	struct mcache_class cls[NR_CLASSES];
 	void *slots[];
 };
 
@@ -103,14 +108,62 @@ struct mcache_pcpu {
 DECLARE_PER_CPU(struct mcache_pcpu, goalloc_mcache);
 extern struct mcache_mags __percpu *goalloc_mags;
 
+extern void *const mag_closed[2];
+/* Objects a refill or a flush moves, by class: half a magazine. */
+extern u8 mcache_batch[NR_CLASSES];
+/* Spans a class makes when it has no free slot. */
+extern u8 mcache_grow[NR_CLASSES];
+
 struct mcache *mcache_of(int cpu);
 struct mcache_mags *mcache_mags_of(int cpu);
 void mcache_drain_all(void);
 int mcache_init(void);
 void mcache_exit(void);
 unsigned int mcache_class_cap(unsigned int cls);
+void mcache_size_class(unsigned int cls);
+void mcache_flush_class(int cpu, unsigned int cls);
 void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller);
 void goalloc_free_caller(const void *p, unsigned long caller);
+
+/* Caches (goalloc_cache.c), beside mcache: what statistics read. */
+struct goalloc_cache_info {
+	const char *name;
+	unsigned int object_size;
+	unsigned int size;
+	unsigned int align;
+	unsigned int cls;
+	bool ctor, rcu, hwcache, dead;
+	unsigned long nalloc, nfree;	/* a cache of page runs only */
+};
+
+/* A cache's row in debugfs "caches" (goalloc_debugfs.c). */
+struct goalloc_cache_row {
+	struct goalloc_cache_info info;
+	unsigned int objs, pages;
+	unsigned long spans, inuse, total, allocs, frees, waste;
+};
+
+void goalloc_cache_row(struct goalloc_cache *c, struct goalloc_cache_row *r);
+void cache_lock(void);
+void cache_unlock(void);
+void cache_for_each(void (*fn)(struct goalloc_cache *c, void *arg), void *arg);
+void cache_info(struct goalloc_cache *c, struct goalloc_cache_info *ci);
+void cache_exit(void);
+void rcu_batch_init(void);
+
+/* The slow paths the fast paths below tail-call (goalloc_percpu.c). */
+void *mcache_alloc_slow(unsigned int cls, size_t size, gfp_t gfp,
+			unsigned long caller);
+void *mcache_alloc_irq(unsigned int cls, size_t size, gfp_t gfp,
+		       unsigned long caller);
+void *mcache_alloc_sampled(void *p, unsigned int cls, gfp_t gfp, size_t size,
+			   unsigned long caller);
+void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp, size_t size,
+			   unsigned long caller);
+void *mcache_alloc_zeroed(void *p, unsigned int cls, gfp_t gfp);
+void mcache_flush_push(unsigned int cls, const void *p);
+void mcache_free_irq(unsigned int cls, const void *p);
+void mcache_free_prepared(struct span *s, const void *p);
 
 /* ------------------------------------------------------------------ */
 /* Objects and their spans, as the fast paths see them */
@@ -136,6 +189,144 @@ static __always_inline bool span_slot_live(const struct span *s,
 	       test_bit(*idx, s->allocbits);
 }
 
+/* ------------------------------------------------------------------ */
+/* Magazines */
+
+/*
+ * Which magazines a context uses. !PREEMPT_RT: task context its own, with
+ * preemption off, which no interrupt touches; softirq and hard IRQ context
+ * the others, with interrupts off. PREEMPT_RT: one set, with preemption
+ * off, as softirqs run in tasks there and no hard IRQ handler allocates.
+ *
+ * On PREEMPT_RT the mcache lock that the slow paths hold is a per-CPU
+ * sleeping lock (local_lock_t is a spinlock_t there, 5.15 and later), and
+ * its holder, pinned to the CPU, may be preempted midway through a
+ * magazine. A fast path, with preemption off, leaves the magazines alone
+ * while the lock is held (mcache_busy()) and takes the slow path, which
+ * waits for it. Taking the lock on every fast path instead makes batch
+ * frees on Debian's RT kernel slower than kmalloc's, by more than 2x at
+ * 8 B (`scripts/bench.sh --distro rt-amd64`): SLUB's frees to a slab other
+ * than the CPU's are lockless there.
+ */
+#ifdef CONFIG_PREEMPT_RT
+#define mcache_in_task()	true
+
+/*
+ * With preemption off: is this CPU's mcache lock held? Counted if so. The
+ * lock is a spinlock_t, an rt_mutex_base inside: what spin_is_locked()
+ * reads there (5.15 and later), but this is no assertion, and checkpatch
+ * wants lockdep for those.
+ */
+static __always_inline bool mcache_busy(void)
+{
+	if (likely(!rt_mutex_base_is_locked(&this_cpu_ptr(&goalloc_mcache.lock)->lock)))
+		return false;
+	count_event(EV_MCACHE_BUSY);
+	return true;
+}
+#else
+#ifdef CONFIG_X86
+/*
+ * x86's per-CPU preempt count: __preempt_count up to 6.1; a field of
+ * pcpu_hot from 6.2, reached through __my_cpu_var() from 6.8. Kbuild
+ * detects both from the headers (verified: 6.1 and 6.12).
+ */
+#if defined(GOALLOC_HAVE_PCPU_HOT) && defined(GOALLOC_HAVE_MY_CPU_VAR)
+#define MCACHE_PREEMPT_COUNT	__my_cpu_var(pcpu_hot.preempt_count)
+#elif defined(GOALLOC_HAVE_PCPU_HOT)
+#define MCACHE_PREEMPT_COUNT	pcpu_hot.preempt_count
+#elif defined(GOALLOC_HAVE_MY_CPU_VAR)
+/* pcpu_hot is gone again from 6.15 (not verified here). */
+#define MCACHE_PREEMPT_COUNT	__my_cpu_var(__preempt_count)
+#else
+#define MCACHE_PREEMPT_COUNT	__preempt_count
+#endif
+
+/*
+ * in_task(), with the count tested in place: preempt_count() loads it into
+ * a register first, one instruction more on each fast path. The mask is
+ * in_task()'s (NMI, hard IRQ, serving softirq) on !PREEMPT_RT.
+ */
+static __always_inline bool mcache_in_task(void)
+{
+	bool irq;
+
+	asm("testl %[mask], " __percpu_arg([count]) CC_SET(nz)
+	    : CC_OUT(nz) (irq)
+	    : [count] "m" (MCACHE_PREEMPT_COUNT),
+	      [mask] "i" (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET));
+	return !irq;
+}
+#else
+#define mcache_in_task()	in_task()
+#endif
+#define mcache_busy()		false
+#endif
+
+/* The index of this context's magazine of class @cls. */
+static __always_inline unsigned int mcache_mag(unsigned int cls)
+{
+	return mcache_in_task() ? MAG(MAG_TASK, cls) : MAG(MAG_IRQ, cls);
+}
+
+/*
+ * Pop an object off this CPU's magazine @mag into *@p; the caller keeps
+ * other users of @mag out (preemption off and !mcache_busy(), interrupts
+ * off, or the mcache lock).
+ * Return: false if @mag is empty.
+ */
+static __always_inline bool mag_pop(unsigned long mag, void **p)
+{
+	struct mcache_mags __percpu *mm = goalloc_mags;
+	void **top = this_cpu_read(mm->top[mag]);
+
+	*p = top[-1];
+	if (unlikely(!*p))	/* objs[-1]: empty */
+		return false;
+	this_cpu_write(mm->top[mag], top - 1);
+	return true;
+}
+
+/*
+ * Push @p onto this CPU's magazine @mag, as mag_pop(). Return: false if
+ * @mag is full, or if @p is already on top: freed twice in a row, which
+ * mcache_flush_push() refuses (SLAB_FREELIST_HARDENED's check on SLUB's
+ * freelist head; with debug=1, every object in a magazine is caught).
+ */
+static __always_inline bool mag_push(unsigned long mag, const void *p)
+{
+	struct mcache_mags __percpu *mm = goalloc_mags;
+	void **top = this_cpu_read(mm->top[mag]);
+
+	if (unlikely(*top == MAG_END || top[-1] == p))
+		return false;
+	*top = (void *)p;
+	this_cpu_write(mm->top[mag], top + 1);
+	/*
+	 * Else GCC 12 computes @mag * 8 once for the two operands, a shift
+	 * more, where each can scale @mag itself.
+	 */
+	OPTIMIZER_HIDE_VAR(mag);
+	this_cpu_inc(mm->nfree[mag]);
+	return true;
+}
+
+/* Put a freed object in this CPU's magazine of its class. */
+static __always_inline void mcache_free_push(unsigned long cls, const void *p)
+{
+	bool done;
+
+	if (unlikely(!mcache_in_task())) {
+		mcache_free_irq(cls, p);
+		return;
+	}
+	preempt_disable();
+	done = !mcache_busy() && mag_push(MAG(MAG_TASK, cls), p);
+	preempt_enable();
+	if (unlikely(!done))
+		mcache_flush_push(cls, p);
+}
+
 /*
  * profile_countdown() for an object of class @cls, from the fast path. The empty asm
  * keeps the compiler from loading the class size before the key's no-op,
@@ -147,6 +338,72 @@ static __always_inline bool profile_countdown_cls(unsigned int cls)
 		return false;
 	asm volatile("" : "+r" (cls));
 	return profile_countdown(class_to_size[cls]);
+}
+
+/*
+ * What follows the magazine: a sample of the heap profile, or the hooks
+ * (goalloc_hooks_key stands for the debug and track keys, init_on_free
+ * and the tracepoints: with init_on_free=1, allocations take them too).
+ */
+static __always_inline void *mcache_alloc_done(void *p, unsigned int cls,
+					       gfp_t gfp, size_t size,
+					       unsigned long caller)
+{
+	if (unlikely(profile_countdown_cls(cls)))
+		return mcache_alloc_sampled(p, cls, gfp, size, caller);
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	    static_branch_unlikely(&goalloc_hooks_key))
+		return mcache_prepare_alloc(p, cls, gfp, size, caller);
+	if (unlikely(want_init_on_alloc(gfp)))
+		return mcache_alloc_zeroed(p, cls, gfp);
+	return p;
+}
+
+/*
+ * The allocation fast path of class @cls, not 0, for goalloc_alloc() and
+ * the caches: @size is what the caller asked for, @caller the call site
+ * the tracepoint shows.
+ */
+static __always_inline void *mcache_alloc_class(unsigned int cls, size_t size,
+						gfp_t gfp, unsigned long caller)
+{
+	bool done;
+	void *p;
+
+	if (unlikely(!mcache_in_task()))
+		return mcache_alloc_irq(cls, size, gfp, caller);
+	preempt_disable();
+	done = !mcache_busy() && mag_pop(MAG(MAG_TASK, cls), &p);
+	preempt_enable();
+	if (unlikely(!done))
+		return mcache_alloc_slow(cls, size, gfp, caller);
+	return mcache_alloc_done(p, cls, gfp, size, caller);
+}
+
+/*
+ * The free path of @p, found in small-object or large span @s of class
+ * @cls (loaded already). @hooked: goalloc_hooks_key is on, so debug=1,
+ * track_waste=1 or init_on_free may need the slow path.
+ */
+static __always_inline void mcache_free_span(struct span *s, unsigned long cls,
+					     const void *p, bool hooked)
+{
+	unsigned int idx;
+
+	/* Class 0, a large object's, has no slot. */
+	if (unlikely(!span_slot_live(s, cls, p, &idx))) {
+		goalloc_free_odd(s, p);
+		return;
+	}
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	    unlikely((hooked && (static_branch_unlikely(&goalloc_debug_key) ||
+				 static_branch_unlikely(&goalloc_track_key) ||
+				 want_init_on_free())) ||
+		     profile_span_sampled(s))) {
+		mcache_free_prepared(s, p);
+		return;
+	}
+	mcache_free_push(cls, p);
 }
 
 #endif /* _GOALLOC_MCACHE_H */

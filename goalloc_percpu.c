@@ -99,9 +99,11 @@ static enum cpuhp_state mcache_hp_state;
  * divisions per refill.
  */
 #define MCACHE_GROW_MAX		8
-static u8 mcache_grow[GOALLOC_NUM_CLASSES] __read_mostly;
-/* Objects a refill or a flush moves, by class: half a magazine. */
-static u8 mcache_batch[GOALLOC_NUM_CLASSES] __read_mostly;
+u8 mcache_grow[NR_CLASSES] __read_mostly;
+u8 mcache_batch[NR_CLASSES] __read_mostly;
+
+/* Where the magazines of a class without storage point (struct mcache). */
+void *const mag_closed[2] = { NULL, MAG_END };
 #define MCACHE_BYTES		(64 << 10)
 
 /**
@@ -163,14 +165,18 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_mags_of);
 /* ------------------------------------------------------------------ */
 /* Debug checks (the debug module parameter) */
 
-/* A freed object: poison it and remember it is in a magazine. */
+/*
+ * A freed object: poison it and remember it is in a magazine. A cache
+ * whose objects keep their state (class_may_wipe()) is spared the poison.
+ */
 static bool mcache_debug_free(struct span *s, unsigned int idx, const void *p)
 {
 	if (test_and_set_bit(idx, s->cachedbits)) {
 		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
 		return false;
 	}
-	memset((void *)p, GOALLOC_POISON, class_to_size[s->cls]);
+	if (class_may_wipe(s->cls))
+		memset((void *)p, GOALLOC_POISON, class_to_size[s->cls]);
 	return true;
 }
 
@@ -185,133 +191,11 @@ static bool mcache_debug_alloc(void *p, unsigned int cls)
 	struct span *s = obj_span(p);
 	unsigned int size = class_to_size[cls];
 
-	if (unlikely(memchr_inv(p, GOALLOC_POISON, size))) {
+	if (class_may_wipe(cls) && unlikely(memchr_inv(p, GOALLOC_POISON, size))) {
 		goalloc_report(REPORT_POISON, p, size, 0);
 		return false;
 	}
 	clear_bit(span_obj_index(s, p), s->cachedbits);
-	return true;
-}
-
-/* ------------------------------------------------------------------ */
-/* Magazines */
-
-/*
- * Which magazines a context uses. !PREEMPT_RT: task context its own, with
- * preemption off, which no interrupt touches; softirq and hard IRQ context
- * the others, with interrupts off. PREEMPT_RT: one set, with preemption
- * off, as softirqs run in tasks there and no hard IRQ handler allocates.
- *
- * On PREEMPT_RT the mcache lock that the slow paths hold is a per-CPU
- * sleeping lock (local_lock_t is a spinlock_t there, 5.15 and later), and
- * its holder, pinned to the CPU, may be preempted midway through a
- * magazine. A fast path, with preemption off, leaves the magazines alone
- * while the lock is held (mcache_busy()) and takes the slow path, which
- * waits for it. Taking the lock on every fast path instead makes batch
- * frees on Debian's RT kernel slower than kmalloc's, by more than 2x at
- * 8 B (`scripts/bench.sh --distro rt-amd64`): SLUB's frees to a slab other
- * than the CPU's are lockless there.
- */
-#ifdef CONFIG_PREEMPT_RT
-#define mcache_in_task()	true
-
-/*
- * With preemption off: is this CPU's mcache lock held? Counted if so. The
- * lock is a spinlock_t, an rt_mutex_base inside: what spin_is_locked()
- * reads there (5.15 and later), but this is no assertion, and checkpatch
- * wants lockdep for those.
- */
-static __always_inline bool mcache_busy(void)
-{
-	if (likely(!rt_mutex_base_is_locked(&this_cpu_ptr(&goalloc_mcache.lock)->lock)))
-		return false;
-	count_event(EV_MCACHE_BUSY);
-	return true;
-}
-#else
-#ifdef CONFIG_X86
-/*
- * x86's per-CPU preempt count: __preempt_count up to 6.1; a field of
- * pcpu_hot from 6.2, reached through __my_cpu_var() from 6.8. Kbuild
- * detects both from the headers (verified: 6.1 and 6.12).
- */
-#if defined(GOALLOC_HAVE_PCPU_HOT) && defined(GOALLOC_HAVE_MY_CPU_VAR)
-#define MCACHE_PREEMPT_COUNT	__my_cpu_var(pcpu_hot.preempt_count)
-#elif defined(GOALLOC_HAVE_PCPU_HOT)
-#define MCACHE_PREEMPT_COUNT	pcpu_hot.preempt_count
-#elif defined(GOALLOC_HAVE_MY_CPU_VAR)
-/* pcpu_hot is gone again from 6.15 (not verified here). */
-#define MCACHE_PREEMPT_COUNT	__my_cpu_var(__preempt_count)
-#else
-#define MCACHE_PREEMPT_COUNT	__preempt_count
-#endif
-
-/*
- * in_task(), with the count tested in place: preempt_count() loads it into
- * a register first, one instruction more on each fast path. The mask is
- * in_task()'s (NMI, hard IRQ, serving softirq) on !PREEMPT_RT.
- */
-static __always_inline bool mcache_in_task(void)
-{
-	bool irq;
-
-	asm("testl %[mask], " __percpu_arg([count]) CC_SET(nz)
-	    : CC_OUT(nz) (irq)
-	    : [count] "m" (MCACHE_PREEMPT_COUNT),
-	      [mask] "i" (NMI_MASK | HARDIRQ_MASK | SOFTIRQ_OFFSET));
-	return !irq;
-}
-#else
-#define mcache_in_task()	in_task()
-#endif
-#define mcache_busy()		false
-#endif
-
-/* The index of this context's magazine of class @cls. */
-static __always_inline unsigned int mcache_mag(unsigned int cls)
-{
-	return mcache_in_task() ? MAG(MAG_TASK, cls) : MAG(MAG_IRQ, cls);
-}
-
-/*
- * Pop an object off this CPU's magazine @mag into *@p; the caller keeps
- * other users of @mag out (preemption off and !mcache_busy(), interrupts
- * off, or the mcache lock).
- * Return: false if @mag is empty.
- */
-static __always_inline bool mag_pop(unsigned long mag, void **p)
-{
-	struct mcache_mags __percpu *mm = goalloc_mags;
-	void **top = this_cpu_read(mm->top[mag]);
-
-	*p = top[-1];
-	if (unlikely(!*p))	/* objs[-1]: empty */
-		return false;
-	this_cpu_write(mm->top[mag], top - 1);
-	return true;
-}
-
-/*
- * Push @p onto this CPU's magazine @mag, as mag_pop(). Return: false if
- * @mag is full, or if @p is already on top: freed twice in a row, which
- * mcache_flush_push() refuses (SLAB_FREELIST_HARDENED's check on SLUB's
- * freelist head; with debug=1, every object in a magazine is caught).
- */
-static __always_inline bool mag_push(unsigned long mag, const void *p)
-{
-	struct mcache_mags __percpu *mm = goalloc_mags;
-	void **top = this_cpu_read(mm->top[mag]);
-
-	if (unlikely(*top == MAG_END || top[-1] == p))
-		return false;
-	*top = (void *)p;
-	this_cpu_write(mm->top[mag], top + 1);
-	/*
-	 * Else GCC 12 computes @mag * 8 once for the two operands, a shift
-	 * more, where each can scale @mag itself.
-	 */
-	OPTIMIZER_HIDE_VAR(mag);
-	this_cpu_inc(mm->nfree[mag]);
 	return true;
 }
 
@@ -323,7 +207,7 @@ static __always_inline bool mag_push(unsigned long mag, const void *p)
  * back to mcentral (so nothing moves) and push @p; @p already on top,
  * refuse it.
  */
-static noinline void mcache_flush_push(unsigned int cls, const void *p)
+noinline void mcache_flush_push(unsigned int cls, const void *p)
 {
 	struct central *c = &goalloc_central[cls];
 	unsigned int n, remote, mag;
@@ -363,7 +247,7 @@ static noinline void mcache_flush_push(unsigned int cls, const void *p)
 }
 
 /* An interrupt's free: its magazines, with interrupts off. */
-static noinline void mcache_free_irq(unsigned int cls, const void *p)
+noinline void mcache_free_irq(unsigned int cls, const void *p)
 {
 	unsigned long flags;
 	bool done;
@@ -375,34 +259,18 @@ static noinline void mcache_free_irq(unsigned int cls, const void *p)
 		mcache_flush_push(cls, p);
 }
 
-/* Put a freed object in this CPU's magazine of its class. */
-static __always_inline void mcache_free_push(unsigned long cls, const void *p)
-{
-	bool done;
-
-	if (unlikely(!mcache_in_task())) {
-		mcache_free_irq(cls, p);
-		return;
-	}
-	preempt_disable();
-	done = !mcache_busy() && mag_push(MAG(MAG_TASK, cls), p);
-	preempt_enable();
-	if (unlikely(!done))
-		mcache_flush_push(cls, p);
-}
-
 /*
  * A free that needs debug checks, init_on_free, kmemleak, waste tracking
  * or the heap profile before the magazine.
  */
-static noinline void mcache_free_prepared(struct span *s, const void *p)
+noinline void mcache_free_prepared(struct span *s, const void *p)
 {
 	unsigned int idx = span_obj_index(s, p);
 
 	if (static_branch_unlikely(&goalloc_debug_key)) {
 		if (!mcache_debug_free(s, idx, p))
 			return;
-	} else if (want_init_on_free()) {
+	} else if (want_init_on_free() && class_may_wipe(s->cls)) {
 		memset((void *)p, 0, class_to_size[s->cls]);
 	}
 	if (profile_span_sampled(s))
@@ -450,20 +318,17 @@ static unsigned int mcache_refill(struct mcache_class *m,
 
 /*
  * What an allocation may need after the magazine: the debug check,
- * kmemleak, waste tracking, zeroing and the tracepoint (goalloc_hooks_key
- * stands for the debug and track keys, init_on_free and the tracepoints on
- * the fast path: with init_on_free=1, allocations come here too). Out of
- * line, so the fast path stays a leaf that tail-calls it.
+ * kmemleak, waste tracking, zeroing and the tracepoint. Out of line, so
+ * the fast path stays a leaf that tail-calls it.
  */
-static noinline void *mcache_prepare_alloc(void *p, gfp_t gfp, size_t size,
-					   unsigned long caller)
+noinline void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp,
+				    size_t size, unsigned long caller)
 {
-	unsigned int cls = size_to_class(size);
 	struct span *s;
 
 	if (static_branch_unlikely(&goalloc_debug_key) &&
 	    !mcache_debug_alloc(p, cls))
-		return goalloc_alloc_caller(size, gfp, caller);
+		return mcache_alloc_class(cls, size, gfp, caller);
 	/* Reported and scanned by kmemleak like a kmalloc object. */
 	kmemleak_alloc(p, class_to_size[cls], 1, gfp);
 	if (static_branch_unlikely(&goalloc_track_key)) {
@@ -472,7 +337,7 @@ static noinline void *mcache_prepare_alloc(void *p, gfp_t gfp, size_t size,
 		this_cpu_add(goalloc_req_bytes[cls], size);
 	}
 	if (want_init_on_alloc(gfp))
-		memset(p, 0, class_to_size[cls]);
+		mcache_alloc_zeroed(p, cls, gfp);
 	trace_goalloc_alloc(caller, p, size, class_to_size[cls], gfp);
 	return p;
 }
@@ -482,45 +347,41 @@ static noinline void *mcache_prepare_alloc(void *p, gfp_t gfp, size_t size,
  * the allocation that replaced it took the sample, the countdown being
  * still due, or came back NULL.
  */
-static noinline void *mcache_alloc_sampled(void *p, gfp_t gfp, size_t size,
-					   unsigned long caller)
+noinline void *mcache_alloc_sampled(void *p, unsigned int cls, gfp_t gfp,
+				    size_t size, unsigned long caller)
 {
-	void *q = mcache_prepare_alloc(p, gfp, size, caller);
+	void *q = mcache_prepare_alloc(p, cls, gfp, size, caller);
 
 	if (q == p)
-		goalloc_profile_sample(p, class_to_size[size_to_class(size)]);
+		goalloc_profile_sample(p, class_to_size[cls]);
 	return q;
 }
 
 /*
- * Zeroing alone (__GFP_ZERO, or init_on_alloc=1 as distributions boot):
- * memset() returns @p. Out of line: inlined, it made the fast path copy
- * the class to one more register.
+ * Zeroing (__GFP_ZERO, or init_on_alloc=1 as distributions boot), as SLUB's
+ * slab_want_init_on_alloc() on 6.1: a cache with a constructor is never
+ * zeroed, and __GFP_ZERO there is the caller's bug; a SLAB_TYPESAFE_BY_RCU
+ * cache only for __GFP_ZERO. Out of line: inlined, it made the fast path
+ * copy the class to one more register.
  */
-static noinline void *mcache_alloc_zeroed(void *p, unsigned int cls)
+noinline void *mcache_alloc_zeroed(void *p, unsigned int cls, gfp_t gfp)
 {
+	if (unlikely(class_flags[cls])) {
+		if (class_flags[cls] & CLASS_CTOR) {
+			if (gfp & __GFP_ZERO)
+				goalloc_report(REPORT_CACHE_MISUSE, p,
+					       class_to_size[cls], gfp);
+			return p;
+		}
+		if (!(gfp & __GFP_ZERO))
+			return p;
+	}
 	return memset(p, 0, class_to_size[cls]);
 }
 
-/* What follows the magazine: a sample of the heap profile, or the hooks. */
-static __always_inline void *mcache_alloc_done(void *p, unsigned int cls,
-					       gfp_t gfp, size_t size,
-					       unsigned long caller)
+noinline void *mcache_alloc_slow(unsigned int cls, size_t size, gfp_t gfp,
+				 unsigned long caller)
 {
-	if (unlikely(profile_countdown_cls(cls)))
-		return mcache_alloc_sampled(p, gfp, size, caller);
-	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-	    static_branch_unlikely(&goalloc_hooks_key))
-		return mcache_prepare_alloc(p, gfp, size, caller);
-	if (unlikely(want_init_on_alloc(gfp)))
-		return mcache_alloc_zeroed(p, cls);
-	return p;
-}
-
-static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
-					unsigned long caller)
-{
-	unsigned int cls = size_to_class(size);
 	struct central *c = &goalloc_central[cls];
 	struct mcache_class *m;
 	struct mcache_mags *mm;
@@ -530,7 +391,7 @@ static noinline void *mcache_alloc_slow(size_t size, gfp_t gfp,
 	LIST_HEAD(dead);
 	void *p;
 
-	if (unlikely(!size))
+	if (unlikely(!cls))
 		return goalloc_alloc_large(size, gfp, caller);
 	/*
 	 * A racy peek: when neither the class (its depot or its spans) nor
@@ -580,10 +441,9 @@ grow:
 /* Fast paths: the public entry points */
 
 /* An interrupt's allocation: its magazines, with interrupts off. */
-static noinline void *mcache_alloc_irq(size_t size, gfp_t gfp,
-				       unsigned long caller)
+noinline void *mcache_alloc_irq(unsigned int cls, size_t size, gfp_t gfp,
+				unsigned long caller)
 {
-	unsigned int cls = size_to_class(size);
 	unsigned long flags;
 	bool done;
 	void *p;
@@ -592,7 +452,7 @@ static noinline void *mcache_alloc_irq(size_t size, gfp_t gfp,
 	done = mag_pop(MAG(MAG_IRQ, cls), &p);
 	local_irq_restore(flags);
 	if (unlikely(!done))
-		return mcache_alloc_slow(size, gfp, caller);
+		return mcache_alloc_slow(cls, size, gfp, caller);
 	return mcache_alloc_done(p, cls, gfp, size, caller);
 }
 
@@ -603,10 +463,6 @@ static noinline void *mcache_alloc_irq(size_t size, gfp_t gfp,
 static __always_inline void *__goalloc_alloc(size_t size, gfp_t gfp,
 					     unsigned long caller)
 {
-	unsigned int cls;
-	bool done;
-	void *p;
-
 	/*
 	 * Size 0 is class 0, whose magazines stay empty: it goes the slow
 	 * way to ZERO_SIZE_PTR, and sizes up to 1 KiB pass one test.
@@ -614,15 +470,7 @@ static __always_inline void *__goalloc_alloc(size_t size, gfp_t gfp,
 	if (unlikely(size > GOALLOC_SMALL_SIZE_MAX - 8) &&
 	    unlikely(size > GOALLOC_MAX_SMALL_SIZE))
 		return goalloc_alloc_large(size, gfp, caller);
-	if (unlikely(!mcache_in_task()))
-		return mcache_alloc_irq(size, gfp, caller);
-	cls = size_to_class(size);
-	preempt_disable();
-	done = !mcache_busy() && mag_pop(MAG(MAG_TASK, cls), &p);
-	preempt_enable();
-	if (unlikely(!done))
-		return mcache_alloc_slow(size, gfp, caller);
-	return mcache_alloc_done(p, cls, gfp, size, caller);
+	return mcache_alloc_class(size_to_class(size), size, gfp, caller);
 }
 
 void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller)
@@ -657,9 +505,6 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
  */
 static __always_inline void __goalloc_free(const void *p, bool hooked)
 {
-	/* Long, as an index: GCC 12 copied an unsigned int once per table. */
-	unsigned long cls;
-	unsigned int idx;
 	struct span *s;
 
 	if (unlikely(!span_find(p, &s))) {
@@ -667,21 +512,8 @@ static __always_inline void __goalloc_free(const void *p, bool hooked)
 			goalloc_free_unowned(p);
 		return;
 	}
-	cls = s->cls;
-	/* Class 0, a large object's, has no slot. */
-	if (unlikely(!span_slot_live(s, cls, p, &idx))) {
-		goalloc_free_odd(s, p);
-		return;
-	}
-	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-	    unlikely((hooked && (static_branch_unlikely(&goalloc_debug_key) ||
-				 static_branch_unlikely(&goalloc_track_key) ||
-				 want_init_on_free())) ||
-		     profile_span_sampled(s))) {
-		mcache_free_prepared(s, p);
-		return;
-	}
-	mcache_free_push(cls, p);
+	/* Long, as an index: GCC 12 copied an unsigned int once per table. */
+	mcache_free_span(s, (unsigned long)s->cls, p, hooked);
 }
 
 static noinline void goalloc_free_hooked(const void *p, unsigned long caller)
@@ -725,46 +557,56 @@ EXPORT_SYMBOL_GPL(goalloc_free);
 /* ------------------------------------------------------------------ */
 /* Draining: CPU hotplug, unload, debugfs "drain", tests */
 
-/*
- * Return everything @cpu's cache holds to mcentral, and its page cache to
- * the heap. The caller makes sure
- * nobody else uses it: it runs on @cpu in task context with interrupts
- * off, or @cpu is dead.
+/**
+ * mcache_flush_class() - return what a CPU's cache holds of one class
+ * @cpu: the CPU, on which this runs in task context with interrupts off,
+ *	 or which is dead
+ * @cls: the class
+ *
+ * Its magazines' objects go back to mcentral, its cached span too.
  */
-static void mcache_flush_all(int cpu)
+void mcache_flush_class(int cpu, unsigned int cls)
 {
 	struct mcache_mags *mm = mcache_mags_of(cpu);
-	struct mcache *mc = mcache_of(cpu);
-	unsigned int cls, level, mag, n;
+	struct mcache_class *m = &mcache_of(cpu)->cls[cls];
+	struct central *c = &goalloc_central[cls];
+	unsigned int level, mag, n;
+	bool cached = m->span;
 	unsigned long flags;
 	LIST_HEAD(dead);
 
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
-		struct mcache_class *m = &mc->cls[cls];
-		struct central *c = &goalloc_central[cls];
-		bool cached = m->span;
-
-		for (level = 0; level < NR_MAG_LEVELS; level++)
-			cached |= mag_count(mm, MAG(level, cls));
-		if (!cached)
-			continue;
-		spin_lock_irqsave(&c->lock, flags);
-		for (level = 0; level < NR_MAG_LEVELS; level++) {
-			mag = MAG(level, cls);
-			n = mag_count(mm, mag);
-			m->remote += __central_return(c, mm->objs[mag], n, cpu,
-						      &dead);
-			mm->top[mag] = mm->objs[mag];
-			mm->moved[mag] -= n;
-		}
-		if (m->span)
-			__central_uncache_span(c, m->span, &dead);
-		m->span = NULL;
-		spin_unlock_irqrestore(&c->lock, flags);
-		spans_destroy(&dead);
-		m->flushes++;
-		count_event(EV_FLUSH);
+	for (level = 0; level < NR_MAG_LEVELS; level++)
+		cached |= mag_count(mm, MAG(level, cls));
+	if (!cached)
+		return;
+	spin_lock_irqsave(&c->lock, flags);
+	for (level = 0; level < NR_MAG_LEVELS; level++) {
+		mag = MAG(level, cls);
+		n = mag_count(mm, mag);
+		m->remote += __central_return(c, mm->objs[mag], n, cpu, &dead);
+		mm->top[mag] = mm->objs[mag];
+		mm->moved[mag] -= n;
 	}
+	if (m->span)
+		__central_uncache_span(c, m->span, &dead);
+	m->span = NULL;
+	spin_unlock_irqrestore(&c->lock, flags);
+	spans_destroy(&dead);
+	m->flushes++;
+	count_event(EV_FLUSH);
+}
+
+/*
+ * Return everything @cpu's cache holds to mcentral, and its page cache to
+ * the heap. The caller makes sure nobody else uses it: it runs on @cpu in
+ * task context with interrupts off, or @cpu is dead.
+ */
+static void mcache_flush_all(int cpu)
+{
+	unsigned int cls;
+
+	for (cls = 1; cls < NR_CLASSES; cls++)
+		mcache_flush_class(cpu, cls);
 	pcache_cpu_drain(cpu);
 }
 
@@ -820,7 +662,8 @@ static struct mcache *mcache_create(int cpu)
 
 	/*
 	 * Each magazine's slots lie between a NULL and a MAG_END slot; class
-	 * 0's (size 0) have none, so they stay empty.
+	 * 0's (size 0) have none, so they stay empty. Caches' classes have
+	 * mag_closed until a cache comes.
 	 */
 	for (cls = 0; cls < GOALLOC_NUM_CLASSES; cls++)
 		slots += mcache_class_cap(cls) + 2;
@@ -836,7 +679,13 @@ static struct mcache *mcache_create(int cpu)
 	kmemleak_scan_area(mc, offsetof(struct mcache, slots), GFP_KERNEL);
 	slots = 0;
 	for (mag = 0; mag < NR_MAGS; mag++) {
-		cap = mcache_class_cap(mag % GOALLOC_NUM_CLASSES);
+		cls = mag % NR_CLASSES;
+		if (cls >= GOALLOC_NUM_CLASSES) {
+			mm->objs[mag] = (void **)&mag_closed[1];
+			mm->top[mag] = mm->objs[mag];
+			continue;
+		}
+		cap = mcache_class_cap(cls);
 		mm->objs[mag] = &mc->slots[slots + 1];
 		mm->top[mag] = mm->objs[mag];
 		mm->objs[mag][cap] = MAG_END;
@@ -845,18 +694,28 @@ static struct mcache *mcache_create(int cpu)
 	return mc;
 }
 
+/**
+ * mcache_size_class() - size a class's refills, flushes and grows
+ * @cls: a class whose size is set, not 0
+ *
+ * Context: module init, or a cache's creation, before any allocation of
+ * @cls.
+ */
+void mcache_size_class(unsigned int cls)
+{
+	mcache_batch[cls] = mcache_class_cap(cls) / 2;
+	mcache_grow[cls] = min_t(unsigned int, MCACHE_GROW_MAX,
+				 mcache_class_spans(cls));
+	central_size_class(cls, mcache_class_cap(cls), mcache_class_spans(cls));
+}
+
 int mcache_init(void)
 {
 	unsigned int cls;
 	int cpu, ret;
 
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
-		mcache_batch[cls] = mcache_class_cap(cls) / 2;
-		mcache_grow[cls] = min_t(unsigned int, MCACHE_GROW_MAX,
-					 mcache_class_spans(cls));
-		central_size_class(cls, mcache_class_cap(cls),
-				   mcache_class_spans(cls));
-	}
+	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
+		mcache_size_class(cls);
 	goalloc_mags = alloc_percpu(struct mcache_mags);
 	if (!goalloc_mags)
 		return -ENOMEM;

@@ -43,7 +43,7 @@ void goalloc_trace_unreg(void)
 
 /* Event counters, summed on read (debugfs "counters"). */
 DEFINE_PER_CPU(unsigned long [NR_GOALLOC_EVENTS], goalloc_events);
-DEFINE_PER_CPU(long [GOALLOC_NUM_CLASSES], goalloc_req_bytes);
+DEFINE_PER_CPU(long [NR_CLASSES], goalloc_req_bytes);
 
 /* ------------------------------------------------------------------ */
 /* Reports of bad input */
@@ -65,6 +65,12 @@ static const struct {
 	[REPORT_OVERFLOW] = { "calloc size overflow", EV_REFUSED_TOO_BIG },
 	[REPORT_POISON] = { "write after free: poison overwritten",
 			    EV_POISON_CORRUPTED },
+	[REPORT_WRONG_CACHE] = { "free of an object to a cache it is not of",
+				 EV_REFUSED_WRONG_CACHE },
+	[REPORT_CACHE_MISUSE] = { "cache call with bad arguments",
+				  EV_CACHE_MISUSE },
+	[REPORT_CACHE_LIVE] = { "cache destroyed with objects in use (size: their count)",
+				EV_CACHE_LEAKED },
 };
 
 static_assert(ARRAY_SIZE(reports) == NR_REPORTS);

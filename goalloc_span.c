@@ -23,9 +23,111 @@
 
 #define pr_fmt(fmt) "goalloc: " fmt
 
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 
 #include "goalloc_internal.h"
+
+u16 class_to_size[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_SIZE;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_size);
+u8 class_to_npages[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_NPAGES;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_npages);
+u8 class_to_go_npages[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_GO_NPAGES;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_go_npages);
+u32 class_to_divmagic[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_DIVMAGIC;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_divmagic);
+u8 class_flags[NR_CLASSES] __read_mostly;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_flags);
+void (*class_ctor[NR_CLASSES])(void *obj) __read_mostly;
+
+/* Fewest objects a cache's span holds, as the size classes' grown spans. */
+#define CLASS_MIN_OBJECTS	8
+/* Most pages a cache's span takes: 32 KiB, PAGE_ALLOC_COSTLY_ORDER. */
+#define CLASS_MAX_PAGES		(32768 / GOALLOC_PAGE_SIZE)
+
+/*
+ * Is @magic Go's divmagic for @size over a span of @npages Go pages, for
+ * both uses: the index of every offset, and the slot test of
+ * class_slot()? The generator checks the size classes the same way.
+ */
+static bool class_magic_exact(unsigned int size, unsigned int npages,
+			      u32 magic)
+{
+	unsigned long off, end = (unsigned long)npages * GOALLOC_PAGE_SIZE;
+	u64 prod;
+
+	for (off = 0; off <= end; off++) {
+		prod = (u64)off * magic;
+		if ((prod >> 32) != off / size ||
+		    ((u32)prod < magic) != !(off % size))
+			return false;
+	}
+	return true;
+}
+
+/**
+ * class_set() - describe a cache's class
+ * @cls: a class past the size classes, not in use
+ * @size: object size, a multiple of 8 up to GOALLOC_MAX_SMALL_SIZE; slots
+ *	  are this far apart, so an alignment that divides it (up to
+ *	  GOALLOC_PAGE_SIZE, a span's) holds for every object
+ * @ctor: constructor for each slot of a new span, or NULL
+ * @flags: CLASS_CTOR, CLASS_RCU
+ *
+ * Spans get the fewest Go pages that hold CLASS_MIN_OBJECTS objects or,
+ * failing that within CLASS_MAX_PAGES, hold the most with the least tail;
+ * a span holds at most GOALLOC_MAX_SPAN_OBJECTS.
+ *
+ * Context: process context; no object of @cls exists.
+ * Return: false if no span geometry has an exact divmagic (not seen for
+ * any size; the caller refuses the cache).
+ */
+bool class_set(unsigned int cls, unsigned int size, void (*ctor)(void *obj),
+	       unsigned int flags)
+{
+	unsigned int npages, best = 0, objs, tail, best_tail = UINT_MAX;
+	u32 magic = 0xffffffffU / size + 1;
+
+	for (npages = 1; npages <= CLASS_MAX_PAGES; npages++) {
+		objs = npages * GOALLOC_PAGE_SIZE / size;
+		if (!objs)
+			continue;
+		if (objs > GOALLOC_MAX_SPAN_OBJECTS)
+			break;
+		tail = npages * GOALLOC_PAGE_SIZE - objs * size;
+		/* The least tail per page, as Go's 1/8 rule minimises waste. */
+		if (!best || (u64)tail * best < (u64)best_tail * npages) {
+			best = npages;
+			best_tail = tail;
+		}
+		if (objs >= CLASS_MIN_OBJECTS && tail * 8 <= npages *
+		    GOALLOC_PAGE_SIZE) {
+			best = npages;
+			break;
+		}
+	}
+	if (!best || !class_magic_exact(size, best, magic))
+		return false;
+	class_to_npages[cls] = best;
+	class_to_go_npages[cls] = best;
+	class_to_divmagic[cls] = magic;
+	class_flags[cls] = flags;
+	class_ctor[cls] = ctor;
+	/* Last: a class with a size is in use (debugfs, verify, drains). */
+	smp_store_release(&class_to_size[cls], size);
+	return true;
+}
+
+/**
+ * class_clear() - a cache's class is no longer in use
+ * @cls: the class; no object, span or magazine of it is left
+ */
+void class_clear(unsigned int cls)
+{
+	WRITE_ONCE(class_to_size[cls], 0);
+	class_ctor[cls] = NULL;
+	class_flags[cls] = 0;
+}
 
 /* The proof in page->index that goalloc wrote page->private; odd, set at load. */
 unsigned long goalloc_cookie __read_mostly;
@@ -80,11 +182,25 @@ static __always_inline void span_init(struct span *s, unsigned int cls,
 		s->cachedbits = s->allocbits + words;
 		bitmap_zero(s->cachedbits, nelems);
 		/* Every free slot holds poison; allocation checks it. */
-		if (cls)
+		if (cls && class_may_wipe(cls))
 			memset((void *)s->base, GOALLOC_POISON, span_bytes(s));
 	}
 	span_map_pages(s);
 	count_event(EV_SPAN_ALLOC);
+}
+
+/*
+ * Run a cache's constructor on every slot of a new span: once per object,
+ * as SLUB runs it when a slab is made; objects go back to the span in
+ * their constructed state.
+ */
+static noinline void span_construct(struct span *s)
+{
+	unsigned int i, size = class_to_size[s->cls];
+	void (*ctor)(void *) = class_ctor[s->cls];
+
+	for (i = 0; i < s->nelems; i++)
+		ctor((void *)(s->base + (unsigned long)i * size));
 }
 
 /* Up to @n spans of @cls (0: large) and @npages Go pages, onto @list. */
@@ -98,8 +214,11 @@ static __always_inline unsigned int __spans_make(unsigned int cls,
 	LIST_HEAD(made);
 
 	n = pcache_alloc_spans(npages, span_words(nelems), gfp, n, &made);
-	list_for_each_entry(s, &made, list)
+	list_for_each_entry(s, &made, list) {
 		span_init(s, cls, nelems);
+		if (unlikely(class_flags[cls] & CLASS_CTOR))
+			span_construct(s);
+	}
 	list_splice_tail(&made, list);
 	return n;
 }
@@ -172,21 +291,44 @@ unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_create);
 
+/*
+ * A CLASS_RCU span's pages leave the class a grace period after it went
+ * empty (SLAB_TYPESAFE_BY_RCU): a reader that found an object under
+ * rcu_read_lock() before it was freed still reads an object of its type.
+ * Its pages no longer lead to it meanwhile, so a late free is refused.
+ * Module unload waits with rcu_barrier().
+ */
+static void span_free_rcu(struct rcu_head *head)
+{
+	struct span *s = container_of(head, struct span, rcu);
+	LIST_HEAD(one);
+
+	list_add(&s->list, &one);
+	pcache_free_spans(&one);
+}
+
 /**
  * spans_destroy() - give spans' pages back to the heap and free them
  * @list: spans linked by their ->list, each in no other list, their
  *	  objects all free or abandoned; emptied
  *
+ * Those of a CLASS_RCU class go after a grace period (span_free_rcu()).
+ *
  * Context: any; takes the page cache's lock, maybe heap_lock.
  */
 void spans_destroy(struct list_head *list)
 {
-	struct span *s;
+	struct span *s, *tmp;
 
 	if (list_empty(list))
 		return;
-	list_for_each_entry(s, list, list)
+	list_for_each_entry_safe(s, tmp, list, list) {
 		span_unmap(s);
+		if (unlikely(class_flags[s->cls] & CLASS_RCU)) {
+			list_del(&s->list);
+			call_rcu(&s->rcu, span_free_rcu);
+		}
+	}
 	pcache_free_spans(list);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_destroy);

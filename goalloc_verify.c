@@ -203,7 +203,8 @@ static long verify_local_mcache(void *arg)
 		verify_fail(v, "CPU %d: %u bad runs kept in the page cache",
 			    cpu, bad_runs);
 	for (level = 0; level < NR_MAG_LEVELS; level++) {
-		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
+		/* Caches' classes too; those not in use have no objects. */
+		for (cls = 1; cls < NR_CLASSES; cls++) {
 			unsigned int mag = MAG(level, cls);
 			void **objs = mm->objs[mag];
 
@@ -319,13 +320,17 @@ int goalloc_verify(struct seq_file *m)
 	unsigned int cls;
 	int cpu;
 
-	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
-		verify_class(&v, cls);
+	/* Caches come and go under cache_lock(), not while this walks. */
+	cache_lock();
+	for (cls = 1; cls < NR_CLASSES; cls++)
+		if (class_to_size[cls])
+			verify_class(&v, cls);
 	/* One CPU at a time: reports go to one seq_file. */
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
 		work_on_cpu(cpu, verify_local_mcache, &v);
 	cpus_read_unlock();
+	cache_unlock();
 	verify_heap(&v);
 	return atomic_read(&v.violations);
 }

@@ -124,6 +124,16 @@ def c_array(ctype, name, dim, values, per_line):
     return "\n".join(lines)
 
 
+def c_init(name, values, per_line):
+    """An initializer macro, for a table that caches' classes extend."""
+    lines = ["#define %s {" % name]
+    for i in range(0, len(values), per_line):
+        chunk = values[i:i + per_line]
+        lines.append("\t" + ", ".join(str(v) for v in chunk) + ",")
+    lines.append("}")
+    return " \\\n".join(lines)
+
+
 def render():
     classes = make_classes()
     out = []
@@ -163,18 +173,19 @@ def render():
     out.append("#define GOALLOC_MAX_SPAN_OBJECTS\t%d" %
                max(c[1] * PAGE_SIZE // c[0] for c in classes[1:]))
     out.append("")
-    out.append(c_array("u16", "class_to_size", "GOALLOC_NUM_CLASSES",
-                       [c[0] for c in classes], 10))
+    out.append("/*")
+    out.append(" * Initializers of the class tables (goalloc_span.c), whose entries past")
+    out.append(" * the size classes describe caches' classes.")
+    out.append(" */")
+    out.append(c_init("GOALLOC_CLASS_TO_SIZE", [c[0] for c in classes], 10))
     out.append("")
-    out.append(c_array("u8", "class_to_npages", "GOALLOC_NUM_CLASSES",
-                       [c[1] for c in classes], 17))
+    out.append(c_init("GOALLOC_CLASS_TO_NPAGES", [c[1] for c in classes], 17))
     out.append("")
     out.append("/* Go's own span: a grown class's fallback (spans_create()). */")
-    out.append(c_array("u8", "class_to_go_npages", "GOALLOC_NUM_CLASSES",
-                       [c[2] for c in classes], 17))
+    out.append(c_init("GOALLOC_CLASS_TO_GO_NPAGES", [c[2] for c in classes], 17))
     out.append("")
-    out.append(c_array("u32", "class_to_divmagic", "GOALLOC_NUM_CLASSES",
-                       [0] + ["0x%08x" % divmagic(*c[:2]) for c in classes[1:]], 6))
+    out.append(c_init("GOALLOC_CLASS_TO_DIVMAGIC",
+                      [0] + ["0x%08x" % divmagic(*c[:2]) for c in classes[1:]], 6))
     out.append("")
     n8 = SMALL_SIZE_MAX // SMALL_SIZE_DIV + 1
     out.append(c_array("u8", "size_to_class8",
