@@ -25,6 +25,8 @@ def main():
     keys = [c['bytes_inuse'] for c in classes]
     assert keys == sorted(keys, reverse=True), 'not sorted by bytes in use'
     assert doc['heap']['HeapSys'] >= doc['heap']['HeapInuse']
+    assert isinstance(doc['caches'], list)
+    assert all(c['size'] >= c['object_size'] > 0 for c in doc['caches'])
     print('goalloc-stat --json: %d classes, HeapSys %d'
           % (len(classes), doc['heap']['HeapSys']))
 
