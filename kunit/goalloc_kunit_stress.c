@@ -3,7 +3,10 @@
  * Stress tests of goalloc: threads on every CPU trading objects of random
  * sizes and lifetimes through a shared slot array, allocations from hard
  * IRQ and under spinlocks, CPU hotplug under that load, and a randomized
- * sequence of valid and invalid calls. Every object carries a pattern
+ * sequence of valid and invalid calls. One object in four comes from one
+ * of four caches (plain, with a constructor, SLAB_TYPESAFE_BY_RCU, page
+ * runs), some of them in bulk, and one free in eight is deferred with
+ * goalloc_free_rcu(). Every object carries a pattern
  * derived from its address, checked before it is freed; every case ends
  * with goalloc_verify() and the objects in use back where they started.
  *
@@ -28,6 +31,7 @@
 #include <linux/module.h>
 #include <linux/prandom.h>
 #include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 
@@ -102,10 +106,55 @@ static u32 stress_size(struct rnd_state *rnd)
 /* ------------------------------------------------------------------ */
 /* goalloc_stress: threads, hard IRQ, spinlocks, CPU hotplug */
 
+/* @cache: 0 for goalloc_alloc(), else 1 + the index of a stress cache. */
 struct stress_obj {
 	void *p;
 	u32 size;
 	int cpu;
+	int cache;
+};
+
+/*
+ * The caches: @ctor's objects start with CTOR_MAGIC, which stays (the
+ * pattern covers the rest); an object freed with goalloc_free_rcu() has
+ * its rcu_head past that word.
+ */
+#define STRESS_CACHES		4
+#define STRESS_BULK		16
+#define CTOR_MAGIC		0x600dc7012ab1e5ULL
+
+struct stress_cache_def {
+	const char *name;
+	unsigned int size;
+	slab_flags_t flags;
+	bool ctor;
+};
+
+static const struct stress_cache_def stress_cache_defs[STRESS_CACHES] = {
+	{ "stress_plain", 200, 0, false },
+	{ "stress_ctor", 96, SLAB_HWCACHE_ALIGN, true },
+	{ "stress_rcu", 520, SLAB_TYPESAFE_BY_RCU, true },
+	{ "stress_pages", 40000, 0, false },
+};
+
+static struct goalloc_cache *stress_caches[STRESS_CACHES];
+static atomic_long_t stress_ctor_calls;
+
+static void stress_ctor(void *p)
+{
+	*(u64 *)p = CTOR_MAGIC;
+	atomic_long_inc(&stress_ctor_calls);
+}
+
+/* Where an object's pattern starts: past the constructor's word. */
+static unsigned int stress_head(const struct stress_obj *o)
+{
+	return o->cache && stress_cache_defs[o->cache - 1].ctor ? 8 : 0;
+}
+
+struct stress_rcu_obj {
+	u64 magic;
+	struct rcu_head rcu;
 };
 
 struct stress_slot {
@@ -121,6 +170,9 @@ struct stress_counts {
 	unsigned long irq;
 	unsigned long nulls;
 	unsigned long corrupt;
+	unsigned long cached;
+	unsigned long bulk;
+	unsigned long rcu;
 };
 
 struct stress_baseline {
@@ -129,6 +181,7 @@ struct stress_baseline {
 	unsigned long alloc_fail;
 	unsigned long chunk_allocs;
 	unsigned long chunk_failures;
+	unsigned long leaked;
 };
 
 struct stress_run;
@@ -169,30 +222,107 @@ static void stress_mark_fail(void)
 #endif
 }
 
-/* Check an object's pattern and free it. */
+/* Does @o hold its pattern, and its constructor's word if it has one? */
+static bool stress_intact(const struct stress_obj *o)
+{
+	unsigned int head = stress_head(o);
+
+	return (!head || *(u64 *)o->p == CTOR_MAGIC) &&
+	       pattern_ok(o->p + head, o->p + head, o->size - head,
+			  o->size - head);
+}
+
+/*
+ * Check an object's pattern and free it: to its cache, or with
+ * goalloc_free() (a cache's objects up to 32 KiB too), and one in eight
+ * after a grace period.
+ */
 static void stress_release(struct stress_counts *c, struct stress_obj *o)
 {
+	struct goalloc_cache *cache;
+	u32 r;
+
 	if (!o->p)
 		return;
-	if (pattern_ok(o->p, o->p, o->size, o->size))
+	if (stress_intact(o))
 		c->verified++;
 	else if (c->corrupt++ < 5)
-		pr_err("object %p of %u bytes corrupted\n", o->p, o->size);
+		pr_err("object %p of %u bytes (cache %d) corrupted\n", o->p,
+		       o->size, o->cache);
 	if (o->cpu != raw_smp_processor_id())
 		c->remote++;
-	goalloc_free(o->p);
+	cache = o->cache ? stress_caches[o->cache - 1] : NULL;
+	r = get_random_u32();
+	if ((r & 7) == 0 && o->size >= sizeof(struct stress_rcu_obj) &&
+	    o->size <= GOALLOC_MAX_SMALL_SIZE) {
+		goalloc_free_rcu((struct stress_rcu_obj *)o->p, rcu);
+		c->rcu++;
+	} else if (cache && (r & 8 || o->size > GOALLOC_MAX_SMALL_SIZE)) {
+		goalloc_cache_free(cache, o->p);
+	} else {
+		goalloc_free(o->p);
+	}
 	o->p = NULL;
 }
 
 static void stress_new(struct stress_counts *c, struct stress_obj *o,
 		       gfp_t gfp)
 {
-	o->p = goalloc_alloc(o->size, gfp);
-	o->cpu = raw_smp_processor_id();
-	if (o->p)
-		pattern_fill(o->p, o->size);
+	if (o->cache)
+		o->p = goalloc_cache_alloc(stress_caches[o->cache - 1], gfp);
 	else
+		o->p = goalloc_alloc(o->size, gfp);
+	o->cpu = raw_smp_processor_id();
+	if (!o->p) {
 		c->nulls++;
+		return;
+	}
+	c->cached += !!o->cache;
+	/* A constructed object comes back constructed. */
+	if (stress_head(o) && *(u64 *)o->p != CTOR_MAGIC && c->corrupt++ < 5)
+		pr_err("object %p of cache %d not constructed\n", o->p,
+		       o->cache);
+	pattern_fill(o->p + stress_head(o), o->size - stress_head(o));
+}
+
+/* Pick what the next object is: a size, or one of the caches. */
+static void stress_pick(struct rnd_state *rnd, struct stress_obj *o)
+{
+	u32 r = prandom_u32_state(rnd);
+
+	o->cache = r & 3 ? 0 : 1 + (r >> 2) % STRESS_CACHES;
+	o->size = o->cache ? stress_cache_defs[o->cache - 1].size :
+		  stress_size(rnd);
+}
+
+/*
+ * A bulk round trip through a cache: all or nothing, each object
+ * patterned and checked, then freed in bulk.
+ */
+static void stress_bulk(struct stress_counts *c, struct rnd_state *rnd)
+{
+	unsigned int i, k = prandom_u32_state(rnd) % 3;
+	struct stress_obj o = { .cache = 1 + k, .size = stress_cache_defs[k].size };
+	void *v[STRESS_BULK];
+
+	if (!goalloc_cache_alloc_bulk(stress_caches[k], STRESS_GFP,
+				      STRESS_BULK, v)) {
+		c->nulls++;
+		return;
+	}
+	for (i = 0; i < STRESS_BULK; i++) {
+		o.p = v[i];
+		if (stress_head(&o) && *(u64 *)o.p != CTOR_MAGIC)
+			c->corrupt++;
+		pattern_fill(o.p + stress_head(&o), o.size - stress_head(&o));
+	}
+	for (i = 0; i < STRESS_BULK; i++) {
+		o.p = v[i];
+		if (!stress_intact(&o))
+			c->corrupt++;
+	}
+	goalloc_cache_free_bulk(stress_caches[k], STRESS_BULK, v);
+	c->bulk += STRESS_BULK;
 }
 
 static enum hrtimer_restart stress_irq(struct hrtimer *t)
@@ -203,7 +333,9 @@ static enum hrtimer_restart stress_irq(struct hrtimer *t)
 	stress_release(&w->irq_c, o);
 	if (READ_ONCE(w->run->stop_irq))
 		return HRTIMER_NORESTART;
-	o->size = 8 + prandom_u32_state(&w->irq_rnd) % 2048;
+	stress_pick(&w->irq_rnd, o);
+	if (!o->cache)
+		o->size = 8 + prandom_u32_state(&w->irq_rnd) % 2048;
 	stress_new(&w->irq_c, o, STRESS_ATOMIC_GFP);
 	w->irq_c.irq += !!o->p;
 	hrtimer_forward_now(t, ns_to_ktime(STRESS_IRQ_NS));
@@ -223,7 +355,11 @@ static void stress_step(struct stress_worker *w)
 	struct stress_obj o, old;
 	bool atomic = (r & 7) == 0;
 
-	o.size = stress_size(&w->rnd);
+	if ((r & 0x3e0) == 0x3e0) {
+		stress_bulk(&w->c, &w->rnd);
+		return;
+	}
+	stress_pick(&w->rnd, &o);
 	if (!atomic)
 		stress_new(&w->c, &o, STRESS_GFP);
 	if ((r & 0x18) == 0x18) {
@@ -301,7 +437,7 @@ static int stress_hotplug_thread(void *arg)
 			continue;
 		}
 		/* Dead: nobody touches its cache until it comes back. */
-		for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
+		for (cls = 1; cls < NR_CLASSES; cls++)
 			if (cpu_mag_count(cpu, MAG_TASK, cls) ||
 			    cpu_mag_count(cpu, MAG_IRQ, cls) ||
 			    mcache_of(cpu)->cls[cls].span)
@@ -373,6 +509,12 @@ static void stress_stop(struct stress_run *run, struct stress_counts *sum)
 	}
 	for (i = 0; i < STRESS_SLOTS; i++)
 		stress_release(&run->workers[0].c, &run->slots[i].obj);
+	/* Deferred frees are done before the caches go. */
+	goalloc_rcu_barrier();
+	for (i = 0; i < STRESS_CACHES; i++) {
+		goalloc_cache_destroy(stress_caches[i]);
+		stress_caches[i] = NULL;
+	}
 
 	memset(sum, 0, sizeof(*sum));
 	for (i = 0; i < run->nworkers; i++) {
@@ -386,6 +528,9 @@ static void stress_stop(struct stress_run *run, struct stress_counts *sum)
 			sum->irq += parts[k]->irq;
 			sum->nulls += parts[k]->nulls;
 			sum->corrupt += parts[k]->corrupt;
+			sum->cached += parts[k]->cached;
+			sum->bulk += parts[k]->bulk;
+			sum->rcu += parts[k]->rcu;
 		}
 	}
 }
@@ -404,6 +549,7 @@ static void stress_baseline_read(struct stress_baseline *b)
 	b->chunk_allocs = st.chunk_allocs;
 	b->chunk_failures = st.chunk_failures;
 	b->alloc_fail = events(EV_ALLOC_FAIL);
+	b->leaked = events(EV_CACHE_LEAKED);
 }
 
 /* Every object went back: what the case started with is in use again. */
@@ -420,6 +566,24 @@ static void expect_back_to_baseline(struct kunit *test,
 				    "class %u (%u bytes)", cls,
 				    class_to_size[cls]);
 	KUNIT_EXPECT_EQ(test, now->large, b->large);
+	KUNIT_EXPECT_EQ_MSG(test, now->leaked, b->leaked,
+			    "a stress cache was destroyed with objects in use");
+}
+
+static int stress_caches_create(void)
+{
+	const struct stress_cache_def *d;
+	unsigned int i;
+
+	for (i = 0; i < STRESS_CACHES; i++) {
+		d = &stress_cache_defs[i];
+		stress_caches[i] = goalloc_cache_create(d->name, d->size, 0,
+							d->flags,
+							d->ctor ? stress_ctor : NULL);
+		if (!stress_caches[i])
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Parameters of the stress cases: the round, as an index into this. */
@@ -477,7 +641,9 @@ static void stress_case(struct kunit *test, bool hotplug)
 		spin_lock_init(&run->slots[i].lock);
 	stress_baseline_read(&run->before);
 
-	err = stress_start(run, !hotplug);
+	err = stress_caches_create();
+	if (!err)
+		err = stress_start(run, !hotplug);
 	if (!err && hotplug) {
 		hp = kthread_run(stress_hotplug_thread, run, "goalloc_hotplug");
 		if (IS_ERR(hp)) {
@@ -506,9 +672,10 @@ static void stress_case(struct kunit *test, bool hotplug)
 
 	expect_back_to_baseline(test, &run->before, &run->after);
 	bad = goalloc_verify(NULL);
-	pr_info("case=%s secs=%u threads=%u ops=%lu verified=%lu remote_frees=%lu irq_allocs=%lu atomic_allocs=%lu null_allocs=%lu alloc_failed=%lu chunk_allocs=%lu chunk_failures=%lu drains=%lu hotplug_cycles=%lu hotplug_refused=%lu corruptions=%lu verify_violations=%d\n",
+	pr_info("case=%s secs=%u threads=%u ops=%lu verified=%lu remote_frees=%lu irq_allocs=%lu atomic_allocs=%lu cache_allocs=%lu bulk_objects=%lu rcu_frees=%lu null_allocs=%lu alloc_failed=%lu chunk_allocs=%lu chunk_failures=%lu drains=%lu hotplug_cycles=%lu hotplug_refused=%lu corruptions=%lu verify_violations=%d\n",
 		hotplug ? "hotplug" : "stress", secs, run->nworkers, sum.ops,
-		sum.verified, sum.remote, sum.irq, sum.atomic, sum.nulls,
+		sum.verified, sum.remote, sum.irq, sum.atomic, sum.cached,
+		sum.bulk, sum.rcu, sum.nulls,
 		run->after.alloc_fail - run->before.alloc_fail,
 		run->after.chunk_allocs - run->before.chunk_allocs,
 		run->after.chunk_failures - run->before.chunk_failures,
@@ -517,6 +684,7 @@ static void stress_case(struct kunit *test, bool hotplug)
 	KUNIT_EXPECT_EQ(test, sum.corrupt, 0UL);
 	KUNIT_EXPECT_EQ(test, bad, 0);
 	KUNIT_EXPECT_GT(test, sum.verified, 0UL);
+	KUNIT_EXPECT_GT(test, sum.cached, 0UL);
 	if (hotplug) {
 		KUNIT_EXPECT_GT(test, run->hp_cycles, 0UL);
 		KUNIT_EXPECT_EQ_MSG(test, run->hp_dirty, 0UL,
