@@ -49,6 +49,7 @@ static void rcu_batch_free(struct work_struct *work)
 		next = head->next;
 		goalloc_free_caller((void *)head - (unsigned long)head->func,
 				    _RET_IP_);
+		cond_resched();
 	}
 	raw_spin_lock_irqsave(&b->lock, flags);
 	b->wait = NULL;
