@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * goalloc_bench - goalloc against kmalloc (SLUB) in the same load.
+ * goalloc_bench - goalloc against kmalloc (SLUB) in the same load, and
+ * goalloc's caches against kmem_cache.
  *
  * Absolute times in a TCG guest mean nothing; a ratio between two
  * allocators measured in the same boot does. So every measurement runs the
@@ -21,16 +22,30 @@
  *                per CPU; a share of the slots picked are a neighbour's, so
  *                those objects are freed on another CPU
  *
+ * The cache tests compare a goalloc cache (goalloc_cache_alloc() and
+ * goalloc_cache_free()) with a kmem_cache of the same size, made the same
+ * way (no alignment, no flags, no constructor); both caches are made once
+ * per size, serve every cache test of that size, and are destroyed:
+ *
+ *   cache_batch, cache_pair, cache_concurrent, cache_remote, cache_prodcons
+ *                as batch, pair, concurrent, remote and prodcons
+ *   cache_bulk   N / B times a bulk allocation of B objects and their bulk
+ *                free, for each B of @bulk; cost per object (alloc + free)
+ *
  * Each test is one __always_inline loop taking the allocator as a
  * compile-time constant (enum bench_allocator), instantiated once per
- * allocator by DEFINE_BENCH_WORK(): the timed loops call goalloc_alloc() /
- * goalloc_free() or __kmalloc() / kfree() directly, never through a
- * pointer. Every test runs in kthreads bound to online CPUs (one thread for
- * the single-CPU tests) that a spinning barrier releases together.
+ * allocator by DEFINE_BENCH_WORK() (and per cache allocator by
+ * DEFINE_BENCH_CACHE_WORK()): the timed loops call goalloc_alloc() /
+ * goalloc_free() or __kmalloc() / kfree(), and goalloc_cache_*() or
+ * kmem_cache_*(), directly, never through a pointer. Every test runs in
+ * kthreads bound to online CPUs (one thread for the single-CPU tests) that
+ * a spinning barrier releases together.
  *
  * Output, one line per measurement (per-op figures in ns, two decimals):
  *
  *   goalloc_bench: test=T size=S n=N cpus=C goalloc=G kmalloc=K ratio=R
+ *
+ * where a cache test prints kmem_cache=K instead of kmalloc=K.
  *
  * Each figure is the best of @repeat runs per allocator (lap by lap for a
  * single thread, see TIMED_LAPS()). Objects per thread are capped so that
@@ -60,13 +75,13 @@
 /* ------------------------------------------------------------------ */
 /* Parameters */
 
-static char *tests = "batch,pair,concurrent,remote,prodcons,mix";
+static char *tests = "all";
 module_param(tests, charp, 0444);
-MODULE_PARM_DESC(tests, "comma-separated: batch,pair,concurrent,remote,prodcons,mix");
+MODULE_PARM_DESC(tests, "comma-separated, or all (default): batch,pair,concurrent,remote,prodcons,mix,cache_batch,cache_pair,cache_bulk,cache_concurrent,cache_remote,cache_prodcons");
 
 static char *only = "";
 module_param(only, charp, 0444);
-MODULE_PARM_DESC(only, "goalloc or kmalloc: run that allocator alone, for profiling (scripts/qprof.sh); the other reports 0");
+MODULE_PARM_DESC(only, "goalloc, kmalloc or kmem_cache: run that allocator alone, for profiling (scripts/qprof.sh); the other reports 0 (kmalloc also selects kmem_cache)");
 
 static unsigned int sizes[32] = {
 	8, 16, 24, 32, 48, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096,
@@ -76,6 +91,12 @@ static unsigned int sizes[32] = {
 static int nr_sizes = 19;
 module_param_array(sizes, uint, &nr_sizes, 0444);
 MODULE_PARM_DESC(sizes, "object sizes in bytes (default 8..262144, 19 sizes)");
+
+static unsigned int bulk[8] = { 16, 256 };
+
+static int nr_bulk = 2;
+module_param_array(bulk, uint, &nr_bulk, 0444);
+MODULE_PARM_DESC(bulk, "cache_bulk: objects per bulk call (default 16,256)");
 
 static unsigned int n = 10000;
 module_param(n, uint, 0444);
@@ -118,41 +139,104 @@ module_param(seed, ulong, 0444);
 MODULE_PARM_DESC(seed, "seed of the random sizes (mix, memory workload)");
 
 /* ------------------------------------------------------------------ */
-/* The two allocators, as compile-time constants */
+/* The allocators, as compile-time constants */
 
+/*
+ * A test compares two allocators, goalloc's side and the kernel's: goalloc
+ * and kmalloc, or for the cache tests a goalloc cache and a kmem_cache.
+ * The figures of a test are indexed by side, goalloc's first.
+ */
 enum bench_allocator {
 	BA_GOALLOC,
 	BA_KMALLOC,
+	BA_GOALLOC_CACHE,
+	BA_KMEM_CACHE,
 	NR_BENCH_ALLOCATORS
 };
 
+#define NR_SIDES	2
+
 static const char *const allocator_names[] = {
-	[BA_GOALLOC]	= "goalloc",
-	[BA_KMALLOC]	= "kmalloc",
+	[BA_GOALLOC]		= "goalloc",
+	[BA_KMALLOC]		= "kmalloc",
+	[BA_GOALLOC_CACHE]	= "goalloc",
+	[BA_KMEM_CACHE]		= "kmem_cache",
 };
 
 static_assert(ARRAY_SIZE(allocator_names) == NR_BENCH_ALLOCATORS);
 
-/* The "only" parameter names the other allocator. */
+/*
+ * Skip @a when the "only" parameter names another allocator; only=kmalloc
+ * also keeps kmem_cache, the kernel's side of the cache tests.
+ */
 static bool skip_allocator(enum bench_allocator a)
 {
-	return *only && strcmp(only, allocator_names[a]);
+	if (!*only || (a == BA_KMEM_CACHE && !strcmp(only, "kmalloc")))
+		return false;
+	return strcmp(only, allocator_names[a]);
 }
 
-/* @a is a constant wherever this is inlined: one direct call, no branch. */
-static __always_inline void *ba_alloc(const enum bench_allocator a, size_t size)
+/*
+ * @a is a constant wherever these are inlined: one direct call, no branch.
+ * @cache is the goalloc cache or kmem_cache of the cache allocators, unused
+ * by the others. kmem_cache_free() takes no NULL, which a failed allocation
+ * leaves (the test then fails), so both cache allocators' frees skip it:
+ * the same test on both sides.
+ */
+static __always_inline void *ba_alloc(const enum bench_allocator a,
+				      void *cache, size_t size)
 {
-	if (a == BA_GOALLOC)
+	switch (a) {
+	case BA_GOALLOC:
 		return goalloc_alloc(size, GFP_KERNEL);
-	return kmalloc(size, GFP_KERNEL);
+	case BA_KMALLOC:
+		return kmalloc(size, GFP_KERNEL);
+	case BA_GOALLOC_CACHE:
+		return goalloc_cache_alloc(cache, GFP_KERNEL);
+	default:
+		return kmem_cache_alloc(cache, GFP_KERNEL);
+	}
 }
 
-static __always_inline void ba_free(const enum bench_allocator a, const void *p)
+static __always_inline void ba_free(const enum bench_allocator a,
+				    void *cache, void *p)
 {
-	if (a == BA_GOALLOC)
+	switch (a) {
+	case BA_GOALLOC:
 		goalloc_free(p);
-	else
+		break;
+	case BA_KMALLOC:
 		kfree(p);
+		break;
+	case BA_GOALLOC_CACHE:
+		if (likely(p))
+			goalloc_cache_free(cache, p);
+		break;
+	default:
+		if (likely(p))
+			kmem_cache_free(cache, p);
+		break;
+	}
+}
+
+/* Bulk calls, of the cache allocators only. */
+static __always_inline unsigned int ba_alloc_bulk(const enum bench_allocator a,
+						  void *cache, unsigned int nr,
+						  void **p)
+{
+	if (a == BA_GOALLOC_CACHE)
+		return goalloc_cache_alloc_bulk(cache, GFP_KERNEL, nr, p);
+	return kmem_cache_alloc_bulk(cache, GFP_KERNEL, nr, p);
+}
+
+static __always_inline void ba_free_bulk(const enum bench_allocator a,
+					 void *cache, unsigned int nr,
+					 void **p)
+{
+	if (a == BA_GOALLOC_CACHE)
+		goalloc_cache_free_bulk(cache, nr, p);
+	else
+		kmem_cache_free_bulk(cache, nr, p);
 }
 
 /* xorshift64*: the same sequence for both allocators, cheap enough to time. */
@@ -224,8 +308,10 @@ struct bench_ring {
 struct bench_run {
 	void (*work)(struct bench_thread *t);
 	enum bench_allocator a;
+	void *cache;			/* cache allocators: the cache */
 	size_t size;
 	unsigned int count;		/* objects, pairs or steps per thread */
+	unsigned int bulk;		/* cache_bulk: objects per call */
 	unsigned int nthreads;
 	struct bench_barrier barrier;
 	atomic_t left;
@@ -333,7 +419,8 @@ static unsigned long count_null(void *const *objs, unsigned int count)
 /* The timed loops, one per test, always inlined per allocator */
 
 /*
- * Loops are timed in laps of LAP_OPS operations. A single-CPU figure is the
+ * Loops are timed in laps of LAP_OPS operations (objects, for bulk calls:
+ * LAP_OPS / B calls of B objects, or one call). A single-CPU figure is the
  * sum over laps of each lap's best time over the repeats: a timer tick
  * lands in some lap of every run (4M instructions apart at HZ=250 under
  * icount), rarely in the same lap of all of them, so this keeps the
@@ -342,25 +429,34 @@ static unsigned long count_null(void *const *objs, unsigned int count)
  */
 #define LAP_OPS		256
 
-static inline unsigned int nr_laps(unsigned int count)
-{
-	return DIV_ROUND_UP(count, LAP_OPS);
-}
-
-/* Run @stmt for @i in [0, @count), timing each lap into @laps[]. */
-#define TIMED_LAPS(laps, i, count, stmt...)				\
+/*
+ * Run @stmt for @i in [0, @count), timing each lap of @per_lap steps into
+ * @laps[].
+ */
+#define TIMED_LAPS_OF(laps, i, count, per_lap, stmt...)			\
 do {									\
 	unsigned int __lap = 0, __end, __count = (count);		\
+	unsigned int __per_lap = (per_lap);				\
 	u64 __t;							\
 									\
 	for (i = 0; i < __count; __lap++) {				\
-		__end = min(i + LAP_OPS, __count);			\
+		__end = min(i + __per_lap, __count);			\
 		__t = ktime_get_ns();					\
 		for (; i < __end; i++)					\
 			stmt;						\
 		(laps)[__lap] = ktime_get_ns() - __t;			\
 	}								\
 } while (0)
+
+/* Run @stmt for @i in [0, @count), in laps of LAP_OPS operations. */
+#define TIMED_LAPS(laps, i, count, stmt...)				\
+	TIMED_LAPS_OF(laps, i, count, LAP_OPS, stmt)
+
+/* Bulk steps per lap: LAP_OPS objects, or one step when it holds more. */
+static inline unsigned int bulk_lap_steps(unsigned int nr)
+{
+	return max(LAP_OPS / nr, 1U);
+}
 
 #define DEFINE_BENCH_WORK(name)						\
 static noinline void name##_work(struct bench_thread *t)		\
@@ -371,6 +467,15 @@ static noinline void name##_work(struct bench_thread *t)		\
 		__##name##_work(BA_KMALLOC, t);				\
 }
 
+#define DEFINE_BENCH_CACHE_WORK(name)					\
+static noinline void name##_cache_work(struct bench_thread *t)		\
+{									\
+	if (t->run->a == BA_GOALLOC_CACHE)				\
+		__##name##_work(BA_GOALLOC_CACHE, t);			\
+	else								\
+		__##name##_work(BA_KMEM_CACHE, t);			\
+}
+
 /* ts[0]..ts[1]: N allocations; ts[1]..ts[2]: their frees, oldest first. */
 static __always_inline void __batch_work(const enum bench_allocator a,
 					 struct bench_thread *t)
@@ -378,18 +483,20 @@ static __always_inline void __batch_work(const enum bench_allocator a,
 	struct bench_run *run = t->run;
 	unsigned int i, count = run->count;
 	size_t size = run->size;
+	void *cache = run->cache;
 	void **objs = t->objs;
 
 	barrier_wait(&run->barrier);
 	t->ts[0] = ktime_get_ns();
-	TIMED_LAPS(t->lap[0], i, count, objs[i] = ba_alloc(a, size));
+	TIMED_LAPS(t->lap[0], i, count, objs[i] = ba_alloc(a, cache, size));
 	t->ts[1] = ktime_get_ns();
-	TIMED_LAPS(t->lap[1], i, count, ba_free(a, objs[i]));
+	TIMED_LAPS(t->lap[1], i, count, ba_free(a, cache, objs[i]));
 	t->ts[2] = ktime_get_ns();
 	t->failed = count_null(objs, count);
 }
 
 DEFINE_BENCH_WORK(batch)
+DEFINE_BENCH_CACHE_WORK(batch)
 
 /* ts[0]..ts[1]: N times an allocation and its free. */
 static __always_inline void __pair_work(const enum bench_allocator a,
@@ -399,23 +506,57 @@ static __always_inline void __pair_work(const enum bench_allocator a,
 	unsigned int i, count = run->count;
 	unsigned long failed = 0;
 	size_t size = run->size;
+	void *cache = run->cache;
 	void *p;
 
 	barrier_wait(&run->barrier);
 	t->ts[0] = ktime_get_ns();
 	TIMED_LAPS(t->lap[0], i, count, {
-		p = ba_alloc(a, size);
+		p = ba_alloc(a, cache, size);
 		/* Keep the compiler from pairing the two calls away. */
 		OPTIMIZER_HIDE_VAR(p);
 		if (unlikely(!p))
 			failed++;
-		ba_free(a, p);
+		ba_free(a, cache, p);
 	});
 	t->ts[1] = ktime_get_ns();
 	t->failed = failed;
 }
 
 DEFINE_BENCH_WORK(pair)
+DEFINE_BENCH_CACHE_WORK(pair)
+
+/*
+ * ts[0]..ts[1]: count / bulk times a bulk allocation of @run->bulk objects
+ * and their bulk free. A bulk allocation that fails is counted, and
+ * whatever it handed out is freed.
+ */
+static __always_inline void __bulk_work(const enum bench_allocator a,
+					struct bench_thread *t)
+{
+	struct bench_run *run = t->run;
+	unsigned int i, got, nr = run->bulk, steps = run->count / nr;
+	unsigned long failed = 0;
+	void *cache = run->cache;
+	void **objs = t->objs;
+
+	barrier_wait(&run->barrier);
+	t->ts[0] = ktime_get_ns();
+	TIMED_LAPS_OF(t->lap[0], i, steps, bulk_lap_steps(nr), {
+		got = ba_alloc_bulk(a, cache, nr, objs);
+		if (likely(got == nr)) {
+			ba_free_bulk(a, cache, nr, objs);
+		} else {
+			failed += nr - got;
+			if (got)
+				ba_free_bulk(a, cache, got, objs);
+		}
+	});
+	t->ts[1] = ktime_get_ns();
+	t->failed = failed;
+}
+
+DEFINE_BENCH_CACHE_WORK(bulk)
 
 /* Allocate N, wait for everyone, free the N the previous thread allocated. */
 static __always_inline void __remote_work(const enum bench_allocator a,
@@ -425,20 +566,22 @@ static __always_inline void __remote_work(const enum bench_allocator a,
 	unsigned int i, count = run->count;
 	void **theirs = run->th[(t->idx + run->nthreads - 1) % run->nthreads].objs;
 	size_t size = run->size;
+	void *cache = run->cache;
 
 	barrier_wait(&run->barrier);
 	t->ts[0] = ktime_get_ns();
 	for (i = 0; i < count; i++)
-		t->objs[i] = ba_alloc(a, size);
+		t->objs[i] = ba_alloc(a, cache, size);
 	t->ts[1] = ktime_get_ns();
 	barrier_wait(&run->barrier);
 	for (i = 0; i < count; i++)
-		ba_free(a, theirs[i]);
+		ba_free(a, cache, theirs[i]);
 	t->ts[2] = ktime_get_ns();
 	t->failed = count_null(t->objs, count);
 }
 
 DEFINE_BENCH_WORK(remote)
+DEFINE_BENCH_CACHE_WORK(remote)
 
 /* Even threads allocate into ring idx/2, odd threads free from it. */
 static __always_inline void __prodcons_work(const enum bench_allocator a,
@@ -449,13 +592,14 @@ static __always_inline void __prodcons_work(const enum bench_allocator a,
 	unsigned int i, count = run->count;
 	unsigned long failed = 0, pos;
 	size_t size = run->size;
+	void *cache = run->cache;
 	void *p;
 
 	barrier_wait(&run->barrier);
 	t->ts[0] = ktime_get_ns();
 	if (!(t->idx & 1)) {
 		for (i = 0, pos = 0; i < count; i++, pos++) {
-			p = ba_alloc(a, size);
+			p = ba_alloc(a, cache, size);
 			if (unlikely(!p))
 				failed++;
 			/* A slot is free once the consumer's release says so. */
@@ -473,7 +617,7 @@ static __always_inline void __prodcons_work(const enum bench_allocator a,
 			p = ring->slot[pos % RING_SLOTS];
 			/* Hand the slot back; pairs with the producer's acquire. */
 			smp_store_release(&ring->tail, pos + 1);
-			ba_free(a, p);
+			ba_free(a, cache, p);
 		}
 	}
 	t->ts[1] = ktime_get_ns();
@@ -481,6 +625,7 @@ static __always_inline void __prodcons_work(const enum bench_allocator a,
 }
 
 DEFINE_BENCH_WORK(prodcons)
+DEFINE_BENCH_CACHE_WORK(prodcons)
 
 /* Size of a mix object: 8..4096 bytes, uniform. */
 static inline size_t mix_size(u64 *rnd)
@@ -508,7 +653,7 @@ static __always_inline void __mix_work(const enum bench_allocator a,
 	void *p, *old;
 
 	for (i = 0; i < nslots; i++) {
-		mine[i] = ba_alloc(a, mix_size(&rnd));
+		mine[i] = ba_alloc(a, NULL, mix_size(&rnd));
 		failed += !mine[i];
 	}
 	barrier_wait(&run->barrier);
@@ -518,17 +663,17 @@ static __always_inline void __mix_work(const enum bench_allocator a,
 		void **where = bench_rand_below(&rnd, 100) < mix_remote_pct ?
 			       next : mine;
 
-		p = ba_alloc(a, mix_size(&rnd));
+		p = ba_alloc(a, NULL, mix_size(&rnd));
 		if (unlikely(!p))
 			failed++;
 		old = xchg(&where[slot], p);
-		ba_free(a, old);
+		ba_free(a, NULL, old);
 	});
 	t->ts[1] = ktime_get_ns();
 	/* Every thread is done with the neighbours' slots before freeing. */
 	barrier_wait(&run->barrier);
 	for (i = 0; i < nslots; i++)
-		ba_free(a, mine[i]);
+		ba_free(a, NULL, mine[i]);
 	t->failed = failed;
 }
 
@@ -542,6 +687,8 @@ struct bench_test {
 	void (*work)(struct bench_thread *t);
 	bool many_cpus;		/* all online CPUs, else one thread */
 	bool pairs;		/* threads in producer/consumer pairs */
+	bool objs;		/* an array of objects per thread */
+	bool cache;		/* a goalloc cache against a kmem_cache */
 };
 
 enum bench_test_id {
@@ -551,38 +698,96 @@ enum bench_test_id {
 	T_REMOTE,
 	T_PRODCONS,
 	T_MIX,
+	T_CACHE_BATCH,
+	T_CACHE_PAIR,
+	T_CACHE_BULK,
+	T_CACHE_CONCURRENT,
+	T_CACHE_REMOTE,
+	T_CACHE_PRODCONS,
 	NR_BENCH_TESTS
 };
 
 static const struct bench_test bench_tests[] = {
-	[T_BATCH]	= { "batch",	  batch_work,	 false, false },
-	[T_PAIR]	= { "pair",	  pair_work,	 false, false },
-	[T_CONCURRENT]	= { "concurrent", batch_work,	 true,  false },
-	[T_REMOTE]	= { "remote",	  remote_work,	 true,  false },
-	[T_PRODCONS]	= { "prodcons",	  prodcons_work, true,  true  },
-	[T_MIX]		= { "mix",	  mix_work,	 true,  false },
+	[T_BATCH] = {
+		.name = "batch", .work = batch_work, .objs = true,
+	},
+	[T_PAIR] = {
+		.name = "pair", .work = pair_work,
+	},
+	[T_CONCURRENT] = {
+		.name = "concurrent", .work = batch_work, .many_cpus = true,
+		.objs = true,
+	},
+	[T_REMOTE] = {
+		.name = "remote", .work = remote_work, .many_cpus = true,
+		.objs = true,
+	},
+	[T_PRODCONS] = {
+		.name = "prodcons", .work = prodcons_work, .many_cpus = true,
+		.pairs = true,
+	},
+	[T_MIX] = {
+		.name = "mix", .work = mix_work, .many_cpus = true,
+	},
+	[T_CACHE_BATCH] = {
+		.name = "cache_batch", .work = batch_cache_work, .objs = true,
+		.cache = true,
+	},
+	[T_CACHE_PAIR] = {
+		.name = "cache_pair", .work = pair_cache_work, .cache = true,
+	},
+	[T_CACHE_BULK] = {
+		.name = "cache_bulk", .work = bulk_cache_work, .objs = true,
+		.cache = true,
+	},
+	[T_CACHE_CONCURRENT] = {
+		.name = "cache_concurrent", .work = batch_cache_work,
+		.many_cpus = true, .objs = true, .cache = true,
+	},
+	[T_CACHE_REMOTE] = {
+		.name = "cache_remote", .work = remote_cache_work,
+		.many_cpus = true, .objs = true, .cache = true,
+	},
+	[T_CACHE_PRODCONS] = {
+		.name = "cache_prodcons", .work = prodcons_cache_work,
+		.many_cpus = true, .pairs = true, .cache = true,
+	},
 };
 
 static_assert(ARRAY_SIZE(bench_tests) == NR_BENCH_TESTS);
 
 static unsigned long tests_mask;
 
-/* One measured figure per allocator: nanoseconds of @ops operations. */
+/* The allocator of @side (0: goalloc's, 1: the kernel's) in test @bt. */
+static enum bench_allocator side_allocator(const struct bench_test *bt,
+					   unsigned int side)
+{
+	return (bt->cache ? BA_GOALLOC_CACHE : BA_GOALLOC) + side;
+}
+
+/* batch and cache_batch time their allocations and their frees apart. */
+static bool two_phases(enum bench_test_id id)
+{
+	return id == T_BATCH || id == T_CACHE_BATCH;
+}
+
+/* One measured figure per side: nanoseconds of @ops operations. */
 struct bench_result {
-	u64 ns[NR_BENCH_ALLOCATORS];
+	u64 ns[NR_SIDES];
 	u64 ops;
 };
 
 static void report(const char *test, const char *size, unsigned int count,
-		   unsigned int cpus, const struct bench_result *r)
+		   unsigned int cpus, const char *rival,
+		   const struct bench_result *r)
 {
-	u64 g = r->ns[BA_GOALLOC], k = r->ns[BA_KMALLOC];
+	u64 g = r->ns[0], k = r->ns[1];
 	u64 g100 = div64_u64(g * 100, r->ops);
 	u64 k100 = div64_u64(k * 100, r->ops);
 	u64 ratio = k ? div64_u64(g * 1000 + k / 2, k) : 0;
 
-	pr_info("test=%s size=%s n=%u cpus=%u goalloc=%llu.%02llu kmalloc=%llu.%02llu ratio=%llu.%03llu\n",
-		test, size, count, cpus, g100 / 100, g100 % 100,
+	pr_info("test=%s size=%s n=%u cpus=%u goalloc=%llu.%02llu %s=%llu.%02llu ratio=%llu.%03llu\n",
+		test, size, count, cpus, g100 / 100, g100 % 100, rival,
 		k100 / 100, k100 % 100, ratio / 1000, ratio % 1000);
 }
 
@@ -620,9 +825,13 @@ static void run_free(struct bench_run *run)
 	vfree(run->slots);
 }
 
-/* Threads on the first @nthreads online CPUs, with their arrays. */
+/*
+ * Threads on the first @nthreads online CPUs, with their arrays: @laps laps
+ * per phase and, when @nobjs, @nobjs objects.
+ */
 static int run_alloc(struct bench_run *run, const struct bench_test *bt,
-		     size_t size, unsigned int nthreads, unsigned int count)
+		     size_t size, unsigned int nthreads, unsigned int count,
+		     unsigned int laps, unsigned int nobjs)
 {
 	unsigned int i = 0, cpu;
 
@@ -640,12 +849,12 @@ static int run_alloc(struct bench_run *run, const struct bench_test *bt,
 		t->run = run;
 		t->idx = i;
 		t->cpu = cpu;
-		t->lap[0] = vzalloc(array_size(2 * nr_laps(count), sizeof(u64)));
+		t->lap[0] = vzalloc(array_size(2 * laps, sizeof(u64)));
 		if (!t->lap[0])
 			goto out_nomem;
-		t->lap[1] = t->lap[0] + nr_laps(count);
-		if (bt->work == batch_work || bt->work == remote_work) {
-			t->objs = vzalloc(array_size(count, sizeof(void *)));
+		t->lap[1] = t->lap[0] + laps;
+		if (nobjs) {
+			t->objs = vzalloc(array_size(nobjs, sizeof(void *)));
 			if (!t->objs)
 				goto out_nomem;
 		}
@@ -711,11 +920,14 @@ static void run_spans(enum bench_test_id id, const struct bench_run *run,
 {
 	switch (id) {
 	case T_BATCH:
+	case T_CACHE_BATCH:
 		span[0] = run_span(run, 0, 1);
 		span[1] = run_span(run, 1, 2);
 		break;
 	case T_CONCURRENT:
 	case T_REMOTE:
+	case T_CACHE_CONCURRENT:
+	case T_CACHE_REMOTE:
 		span[0] = run_span(run, 0, 2);
 		span[1] = 0;
 		break;
@@ -726,15 +938,21 @@ static void run_spans(enum bench_test_id id, const struct bench_run *run,
 	}
 }
 
+/* Objects, pairs or steps per thread; @per_call: cache_bulk's batch. */
 static unsigned int bench_count(enum bench_test_id id, size_t size,
-				unsigned int nthreads)
+				unsigned int nthreads, unsigned int per_call)
 {
 	switch (id) {
 	case T_MIX:
 		return mix_steps;
 	case T_PAIR:
 	case T_PRODCONS:
+	case T_CACHE_PAIR:
+	case T_CACHE_PRODCONS:
 		return n;	/* at most one (or RING_SLOTS) live objects */
+	case T_CACHE_BULK:
+		/* Whole calls; at most @per_call live objects. */
+		return max(rounddown(n, per_call), per_call);
 	default:
 		return objects_for(size, nthreads);
 	}
@@ -745,49 +963,60 @@ static unsigned int bench_count(enum bench_test_id id, size_t size,
  * alternating the allocators, and print its line(s). One thread: the sum
  * of the best laps; many: the shortest whole-run span. Noise in a TCG
  * guest is one-sided (a vCPU thread the host preempts makes a run slower,
- * never faster), so the minimum is the estimate that ignores it.
+ * never faster), so the minimum is the estimate that ignores it. A cache
+ * test runs on @cache, goalloc's cache first; cache_bulk calls with
+ * @per_call objects.
  */
-static int bench_one(enum bench_test_id id, size_t size, unsigned int nthreads)
+static int bench_one(enum bench_test_id id, size_t size, unsigned int nthreads,
+		     void *const *cache, unsigned int per_call)
 {
 	const struct bench_test *bt = &bench_tests[id];
 	unsigned int runs = clamp(repeat, 1U, MAX_REPEAT);
-	unsigned int count = bench_count(id, size, nthreads);
-	unsigned int laps = nr_laps(count), r, phase;
-	u64 (*samples)[NR_BENCH_ALLOCATORS][MAX_REPEAT];
+	unsigned int count = bench_count(id, size, nthreads, per_call);
+	unsigned int steps = per_call ? count / per_call : count;
+	unsigned int per_lap = per_call ? bulk_lap_steps(per_call) : LAP_OPS;
+	unsigned int laps = DIV_ROUND_UP(steps, per_lap), r, phase, side;
+	const char *rival = allocator_names[side_allocator(bt, 1)];
+	u64 (*samples)[NR_SIDES][MAX_REPEAT];
 	struct bench_result res[2] = {};
 	unsigned long failed = 0;
 	enum bench_allocator a;
 	struct bench_run run;
+	char name[32], sz[24];
 	u64 *best, span[2];
-	char sz[24];
 	int err;
 
-	/* samples[phase][a][run]; best[a]: 2 * laps per-lap minima */
+	/* samples[phase][side][run]; best[side]: 2 * laps per-lap minima */
 	samples = kcalloc(2, sizeof(*samples), GFP_KERNEL);
-	best = vmalloc(array_size(NR_BENCH_ALLOCATORS * 2 * laps, sizeof(u64)));
+	best = vmalloc(array_size(NR_SIDES * 2 * laps, sizeof(u64)));
 	err = -ENOMEM;
 	if (!samples || !best)
 		goto out;
-	memset64(best, U64_MAX, NR_BENCH_ALLOCATORS * 2 * laps);
-	err = run_alloc(&run, bt, size, nthreads, count);
+	memset64(best, U64_MAX, NR_SIDES * 2 * laps);
+	err = run_alloc(&run, bt, size, nthreads, count, laps,
+			!bt->objs ? 0 : per_call ? per_call : count);
 	if (err)
 		goto out;
+	run.bulk = per_call;
 
 	for (r = 0; r < runs; r++) {
-		for (a = 0; a < NR_BENCH_ALLOCATORS; a++) {
+		for (side = 0; side < NR_SIDES; side++) {
+			a = side_allocator(bt, side);
 			if (skip_allocator(a))
 				continue;
 			run.a = a;
+			run.cache = bt->cache ? cache[side] : NULL;
 			run_reset(&run);
 			err = run_threads(&run);
 			if (err)
 				goto out_run;
 			failed += run_failed(&run);
 			if (nthreads == 1)
-				laps_keep_best(best + a * 2 * laps, &run.th[0], laps);
+				laps_keep_best(best + side * 2 * laps, &run.th[0],
+					       laps);
 			run_spans(id, &run, span);
-			samples[0][a][r] = span[0];
-			samples[1][a][r] = span[1];
+			samples[0][side][r] = span[0];
+			samples[1][side][r] = span[1];
 			cond_resched();
 		}
 	}
@@ -799,14 +1028,16 @@ static int bench_one(enum bench_test_id id, size_t size, unsigned int nthreads)
 	}
 
 	for (phase = 0; phase < 2; phase++) {
-		for (a = 0; a < NR_BENCH_ALLOCATORS; a++) {
-			if (skip_allocator(a))
-				res[phase].ns[a] = 0;
+		for (side = 0; side < NR_SIDES; side++) {
+			if (skip_allocator(side_allocator(bt, side)))
+				res[phase].ns[side] = 0;
 			else if (nthreads == 1)
-				res[phase].ns[a] = laps_sum(best + (a * 2 + phase) * laps,
-							    laps);
+				res[phase].ns[side] =
+					laps_sum(best + (side * 2 + phase) * laps,
+						 laps);
 			else
-				res[phase].ns[a] = best_of(samples[phase][a], runs);
+				res[phase].ns[side] = best_of(samples[phase][side],
+							      runs);
 		}
 		res[phase].ops = count;
 	}
@@ -814,11 +1045,16 @@ static int bench_one(enum bench_test_id id, size_t size, unsigned int nthreads)
 		snprintf(sz, sizeof(sz), "8-4096");
 	else
 		snprintf(sz, sizeof(sz), "%zu", size);
-	if (id == T_BATCH) {
-		report("batch_alloc", sz, count, nthreads, &res[0]);
-		report("batch_free", sz, count, nthreads, &res[1]);
+	if (two_phases(id)) {
+		snprintf(name, sizeof(name), "%s_alloc", bt->name);
+		report(name, sz, count, nthreads, rival, &res[0]);
+		snprintf(name, sizeof(name), "%s_free", bt->name);
+		report(name, sz, count, nthreads, rival, &res[1]);
+	} else if (per_call) {
+		snprintf(name, sizeof(name), "%s%u", bt->name, per_call);
+		report(name, sz, count, nthreads, rival, &res[0]);
 	} else {
-		report(bt->name, sz, count, nthreads, &res[0]);
+		report(bt->name, sz, count, nthreads, rival, &res[0]);
 	}
 
 out_run:
@@ -829,37 +1065,106 @@ out:
 	return err;
 }
 
+/* Threads of test @id on @online CPUs, or 0 when it cannot run. */
+static unsigned int test_threads(enum bench_test_id id, unsigned int online)
+{
+	const struct bench_test *bt = &bench_tests[id];
+	unsigned int nthreads = bt->many_cpus ? online : 1;
+
+	if (bt->pairs)
+		nthreads &= ~1U;
+	if ((id == T_REMOTE || id == T_CACHE_REMOTE || bt->pairs) &&
+	    nthreads < 2) {
+		pr_info("test=%s skipped: needs 2 CPUs\n", bt->name);
+		return 0;
+	}
+	return nthreads;
+}
+
+/*
+ * The cache tests of @size, each on @nthreads[id] threads (0: not run), on
+ * a goalloc cache and a kmem_cache of @size made alike: no alignment, no
+ * flags, no constructor. SLUB may merge the kmem_cache with another cache
+ * of the same size and flags, as it does any cache made so.
+ */
+static int bench_caches(unsigned int size, const unsigned int *nthreads)
+{
+	u64 budget = (u64)budget_mb << 20;
+	char gname[32], kname[32];
+	void *cache[NR_SIDES];
+	enum bench_test_id id;
+	int i, err = 0;
+
+	snprintf(gname, sizeof(gname), "goalloc_bench_%u", size);
+	snprintf(kname, sizeof(kname), "kmem_bench_%u", size);
+	cache[0] = goalloc_cache_create(gname, size, 0, 0, NULL);
+	cache[1] = kmem_cache_create(kname, size, 0, 0, NULL);
+	if (!cache[0] || !cache[1]) {
+		pr_err("size=%u: %s failed\n", size,
+		       cache[0] ? "kmem_cache_create" : "goalloc_cache_create");
+		err = -ENOMEM;
+		goto out;
+	}
+	for (id = 0; id < NR_BENCH_TESTS && !err; id++) {
+		if (!bench_tests[id].cache || !nthreads[id])
+			continue;
+		if (id != T_CACHE_BULK) {
+			err = bench_one(id, size, nthreads[id], cache, 0);
+			continue;
+		}
+		for (i = 0; i < nr_bulk && !err; i++) {
+			if ((u64)bulk[i] * size > budget) {
+				pr_info("test=%s%u size=%u skipped: over budget_mb\n",
+					bench_tests[id].name, bulk[i], size);
+				continue;
+			}
+			err = bench_one(id, size, nthreads[id], cache, bulk[i]);
+		}
+	}
+out:
+	kmem_cache_destroy(cache[1]);
+	if (cache[0])
+		goalloc_cache_destroy(cache[0]);
+	return err;
+}
+
 static int bench_all(void)
 {
 	unsigned int online = num_online_cpus();
+	unsigned int nthreads[NR_BENCH_TESTS] = {};
+	bool caches = false;
 	enum bench_test_id id;
 	int i, err;
 
 	pr_info("start cpus=%u n=%u repeat=%u budget_mb=%u tests=%s\n",
 		online, n, repeat, budget_mb, tests);
 	for (id = 0; id < NR_BENCH_TESTS; id++) {
-		const struct bench_test *bt = &bench_tests[id];
-		unsigned int nthreads = bt->many_cpus ? online : 1;
-
 		if (!(tests_mask & BIT(id)))
 			continue;
-		if (bt->pairs)
-			nthreads &= ~1U;
-		if ((id == T_REMOTE || bt->pairs) && nthreads < 2) {
-			pr_info("test=%s skipped: needs 2 CPUs\n", bt->name);
+		nthreads[id] = test_threads(id, online);
+		if (!nthreads[id])
+			continue;
+		/* Cache tests run size by size, on caches made per size. */
+		if (bench_tests[id].cache) {
+			caches = true;
 			continue;
 		}
 		if (id == T_MIX) {
-			err = bench_one(id, 0, nthreads);
+			err = bench_one(id, 0, nthreads[id], NULL, 0);
 			if (err)
 				return err;
 			continue;
 		}
 		for (i = 0; i < nr_sizes; i++) {
-			err = bench_one(id, sizes[i], nthreads);
+			err = bench_one(id, sizes[i], nthreads[id], NULL, 0);
 			if (err)
 				return err;
 		}
+	}
+	for (i = 0; caches && i < nr_sizes; i++) {
+		err = bench_caches(sizes[i], nthreads);
+		if (err)
+			return err;
 	}
 	pr_info("done\n");
 	return 0;
@@ -877,6 +1182,10 @@ static int parse_tests(void)
 	while ((name = strsep(&cur, ",")) != NULL) {
 		if (!*name)
 			continue;
+		if (!strcmp(name, "all")) {
+			tests_mask |= BIT(NR_BENCH_TESTS) - 1;
+			continue;
+		}
 		for (id = 0; id < NR_BENCH_TESTS; id++)
 			if (!strcmp(name, bench_tests[id].name))
 				break;
@@ -991,11 +1300,17 @@ static void mem_free_all(void)
 
 static int __init goalloc_bench_init(void)
 {
-	int err;
+	int i, err;
 
 	if (!n || nr_sizes < 1) {
 		pr_err("n and sizes must not be empty\n");
 		return -EINVAL;
+	}
+	for (i = 0; i < nr_bulk; i++) {
+		if (!bulk[i]) {
+			pr_err("bulk: 0 objects per call\n");
+			return -EINVAL;
+		}
 	}
 	if (*mem) {
 		err = mem_workload();
@@ -1020,5 +1335,5 @@ static void __exit goalloc_bench_exit(void)
 
 module_init(goalloc_bench_init);
 module_exit(goalloc_bench_exit);
-MODULE_DESCRIPTION("goalloc against kmalloc: instructions, multi-CPU cost, memory");
+MODULE_DESCRIPTION("goalloc against kmalloc, its caches against kmem_cache: instructions, multi-CPU cost, memory");
 MODULE_LICENSE("GPL");

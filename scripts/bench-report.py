@@ -25,8 +25,10 @@ import sys
 import textwrap
 import time
 
+# The rival is kmalloc, or kmem_cache for the cache tests (test=cache_*).
 LINE = re.compile(r'goalloc_bench: test=(\S+) size=(\S+) n=(\d+) cpus=(\d+) '
-                  r'goalloc=([\d.]+) kmalloc=([\d.]+) ratio=([\d.]+)')
+                  r'goalloc=([\d.]+) (kmalloc|kmem_cache)=([\d.]+) '
+                  r'ratio=([\d.]+)')
 MEMLINE = re.compile(r'goalloc_bench: mem workload=(\w) alloc=(\w+) objects=(\d+) '
                      r'requested=(\d+) usable=(\d+) large_bytes=(\d+)')
 SNAP = re.compile(r'^@@SNAP (\w) (\w+) (\w+) (.*)$')
@@ -41,6 +43,12 @@ ICOUNT_TESTS = ['batch_alloc', 'batch_free', 'pair']
 # difference makes the exit status 1.
 ICOUNT_TOLERANCE = 0.001
 SMP_TESTS = ['concurrent', 'remote', 'prodcons']
+# A goalloc cache against a kmem_cache of the same size: single-CPU tests
+# (cache_bulkB for each bulk size B the module ran, see bulk_tests()) and
+# multi-CPU ones.
+CACHE_ICOUNT_TESTS = ['cache_batch_alloc', 'cache_batch_free', 'cache_pair']
+CACHE_SMP_TESTS = ['cache_concurrent', 'cache_remote', 'cache_prodcons']
+BULK = re.compile(r'^cache_bulk(\d+)$')
 PAGE = 4096
 MIB = 1 << 20
 
@@ -61,6 +69,23 @@ TARGETS = [
     ('memory (a): goalloc held / requested', 'mem_requested', 'a', None, 1.15),
     ('memory (a): goalloc held / kmalloc held', 'mem_kmalloc', 'a', None, 0.85),
     ('memory (b): goalloc held / kmalloc held', 'mem_kmalloc', 'b', None, 0.85),
+    # Caches: ratio goalloc cache / kmem_cache of the same size and flags.
+    ('cache icount pair / kmem_cache, all sizes', 'icount', 'cache_pair',
+     None, 0.5),
+    ('cache icount batch alloc / kmem_cache, all sizes', 'icount',
+     'cache_batch_alloc', None, 0.5),
+    ('cache icount batch free / kmem_cache, all sizes', 'icount',
+     'cache_batch_free', None, 0.5),
+    ('cache icount bulk 16 / kmem_cache, all sizes', 'icount', 'cache_bulk16',
+     None, 0.5),
+    ('cache icount bulk 256 / kmem_cache, all sizes', 'icount',
+     'cache_bulk256', None, 0.5),
+    ('cache multi-CPU concurrent / kmem_cache, all sizes (median of boots)',
+     'smp', 'cache_concurrent', None, 0.8),
+    ('cache multi-CPU remote / kmem_cache, all sizes (median of boots)',
+     'smp', 'cache_remote', None, 0.8),
+    ('cache multi-CPU prodcons / kmem_cache, all sizes (median of boots)',
+     'smp', 'cache_prodcons', None, 0.8),
 ]
 
 # The generated regions of the docs: each lies between two lines
@@ -82,8 +107,20 @@ SUMMARY_COLUMNS = [
     ('%s CPUs producer/consumer', 'smp', 'prodcons'),
 ]
 SUMMARY_SIZES = ['8', '64', '512', '4096', '32768', '262144']
+# Its second table: goalloc cache / kmem_cache, the same sizes.
+SUMMARY_CACHE_COLUMNS = [
+    ('batch alloc', 'icount', 'cache_batch_alloc'),
+    ('batch free', 'icount', 'cache_batch_free'),
+    ('alloc+free pair', 'icount', 'cache_pair'),
+    ('bulk 16', 'icount', 'cache_bulk16'),
+    ('bulk 256', 'icount', 'cache_bulk256'),
+    ('%s CPUs concurrent', 'smp', 'cache_concurrent'),
+    ('%s CPUs remote free', 'smp', 'cache_remote'),
+    ('%s CPUs producer/consumer', 'smp', 'cache_prodcons'),
+]
 # The chart, in the performance region: bench.sh copies it beside the file.
-CHART = '![goalloc / kmalloc per size and test](bench.png)'
+CHART = ('![goalloc / kmalloc and goalloc cache / kmem_cache per size and '
+         'test](bench.png)')
 
 
 def read(path):
@@ -112,13 +149,30 @@ def parse_bench(path):
         if m:
             test, size = m.group(1), m.group(2)
             res[(test, size)] = dict(n=int(m.group(3)), cpus=int(m.group(4)),
-                                     g=float(m.group(5)), k=float(m.group(6)),
-                                     r=float(m.group(7)))
+                                     g=float(m.group(5)), rival=m.group(6),
+                                     k=float(m.group(7)),
+                                     r=float(m.group(8)))
     return res, nproc, kernel
 
 
 def size_key(size):
     return int(size) if size.isdigit() else 1 << 40
+
+
+def ratio_cell(g, k):
+    """g / k in bold, or - when k is 0 (a run with only=)."""
+    return '**%.2f**' % (g / k) if k else '-'
+
+
+def bulk_tests(res):
+    """The cache_bulkB tests of res, by B."""
+    return sorted({t for t, _ in res if BULK.match(t)},
+                  key=lambda t: int(BULK.match(t).group(1)))
+
+
+def sizes_of(res, tests):
+    """The object sizes at which res has one of tests, ascending."""
+    return sorted({s for t, s in res if t in tests and s.isdigit()}, key=int)
 
 
 def fmt_size(size):
@@ -252,8 +306,8 @@ def main():
                                 os.path.basename(path), len(diff), len(ic),
                                 100 * rel))
             for key, a, b in diff[:10]:
-                problems.append('  %s size=%s: goalloc/kmalloc %s vs %s' % (
-                    key[0], key[1],
+                problems.append('  %s size=%s: goalloc/%s %s vs %s' % (
+                    key[0], key[1], (a or b)['rival'],
                     a and '%.2f/%.2f' % (a['g'], a['k']),
                     b and '%.2f/%.2f' % (b['g'], b['k'])))
 
@@ -280,6 +334,7 @@ def main():
         vals = [b[key] for b in boots if key in b]
         ratios = [v['r'] for v in vals]
         smp[key] = dict(n=vals[0]['n'], cpus=vals[0]['cpus'],
+                        rival=vals[0]['rival'],
                         g=statistics.median(v['g'] for v in vals),
                         k=statistics.median(v['k'] for v in vals),
                         r=statistics.median(ratios), lo=min(ratios),
@@ -320,17 +375,21 @@ def main():
 def write_csv(path, ic, nic, smp, mem):
     with open(path, 'w', newline='') as f:
         w = csv.writer(f)
+        # Column kmalloc holds the rival's figure, named by column rival
+        # (kmem_cache for the cache tests).
         w.writerow(['mode', 'test', 'size', 'n', 'cpus', 'unit', 'goalloc',
-                    'kmalloc', 'ratio', 'ratio_min', 'ratio_max', 'samples'])
+                    'kmalloc', 'ratio', 'ratio_min', 'ratio_max', 'samples',
+                    'rival'])
         for (test, size), v in sorted(ic.items(),
                                       key=lambda kv: (kv[0][0], size_key(kv[0][1]))):
             w.writerow(['icount', test, size, v['n'], v['cpus'],
                         'instructions/op', v['g'], v['k'], v['r'], v['r'],
-                        v['r'], nic])
+                        v['r'], nic, v['rival']])
         for (test, size), v in sorted(smp.items(),
                                       key=lambda kv: (kv[0][0], size_key(kv[0][1]))):
             w.writerow(['smp', test, size, v['n'], v['cpus'], 'ns/op',
-                        v['g'], v['k'], v['r'], v['lo'], v['hi'], v['boots']])
+                        v['g'], v['k'], v['r'], v['lo'], v['hi'], v['boots'],
+                        v['rival']])
         for wl, f in sorted(mem.items()):
             rows = [('requested', f['requested'], f['requested']),
                     ('usable', f['g_usable'], f['k_usable']),
@@ -348,12 +407,19 @@ def write_csv(path, ic, nic, smp, mem):
                 w.writerow(['mem', name, wl, f['objects'], '',
                             'ratio' if name.endswith('requested') and
                             name != 'requested' else 'bytes',
-                            g, k, ratio, '', '', 1])
+                            g, k, ratio, '', '', 1, 'kmalloc'])
+
+
+# The chart's columns after the size, in the order bench-chart.gp plots them.
+CHART_COLUMNS = ([('icount', t) for t in ICOUNT_TESTS] +
+                 [('smp', t) for t in SMP_TESTS] +
+                 [('icount', 'cache_pair'), ('icount', 'cache_bulk16'),
+                  ('smp', 'cache_concurrent')])
 
 
 def write_chart_data(path, ic, smp):
     sizes = sorted({s for (_, s) in list(ic) + list(smp) if s.isdigit()}, key=int)
-    cols = [('icount', t) for t in ICOUNT_TESTS] + [('smp', t) for t in SMP_TESTS]
+    cols = CHART_COLUMNS
     with open(path, 'w') as f:
         f.write('# size ' + ' '.join('%s:%s' % c for c in cols) + '\n')
         for s in sizes:
@@ -435,13 +501,24 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
     """Every table and note of the report as Markdown lines, each section
     ending in an empty line."""
     L = []
-    if ic:
+    reps = sorted({REPEAT[p] for p, _ in ic_runs if p in REPEAT})
+    ic_reps = '/'.join(map(str, reps)) or '?'
+    reps = sorted({REPEAT[p] for p in args.smp if p in REPEAT})
+    smp_reps = '/'.join(map(str, reps)) or '?'
+    repro = []
+    if len(ic_runs) > 1:
+        repro = ['Reproducibility: %d icount boots, %s.' % (
+            len(ic_runs),
+            'identical figures (%d lines)' % len(ic) if not ic_diff
+            else '**not identical**: %d of %d lines differ, by at most '
+            '%.4f %% (see Problems)' % (ic_diff[0], len(ic),
+                                       100 * ic_diff[1])), '']
+    if sizes_of(ic, ICOUNT_TESTS) or ('mix', '8-4096') in ic:
         L.append('### Instructions per operation (1 vCPU, `-icount shift=0`)')
         L.append('')
-        reps = sorted({REPEAT[p] for p, _ in ic_runs if p in REPEAT})
         L.append('Best of %s runs, lap by lap (256 operations per lap), N = '
                  '10000 objects or fewer so that one run holds at most 128 MiB. '
-                 % ('/'.join(map(str, reps)) or '?') +
+                 % ic_reps +
                  'Includes the loop around the calls (6 to 9 instructions per '
                  'operation) and the clock reads (0.2), the same for both. '
                  'ratio = goalloc / kmalloc.')
@@ -450,8 +527,7 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
                  '| batch free goalloc | kmalloc | ratio '
                  '| pair goalloc | kmalloc | ratio |')
         L.append('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-        sizes = sorted({s for (_, s) in ic if s.isdigit()}, key=int)
-        for s in sizes:
+        for s in sizes_of(ic, ICOUNT_TESTS):
             cells = [fmt_size(s), str(ic.get(('batch_alloc', s), {}).get('n', ''))]
             for t in ICOUNT_TESTS:
                 v = ic.get((t, s))
@@ -465,15 +541,9 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
                      'of 8..4096 B): goalloc %.1f, kmalloc %.1f instructions per '
                      'step, ratio **%.2f**.' % (v['n'], v['g'], v['k'], v['r']))
         L.append('')
-        if len(ic_runs) > 1:
-            L.append('Reproducibility: %d icount boots, %s.' % (
-                len(ic_runs),
-                'identical figures (%d lines)' % len(ic) if not ic_diff
-                else '**not identical**: %d of %d lines differ, by at most '
-                '%.4f %% (see Problems)' % (ic_diff[0], len(ic),
-                                           100 * ic_diff[1])))
-            L.append('')
-    if ic and icp:
+        L += repro
+        repro = []
+    if sizes_of(ic, ICOUNT_TESTS) and icp:
         L.append('### The heap profile\'s cost (profile_rate=%s, Go\'s default)'
                  % args.profile_rate)
         L.append('')
@@ -489,25 +559,25 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
         L.append('| size | batch alloc on | +off | ratio | batch free on | +off '
                  '| ratio | pair on | +off | ratio |')
         L.append('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-        for s in sorted({s for (_, s) in icp if s.isdigit()}, key=int):
+        for s in sizes_of(icp, ICOUNT_TESTS):
             cells = [fmt_size(s)]
             for t in ICOUNT_TESTS:
                 on, off = icp.get((t, s)), ic.get((t, s))
                 cells += ['%.1f' % on['g'], '%+.1f' % (on['g'] - off['g']),
-                          '**%.2f**' % (on['g'] / on['k'])] \
+                          ratio_cell(on['g'], on['k'])] \
                     if on and off else ['', '', '']
             L.append('| ' + ' | '.join(cells) + ' |')
         on, off = icp.get(('mix', '8-4096')), ic.get(('mix', '8-4096'))
         if on and off:
             L.append('')
             L.append('Server mix with sampling on: goalloc %.1f instructions per '
-                     'step (%+.1f), ratio **%.2f**.' % (
-                         on['g'], on['g'] - off['g'], on['g'] / on['k']))
+                     'step (%+.1f), ratio %s.' % (
+                         on['g'], on['g'] - off['g'],
+                         ratio_cell(on['g'], on['k'])))
         L.append('')
     if smp:
         L.append('### Multi-CPU (%s vCPUs, TCG thread=multi)' % (smp_cpus or '?'))
         L.append('')
-        reps = sorted({REPEAT[p] for p in args.smp if p in REPEAT})
         L.append('Ratio goalloc / kmalloc of wall time per object, median of '
                  '%d boots, [lowest, highest] boot; in each boot each '
                  'allocator\'s figure is its best of %s runs.%s '
@@ -517,7 +587,7 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
                  'frees, through a 512-slot ring. TCG has no cache model: '
                  'these figures count instructions, locks and atomics run in '
                  'parallel, not cache-line transfers.' % (
-                     nboots, '/'.join(map(str, reps)) or '?',
+                     nboots, smp_reps,
                      ''.join([
                          ' %d boot(s) discarded because the host was busy '
                          'with other work.' % args.smp_discarded
@@ -529,8 +599,7 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
         L.append('')
         L.append('| size | ' + ' | '.join(SMP_TESTS) + ' |')
         L.append('|---:|' + '---:|' * len(SMP_TESTS))
-        sizes = sorted({s for (_, s) in smp if s.isdigit()}, key=int)
-        for s in sizes:
+        for s in sizes_of(smp, SMP_TESTS):
             cells = [fmt_size(s)]
             for t in SMP_TESTS:
                 v = smp.get((t, s))
@@ -545,6 +614,7 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
                      'ratio **%.2f** [%.2f, %.2f].' % (v['cpus'], v['r'],
                                                        v['lo'], v['hi']))
         L.append('')
+    L += cache_tables(ic, smp, smp_cpus, nboots, ic_reps, smp_reps, repro)
     if mem:
         L.append('### Memory: 100000 live objects')
         L.append('')
@@ -593,6 +663,80 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
     return L
 
 
+def cache_tables(ic, smp, smp_cpus, nboots, ic_reps, smp_reps, repro):
+    """The cache tests as Markdown lines: a goalloc cache against a
+    kmem_cache of the same size; repro, the icount boots' reproducibility
+    note, ends the icount part when the main table did not show it."""
+    ic_tests = [t for t in CACHE_ICOUNT_TESTS + bulk_tests(ic)
+                if sizes_of(ic, [t])]
+    ic_sizes = sizes_of(ic, ic_tests)
+    smp_sizes = sizes_of(smp, CACHE_SMP_TESTS)
+    if not ic_sizes and not smp_sizes:
+        return []
+    L = ['### Caches: a goalloc cache against a kmem_cache', '',
+         'Each size has a goalloc cache (`goalloc_cache_create()`) and a '
+         'kmem_cache (`kmem_cache_create()`) of that size, both without '
+         'alignment, flags or constructor, made once per boot and size and '
+         'destroyed after its tests. SLUB may merge such a kmem_cache with '
+         'another cache of the same size and flags (slab merging, on by '
+         'default), as it does any cache made so. ratio = goalloc cache / '
+         'kmem_cache.', '']
+    if ic_sizes:
+        bulks = [int(BULK.match(t).group(1)) for t in bulk_tests(ic)]
+        L.append('Instructions per object (1 vCPU, `-icount shift=0`), best '
+                 'of %s runs, lap by lap, as above, goalloc cache / '
+                 'kmem_cache in each cell. batch: N `goalloc_cache_alloc()` '
+                 'against `kmem_cache_alloc()`, then the N frees; pair: N '
+                 'times an allocation and its free%s.' % (
+                     ic_reps, '' if not bulks else
+                     '; bulk B: N / B times `goalloc_cache_alloc_bulk()` of B '
+                     'objects and `goalloc_cache_free_bulk()` of them, against '
+                     '`kmem_cache_alloc_bulk()` and `kmem_cache_free_bulk()`, '
+                     'per object (alloc + free)'))
+        L.append('')
+        names = dict(cache_batch_alloc='batch alloc',
+                     cache_batch_free='batch free', cache_pair='pair')
+        heads = [names.get(t) or 'bulk %s' % BULK.match(t).group(1)
+                 for t in ic_tests]
+        heads[0] += ' goalloc / kmem_cache'
+        batch_n = 'cache_batch_alloc' in ic_tests
+        L.append('| size | ' + ('N | ' if batch_n else '') +
+                 ' | '.join('%s | ratio' % h for h in heads) + ' |')
+        L.append('|---:|' + ('---:|' if batch_n else '') +
+                 '---:|---:|' * len(heads))
+        for s in ic_sizes:
+            cells = [fmt_size(s)]
+            if batch_n:
+                cells.append(str(ic.get(('cache_batch_alloc', s),
+                                        {}).get('n', '')))
+            for t in ic_tests:
+                v = ic.get((t, s))
+                cells += ['%.1f / %.1f' % (v['g'], v['k']),
+                          '**%.2f**' % v['r']] if v else ['', '']
+            L.append('| ' + ' | '.join(cells) + ' |')
+        L.append('')
+        L += repro
+    if smp_sizes:
+        L.append('Multi-CPU (%s vCPUs, TCG thread=multi): ratio goalloc cache '
+                 '/ kmem_cache of wall time per object, median of %d boots, '
+                 '[lowest, highest] boot; in each boot each cache\'s figure is '
+                 'its best of %s runs. The tests are those of the multi-CPU '
+                 'table above.' % (smp_cpus or '?', nboots, smp_reps))
+        L.append('')
+        L.append('| size | ' + ' | '.join(t[len('cache_'):]
+                                          for t in CACHE_SMP_TESTS) + ' |')
+        L.append('|---:|' + '---:|' * len(CACHE_SMP_TESTS))
+        for s in smp_sizes:
+            cells = [fmt_size(s)]
+            for t in CACHE_SMP_TESTS:
+                v = smp.get((t, s))
+                cells.append('**%.2f** [%.2f, %.2f]' % (v['r'], v['lo'], v['hi'])
+                             if v else '')
+            L.append('| ' + ' | '.join(cells) + ' |')
+        L.append('')
+    return L
+
+
 def summary(ic, smp, smp_cpus, mem):
     """The README's summary as Markdown lines."""
     cpus = smp_cpus or '?'
@@ -622,6 +766,26 @@ def summary(ic, smp, smp_cpus, mem):
         L.append('')
         for n in notes:
             L += textwrap.wrap(n, 76, break_on_hyphens=False)
+    rows = []
+    for size in SUMMARY_SIZES:
+        vals = [(ic if mode == 'icount' else smp).get((test, size))
+                for _, mode, test in SUMMARY_CACHE_COLUMNS]
+        if any(vals):
+            rows.append('| ' + ' | '.join(
+                [fmt_size(size)] + ['**%.2f**' % v['r'] if v else ''
+                                    for v in vals]) + ' |')
+    if rows:
+        L.append('')
+        L += textwrap.wrap('Caches: a goalloc cache / a kmem_cache of the same '
+                           'size and flags (`goalloc_cache_alloc()` and '
+                           'friends against `kmem_cache_alloc()` and friends), '
+                           'in the same boots:', 76, break_on_hyphens=False)
+        L.append('')
+        L.append('| size | ' + ' | '.join(h % cpus if '%' in h else h
+                                       for h, _, _ in SUMMARY_CACHE_COLUMNS)
+                 + ' |')
+        L.append('|---:|' + '---:|' * len(SUMMARY_CACHE_COLUMNS))
+        L += rows
     return L
 
 

@@ -15,21 +15,25 @@ Usage: scripts/bench.sh [--boots N] [--smp N] [--out DIR] [--only LIST]
                         [--docs | --no-docs]
        make bench
 
-Measures goalloc against kmalloc (SLUB) with bench/goalloc_bench.ko, both in
-the same boot of the test kernel (scripts/build-kernel.sh test, cached;
-the modules are built by build_module of scripts/lib.sh in
-build/mod-bench-VARIANT):
+Measures goalloc against kmalloc (SLUB), and goalloc's caches against
+kmem_cache, with bench/goalloc_bench.ko, both in the same boot of the test
+kernel (scripts/build-kernel.sh test, cached; the modules are built by
+build_module of scripts/lib.sh in build/mod-bench-VARIANT):
 
   icount  two boots with 1 vCPU and -icount shift=0 (scripts/qemu-run.sh
           --icount): instructions per operation of batch alloc, batch free
-          and alloc+free pairs for 19 sizes, and the server mix. The two
+          and alloc+free pairs for 19 sizes, and the server mix; and per
+          size, a goalloc cache against a kmem_cache of that size (no
+          alignment, flags or constructor): batch alloc, batch free, pairs,
+          and bulk allocations and frees of 16 and 256 objects. The two
           boots must print identical figures; a difference is reported and
           makes the exit status 1. norandmaps is on the kernel command line:
           with randomised user mappings SLUB's state after boot, and so its
           figures, differ by up to 1.5 % from boot to boot.
   smp     N boots (--boots, default 7) with --smp vCPUs (default 2, TCG
           thread=multi): concurrent, remote free, producer/consumer and the
-          server mix, as wall-time ratios; the median over the boots. Each
+          server mix, and concurrent, remote free and producer/consumer on
+          the caches, as wall-time ratios; the median over the boots. Each
           boot waits for an idle host (--quiet-wait), and a boot during
           which other processes kept the host busy is discarded and redone,
           at most 3 times per run.
@@ -70,7 +74,10 @@ Options:
   --out DIR          output directory (default results/)
   --only LIST        comma-separated subset of icount,smp,mem
   --bench-args ARGS  extra goalloc_bench.ko parameters for the icount and
-                     smp boots, e.g. "sizes=8,4096 repeat=5"
+                     smp boots, e.g. "sizes=8,4096 repeat=5"; a tests=
+                     list replaces the boot's own (cache tests: cache_batch,
+                     cache_pair, cache_bulk, cache_concurrent, cache_remote,
+                     cache_prodcons)
   --goalloc-args ARGS  goalloc.ko parameters for every boot (default
                      "profile_rate=0": kmalloc samples nothing, so the
                      comparison runs without goalloc's heap profile; one
@@ -165,12 +172,14 @@ mods=("$mod/goalloc.ko" "$mod/bench/goalloc_bench.ko")
 
 # --- guest command files ----------------------------------------------------------
 guest=$GOALLOC_ROOT/scripts/guest
-GOALLOC_ARGS=$gargs BENCH_ARGS="tests=batch,pair,mix $extra" \
+# The cache tests make a goalloc cache and a kmem_cache per size.
+GOALLOC_ARGS=$gargs BENCH_ARGS="tests=batch,pair,mix,cache_batch,cache_pair,cache_bulk $extra" \
 	guest_cmds "$guest/bench.cmds" "$logs/icount.cmds"
 # The heap profile's cost: goalloc at its default profile_rate.
 GOALLOC_ARGS='' BENCH_ARGS="tests=batch,pair,mix $extra" \
 	guest_cmds "$guest/bench.cmds" "$logs/icount-profile.cmds"
-GOALLOC_ARGS=$gargs BENCH_ARGS="tests=concurrent,remote,prodcons,mix repeat=5 $extra" \
+GOALLOC_ARGS=$gargs \
+	BENCH_ARGS="tests=concurrent,remote,prodcons,mix,cache_concurrent,cache_remote,cache_prodcons repeat=5 $extra" \
 	guest_cmds "$guest/bench.cmds" "$logs/smp.cmds"
 GOALLOC_ARGS=$gargs guest_cmds "$guest/bench-mem.cmds" "$logs/mem.cmds"
 
