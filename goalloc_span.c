@@ -40,10 +40,49 @@ u8 class_flags[NR_CLASSES] __read_mostly;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_flags);
 void (*class_ctor[NR_CLASSES])(void *obj) __read_mostly;
 
-/* Fewest objects a cache's span holds, as the size classes' grown spans. */
+/*
+ * A cache's span: CLASS_MIN_OBJECTS objects if it can, in up to
+ * CLASS_PREF_PAGES (32 KiB, PAGE_ALLOC_COSTLY_ORDER), as the size classes'
+ * grown spans; up to GOALLOC_MAX_SPAN_PAGES, as Go's own, only when no
+ * smaller span keeps the tail to 1/8.
+ */
 #define CLASS_MIN_OBJECTS	8
-/* Most pages a cache's span takes: 32 KiB, PAGE_ALLOC_COSTLY_ORDER. */
-#define CLASS_MAX_PAGES		(32768 / GOALLOC_PAGE_SIZE)
+#define CLASS_PREF_PAGES	(32768 / GOALLOC_PAGE_SIZE)
+
+/* Go pages for a cache's span of @size-byte objects (see above). */
+static unsigned int class_span_pages(unsigned int size)
+{
+	unsigned int n, objs, tail, fit = 0, fit_objs = 0, least = 0;
+	unsigned long least_tail = 0;
+
+	for (n = 1; n <= GOALLOC_MAX_SPAN_PAGES; n++) {
+		objs = n * GOALLOC_PAGE_SIZE / size;
+		if (!objs)
+			continue;
+		if (objs > GOALLOC_MAX_SPAN_OBJECTS)
+			break;
+		tail = n * GOALLOC_PAGE_SIZE - objs * size;
+		/* The least tail per page, should no span keep it to 1/8. */
+		if (!least || (unsigned long)tail * least < least_tail * n) {
+			least = n;
+			least_tail = tail;
+		}
+		if (tail * 8 > n * GOALLOC_PAGE_SIZE)
+			continue;
+		if (n > CLASS_PREF_PAGES) {
+			if (!fit)
+				return n;
+			break;
+		}
+		if (objs > fit_objs) {
+			fit = n;
+			fit_objs = objs;
+		}
+		if (objs >= CLASS_MIN_OBJECTS)
+			break;
+	}
+	return fit ?: least;
+}
 
 /*
  * Is @magic Go's divmagic for @size over a span of @npages Go pages, for
@@ -74,9 +113,8 @@ static bool class_magic_exact(unsigned int size, unsigned int npages,
  * @ctor: constructor for each slot of a new span, or NULL
  * @flags: CLASS_CTOR, CLASS_RCU
  *
- * Spans get the fewest Go pages that hold CLASS_MIN_OBJECTS objects or,
- * failing that within CLASS_MAX_PAGES, hold the most with the least tail;
- * a span holds at most GOALLOC_MAX_SPAN_OBJECTS.
+ * Spans get the Go pages class_span_pages() picks; a span holds at most
+ * GOALLOC_MAX_SPAN_OBJECTS.
  *
  * Context: process context; no object of @cls exists.
  * Return: false if no span geometry has an exact divmagic (not seen for
@@ -85,27 +123,9 @@ static bool class_magic_exact(unsigned int size, unsigned int npages,
 bool class_set(unsigned int cls, unsigned int size, void (*ctor)(void *obj),
 	       unsigned int flags)
 {
-	unsigned int npages, best = 0, objs, tail, best_tail = UINT_MAX;
+	unsigned int best = class_span_pages(size);
 	u32 magic = 0xffffffffU / size + 1;
 
-	for (npages = 1; npages <= CLASS_MAX_PAGES; npages++) {
-		objs = npages * GOALLOC_PAGE_SIZE / size;
-		if (!objs)
-			continue;
-		if (objs > GOALLOC_MAX_SPAN_OBJECTS)
-			break;
-		tail = npages * GOALLOC_PAGE_SIZE - objs * size;
-		/* The least tail per page, as Go's 1/8 rule minimises waste. */
-		if (!best || (u64)tail * best < (u64)best_tail * npages) {
-			best = npages;
-			best_tail = tail;
-		}
-		if (objs >= CLASS_MIN_OBJECTS && tail * 8 <= npages *
-		    GOALLOC_PAGE_SIZE) {
-			best = npages;
-			break;
-		}
-	}
 	if (!best || !class_magic_exact(size, best, magic))
 		return false;
 	class_to_npages[cls] = best;
