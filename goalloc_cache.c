@@ -525,51 +525,102 @@ EXPORT_SYMBOL_GPL(goalloc_cache_free);
 /* Bulk */
 
 /*
- * Give the objects of @cls in @p (NULL entries skipped) to this CPU's
- * magazine, and what does not fit to their spans, a batch at a time.
+ * The span of @p, a pointer a bulk free is given, if it is a span of @cls
+ * whose objects a bulk free may take as they are (not sampled by the heap
+ * profile), else NULL.
  */
-static void cache_bulk_put(unsigned int cls, size_t n, void **p)
+static struct span *cache_bulk_span(unsigned int cls, const void *p)
+{
+	struct span *s;
+
+	if (!span_find(p, &s) || s->cls != cls || profile_span_sampled(s))
+		return NULL;
+	return s;
+}
+
+/*
+ * Put the objects of @cls in @p into this CPU's magazine under one hold of
+ * the mcache lock; each time it fills, its older half goes to mcentral, as
+ * mcache_flush_push() does. With @check, each is checked first as
+ * goalloc_cache_free() checks it, and those that fail go to the front of
+ * @p for the caller to free one by one, with the lock dropped. Return: how
+ * many did.
+ */
+static __always_inline size_t __cache_bulk_put(unsigned int cls, size_t n,
+						void **p, bool check)
 {
 	struct central *c = &goalloc_central[cls];
-	unsigned int mag, k = 0;
-	void *batch[MCACHE_MAX_CAP];
+	unsigned int mag, batch = mcache_batch[cls];
+	unsigned long off, base = 0, len = 0;
+	u32 magic = class_to_divmagic[cls];
+	struct span *s = NULL;
 	struct mcache_mags *mm;
 	unsigned long flags;
-	size_t i;
+	size_t i, bad = 0;
+	void **top, *q;
+	long moved = 0;
+	u64 prod;
 	LIST_HEAD(dead);
 
 	local_lock_irqsave(&goalloc_mcache.lock, flags);
 	mm = this_cpu_ptr(goalloc_mags);
 	mag = mcache_mag(cls);
+	top = mm->top[mag];
 	for (i = 0; i < n; i++) {
-		if (!p[i])
-			continue;
-		/* Freed twice in a row, as mag_push() refuses it. */
-		if (unlikely(mm->top[mag][-1] == p[i])) {
-			goalloc_report(REPORT_DOUBLE_FREE, p[i], 0, 0);
-			continue;
+		q = p[i];
+		if (!check)
+			goto push;
+		/*
+		 * An object in the range of the span the previous one was
+		 * found in is in that span, which holds it live (the previous
+		 * object, now in a magazine, is not free in it): no page
+		 * lookup. Then span_slot_live()'s test, and mag_push()'s of a
+		 * second free in a row.
+		 */
+		off = (unsigned long)q - base;
+		if (unlikely(off >= len)) {
+			s = cache_bulk_span(cls, q);
+			if (!s)
+				goto refuse;
+			base = s->base;
+			len = span_bytes(s);
+			off = (unsigned long)q - base;
 		}
-		mm->nfree[mag]++;
-		if (*mm->top[mag] != MAG_END) {
-			*mm->top[mag]++ = p[i];
-			continue;
-		}
-		mm->moved[mag]--;
-		batch[k++] = p[i];
-		if (k == ARRAY_SIZE(batch) || i == n - 1) {
+		prod = (u64)off * magic;
+		if (unlikely((u32)prod >= magic ||
+			     !test_bit(prod >> 32, s->allocbits) ||
+			     q == top[-1]))
+			goto refuse;
+push:
+		if (unlikely(*top == MAG_END)) {
+			top -= batch;
 			spin_lock(&c->lock);
-			__central_return(c, batch, k, smp_processor_id(), &dead);
+			__central_flush(c, top, batch, smp_processor_id(),
+					&dead);
 			spin_unlock(&c->lock);
-			k = 0;
+			moved += batch;
 		}
+		*top++ = q;
+		continue;
+refuse:
+		p[bad++] = q;
 	}
-	if (k) {
-		spin_lock(&c->lock);
-		__central_return(c, batch, k, smp_processor_id(), &dead);
-		spin_unlock(&c->lock);
-	}
+	mm->top[mag] = top;
+	mm->nfree[mag] += n - bad;
+	mm->moved[mag] -= moved;
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 	spans_destroy(&dead);
+	return bad;
+}
+
+static size_t cache_bulk_put(unsigned int cls, size_t n, void **p)
+{
+	return __cache_bulk_put(cls, n, p, false);
+}
+
+static size_t cache_bulk_put_checked(unsigned int cls, size_t n, void **p)
+{
+	return __cache_bulk_put(cls, n, p, true);
 }
 
 /*
@@ -586,6 +637,7 @@ static size_t cache_bulk_take(unsigned int cls, gfp_t gfp, size_t n, void **p)
 	struct mcache_class *m;
 	unsigned long flags;
 	size_t got = 0;
+	void **top;
 	LIST_HEAD(fresh);
 	LIST_HEAD(dead);
 
@@ -594,10 +646,11 @@ static size_t cache_bulk_take(unsigned int cls, gfp_t gfp, size_t n, void **p)
 		m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
 		mm = this_cpu_ptr(goalloc_mags);
 		mag = mcache_mag(cls);
-		k = min_t(size_t, n - got, mag_count(mm, mag));
-		mm->top[mag] -= k;
-		memcpy(p + got, mm->top[mag], k * sizeof(*p));
-		got += k;
+		/* Newest first, and no memcpy(): rep movsb costs a step a byte. */
+		top = mm->top[mag];
+		for (k = min_t(size_t, n - got, mag_count(mm, mag)); k; k--)
+			p[got++] = *--top;
+		mm->top[mag] = top;
 		if (got < n || !list_empty(&fresh)) {
 			spin_lock(&c->lock);
 			while (got < n) {
@@ -673,11 +726,14 @@ int goalloc_cache_alloc_bulk(struct goalloc_cache *c, gfp_t gfp, size_t n,
 	}
 	if (!cache_bulk_take(cls, gfp, n, p))
 		return 0;
-	for (i = 0; i < n; i++) {
-		if (unlikely(profile_countdown_cls(cls)))
-			goalloc_profile_sample(p[i], class_to_size[cls]);
-		if (unlikely(want_init_on_alloc(gfp)))
-			mcache_alloc_zeroed(p[i], cls, gfp);
+	if (static_branch_unlikely(&goalloc_profile_key) ||
+	    want_init_on_alloc(gfp)) {
+		for (i = 0; i < n; i++) {
+			if (profile_countdown_cls(cls))
+				goalloc_profile_sample(p[i], class_to_size[cls]);
+			if (want_init_on_alloc(gfp))
+				mcache_alloc_zeroed(p[i], cls, gfp);
+		}
 	}
 	return n;
 }
@@ -687,33 +743,24 @@ EXPORT_SYMBOL_GPL(goalloc_cache_alloc_bulk);
  * goalloc_cache_free_bulk() - free objects, like kmem_cache_free_bulk()
  * @c: the cache they came from
  * @n: how many
- * @p: the objects; entries may be set to NULL
+ * @p: the objects, or NULL; its entries are overwritten
  *
  * Each is checked as goalloc_cache_free() checks it; the good ones go to
- * the CPU's magazine, and those that do not fit straight to their spans.
+ * the CPU's magazine, and those that do not fit straight to their spans,
+ * under one hold of each lock; the others as goalloc_cache_free() takes
+ * them.
  *
  * Context: any context where kmem_cache_free_bulk() may be called.
  */
 void goalloc_cache_free_bulk(struct goalloc_cache *c, size_t n, void **p)
 {
-	unsigned int cls = c->cls, idx;
-	struct span *s;
+	unsigned int cls = c->cls;
 	size_t i;
 
-	if (!cls || !cache_bulk_plain()) {
-		for (i = 0; i < n; i++)
-			goalloc_cache_free(c, p[i]);
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (unlikely(!span_find(p[i], &s) || s->cls != cls ||
-			     !span_slot_live(s, cls, p[i], &idx) ||
-			     profile_span_sampled(s))) {
-			goalloc_cache_free(c, p[i]);
-			p[i] = NULL;
-		}
-	}
-	cache_bulk_put(cls, n, p);
+	if (cls && cache_bulk_plain())
+		n = cache_bulk_put_checked(cls, n, p);
+	for (i = 0; i < n; i++)
+		goalloc_cache_free(c, p[i]);
 }
 EXPORT_SYMBOL_GPL(goalloc_cache_free_bulk);
 
