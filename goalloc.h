@@ -67,12 +67,10 @@ bool goalloc_owns(const void *p);
  *
  * Each cache has spans and per-CPU magazines of its own, and its own row in
  * debugfs "caches" and "slabinfo". A constructor runs once per object, when
- * its span is made; objects go back in their constructed state. Objects of
- * caches above 32 KiB are page runs, constructed at each allocation, and
- * must be freed with goalloc_cache_free(), which counts them for their
- * cache; goalloc_free() and goalloc_free_rcu() take objects of the other
- * caches too. NUMA nodes are ignored, and no memory cgroup is charged
- * (SLAB_ACCOUNT).
+ * its span is made; objects go back in their constructed state. An object
+ * over 32 KiB has a span of its own. goalloc_free() and goalloc_free_rcu()
+ * take cache objects too. NUMA nodes are ignored, and no memory cgroup is
+ * charged (SLAB_ACCOUNT).
  */
 struct goalloc_cache;
 

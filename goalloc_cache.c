@@ -20,9 +20,9 @@
  * slots need no rounding to a size class: a slot is the object size
  * aligned, and the tail a span leaves is kept under 1/8 (class_set()).
  *
- * Objects above 32 KiB are page runs, large objects of goalloc_large.c,
- * constructed at each allocation (each is a new span); their cache
- * counts them.
+ * A cache of objects over 32 KiB has a class too, whose spans hold one
+ * object each, as a large object's does; its magazines hold fewer
+ * (mcache_class_cap()).
  *
  * Locks: cache_mutex guards the list of caches and the classes they use;
  * the rest is mcache's and mcentral's (goalloc_internal.h).
@@ -45,14 +45,13 @@
  * @list:	in cache_list; cache_mutex
  * @name:	its name, in debugfs "caches" and "slabinfo"
  * @object_size: bytes asked for
- * @size:	the aligned size: a slot, or a large object's bytes
+ * @size:	the aligned size: a slot
  * @align:	alignment every object has
  * @flags:	the SLAB_ flags it was created with
  * @ctor:	constructor, or NULL
- * @cls:	its class; 0 for a cache of page runs
+ * @cls:	its class
  * @dead:	destroyed with objects in use: kept, so that they can be freed
  * @store:	per possible CPU, its magazines' storage
- * @large:	a cache of page runs: its allocations and frees, per CPU
  */
 struct goalloc_cache {
 	struct list_head list;
@@ -65,9 +64,6 @@ struct goalloc_cache {
 	unsigned int cls;
 	bool dead;
 	void ***store;
-	struct cache_large_counts {
-		unsigned long nalloc, nfree;
-	} __percpu *large;
 };
 
 static DEFINE_MUTEX(cache_mutex);
@@ -264,7 +260,6 @@ static void cache_class_close(struct goalloc_cache *c)
 
 static void cache_free_struct(struct goalloc_cache *c)
 {
-	free_percpu(c->large);
 	kfree_const(c->name);
 	kfree(c);
 }
@@ -274,8 +269,7 @@ static void cache_free_struct(struct goalloc_cache *c)
  * @name: its name, shown in debugfs; copied
  * @size: object size, 1 .. GOALLOC_MAX_SIZE
  * @align: alignment, 0 or a power of two up to 8 KiB (GOALLOC_PAGE_SIZE)
- * @flags: SLAB_HWCACHE_ALIGN, SLAB_TYPESAFE_BY_RCU (objects up to 32 KiB),
- *	   SLAB_PANIC; SLAB_ACCOUNT and the debug flags are accepted and have
+ * @flags: SLAB_HWCACHE_ALIGN, SLAB_TYPESAFE_BY_RCU, SLAB_PANIC; SLAB_ACCOUNT and the debug flags are accepted and have
  *	   no effect (goalloc's debug parameter applies to every cache);
  *	   SLAB_CACHE_DMA and SLAB_CACHE_DMA32 are refused
  * @ctor: constructor, run once per object when its span is made, or NULL
@@ -283,7 +277,7 @@ static void cache_free_struct(struct goalloc_cache *c)
  * Objects are aligned to @align, to the cache line with SLAB_HWCACHE_ALIGN
  * (as kmem_cache_create() computes it), and to 8 bytes at least; a slot is
  * the size rounded up to that alignment. At most GOALLOC_MAX_CACHES (64)
- * caches of up to 32 KiB exist at once.
+ * caches exist at once.
  *
  * Context: process context, may sleep.
  * Return: the cache, or NULL (reported) for bad arguments or when memory or
@@ -300,8 +294,7 @@ struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 	might_sleep();
 	if (!name || !size || size > GOALLOC_MAX_SIZE ||
 	    (align && !is_power_of_2(align)) || align > GOALLOC_PAGE_SIZE ||
-	    (flags & CACHE_REFUSED_FLAGS) ||
-	    ((flags & SLAB_TYPESAFE_BY_RCU) && size > GOALLOC_MAX_SMALL_SIZE))
+	    (flags & CACHE_REFUSED_FLAGS))
 		goto fail;
 	err = -ENOMEM;
 	c = kzalloc(sizeof(*c), GFP_KERNEL);
@@ -317,12 +310,7 @@ struct goalloc_cache *goalloc_cache_create(const char *name, unsigned int size,
 		goto out_free;
 
 	mutex_lock(&cache_mutex);
-	if (c->size > GOALLOC_MAX_SMALL_SIZE) {
-		c->large = alloc_percpu(struct cache_large_counts);
-		err = c->large ? 0 : -ENOMEM;
-	} else {
-		err = cache_class_open(c);
-	}
+	err = cache_class_open(c);
 	if (!err)
 		list_add_tail(&c->list, &cache_list);
 	mutex_unlock(&cache_mutex);
@@ -357,8 +345,7 @@ EXPORT_SYMBOL_GPL(goalloc_cache_create);
  */
 void goalloc_cache_destroy(struct goalloc_cache *c)
 {
-	unsigned long live = 0;
-	int cpu;
+	unsigned long live;
 
 	if (!c)
 		return;
@@ -370,13 +357,7 @@ void goalloc_cache_destroy(struct goalloc_cache *c)
 		goalloc_report(REPORT_CACHE_MISUSE, c, c->size, 0);
 		return;
 	}
-	if (c->cls) {
-		live = cache_flush(c);
-	} else {
-		for_each_possible_cpu(cpu)
-			live += per_cpu_ptr(c->large, cpu)->nalloc -
-				per_cpu_ptr(c->large, cpu)->nfree;
-	}
+	live = cache_flush(c);
 	if (live) {
 		c->dead = true;
 		mutex_unlock(&cache_mutex);
@@ -386,8 +367,7 @@ void goalloc_cache_destroy(struct goalloc_cache *c)
 		return;
 	}
 	list_del(&c->list);
-	if (c->cls)
-		cache_class_close(c);
+	cache_class_close(c);
 	mutex_unlock(&cache_mutex);
 	if (c->flags & SLAB_TYPESAFE_BY_RCU)
 		rcu_barrier();
@@ -422,23 +402,6 @@ EXPORT_SYMBOL_GPL(goalloc_cache_name);
 /* ------------------------------------------------------------------ */
 /* Allocation and free */
 
-/* An object of a cache of page runs: constructed at each allocation. */
-static noinline void *cache_alloc_large(struct goalloc_cache *c, gfp_t gfp,
-					unsigned long caller)
-{
-	void *p;
-
-	if (c->ctor)
-		gfp &= ~__GFP_ZERO;
-	p = goalloc_alloc_caller(c->size, gfp, caller);
-	if (!p)
-		return NULL;
-	if (c->ctor)
-		c->ctor(p);
-	this_cpu_inc(c->large->nalloc);
-	return p;
-}
-
 /**
  * goalloc_cache_alloc() - allocate an object, like kmem_cache_alloc()
  * @c: the cache
@@ -450,35 +413,20 @@ static noinline void *cache_alloc_large(struct goalloc_cache *c, gfp_t gfp,
  */
 void *goalloc_cache_alloc(struct goalloc_cache *c, gfp_t gfp)
 {
-	unsigned int cls = c->cls;
-
-	if (unlikely(!cls))
-		return cache_alloc_large(c, gfp, _RET_IP_);
-	return mcache_alloc_class(cls, c->object_size, gfp, _RET_IP_);
+	return mcache_alloc_class(c->cls, c->object_size, gfp, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goalloc_cache_alloc);
 
 /*
  * A free that the fast path does not take: @p is not goalloc's, or not an
- * object of @c's class. A cache of page runs frees its own objects here;
- * anything else is refused and reported.
+ * object of @c's class: refused and reported.
  */
 static noinline void cache_free_odd(struct goalloc_cache *c, const void *p)
 {
-	struct span *s = span_of(p);
-
-	if (!s) {
-		if (!ZERO_OR_NULL_PTR(p))
-			goalloc_free_unowned(p);
-		return;
-	}
-	if (!c->cls && !s->cls && s->size == c->size &&
-	    p == (void *)s->base) {
-		this_cpu_inc(c->large->nfree);
-		goalloc_free_caller(p, _RET_IP_);
-		return;
-	}
-	goalloc_report(REPORT_WRONG_CACHE, p, c->size, 0);
+	if (span_of(p))
+		goalloc_report(REPORT_WRONG_CACHE, p, c->size, 0);
+	else if (!ZERO_OR_NULL_PTR(p))
+		goalloc_free_unowned(p);
 }
 
 static noinline void cache_free_hooked(struct goalloc_cache *c, const void *p,
@@ -487,7 +435,7 @@ static noinline void cache_free_hooked(struct goalloc_cache *c, const void *p,
 	struct span *s;
 
 	trace_goalloc_free(caller, p);
-	if (unlikely(!span_find(p, &s) || s->cls != c->cls || !c->cls))
+	if (unlikely(!span_find(p, &s) || s->cls != c->cls))
 		cache_free_odd(c, p);
 	else
 		mcache_free_span(s, c->cls, p, true);
@@ -513,7 +461,7 @@ void goalloc_cache_free(struct goalloc_cache *c, void *p)
 		cache_free_hooked(c, p, _RET_IP_);
 		return;
 	}
-	if (unlikely(!span_find(p, &s) || s->cls != cls || !cls)) {
+	if (unlikely(!span_find(p, &s) || s->cls != cls)) {
 		cache_free_odd(c, p);
 		return;
 	}
@@ -714,7 +662,7 @@ int goalloc_cache_alloc_bulk(struct goalloc_cache *c, gfp_t gfp, size_t n,
 
 	if (!n)
 		return 0;
-	if (!cls || !cache_bulk_plain()) {
+	if (!cache_bulk_plain()) {
 		for (i = 0; i < n; i++) {
 			p[i] = goalloc_cache_alloc(c, gfp);
 			if (!p[i]) {
@@ -757,7 +705,7 @@ void goalloc_cache_free_bulk(struct goalloc_cache *c, size_t n, void **p)
 	unsigned int cls = c->cls;
 	size_t i;
 
-	if (cls && cache_bulk_plain())
+	if (cache_bulk_plain())
 		n = cache_bulk_put_checked(cls, n, p);
 	for (i = 0; i < n; i++)
 		goalloc_cache_free(c, p[i]);
@@ -843,8 +791,6 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(cache_for_each);
  */
 void cache_info(struct goalloc_cache *c, struct goalloc_cache_info *ci)
 {
-	int cpu;
-
 	memset(ci, 0, sizeof(*ci));
 	ci->name = c->name;
 	ci->object_size = c->object_size;
@@ -855,12 +801,6 @@ void cache_info(struct goalloc_cache *c, struct goalloc_cache_info *ci)
 	ci->rcu = c->flags & SLAB_TYPESAFE_BY_RCU;
 	ci->hwcache = c->flags & SLAB_HWCACHE_ALIGN;
 	ci->dead = c->dead;
-	if (c->cls)
-		return;
-	for_each_possible_cpu(cpu) {
-		ci->nalloc += per_cpu_ptr(c->large, cpu)->nalloc;
-		ci->nfree += per_cpu_ptr(c->large, cpu)->nfree;
-	}
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(cache_info);
 

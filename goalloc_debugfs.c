@@ -245,22 +245,8 @@ void goalloc_cache_row(struct goalloc_cache *c, struct goalloc_cache_row *r)
 {
 	struct goalloc_cache_info *ci = &r->info;
 	struct goalloc_class_stats st;
-	unsigned long live;
 
 	cache_info(c, ci);
-	if (!ci->cls) {
-		live = counts_sub(ci->nalloc, ci->nfree);
-		r->objs = 1;
-		r->pages = DIV_ROUND_UP(ci->size, GOALLOC_PAGE_SIZE);
-		r->spans = live;
-		r->inuse = live;
-		r->total = live;
-		r->allocs = ci->nalloc;
-		r->frees = ci->nfree;
-		r->waste = live * ((unsigned long)r->pages * GOALLOC_PAGE_SIZE -
-				   ci->object_size);
-		return;
-	}
 	goalloc_class_stats(ci->cls, &st);
 	r->objs = class_span_objects(ci->cls);
 	r->pages = class_to_npages[ci->cls];
@@ -282,7 +268,7 @@ static void cache_slabinfo_row(struct goalloc_cache *c, void *arg)
 	struct goalloc_cache_row r;
 
 	goalloc_cache_row(c, &r);
-	cap = r.info.cls ? mcache_class_cap(r.info.cls) : 0;
+	cap = mcache_class_cap(r.info.cls);
 	seq_printf(m, "%-17s %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6u\n",
 		   r.info.name, r.inuse, r.total, r.info.size, r.objs,
 		   r.pages << GOALLOC_PAGE_ORDER, cap, cap / 2, 0, r.spans,
@@ -341,8 +327,7 @@ static void cache_row_print(struct goalloc_cache *c, void *arg)
  * A row per cache: its sizes and span geometry (Go pages), then its spans,
  * objects in use, slots, allocations, frees and bytes wasted: the tail of
  * its spans plus, for each object in use, its slot less the bytes asked
- * for. A cache of page runs (size over 32 KiB) counts an object as a
- * span. Flags end the row, comma-terminated.
+ * for. Flags end the row, comma-terminated.
  */
 static int caches_show(struct seq_file *m, void *v)
 {

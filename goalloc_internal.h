@@ -207,9 +207,9 @@ void goalloc_alloc_failed(size_t size, gfp_t gfp);
  * when it is made (class_set()) and cleared when it goes, both while no
  * object of the class exists. A class not in use has size 0.
  */
-extern u16 class_to_size[NR_CLASSES];
-extern u8 class_to_npages[NR_CLASSES];
-extern u8 class_to_go_npages[NR_CLASSES];
+extern u32 class_to_size[NR_CLASSES];
+extern u16 class_to_npages[NR_CLASSES];
+extern u16 class_to_go_npages[NR_CLASSES];
 extern u32 class_to_divmagic[NR_CLASSES];
 
 /*
@@ -250,8 +250,9 @@ static __always_inline unsigned int size_to_class(size_t size)
 
 /*
  * Go's divmul: @off / class size as a multiply by @magic, the class's
- * class_to_divmagic[], and a shift; exact for @off within a span (at most
- * 80 KiB, so that the product fits in 64 bits).
+ * class_to_divmagic[], and a shift; exact for @off within a span (checked
+ * for every class: the size classes by the generator, caches' by
+ * class_set()).
  */
 static __always_inline unsigned int divmagic_index(unsigned long off,
 						   u32 magic)

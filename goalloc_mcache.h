@@ -133,7 +133,6 @@ struct goalloc_cache_info {
 	unsigned int align;
 	unsigned int cls;
 	bool ctor, rcu, hwcache, dead;
-	unsigned long nalloc, nfree;	/* a cache of page runs only */
 };
 
 /* A cache's row in debugfs "caches" (goalloc_debugfs.c). */

@@ -105,6 +105,12 @@ u8 mcache_batch[NR_CLASSES] __read_mostly;
 /* Where the magazines of a class without storage point (struct mcache). */
 void *const mag_closed[2] = { NULL, MAG_END };
 #define MCACHE_BYTES		(64 << 10)
+/*
+ * A cache's objects over 32 KiB (a span each): a magazine holds 512 KiB
+ * of them, two at least, so that a CPU keeps no more than a few megabytes
+ * of a cache of 256 KiB objects, and a refill or flush moves one.
+ */
+#define MCACHE_BIG_BYTES	(512 << 10)
 
 /**
  * mcache_class_cap() - magazine capacity of a class
@@ -118,6 +124,11 @@ unsigned int mcache_class_cap(unsigned int cls)
 {
 	if (!cls)
 		return 0;
+	/* A cache's objects over 32 KiB: two per magazine from 256 KiB. */
+	if (class_to_size[cls] > GOALLOC_MAX_SMALL_SIZE)
+		return clamp_t(unsigned int,
+			       MCACHE_BIG_BYTES / class_to_size[cls], 2,
+			       MCACHE_MIN_CAP);
 	return clamp_t(unsigned int, MCACHE_BYTES / class_to_size[cls],
 		       MCACHE_MIN_CAP, MCACHE_MAX_CAP);
 }
@@ -333,8 +344,9 @@ noinline void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp,
 	kmemleak_alloc(p, class_to_size[cls], 1, gfp);
 	if (static_branch_unlikely(&goalloc_track_key)) {
 		s = obj_span(p);
+		/* A cache's object may exceed a u16: counted as stored. */
 		s->req[span_obj_index(s, p)] = size;
-		this_cpu_add(goalloc_req_bytes[cls], size);
+		this_cpu_add(goalloc_req_bytes[cls], s->req[span_obj_index(s, p)]);
 	}
 	if (want_init_on_alloc(gfp))
 		mcache_alloc_zeroed(p, cls, gfp);

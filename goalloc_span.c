@@ -28,11 +28,11 @@
 
 #include "goalloc_internal.h"
 
-u16 class_to_size[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_SIZE;
+u32 class_to_size[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_SIZE;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_size);
-u8 class_to_npages[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_NPAGES;
+u16 class_to_npages[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_NPAGES;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_npages);
-u8 class_to_go_npages[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_GO_NPAGES;
+u16 class_to_go_npages[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_GO_NPAGES;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_go_npages);
 u32 class_to_divmagic[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_DIVMAGIC;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_divmagic);
@@ -49,11 +49,17 @@ void (*class_ctor[NR_CLASSES])(void *obj) __read_mostly;
 #define CLASS_MIN_OBJECTS	8
 #define CLASS_PREF_PAGES	(32768 / GOALLOC_PAGE_SIZE)
 
-/* Go pages for a cache's span of @size-byte objects (see above). */
+/*
+ * Go pages for a cache's span of @size-byte objects (see above); an object
+ * over 32 KiB has a span of its own, as a large object has.
+ */
 static unsigned int class_span_pages(unsigned int size)
 {
 	unsigned int n, objs, tail, fit = 0, fit_objs = 0, least = 0;
 	unsigned long least_tail = 0;
+
+	if (size > GOALLOC_MAX_SMALL_SIZE)
+		return DIV_ROUND_UP(size, GOALLOC_PAGE_SIZE);
 
 	for (n = 1; n <= GOALLOC_MAX_SPAN_PAGES; n++) {
 		objs = n * GOALLOC_PAGE_SIZE / size;
@@ -95,7 +101,14 @@ static bool class_magic_exact(unsigned int size, unsigned int npages,
 	unsigned long off, end = (unsigned long)npages * GOALLOC_PAGE_SIZE;
 	u64 prod;
 
+	/*
+	 * A span of one object over 32 KiB: less than 8 KiB of tail, where
+	 * the product stays below 2^33; the offsets around the object's end
+	 * and the span's are the ones to check (the loop's first and last).
+	 */
 	for (off = 0; off <= end; off++) {
+		if (size > GOALLOC_MAX_SMALL_SIZE && off == 2)
+			off = size - 2;
 		prod = (u64)off * magic;
 		if ((prod >> 32) != off / size ||
 		    ((u32)prod < magic) != !(off % size))
@@ -107,8 +120,8 @@ static bool class_magic_exact(unsigned int size, unsigned int npages,
 /**
  * class_set() - describe a cache's class
  * @cls: a class past the size classes, not in use
- * @size: object size, a multiple of 8 up to GOALLOC_MAX_SMALL_SIZE; slots
- *	  are this far apart, so an alignment that divides it (up to
+ * @size: object size, a multiple of 8 up to GOALLOC_MAX_SIZE; slots are
+ *	  this far apart, so an alignment that divides it (up to
  *	  GOALLOC_PAGE_SIZE, a span's) holds for every object
  * @ctor: constructor for each slot of a new span, or NULL
  * @flags: CLASS_CTOR, CLASS_RCU
