@@ -501,7 +501,7 @@ static __always_inline size_t __cache_bulk_put(unsigned int cls, size_t n,
 	unsigned int mag, batch = mcache_batch[cls];
 	unsigned long off, base = 0, len = 0;
 	u32 magic = class_to_divmagic[cls];
-	struct span *s = NULL;
+	struct span *s = NULL, *next;
 	struct mcache_mags *mm;
 	unsigned long flags;
 	size_t i, bad = 0;
@@ -527,9 +527,11 @@ static __always_inline size_t __cache_bulk_put(unsigned int cls, size_t n,
 		 */
 		off = (unsigned long)q - base;
 		if (unlikely(off >= len)) {
-			s = cache_bulk_span(cls, q);
-			if (!s)
+			/* A refused one leaves the range as it was. */
+			next = cache_bulk_span(cls, q);
+			if (!next)
 				goto refuse;
+			s = next;
 			base = s->base;
 			len = span_bytes(s);
 			off = (unsigned long)q - base;
