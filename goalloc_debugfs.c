@@ -24,6 +24,7 @@
 #define pr_fmt(fmt) "goalloc: " fmt
 
 #include <linux/debugfs.h>
+#include <linux/fault-inject.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -676,6 +677,9 @@ void goalloc_debugfs_init(void)
 			    &drain_fops);
 	debugfs_create_file("heap_profile", 0644, goalloc_dir,
 			    &heap_profile_control, &heap_profile_fops);
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	fault_create_debugfs_attr("fail_spans", goalloc_dir, &goalloc_fail_spans);
+#endif
 }
 
 void goalloc_debugfs_exit(void)

@@ -499,6 +499,8 @@ object_check(const struct span *s, unsigned int cls, const void *p,
 struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp);
 unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list);
+struct fault_attr;
+extern struct fault_attr goalloc_fail_spans;
 void span_destroy(struct span *s);
 void spans_destroy(struct list_head *list);
 unsigned int span_take(struct span *s, void **objs, unsigned int n);

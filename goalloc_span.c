@@ -23,6 +23,7 @@
 
 #define pr_fmt(fmt) "goalloc: " fmt
 
+#include <linux/fault-inject.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 
@@ -287,6 +288,28 @@ struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp)
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_create);
 
+#ifdef CONFIG_FAULT_INJECTION
+/*
+ * Fault injection for goalloc, as failslab is for SLUB: new spans fail as
+ * if memory were short (debugfs "fail_spans", the attributes of
+ * Documentation/fault-injection/fault-injection.rst). A bulk call that
+ * needs spans then fails part way, a refill finds none.
+ */
+struct fault_attr goalloc_fail_spans = FAULT_ATTR_INITIALIZER;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_fail_spans);
+
+static bool spans_should_fail(unsigned int cls, unsigned int n)
+{
+	return should_fail(&goalloc_fail_spans,
+			   (ssize_t)n * class_to_npages[cls] * GOALLOC_PAGE_SIZE);
+}
+#else
+static bool spans_should_fail(unsigned int cls, unsigned int n)
+{
+	return false;
+}
+#endif
+
 /**
  * spans_create() - up to @n new spans of a size class
  * @cls: the class, not 0
@@ -311,6 +334,8 @@ unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 	gfp_t pref = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
 	unsigned int made;
 
+	if (spans_should_fail(cls, n) && !(gfp & __GFP_NOFAIL))
+		return 0;
 	if (!class_grown(cls))
 		return spans_make(cls, class_to_npages[cls], n, gfp, list);
 	if (pref & __GFP_DIRECT_RECLAIM)
