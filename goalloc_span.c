@@ -23,9 +23,10 @@
 
 #define pr_fmt(fmt) "goalloc: " fmt
 
-#include <linux/fault-inject.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
+/* After them: on 6.1 it needs <linux/types.h> first. */
+#include <linux/fault-inject.h>
 
 #include "goalloc_internal.h"
 

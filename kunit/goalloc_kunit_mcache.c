@@ -846,6 +846,76 @@ static void slabinfo_has_a_row_per_class(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rows, GOALLOC_NUM_CLASSES - 1);
 }
 
+static void rows_ctor(void *p)
+{
+	memset(p, 0x5a, 100);
+}
+
+/*
+ * A cache's rows after a known workload: ten objects allocated and three
+ * freed, of 100 bytes in 128-byte slots (SLAB_HWCACHE_ALIGN with 64-byte
+ * cache lines), as "caches" and "slabinfo" print them.
+ */
+static void caches_and_slabinfo_rows_count_a_known_workload(struct kunit *test)
+{
+	unsigned long v[11], slot, objs, waste;
+	struct goalloc_cache *c;
+	char *text, *row;
+	void *p[10];
+	char flags[40];
+	int i, n;
+
+	c = goalloc_cache_create("goalloc_test_rows", 100, 0,
+				 SLAB_HWCACHE_ALIGN, rows_ctor);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (i = 0; i < 10; i++) {
+		p[i] = goalloc_cache_alloc(c, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	for (i = 0; i < 3; i++)
+		goalloc_cache_free(c, p[i]);
+
+	text = render(test, "caches");
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(text, "name object_size size align objs pages spans inuse total allocs frees waste flags\n"));
+	row = strstr(text, "\ngoalloc_test_rows ");
+	KUNIT_ASSERT_NOT_NULL(test, row);
+	n = sscanf(row + 1, "%*s %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %lu %39s",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7],
+		   &v[8], &v[9], &v[10], flags);
+	KUNIT_ASSERT_EQ(test, n, 12);
+	slot = ALIGN(100, cache_line_size() > 64 ? cache_line_size() : 64);
+	objs = GOALLOC_PAGE_SIZE / slot;
+	KUNIT_EXPECT_EQ(test, v[0], 100UL);		/* object_size */
+	KUNIT_EXPECT_EQ(test, v[1], slot);		/* size */
+	KUNIT_EXPECT_EQ(test, v[3], objs);		/* objs per span */
+	KUNIT_EXPECT_EQ(test, v[4], 1UL);		/* pages */
+	KUNIT_EXPECT_GE(test, v[5], 1UL);		/* spans */
+	KUNIT_EXPECT_EQ(test, v[6], 7UL);		/* inuse */
+	KUNIT_EXPECT_EQ(test, v[7], v[5] * objs);	/* total */
+	KUNIT_EXPECT_EQ(test, v[8], 10UL);		/* allocs */
+	KUNIT_EXPECT_EQ(test, v[9], 3UL);		/* frees */
+	waste = v[5] * (GOALLOC_PAGE_SIZE - objs * slot) + 7 * (slot - 100);
+	KUNIT_EXPECT_EQ(test, v[10], waste);
+	KUNIT_EXPECT_STREQ(test, flags, "ctor,hwcache,");
+
+	text = render(test, "slabinfo");
+	row = strstr(text, "\ngoalloc_test_rows ");
+	KUNIT_ASSERT_NOT_NULL(test, row);
+	n = sscanf(row + 1, "%*s %lu %lu %lu %lu %lu", &v[0], &v[1], &v[2],
+		   &v[3], &v[4]);
+	KUNIT_ASSERT_EQ(test, n, 5);
+	KUNIT_EXPECT_EQ(test, v[0], 7UL);		/* active_objs */
+	KUNIT_EXPECT_EQ(test, v[2], slot);		/* objsize */
+	KUNIT_EXPECT_EQ(test, v[3], objs);		/* objperslab */
+	KUNIT_EXPECT_EQ(test, v[4], (unsigned long)GOALLOC_PAGE_SIZE / PAGE_SIZE);
+
+	for (i = 3; i < 10; i++)
+		goalloc_cache_free(c, p[i]);
+	goalloc_cache_destroy(c);
+	text = render(test, "caches");
+	KUNIT_EXPECT_NULL(test, strstr(text, "\ngoalloc_test_rows "));
+}
+
 static void counters_show_fast_and_slow_paths(struct kunit *test)
 {
 	char *text;
@@ -870,6 +940,7 @@ static struct kunit_case stats_cases[] = {
 	KUNIT_CASE(total_row_is_the_sum_of_the_rows),
 	KUNIT_CASE(heap_agrees_with_classes),
 	KUNIT_CASE(slabinfo_has_a_row_per_class),
+	KUNIT_CASE(caches_and_slabinfo_rows_count_a_known_workload),
 	KUNIT_CASE(counters_show_fast_and_slow_paths),
 	{}
 };
