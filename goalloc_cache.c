@@ -751,11 +751,13 @@ EXPORT_SYMBOL_GPL(goalloc_owns);
 /* ------------------------------------------------------------------ */
 /* Statistics, init and exit */
 
+/*
+ * Statistics that read other CPUs' magazines unlocked hold cache_lock(),
+ * so that a cache's magazines are not set up or torn down under them.
+ */
+
 /**
  * cache_lock() - keep caches and their classes from coming and going
- *
- * Statistics that read other CPUs' magazines unlocked hold it, so that a
- * cache's magazines are not set up or torn down under them.
  *
  * Context: process context, may sleep.
  */

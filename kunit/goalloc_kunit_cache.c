@@ -167,8 +167,12 @@ static struct goalloc_cache *cobj_cache(struct kunit *test, const char *name,
 	return cache_new(test, name, sizeof(struct cobj), 0, flags, cobj_ctor);
 }
 
-/* The numbers of @c's row in debugfs "caches". */
-static struct goalloc_cache_row cache_row(struct goalloc_cache *c)
+/*
+ * The numbers of @c's row in debugfs "caches". Out of line, as
+ * cache_inuse(): inlined, each call's copy takes the callers' frames past
+ * 1 KiB on the debug kernel.
+ */
+static noinline struct goalloc_cache_row cache_row(struct goalloc_cache *c)
 {
 	struct goalloc_cache_row r;
 
@@ -177,7 +181,7 @@ static struct goalloc_cache_row cache_row(struct goalloc_cache *c)
 }
 
 /* Objects of @c that callers hold, as its statistics count them. */
-static unsigned long cache_inuse(struct goalloc_cache *c)
+static noinline unsigned long cache_inuse(struct goalloc_cache *c)
 {
 	return cache_row(c).inuse;
 }
@@ -1032,7 +1036,8 @@ static void bulk_is_all_or_nothing_when_spans_fail(struct kunit *test)
 		{ "goalloc_test_bulk_fail_ctor", BIG_SIZE, bobj_ctor },
 		{ "goalloc_test_bulk_fail_big", SZ_1M, NULL },
 	};
-	struct fault_attr saved = goalloc_fail_spans;
+	/* Static: a fault_attr on the stack takes the frame past 1 KiB. */
+	static struct fault_attr saved;
 	struct goalloc_cache_row r0, r;
 	unsigned long failed;
 	struct goalloc_cache *c;
@@ -1040,6 +1045,7 @@ static void bulk_is_all_or_nothing_when_spans_fail(struct kunit *test)
 	void **p;
 	int ret;
 
+	saved = goalloc_fail_spans;
 	for (k = 0; k < ARRAY_SIZE(kinds); k++) {
 		c = cache_new(test, kinds[k].name, kinds[k].size, 0, 0,
 			      kinds[k].ctor);
@@ -1104,11 +1110,12 @@ static void free_bulk_takes_objects_of_any_origin(struct kunit *test)
 	struct goalloc_cache *cc = cobj_cache(test, "goalloc_test_fbulk_ctor", 0);
 	struct goalloc_cache *big = cache_new(test, "goalloc_test_fbulk_big",
 					      BIG_SIZE, 0, 0, bobj_ctor);
-	unsigned int scls = size_to_class(200), i;
+	unsigned int scls = size_to_class(200), i, n = 8;
 	struct large_stats ls_before, ls;
 	unsigned long sinuse;
-	void *p[8];
+	void **p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
 
+	KUNIT_ASSERT_NOT_NULL(test, p);
 	sinuse = class_inuse(scls);
 	pcache_large_stats(&ls_before);
 	p[0] = goalloc_alloc(200, GFP_KERNEL);
@@ -1119,13 +1126,13 @@ static void free_bulk_takes_objects_of_any_origin(struct kunit *test)
 	p[5] = goalloc_cache_alloc(c, GFP_KERNEL);
 	p[6] = goalloc_alloc(200, GFP_KERNEL);
 	p[7] = goalloc_cache_alloc(big, GFP_KERNEL);
-	for (i = 0; i < ARRAY_SIZE(p); i++)
+	for (i = 0; i < n; i++)
 		KUNIT_ASSERT_TRUE(test, i == 2 || p[i]);
 	KUNIT_EXPECT_EQ(test, cache_inuse(c), 2UL);
 	KUNIT_EXPECT_EQ(test, cache_inuse(cc), 1UL);
 	KUNIT_EXPECT_EQ(test, cache_inuse(big), 1UL);
 	KUNIT_EXPECT_EQ(test, class_inuse(scls), sinuse + 2);
-	EXPECT_NO_REPORT(test, goalloc_free_bulk(ARRAY_SIZE(p), p));
+	EXPECT_NO_REPORT(test, goalloc_free_bulk(n, p));
 	KUNIT_EXPECT_EQ(test, cache_inuse(c), 0UL);
 	KUNIT_EXPECT_EQ(test, cache_row(c).frees, 2UL);
 	KUNIT_EXPECT_EQ(test, cache_inuse(cc), 0UL);
