@@ -54,6 +54,21 @@ void goalloc_free(const void *p);
 size_t goalloc_usable_size(const void *p);
 void goalloc_free_bulk(size_t n, void **p);
 bool goalloc_owns(const void *p);
+size_t goalloc_size_roundup(size_t size);
+
+/*
+ * What goalloc_slab.h sends a switched module's kfree(), kvmalloc() and
+ * friends to: they take the kernel's kmalloc and vmalloc memory too.
+ */
+void goalloc_kfree(const void *p);
+void goalloc_kvfree(const void *p);
+size_t goalloc_ksize(const void *p);
+void *goalloc_krealloc(const void *p, size_t size, gfp_t gfp);
+void goalloc_kfree_sensitive(const void *p);
+void *goalloc_kvmalloc(size_t size, gfp_t gfp);
+void *goalloc_kvrealloc(const void *p, size_t oldsize, size_t size,
+			gfp_t gfp);
+void goalloc_kfree_bulk(size_t n, void **p);
 
 /*
  * Caches, with kmem_cache's shape and semantics on Linux 6.1:
@@ -98,7 +113,8 @@ void goalloc_rcu_barrier(void);
 /**
  * goalloc_free_rcu() - free an object after an RCU grace period, like
  * kfree_rcu()
- * @ptr: an object from goalloc_alloc() or any goalloc cache, or NULL
+ * @ptr: an object from goalloc_alloc() or any goalloc cache (or kmalloc or
+ *	 vmalloc memory, as kvfree_rcu() takes it), or NULL
  * @rhf: the name of a struct rcu_head field of *@ptr, which goalloc uses
  *
  * Context: any context where kfree_rcu() may be called.

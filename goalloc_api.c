@@ -121,3 +121,23 @@ size_t goalloc_usable_size(const void *p)
 	return s->cls ? class_to_size[s->cls] : span_bytes(s);
 }
 EXPORT_SYMBOL_GPL(goalloc_usable_size);
+
+/**
+ * goalloc_size_roundup() - bytes usable in an object of @size bytes, like
+ * kmalloc_size_roundup()
+ * @size: bytes to be asked for
+ *
+ * Context: any.
+ * Return: the size class's object size, or @size rounded up to whole Go
+ * pages above 32 KiB; @size itself if 0 or above GOALLOC_MAX_SIZE (which
+ * goalloc_alloc() refuses).
+ */
+size_t goalloc_size_roundup(size_t size)
+{
+	if (!size || size > GOALLOC_MAX_SIZE)
+		return size;
+	if (size > GOALLOC_MAX_SMALL_SIZE)
+		return round_up(size, GOALLOC_PAGE_SIZE);
+	return class_to_size[size_to_class(size)];
+}
+EXPORT_SYMBOL_GPL(goalloc_size_roundup);

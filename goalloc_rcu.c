@@ -7,8 +7,9 @@
  * as kvfree_rcu()'s do (each head's ->func holds its offset in the
  * object), and a batch goes to RCU at once through a workqueue
  * (queue_rcu_work()): one grace period per batch, not one call_rcu() per
- * object. The batch is freed with goalloc_free(), which routes cache
- * objects to their caches.
+ * object. The batch is freed with goalloc_kvfree(), which routes cache
+ * objects to their caches, and the kernel's kmalloc and vmalloc memory
+ * (of a module switched by goalloc_slab.h) to kfree() and vfree().
  */
 
 #include <linux/rcupdate.h>
@@ -47,8 +48,7 @@ static void rcu_batch_free(struct work_struct *work)
 
 	for (head = b->wait; head; head = next) {
 		next = head->next;
-		goalloc_free_caller((void *)head - (unsigned long)head->func,
-				    _RET_IP_);
+		goalloc_kvfree((void *)head - (unsigned long)head->func);
 		cond_resched();
 	}
 	raw_spin_lock_irqsave(&b->lock, flags);

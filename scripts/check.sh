@@ -64,6 +64,16 @@ Runs every check of goalloc and prints one line per check:
                    be clean and no page held after unload
   boot-kmemleak    debug kernel: the example leaks 3 packets; kmemleak must
                    report the 6 goalloc objects, allocated by insmod
+  ext2             the kernel's fs/ext2, unmodified, built with
+                   goalloc_slab.h (scripts/ext2.sh --help): it must call
+                   goalloc and not the slab allocator; a file-system
+                   workload on 2 vCPUs must pass with it and with the
+                   stock ext2.ko, its cache must show in goalloc's
+                   debugfs and not in /proc/slabinfo, goalloc must hold
+                   nothing after unload with verify ok and no refused
+                   free, and the host's e2fsck -fn must find the file
+                   system clean
+  ext2-debug       the same on the debug kernel, goalloc with debug=1
   boot-distro      Debian's own kernel, 2 vCPUs: insmod goalloc.ko (built
                    against the distro headers); the benchmark module's
                    multi-CPU tests while the example loads in a loop (its
@@ -680,6 +690,30 @@ check_boot_distros() {
 	for flavour in "${DISTRO_FLAVOURS[@]}"; do check_boot_distro "$flavour"; done
 }
 
+# The kernel's ext2 on goalloc (scripts/ext2.sh), on the test kernel or,
+# with goalloc's debug=1, on the debug kernel.
+check_ext2() {
+	local v=$1 name=ext2 moddir=$MOD_TEST args='' out
+	begin
+	if [[ $v == debug ]]; then
+		name=ext2-debug moddir=$MOD_DEBUG args=debug=1
+		if ((skip_debug)); then
+			skip "$name" "CHECK_SKIP_DEBUG"
+			return 0
+		fi
+		needs "$name" kernel-debug boot-debug || return 0
+	else
+		needs "$name" kernel-test build-test || return 0
+	fi
+	if out=$(GOALLOC_SRC=$SRC "$GOALLOC_ROOT/scripts/ext2.sh" --kernel "$v" \
+		--moddir "$moddir" --goalloc-args "$args" --files 600 \
+		--log "$LOGS/$name.log" 2>&1); then
+		pass "$name" "${out##*ext2.sh: }"
+	else
+		fail "$name" "$(tail -n1 <<<"$out")" "$LOGS/$name.log"
+	fi
+}
+
 # ---------------------------------------------------------------------------
 
 summary() {
@@ -718,5 +752,7 @@ check_pprof
 check_boot_faults
 check_boot_debug
 check_boot_kmemleak
+check_ext2 test
+check_ext2 debug
 check_boot_distros
 summary

@@ -11,7 +11,7 @@ PACKAGES=(
 	linux-headers-rt-amd64 linux-image-rt-amd64
 	linux-source-6.12 linux-headers-6.12-amd64 linux-image-6.12-amd64
 	linux-headers-6.12-rt-amd64 linux-image-6.12-rt-amd64 dkms
-	qemu-system-x86 busybox-static gnuplot-nox google-perftools
+	qemu-system-x86 busybox-static gnuplot-nox google-perftools e2fsprogs
 )
 
 usage() {

@@ -34,6 +34,7 @@ Options:
                       arguments up to the next --option
   --append STRING     extra kernel command line
   --plugin SPEC       a QEMU TCG plugin, as -plugin takes it (scripts/qprof.sh)
+  --disk FILE         a raw image as a virtio disk, /dev/vda in the guest
   --allow REGEX       a log line matching REGEX never fails the run
                       (repeatable)
   --no-scan           do not scan the log for kernel errors
@@ -62,6 +63,7 @@ kernel='' cmds='' log=''
 smp=4 mem=1G timeout=300 icount=0 scan=1 show=0 append=
 mods=()
 plugin=()
+disk=()
 allow=()
 while (($#)); do
 	case $1 in
@@ -75,6 +77,7 @@ while (($#)); do
 	--icount) icount=1; shift ;;
 	--append) append=$2; shift 2 ;;
 	--plugin) plugin=(-plugin "$2"); shift 2 ;;
+	--disk) disk=(-drive "file=$2,format=raw,if=virtio"); shift 2 ;;
 	--allow) allow+=("$2"); shift 2 ;;
 	--no-scan) scan=0; shift ;;
 	--show) show=1; shift ;;
@@ -105,7 +108,7 @@ fi
 qemu=(qemu-system-x86_64 "${accel[@]}" -cpu max -smp "$smp" -m "$mem"
 	-nographic -no-reboot -nic none -kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=7 $append"
-	${plugin[@]+"${plugin[@]}"})
+	${plugin[@]+"${plugin[@]}"} ${disk[@]+"${disk[@]}"})
 
 run_qemu() {
 	start=$SECONDS
