@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * goalloc_slab.h - move an unmodified module's slab calls to goalloc.
- *
- * Force-include it into the module's build, and build against goalloc's
- * Module.symvers:
- *
- *	ccflags-y += -include /path/to/goalloc/goalloc_slab.h
- *	KBUILD_EXTRA_SYMBOLS += /path/to/goalloc/Module.symvers
+ * The drop-in header: it moves an unmodified module's slab calls to
+ * goalloc. Force-include it into the module's build (ccflags-y +=
+ * -include with this file's path) and build against goalloc's
+ * Module.symvers (KBUILD_EXTRA_SYMBOLS); README.md, "Switching a module to
+ * goalloc".
  *
  * What moves, by object-like macros (so that a function pointer to kfree
  * moves too):
@@ -357,8 +355,20 @@ do {									\
 
 /* __free(kfree) and __free(kvfree) of <linux/cleanup.h>, renamed above. */
 #ifdef DEFINE_FREE
-DEFINE_FREE(goalloc_kfree, void *, if (!IS_ERR_OR_NULL(_T)) goalloc_kfree(_T))
-DEFINE_FREE(goalloc_kvfree, void *, if (!IS_ERR_OR_NULL(_T)) goalloc_kvfree(_T))
+static inline void __goalloc_cleanup_kfree(void *p)
+{
+	if (!IS_ERR_OR_NULL(p))
+		goalloc_kfree(p);
+}
+
+static inline void __goalloc_cleanup_kvfree(void *p)
+{
+	if (!IS_ERR_OR_NULL(p))
+		goalloc_kvfree(p);
+}
+
+DEFINE_FREE(goalloc_kfree, void *, __goalloc_cleanup_kfree(_T))
+DEFINE_FREE(goalloc_kvfree, void *, __goalloc_cleanup_kvfree(_T))
 #endif
 
 #endif /* _GOALLOC_SLAB_H */
