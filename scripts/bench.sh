@@ -72,7 +72,10 @@ Options:
   --boots N          smp boots (default 7)
   --smp N            vCPUs of the smp boots (default 2)
   --out DIR          output directory (default results/)
-  --only LIST        comma-separated subset of icount,smp,mem
+  --only LIST        comma-separated subset of icount,smp,mem,ext2 (ext2:
+                     scripts/ext2.sh --bench, the kernel's ext2 on goalloc
+                     against the stock module, on the test kernel only; a
+                     run as it is writes docs/performance.md's ext2 region)
   --bench-args ARGS  extra goalloc_bench.ko parameters for the icount and
                      smp boots, e.g. "sizes=8,4096 repeat=5"; a tests=
                      list replaces the boot's own (cache tests: cache_batch,
@@ -106,7 +109,7 @@ differ by more than 0.1 %.
 USAGE
 }
 
-boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem extra='' gargs=profile_rate=0 timeout=600
+boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem,ext2 extra='' gargs=profile_rate=0 timeout=600
 quiet_wait=60 flavour='' kvariant=test docs=auto
 while (($#)); do
 	case $1 in
@@ -135,7 +138,7 @@ want() { [[ ,$only, == *,$1,* ]]; }
 # The docs show "make bench" as it is, not a variant or a subset.
 if [[ $docs == auto ]]; then
 	docs=no
-	[[ $boots == 7 && $smp == 2 && $only == icount,smp,mem && -z $extra &&
+	[[ $boots == 7 && $smp == 2 && $only == icount,smp,mem,ext2 && -z $extra &&
 		$gargs == profile_rate=0 && -z $flavour && $kvariant == test* ]] && docs=yes
 fi
 
@@ -310,6 +313,19 @@ gnuplot -e "data='$out/bench-chart.dat'; out='$out/bench.png'; subtitle='$(date 
 if [[ $docs == yes && $kvariant == test ]] && ((failed == 0)) &&
 	grep -qx '<!-- bench:tables:begin -->' "$GOALLOC_ROOT/docs/performance.md" 2>/dev/null; then
 	cp "$out/bench.png" "$GOALLOC_ROOT/docs/bench.png"
+fi
+
+# --- ext2 ------------------------------------------------------------------------------
+ext2_md=''
+if want ext2 && [[ -z $flavour && $kvariant == test ]]; then
+	ext2_args=(--bench --moddir "$mod")
+	[[ $docs == yes ]] && ((failed == 0)) && ext2_args+=(--docs)
+	if ext2_md=$("$GOALLOC_ROOT/scripts/ext2.sh" "${ext2_args[@]}" 2>"$logs/ext2.err"); then
+		printf '\n## ext2 on goalloc\n\n%s\n' "$ext2_md" >>"$out/bench.md"
+	else
+		tail -n 5 "$logs/ext2.err" >&2
+		failed=1
+	fi
 fi
 
 msg "done in $((SECONDS - start)) s: $out/bench.csv, $out/bench.md, $out/bench.png"

@@ -11,7 +11,7 @@ usage() {
 	cat <<'USAGE'
 Usage: scripts/ext2.sh [--kernel test|debug] [--moddir DIR]
                        [--goalloc-args ARGS] [--files N] [--smp N]
-                       [--log FILE]
+                       [--log FILE] [--bench [--boots N] [--docs]]
 
 Builds fs/ext2 of the kernel's own source (linux-source-6.1), unmodified,
 as ext2_goalloc.ko with goalloc_slab.h force-included and goalloc's
@@ -32,10 +32,20 @@ e2fsck -fn on it. goalloc.ko and its Module.symvers come from --moddir
 (default build/mod-KERNEL, as check.sh builds it; built here if missing).
 --files sets the files each of the 2 writers per CPU creates (default
 400). Exit status 0 when all of that holds; the last line says what ran.
+GOALLOC_SRC, as for check.sh, names the goalloc sources to use.
+
+--bench (make bench) measures instead: the workload on both modules in one
+1-vCPU -icount boot (guest instructions, and the memory of
+ext2_inode_cache once the writers are done), a third run on goalloc with
+the kernel's kmem trace events on (the share of the workload's
+allocations goalloc served), and --boots boots (default 3) of --smp vCPUs
+(wall time, the median ratio). It prints a Markdown table; --docs also
+writes it into docs/performance.md between <!-- bench:ext2:begin --> and
+<!-- bench:ext2:end -->.
 USAGE
 }
 
-variant=test moddir='' gargs='' files=400 smp=2 log=''
+variant=test moddir='' gargs='' files=400 smp=2 log='' bench=0 boots=3 docs=0
 while (($#)); do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -45,12 +55,15 @@ while (($#)); do
 	--files) files=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--log) log=$2; shift 2 ;;
+	--bench) bench=1; shift ;;
+	--boots) boots=$2; shift 2 ;;
+	--docs) docs=1; shift ;;
 	*) usage >&2; exit 2 ;;
 	esac
 done
 [[ $variant == test || $variant == debug ]] || die "--kernel test or debug"
 kdir=$(kernel_out_dir "$variant")
-moddir=${moddir:-$BUILD_DIR/mod-$variant}
+moddir=$(realpath -m "${moddir:-$BUILD_DIR/mod-$variant}")
 log=${log:-$LOG_DIR/ext2-$variant.log}
 out=$BUILD_DIR/ext2-$variant
 src=$(cd "${GOALLOC_SRC:-$GOALLOC_ROOT}" && pwd)
@@ -87,12 +100,158 @@ if grep -qE '(warning|error):' "$LOG_DIR/ext2-build-$variant.log"; then
 fi
 switched=$("$GOALLOC_ROOT/scripts/check-switched.sh" "$out/ext2_goalloc.ko")
 
-# The guest: the control, then goalloc; then the file system goes out.
+# The kernel's ext2.ko and the switched one, and the workload script.
+tmpmods=$(mktemp -d)
 cmds=$(mktemp)
 disk=$(mktemp --suffix=.ext2)
-trap 'rm -f "$cmds" "$disk"' EXIT
+trap 'rm -rf "$cmds" "$disk" "$tmpmods"' EXIT
+cp "$stock" "$out/ext2_goalloc.ko" "$moddir/goalloc.ko" \
+	"$GOALLOC_ROOT/scripts/guest/ext2-workload.sh" "$tmpmods/"
+
+# boot LOG SMP [qemu-run options]: the guest commands in $cmds; both
+# workloads must finish.
+boot() {
+	local blog=$1 bsmp=$2 rc=0 runs
+	shift 2
+	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$kdir/arch/x86/boot/bzImage" \
+		--cmds "$cmds" --log "$blog" --smp "$bsmp" --mem 1G --timeout 1500 \
+		--modules "$tmpmods" "$tmpmods/ext2-workload.sh" "$@" || rc=$?
+	((rc == 0)) || die "guest run failed (qemu-run exit $rc), log $blog"
+	runs=$(grep -ac '^@@EXT2 ok' "$blog" || true)
+	((runs >= 2)) || die "$runs of 2 workloads finished, log $blog"
+}
+
+# The figures of the Nth workload of a log (1: stock, 2: goalloc).
+run_ns() { grep -aoE '^@@EXT2 ok files=[0-9]+ ns=[0-9]+' "$1" | sed -n "$2p" | sed 's/.*ns=//'; }
+run_mem() { grep -aE '^@@EXT2-MEM ' "$1" | sed -n "$2p"; }
+field() { grep -oE "$1=[0-9]+" <<<"$2" | cut -d= -f2; }
+
+# make bench's part (--bench): the workload on the stock ext2.ko and on
+# ext2_goalloc.ko, as instructions in a 1-vCPU -icount boot, wall time in
+# $boots boots of $smp vCPUs (the median ratio), the memory of the inode
+# cache once the writers are done, and the share of the workload's
+# allocations goalloc served (a third run on goalloc, with the kmem trace
+# events counting the slab allocator's).
+bench_run() {
+	local i ns_s ns_g r ratios=() mem_s mem_g before after slub overrun
+	local glog=$LOG_DIR/ext2-bench-icount.log table
+
+	cat >"$tmpmods/ext2-count.sh" <<'COUNT'
+#!/bin/sh
+# The third run of scripts/ext2.sh --bench: its allocations, by allocator.
+set -eu
+t=/sys/kernel/debug/tracing
+mallocs() { awk '$1 == "Mallocs" { print $2 }' /sys/kernel/debug/goalloc/heap; }
+echo 65536 >$t/buffer_size_kb
+echo >$t/trace
+echo 1 >$t/events/kmem/kmalloc/enable
+echo 1 >$t/events/kmem/kmem_cache_alloc/enable
+before=$(mallocs)
+sh ext2-workload.sh "$@"
+after=$(mallocs)
+echo 0 >$t/events/enable
+slub=$(grep -cE ' (kmalloc|kmem_cache_alloc): ' $t/trace || true)
+overrun=$(awk '/^overrun/ { n += $2 } END { print n + 0 }' $t/per_cpu/cpu*/stats)
+echo "@@EXT2-COUNT goalloc=$((after - before)) slub=$slub overrun=$overrun"
+COUNT
+	# The RAM disk's pages first, so that the first run does not pay for
+	# them alone.
+	cat >"$cmds" <<GUEST
+dd if=/dev/zero of=/dev/ram0 bs=1M count=256
+insmod ext2.ko
+sh ext2-workload.sh /dev/ram0 $files
+rmmod ext2
+insmod goalloc.ko $gargs
+insmod ext2_goalloc.ko
+sh ext2-workload.sh /dev/ram0 $files
+sh ext2-count.sh /dev/ram0 $files
+rmmod ext2_goalloc
+rmmod goalloc
+GUEST
+	boot "$glog" 1 --icount --modules "$tmpmods/ext2-count.sh"
+	ns_s=$(run_ns "$glog" 1) ns_g=$(run_ns "$glog" 2)
+	mem_s=$(run_mem "$glog" 1) mem_g=$(run_mem "$glog" 2)
+	count=$(grep -aoE '^@@EXT2-COUNT .*' "$glog" | tail -n1)
+	[[ -n $ns_s && -n $ns_g && -n $count ]] || die "no figures in $glog"
+	before=$(field goalloc "$count") slub=$(field slub "$count")
+	overrun=$(field overrun "$count")
+	((overrun == 0)) || die "the trace buffer overran ($overrun events lost), $glog"
+
+	cat >"$cmds" <<GUEST
+dd if=/dev/zero of=/dev/ram0 bs=1M count=256
+insmod ext2.ko
+sh ext2-workload.sh /dev/ram0 $files
+rmmod ext2
+insmod goalloc.ko $gargs
+insmod ext2_goalloc.ko
+sh ext2-workload.sh /dev/ram0 $files
+rmmod ext2_goalloc
+rmmod goalloc
+GUEST
+	for ((i = 1; i <= boots; i++)); do
+		boot "$LOG_DIR/ext2-bench-smp-$i.log" "$smp"
+		ratios+=("$(awk -v s="$(run_ns "$LOG_DIR/ext2-bench-smp-$i.log" 1)" \
+			-v g="$(run_ns "$LOG_DIR/ext2-bench-smp-$i.log" 2)" \
+			'BEGIN { printf "%.3f", g / s }')")
+	done
+	table=$(python3 - "$ns_s" "$ns_g" "$mem_s" "$mem_g" "$before" "$slub" \
+		"$files" "$smp" "$(uname -r)" "${ratios[@]}" <<'REPORT'
+import statistics, sys, time
+ns_s, ns_g, mem_s, mem_g, goalloc, slub, files, smp, host = sys.argv[1:10]
+ratios = [float(r) for r in sys.argv[10:]]
+def kv(s):
+    return dict(x.split('=') for x in s.split()[1:])
+ms, mg = kv(mem_s), kv(mem_g)
+g, s = int(goalloc), int(slub)
+out = []
+out.append('`scripts/ext2.sh --bench` (part of `make bench`), %s, test kernel: '
+           'the kernel\'s fs/ext2 as built with goalloc_slab.h against the '
+           'stock ext2.ko, same boot, goalloc at its defaults; the workload of '
+           '`scripts/guest/ext2-workload.sh` with %s files per writer.'
+           % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), files))
+out.append('')
+out.append('| | stock ext2.ko (SLUB) | ext2 on goalloc | goalloc / SLUB |')
+out.append('|---|---:|---:|---:|')
+out.append('| guest instructions, whole workload (1 vCPU, icount) | %.0f M | %.0f M | **%.3f** |'
+           % (int(ns_s) / 1e6, int(ns_g) / 1e6, int(ns_g) / int(ns_s)))
+out.append('| wall time, %s vCPUs, median of %d boots [lowest, highest] | | | **%.3f** [%.3f, %.3f] |'
+           % (smp, len(ratios), statistics.median(ratios), min(ratios), max(ratios)))
+out.append('| ext2_inode_cache objects in use after the writers | %s | %s | |'
+           % (ms['objects'], mg['objects']))
+out.append('| memory of its slabs / spans then | %.0f KiB | %.0f KiB | **%.3f** |'
+           % (int(ms['pages_bytes']) / 1024, int(mg['pages_bytes']) / 1024,
+              int(mg['pages_bytes']) / max(int(ms['pages_bytes']), 1)))
+out.append('')
+out.append('Allocations during the workload on goalloc (its third run, counted): '
+           '%d by goalloc (ext2\'s own, through the header), %d by SLUB (the '
+           'kernel\'s: dentries, buffer heads, bios, the shell\'s tasks...); '
+           'goalloc\'s share: **%.1f %%**. A file system spends most of its time '
+           'outside the allocator, so the whole workload\'s ratio stays near 1.'
+           % (g, s, 100.0 * g / max(g + s, 1)))
+print('\n'.join(out))
+REPORT
+	)
+	printf '%s\n' "$table"
+	((docs)) || return 0
+	python3 - "$GOALLOC_ROOT/docs/performance.md" "$table" <<'REGION' ||
+import sys
+path, table = sys.argv[1], sys.argv[2].rstrip('\n')
+text = open(path).read()
+begin, end = '<!-- bench:ext2:begin -->', '<!-- bench:ext2:end -->'
+i, j = text.index(begin) + len(begin), text.index(end)
+open(path, 'w').write(text[:i] + '\n' + table + '\n' + text[j:])
+REGION
+		die "no bench:ext2 region in docs/performance.md"
+}
+
+if ((bench)); then
+	bench_run
+	exit 0
+fi
+
+# The check: the control, then goalloc; then the file system goes out.
 truncate -s 256M "$disk"
-cat >"$cmds" <<EOF
+cat >"$cmds" <<GUEST
 insmod ext2.ko
 sh ext2-workload.sh /dev/ram0 $files
 grep '^ext2_inode_cache ' /proc/slabinfo
@@ -110,19 +269,8 @@ grep -x 'HeapObjects 0' /sys/kernel/debug/goalloc/heap
 awk '/^refused_|^cache_leaked/ { n += \$2; print } END { exit n != 0 }' /sys/kernel/debug/goalloc/counters
 rmmod goalloc
 dd if=/dev/ram0 of=/dev/vda bs=1M count=256
-EOF
-# The kernel's ext2.ko and the switched one, and the workload script.
-tmpmods=$(mktemp -d)
-trap 'rm -rf "$cmds" "$disk" "$tmpmods"' EXIT
-cp "$stock" "$out/ext2_goalloc.ko" "$moddir/goalloc.ko" \
-	"$GOALLOC_ROOT/scripts/guest/ext2-workload.sh" "$tmpmods/"
-rc=0
-"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$kdir/arch/x86/boot/bzImage" \
-	--cmds "$cmds" --log "$log" --smp "$smp" --mem 1G --timeout 1500 \
-	--disk "$disk" --modules "$tmpmods" "$tmpmods/ext2-workload.sh" || rc=$?
-((rc == 0)) || die "guest run failed (qemu-run exit $rc), log $log"
-runs=$(grep -ac '^@@EXT2 ok' "$log" || true)
-((runs == 2)) || die "$runs of 2 workloads finished, log $log"
+GUEST
+boot "$log" "$smp" --disk "$disk"
 nfiles=$(grep -aoE '^@@EXT2 ok files=[0-9]+' "$log" | tail -n1 | grep -oE '[0-9]+$')
 e2fsck=$(PATH=$PATH:/sbin:/usr/sbin command -v e2fsck) || die "no e2fsck (e2fsprogs; scripts/deps.sh)"
 if ! fsck=$("$e2fsck" -fn "$disk" 2>&1); then

@@ -9,7 +9,12 @@
 # mount again, checksums verified; unmount.
 #
 # Usage: ext2-workload.sh DEVICE [FILES_PER_WRITER]
-# Prints "@@EXT2 ok files=N" at the end; exits non-zero at the first error.
+# Prints, for scripts/ext2.sh --bench, "@@EXT2-MEM" with what ext2's inode
+# cache holds once the writers are done (from goalloc's debugfs "caches"
+# when ext2 runs on goalloc, else /proc/slabinfo), and at the end
+# "@@EXT2 ok files=N ns=T", T the nanoseconds from mke2fs to the last
+# unmount (/proc/timer_list's clock; instructions under -icount shift=0).
+# Exits non-zero at the first error.
 set -eu
 mnt=/mnt/ext2
 
@@ -29,9 +34,25 @@ if [ "$1" = --writer ]; then
 	exit 0
 fi
 
+now() { awk '/^now at/ { print $3; exit }' /proc/timer_list; }
+
+# Bytes of pages and objects of ext2_inode_cache, and objects in use.
+inode_cache_mem() {
+	if grep -q '^ext2_inode_cache ' /sys/kernel/debug/goalloc/caches 2>/dev/null; then
+		awk '$1 == "ext2_inode_cache" {
+			printf "allocator=goalloc objects=%d pages_bytes=%d\n", $8, $7 * $6 * 8192 }' \
+			/sys/kernel/debug/goalloc/caches
+	else
+		awk '$1 == "ext2_inode_cache" {
+			printf "allocator=slub objects=%d pages_bytes=%d\n", $2, $15 * $6 * 4096 }' \
+			/proc/slabinfo
+	fi
+}
+
 dev=$1
 per=${2:-600}
 cpus=$(nproc)
+start=$(now)
 mkdir -p $mnt
 mke2fs -q -b 1024 -N 32768 "$dev"
 mount -t ext2 "$dev" $mnt
@@ -44,6 +65,7 @@ while [ $w -lt $((cpus * 2)) ]; do
 	w=$((w + 1))
 done
 for p in $pids; do wait "$p"; done
+echo "@@EXT2-MEM $(inode_cache_mem)"
 
 dd if=/dev/urandom of=$mnt/large bs=1M count=48 2>/dev/null
 
@@ -79,4 +101,4 @@ mount -t ext2 "$dev" $mnt
 (cd $mnt && md5sum -c /tmp/sums) >/tmp/check
 grep -qv ': OK$' /tmp/check && { grep -v ': OK$' /tmp/check; exit 1; }
 umount $mnt
-echo "@@EXT2 ok files=$files"
+echo "@@EXT2 ok files=$files ns=$(($(now) - start))"
