@@ -26,7 +26,7 @@ struct slab_obj {
 /* The kmalloc family and kvmalloc up to 4 MiB come from goalloc. */
 static void kmalloc_family_comes_from_goalloc(struct kunit *test)
 {
-	void *p[8];
+	void *p[8], *q;
 	size_t n;
 	int i;
 
@@ -46,8 +46,9 @@ static void kmalloc_family_comes_from_goalloc(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, memchr_inv(p[6], 0, SZ_1M));
 	KUNIT_EXPECT_EQ(test, ksize(p[0]), goalloc_usable_size(p[0]));
 	KUNIT_EXPECT_EQ(test, kmalloc_size_roundup(100), ksize(p[0]));
-	p[0] = krealloc(p[0], 5000, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p[0]);
+	q = krealloc(p[0], 5000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	p[0] = q;
 	KUNIT_EXPECT_TRUE(test, goalloc_owns(p[0]));
 	n = ARRAY_SIZE(p);
 	kfree_bulk(2, p);
@@ -78,15 +79,16 @@ static void kernel_kmalloc_memory_goes_back_to_the_kernel(struct kunit *test)
 	unsigned long before = events(EV_REFUSED_FOREIGN);
 	char *s = kstrdup("goalloc", GFP_KERNEL);
 	char *t = kmemdup("0123456789", 11, GFP_KERNEL);
-	char *u = kstrdup("grows", GFP_KERNEL);
+	char *u = kstrdup("grows", GFP_KERNEL), *v;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	KUNIT_ASSERT_NOT_NULL(test, u);
 	KUNIT_EXPECT_FALSE(test, goalloc_owns(s));
 	KUNIT_EXPECT_GE(test, ksize(s), (size_t)8);
-	u = krealloc(u, 3000, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, u);
+	v = krealloc(u, 3000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, v);
+	u = v;
 	KUNIT_EXPECT_STREQ(test, u, "grows");
 	KUNIT_EXPECT_TRUE(test, goalloc_owns(u));
 	kfree(s);
