@@ -34,12 +34,13 @@ e2fsck -fn on it. goalloc.ko and its Module.symvers come from --moddir
 400). Exit status 0 when all of that holds; the last line says what ran.
 GOALLOC_SRC, as for check.sh, names the goalloc sources to use.
 
---bench (make bench) measures instead: the workload on both modules in one
-1-vCPU -icount boot (guest instructions, and the memory of
-ext2_inode_cache once the writers are done), a third run on goalloc with
-the kernel's kmem trace events on (the share of the workload's
-allocations goalloc served), and --boots boots (default 3) of --smp vCPUs
-(wall time, the median ratio). It prints a Markdown table; --docs also
+--bench (make bench) measures instead, running the workload after a
+warm-up in the order stock, goalloc, goalloc, stock so that neither module
+gains from coming second: in one 1-vCPU -icount boot, guest instructions
+and the memory of ext2_inode_cache once the writers are done, then one
+more run on goalloc with the kernel's kmem trace events on (the share of
+the workload's allocations goalloc served); and in --boots boots
+(default 3) of --smp vCPUs, wall time (the median ratio). It prints a Markdown table; --docs also
 writes it into docs/performance.md between <!-- bench:ext2:begin --> and
 <!-- bench:ext2:end -->.
 USAGE
@@ -126,11 +127,38 @@ run_ns() { grep -aoE '^@@EXT2 ok files=[0-9]+ ns=[0-9]+' "$1" | sed -n "$2p" | s
 run_mem() { grep -aE '^@@EXT2-MEM ' "$1" | sed -n "$2p"; }
 field() { grep -oE "$1=[0-9]+" <<<"$2" | cut -d= -f2; }
 
+# The bench's guest commands: a warm-up run on the stock module, then
+# stock, goalloc, goalloc and stock again (runs 2 to 5), so that neither
+# allocator gains from coming second; then the commands $1. The RAM disk's
+# pages are written first, so that the first run does not pay for them.
+bench_cmds() {
+	cat >"$cmds" <<GUEST
+dd if=/dev/zero of=/dev/ram0 bs=1M count=256
+insmod ext2.ko
+sh ext2-workload.sh /dev/ram0 $files
+sh ext2-workload.sh /dev/ram0 $files
+rmmod ext2
+insmod goalloc.ko $gargs
+insmod ext2_goalloc.ko
+sh ext2-workload.sh /dev/ram0 $files
+sh ext2-workload.sh /dev/ram0 $files
+rmmod ext2_goalloc
+insmod ext2.ko
+sh ext2-workload.sh /dev/ram0 $files
+rmmod ext2
+$1
+rmmod goalloc
+GUEST
+}
+
+# The nanoseconds of workloads $2 and $3 of log $1, summed.
+pair_ns() { echo $(($(run_ns "$1" "$2") + $(run_ns "$1" "$3"))); }
+
 # make bench's part (--bench): the workload on the stock ext2.ko and on
 # ext2_goalloc.ko, as instructions in a 1-vCPU -icount boot, wall time in
 # $boots boots of $smp vCPUs (the median ratio), the memory of the inode
 # cache once the writers are done, and the share of the workload's
-# allocations goalloc served (a third run on goalloc, with the kmem trace
+# allocations goalloc served (one more run on goalloc, with the kmem trace
 # events counting the slab allocator's).
 bench_run() {
 	local i ns_s ns_g r ratios=() mem_s mem_g before after slub overrun
@@ -154,44 +182,21 @@ slub=$(grep -cE ' (kmalloc|kmem_cache_alloc): ' $t/trace || true)
 overrun=$(awk '/^overrun/ { n += $2 } END { print n + 0 }' $t/per_cpu/cpu*/stats)
 echo "@@EXT2-COUNT goalloc=$((after - before)) slub=$slub overrun=$overrun"
 COUNT
-	# The RAM disk's pages first, so that the first run does not pay for
-	# them alone.
-	cat >"$cmds" <<GUEST
-dd if=/dev/zero of=/dev/ram0 bs=1M count=256
-insmod ext2.ko
-sh ext2-workload.sh /dev/ram0 $files
-rmmod ext2
-insmod goalloc.ko $gargs
-insmod ext2_goalloc.ko
-sh ext2-workload.sh /dev/ram0 $files
-sh ext2-count.sh /dev/ram0 $files
-rmmod ext2_goalloc
-rmmod goalloc
-GUEST
+	bench_cmds $'insmod ext2_goalloc.ko\nsh ext2-count.sh /dev/ram0 '"$files"$'\nrmmod ext2_goalloc'
 	boot "$glog" 1 --icount --modules "$tmpmods/ext2-count.sh"
-	ns_s=$(run_ns "$glog" 1) ns_g=$(run_ns "$glog" 2)
-	mem_s=$(run_mem "$glog" 1) mem_g=$(run_mem "$glog" 2)
+	ns_s=$(pair_ns "$glog" 2 5) ns_g=$(pair_ns "$glog" 3 4)
+	mem_s=$(run_mem "$glog" 2) mem_g=$(run_mem "$glog" 3)
 	count=$(grep -aoE '^@@EXT2-COUNT .*' "$glog" | tail -n1)
 	[[ -n $ns_s && -n $ns_g && -n $count ]] || die "no figures in $glog"
 	before=$(field goalloc "$count") slub=$(field slub "$count")
 	overrun=$(field overrun "$count")
 	((overrun == 0)) || die "the trace buffer overran ($overrun events lost), $glog"
 
-	cat >"$cmds" <<GUEST
-dd if=/dev/zero of=/dev/ram0 bs=1M count=256
-insmod ext2.ko
-sh ext2-workload.sh /dev/ram0 $files
-rmmod ext2
-insmod goalloc.ko $gargs
-insmod ext2_goalloc.ko
-sh ext2-workload.sh /dev/ram0 $files
-rmmod ext2_goalloc
-rmmod goalloc
-GUEST
+	bench_cmds ''
 	for ((i = 1; i <= boots; i++)); do
 		boot "$LOG_DIR/ext2-bench-smp-$i.log" "$smp"
-		ratios+=("$(awk -v s="$(run_ns "$LOG_DIR/ext2-bench-smp-$i.log" 1)" \
-			-v g="$(run_ns "$LOG_DIR/ext2-bench-smp-$i.log" 2)" \
+		ratios+=("$(awk -v s="$(pair_ns "$LOG_DIR/ext2-bench-smp-$i.log" 2 5)" \
+			-v g="$(pair_ns "$LOG_DIR/ext2-bench-smp-$i.log" 3 4)" \
 			'BEGIN { printf "%.3f", g / s }')")
 	done
 	table=$(python3 - "$ns_s" "$ns_g" "$mem_s" "$mem_g" "$before" "$slub" \
@@ -207,13 +212,15 @@ out = []
 out.append('`scripts/ext2.sh --bench` (part of `make bench`), %s, test kernel: '
            'the kernel\'s fs/ext2 as built with goalloc_slab.h against the '
            'stock ext2.ko, same boot, goalloc at its defaults; the workload of '
-           '`scripts/guest/ext2-workload.sh` with %s files per writer.'
+           '`scripts/guest/ext2-workload.sh` with %s files per writer, after a '
+           'warm-up run, twice on each module in the order stock, goalloc, '
+           'goalloc, stock (figures per run, ratios of the sums).'
            % (time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), files))
 out.append('')
 out.append('| | stock ext2.ko (SLUB) | ext2 on goalloc | goalloc / SLUB |')
 out.append('|---|---:|---:|---:|')
 out.append('| guest instructions, whole workload (1 vCPU, icount) | %.0f M | %.0f M | **%.3f** |'
-           % (int(ns_s) / 1e6, int(ns_g) / 1e6, int(ns_g) / int(ns_s)))
+           % (int(ns_s) / 2e6, int(ns_g) / 2e6, int(ns_g) / int(ns_s)))
 out.append('| wall time, %s vCPUs, median of %d boots [lowest, highest] | | | **%.3f** [%.3f, %.3f] |'
            % (smp, len(ratios), statistics.median(ratios), min(ratios), max(ratios)))
 out.append('| ext2_inode_cache objects in use after the writers | %s | %s | |'
@@ -222,7 +229,7 @@ out.append('| memory of its slabs / spans then | %.0f KiB | %.0f KiB | **%.3f** 
            % (int(ms['pages_bytes']) / 1024, int(mg['pages_bytes']) / 1024,
               int(mg['pages_bytes']) / max(int(ms['pages_bytes']), 1)))
 out.append('')
-out.append('Allocations during the workload on goalloc (its third run, counted): '
+out.append('Allocations during the workload on goalloc (one more run, counted): '
            '%d by goalloc (ext2\'s own, through the header), %d by SLUB (the '
            'kernel\'s: dentries, buffer heads, bios, the shell\'s tasks...); '
            'goalloc\'s share: **%.1f %%**. A file system spends most of its time '
