@@ -9,7 +9,7 @@
  *	kfree    -> goalloc_free	ksize   -> goalloc_usable_size
  *
  * (or, without changing a line, by force-including goalloc_slab.h:
- * README.md, "Switching a module to goalloc"); kmem_cache's half is below.
+ * docs/caches.md); kmem_cache's half is below.
  *
  * Guarantees, as kmalloc gives them on Linux 6.1:
  *  - objects are at least 8-byte aligned, and power-of-two sizes up to

@@ -3,8 +3,8 @@
  * The drop-in header: it moves an unmodified module's slab calls to
  * goalloc. Force-include it into the module's build (ccflags-y +=
  * -include with this file's path) and build against goalloc's
- * Module.symvers (KBUILD_EXTRA_SYMBOLS); README.md, "Switching a module to
- * goalloc".
+ * Module.symvers (KBUILD_EXTRA_SYMBOLS); docs/caches.md, "Switching a
+ * module to goalloc".
  *
  * What moves, by object-like macros (so that a function pointer to kfree
  * moves too):
@@ -34,8 +34,8 @@
  * are not inline, so they allocate with kmalloc): kfree(), krealloc(),
  * ksize() and kvfree() tell it from goalloc's, quietly, and pass it to the
  * kernel. What cannot move is memory the module allocates and built-in
- * code frees with kfree(): README's "Switching a module to goalloc" says
- * how to find such a case.
+ * code frees with kfree(): docs/caches.md, "Switching a module to
+ * goalloc", says how to find such a case.
  *
  * Kernel versions: 6.1 (inline functions in <linux/slab.h>) and 6.12
  * (macros around _noprof functions); both are #undef'ed first.
