@@ -429,16 +429,28 @@ static noinline void cache_free_odd(struct goalloc_cache *c, const void *p)
 		goalloc_free_unowned(p);
 }
 
+/*
+ * The free path of @c after the tracepoint, as __goalloc_free() is
+ * goalloc_free()'s; @hooked as there.
+ */
+static __always_inline void __cache_free(struct goalloc_cache *c,
+					 const void *p, bool hooked)
+{
+	unsigned long cls = c->cls;
+	struct span *s;
+
+	if (unlikely(!span_find(p, &s) || s->cls != cls)) {
+		cache_free_odd(c, p);
+		return;
+	}
+	mcache_free_span(s, cls, p, hooked);
+}
+
 static noinline void cache_free_hooked(struct goalloc_cache *c, const void *p,
 				       unsigned long caller)
 {
-	struct span *s;
-
 	trace_goalloc_free(caller, p);
-	if (unlikely(!span_find(p, &s) || s->cls != c->cls))
-		cache_free_odd(c, p);
-	else
-		mcache_free_span(s, c->cls, p, true);
+	__cache_free(c, p, true);
 }
 
 /**
@@ -454,18 +466,10 @@ static noinline void cache_free_hooked(struct goalloc_cache *c, const void *p,
  */
 void goalloc_cache_free(struct goalloc_cache *c, void *p)
 {
-	unsigned long cls = c->cls;
-	struct span *s;
-
-	if (static_branch_unlikely(&goalloc_hooks_key)) {
+	if (static_branch_unlikely(&goalloc_hooks_key))
 		cache_free_hooked(c, p, _RET_IP_);
-		return;
-	}
-	if (unlikely(!span_find(p, &s) || s->cls != cls)) {
-		cache_free_odd(c, p);
-		return;
-	}
-	mcache_free_span(s, cls, p, false);
+	else
+		__cache_free(c, p, false);
 }
 EXPORT_SYMBOL_GPL(goalloc_cache_free);
 
