@@ -21,15 +21,21 @@
 
 #include "goalloc_mcache.h"
 
-/* Is @p, not goalloc's, memory the kernel's kfree() takes? */
-static bool slab_is_kmalloc(const void *p)
+/*
+ * Is @p the kernel's kmalloc memory, for the kernel to free? Not when a
+ * span of goalloc's holds it (the common case: one page lookup), nor NULL
+ * or ZERO_SIZE_PTR, nor on a page that is neither a slab nor compound:
+ * goalloc's pages are neither, so goalloc takes (or refuses) those.
+ */
+static bool slab_is_kernels(const void *p)
 {
 	struct folio *folio;
+	struct span *s;
 
-	if (!virt_addr_valid(p))
+	if (likely(span_find(p, &s)) || ZERO_OR_NULL_PTR(p) ||
+	    !virt_addr_valid(p))
 		return false;
 	folio = virt_to_folio(p);
-	/* goalloc's pages are neither slab pages nor compound. */
 	return folio_test_slab(folio) || folio_test_large(folio);
 }
 
@@ -41,13 +47,10 @@ static bool slab_is_kmalloc(const void *p)
  */
 void goalloc_kfree(const void *p)
 {
-	struct span *s;
-
-	if (likely(span_find(p, &s)) || ZERO_OR_NULL_PTR(p) ||
-	    !slab_is_kmalloc(p))
-		goalloc_free_caller(p, _RET_IP_);
-	else
+	if (slab_is_kernels(p))
 		kfree(p);
+	else
+		goalloc_free_caller(p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(goalloc_kfree);
 
@@ -74,7 +77,7 @@ EXPORT_SYMBOL_GPL(goalloc_kvfree);
  */
 size_t goalloc_ksize(const void *p)
 {
-	if (!goalloc_owns(p) && !ZERO_OR_NULL_PTR(p) && slab_is_kmalloc(p))
+	if (slab_is_kernels(p))
 		return ksize(p);
 	return goalloc_usable_size(p);
 }
@@ -94,7 +97,7 @@ void *goalloc_krealloc(const void *p, size_t size, gfp_t gfp)
 {
 	void *q;
 
-	if (goalloc_owns(p) || ZERO_OR_NULL_PTR(p) || !slab_is_kmalloc(p))
+	if (!slab_is_kernels(p))
 		return goalloc_realloc(p, size, gfp);
 	if (!size) {
 		kfree(p);
@@ -172,7 +175,7 @@ void *goalloc_kvrealloc(const void *p, size_t oldsize, size_t size, gfp_t gfp)
 {
 	void *q;
 
-	if (!ZERO_OR_NULL_PTR(p) && !goalloc_owns(p))
+	if (is_vmalloc_addr(p) || slab_is_kernels(p))
 #ifdef GOALLOC_HAVE_KVREALLOC_NO_OLDSIZE
 		return kvrealloc(p, size, gfp);
 #else
