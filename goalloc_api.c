@@ -6,6 +6,7 @@
  */
 
 #include <linux/overflow.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 
 #include "goalloc_mcache.h"
@@ -99,13 +100,16 @@ EXPORT_SYMBOL_GPL(goalloc_realloc);
 size_t goalloc_usable_size(const void *p)
 {
 	enum goalloc_report bad;
-	unsigned int idx;
+	unsigned int idx, gen;
 	struct span *s;
+	size_t size;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return 0;
-	s = span_of(p);
-	if (unlikely(!s)) {
+	/* A span struct is freed a grace period late (span_get()). */
+	rcu_read_lock();
+	if (unlikely(!span_get(p, &s, &gen))) {
+		rcu_read_unlock();
 		goalloc_free_unowned(p);
 		return 0;
 	}
@@ -113,12 +117,17 @@ size_t goalloc_usable_size(const void *p)
 	if (!bad && static_branch_unlikely(&goalloc_debug_key) && s->cls &&
 	    test_bit(idx, s->cachedbits))
 		bad = REPORT_DOUBLE_FREE;
+	size = s->cls ? class_to_size[s->cls] : span_bytes(s);
+	/* Freed under us: a use after free that raced with the free. */
+	if (!bad && !span_unchanged(s, gen))
+		bad = REPORT_DOUBLE_FREE;
+	rcu_read_unlock();
 	if (unlikely(bad)) {
 		goalloc_report(bad == REPORT_DOUBLE_FREE ?
 			       REPORT_USE_AFTER_FREE : bad, p, 0, 0);
 		return 0;
 	}
-	return s->cls ? class_to_size[s->cls] : span_bytes(s);
+	return size;
 }
 EXPORT_SYMBOL_GPL(goalloc_usable_size);
 

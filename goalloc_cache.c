@@ -418,32 +418,14 @@ void *goalloc_cache_alloc(struct goalloc_cache *c, gfp_t gfp)
 EXPORT_SYMBOL_GPL(goalloc_cache_alloc);
 
 /*
- * A free that the fast path does not take: @p is not goalloc's, or not an
- * object of @c's class: refused and reported.
- */
-static noinline void cache_free_odd(struct goalloc_cache *c, const void *p)
-{
-	if (span_of(p))
-		goalloc_report(REPORT_WRONG_CACHE, p, c->size, 0);
-	else if (!ZERO_OR_NULL_PTR(p))
-		goalloc_free_unowned(p);
-}
-
-/*
  * The free path of @c after the tracepoint, as __goalloc_free() is
- * goalloc_free()'s; @hooked as there.
+ * goalloc_free()'s; @hooked as there. An object of another class is
+ * refused by mcache_free_slow().
  */
 static __always_inline void __cache_free(struct goalloc_cache *c,
 					 const void *p, bool hooked)
 {
-	unsigned long cls = c->cls;
-	struct span *s;
-
-	if (unlikely(!span_find(p, &s) || s->cls != cls)) {
-		cache_free_odd(c, p);
-		return;
-	}
-	mcache_free_span(s, cls, p, hooked);
+	mcache_free(p, c->cls, hooked);
 }
 
 static noinline void cache_free_hooked(struct goalloc_cache *c, const void *p,
@@ -483,9 +465,10 @@ EXPORT_SYMBOL_GPL(goalloc_cache_free);
  */
 static struct span *cache_bulk_span(unsigned int cls, const void *p)
 {
+	unsigned int gen;
 	struct span *s;
 
-	if (!span_find(p, &s) || s->cls != cls || profile_span_sampled(s))
+	if (!span_get(p, &s, &gen) || s->cls != cls || profile_span_sampled(s))
 		return NULL;
 	return s;
 }
@@ -493,7 +476,7 @@ static struct span *cache_bulk_span(unsigned int cls, const void *p)
 /*
  * Put the objects of @cls in @p into this CPU's magazine under one hold of
  * the mcache lock; each time it fills, its older half goes to mcentral, as
- * mcache_flush_push() does. With @check, each is checked first as
+ * mcache_push_slow() does. With @check, each is checked first as
  * goalloc_cache_free() checks it, and those that fail go to the front of
  * @p for the caller to free one by one, with the lock dropped. Return: how
  * many did.
@@ -666,7 +649,7 @@ int goalloc_cache_alloc_bulk(struct goalloc_cache *c, gfp_t gfp, size_t n,
 	unsigned int cls = c->cls;
 	size_t i;
 
-	if (!n)
+	if (!n || goalloc_refuse_nmi(NULL, n))
 		return 0;
 	if (!cache_bulk_plain()) {
 		for (i = 0; i < n; i++) {
@@ -711,6 +694,8 @@ void goalloc_cache_free_bulk(struct goalloc_cache *c, size_t n, void **p)
 	unsigned int cls = c->cls;
 	size_t i;
 
+	if (goalloc_refuse_nmi(p, n))
+		return;
 	if (cache_bulk_plain())
 		n = cache_bulk_put_checked(cls, n, p);
 	for (i = 0; i < n; i++)

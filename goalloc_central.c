@@ -80,6 +80,9 @@ __span_put(struct span *s, void *const *objs, unsigned int n)
 			clear_bit(span_obj_index(s, objs[idx]), s->cachedbits);
 	}
 	s->allocated -= i;
+	/* Empty: a free that found a slot of it before may not claim one now. */
+	if (!s->allocated)
+		span_next_gen(s);
 	if (low < s->freeindex)
 		s->freeindex = round_down(low, BITS_PER_LONG);
 	s->alloc_cache = ~s->allocbits[s->freeindex / BITS_PER_LONG];
@@ -417,6 +420,7 @@ void central_drain_depots(void)
 {
 	central_for_each(central_has_depot, __central_drain_depot);
 }
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(central_drain_depots);
 
 static void __central_release_empty(struct central *c, struct list_head *dead)
 {

@@ -419,6 +419,12 @@ static __always_inline struct span *span_meta_alloc(unsigned int words,
  * @n: how many
  * @words: their bitmap words
  *
+ * A struct goes back to the slab a grace period later (span_cache is
+ * SLAB_TYPESAFE_BY_RCU; the others go with kfree_rcu()): a free that
+ * found it through a stale page lookup with preemption off still reads a
+ * struct span (span_get()). Until then it is a span struct with the same
+ * bitmap words, or none.
+ *
  * Not with kmem_cache_free_bulk(): in 6.1, SLAB's turns interrupts back
  * on, and this runs with them off (a free in hard IRQ, the drain).
  */
@@ -428,7 +434,7 @@ void heap_meta_free(struct span **v, unsigned int n, unsigned int words)
 		if (words == SPAN_CACHE_WORDS)
 			kmem_cache_free(span_cache, v[n]);
 		else
-			kfree(v[n]);
+			kfree_rcu(v[n], rcu);
 	}
 }
 
@@ -878,7 +884,8 @@ int heap_init(void)
 	span_cache = kmem_cache_create("goalloc_span",
 				       struct_size_t(struct span, allocbits,
 						     SPAN_CACHE_WORDS),
-				       0, SLAB_NOLEAKTRACE, NULL);
+				       0, SLAB_NOLEAKTRACE | SLAB_TYPESAFE_BY_RCU,
+				       NULL);
 	if (!span_cache)
 		return -ENOMEM;
 	return 0;

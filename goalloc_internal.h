@@ -151,6 +151,7 @@ enum goalloc_event {
 	EV_CACHE_MISUSE,
 	EV_CACHE_LEAKED,
 	EV_FREE_RCU,
+	EV_REFUSED_NMI,
 	NR_GOALLOC_EVENTS
 };
 
@@ -191,12 +192,27 @@ enum goalloc_report {
 	REPORT_WRONG_CACHE,
 	REPORT_CACHE_MISUSE,
 	REPORT_CACHE_LIVE,
+	REPORT_NMI,
 	NR_REPORTS
 };
 
 void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 		    gfp_t gfp);
 void goalloc_alloc_failed(size_t size, gfp_t gfp);
+
+/*
+ * In NMI context goalloc does nothing: its magazines and locks are what an
+ * NMI may have interrupted. Calls from there are refused and reported
+ * (REPORT_NMI); an allocation returns NULL, a free leaves the object.
+ * Tested on the paths every call takes in interrupts: their slow ones.
+ */
+static __always_inline bool goalloc_refuse_nmi(const void *p, size_t size)
+{
+	if (likely(!in_nmi()))
+		return false;
+	goalloc_report(REPORT_NMI, p, size, 0);
+	return true;
+}
 
 /* ------------------------------------------------------------------ */
 /* Size classes, and caches' classes (tables in goalloc_span.c) */
@@ -332,6 +348,9 @@ enum span_state {
  * @freeindex:	first slot of the 64-slot window @alloc_cache describes; no
  *		slot below it is free
  * @nsampled:	objects of the span in the heap profile; profile_lock
+ * @gen:	changes whenever the span empties or goes, and when its large
+ *		object is freed (see span_get()); central lock, or for a large
+ *		object the free that claims it
  * @alloc_cache: ~allocbits of the window, so __ffs() finds a free slot
  * @cachedbits:	debug only: slots free but held in some CPU's magazine
  * @req:	track_waste only: bytes requested for each slot's object
@@ -341,7 +360,10 @@ enum span_state {
  *
  * Everything but @cachedbits is protected by the class's central lock (the
  * large_list lock for large spans). goalloc_free() reads @allocbits without it:
- * the caller owns the object, so its bit cannot change under it.
+ * the caller owns the object, so its bit cannot change under it. A caller
+ * that does not (a double free racing with the first) may read a span that
+ * changes under it, or a struct reused for another span: span_get() says
+ * how such a free finds out.
  */
 struct span {
 	union {
@@ -359,6 +381,7 @@ struct span {
 	u16 allocated;
 	u16 freeindex;
 	u16 nsampled;
+	unsigned int gen;
 	u64 alloc_cache;
 	unsigned long *cachedbits;
 	u16 *req;
@@ -472,6 +495,59 @@ static __always_inline struct span *span_of(const void *p)
 }
 
 /**
+ * span_get() - find @p's span, and the generation its fields belong to
+ * @p: the pointer
+ * @s: set to the span when found
+ * @gen: set to @s->gen
+ *
+ * A free of an object it owns finds the object's span unchanged from
+ * lookup to claim: the object keeps it from emptying. Two frees of one
+ * object, racing, do not: while one looks the span up, the other's free
+ * may empty the span, which then goes, its struct made another span's, or
+ * fills again. Every such change moves @s->gen (the span emptied, was
+ * unmapped, or its large object claimed: __span_put(), span_unmap(),
+ * goalloc_free_odd()), and span_unchanged() with the @gen read here tells
+ * the loser, which refuses the free as a double free.
+ *
+ * Span structs stay span structs: heap_meta_free() frees them after an
+ * RCU grace period, so the caller looks up and reads @s with preemption
+ * or interrupts off, or in rcu_read_lock(), and reads a struct span even
+ * if it is stale. Its fields read after this are those of the span that
+ * held @p when @gen was read, until span_unchanged() says otherwise: @p's
+ * page, read again after @gen, still leads to @s; a span's fields are
+ * written before its pages lead to it (span_map_pages()), and its pages no
+ * longer lead to it before @gen moves for its end.
+ *
+ * Return: false if goalloc does not own @p's page (as span_find()), or if
+ * @p's span changed while it was looked up.
+ */
+static __always_inline bool span_get(const void *p, struct span **s,
+				     unsigned int *gen)
+{
+	if (!span_find(p, s))
+		return false;
+	*gen = READ_ONCE((*s)->gen);
+	smp_rmb();
+	return READ_ONCE(heap_page(p)->private) == (unsigned long)*s;
+}
+
+/* Is @s the span span_get() found, read in @gen, still? */
+static __always_inline bool span_unchanged(const struct span *s,
+					   unsigned int gen)
+{
+	smp_rmb();
+	return READ_ONCE(s->gen) == gen;
+}
+
+/* A change span_get() readers see; the central lock, or the span is ours. */
+static __always_inline void span_next_gen(struct span *s)
+{
+	WRITE_ONCE(s->gen, s->gen + 1);
+	/* Before anything that makes the span, or its slots, anew. */
+	smp_wmb();
+}
+
+/**
  * object_check() - is @p an object of @s that is not free in it?
  * @s: span_of(@p)
  * @cls: @s->cls, which the caller has loaded already
@@ -488,15 +564,16 @@ object_check(const struct span *s, unsigned int cls, const void *p,
 		*idx = 0;
 		return p != (void *)s->base ? REPORT_INTERIOR : REPORT_NONE;
 	}
-	if (!class_slot(cls, (unsigned long)p - s->base, idx))
+	/* The bound first: @s may be changing (span_get()). */
+	if (!class_slot(cls, (unsigned long)p - s->base, idx) ||
+	    *idx >= READ_ONCE(s->nelems))
 		return REPORT_INTERIOR;
-	if (likely(test_bit(*idx, s->allocbits)))
-		return REPORT_NONE;
-	/* Slot nelems, the tail's first byte, has a bit that stays clear. */
-	return *idx < s->nelems ? REPORT_DOUBLE_FREE : REPORT_INTERIOR;
+	return likely(test_bit(*idx, s->allocbits)) ? REPORT_NONE :
+						      REPORT_DOUBLE_FREE;
 }
 
 struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp);
+void span_map(struct span *s);
 unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list);
 struct fault_attr;
@@ -523,6 +600,7 @@ static __always_inline void span_unmap(struct span *s)
 		WRITE_ONCE(page->index, 0);
 		WRITE_ONCE(page->private, 0);
 	}
+	span_next_gen(s);
 	count_event(EV_SPAN_FREE);
 }
 
@@ -769,7 +847,7 @@ void pcache_exit(void);
 
 struct span *large_span_around(const void *p);
 void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller);
-void goalloc_free_odd(struct span *s, const void *p);
+void goalloc_free_odd(struct span *s, unsigned int gen, const void *p);
 void goalloc_free_unowned(const void *p);
 void large_exit(void);
 

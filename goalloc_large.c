@@ -86,6 +86,8 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 		trace_goalloc_alloc(caller, ZERO_SIZE_PTR, 0, 0, gfp);
 		return ZERO_SIZE_PTR;
 	}
+	if (goalloc_refuse_nmi(NULL, size))
+		return NULL;
 	if (unlikely(size > GOALLOC_MAX_SIZE)) {
 		goalloc_report(REPORT_TOO_BIG, NULL, size, gfp);
 		trace_goalloc_alloc(caller, NULL, size, 0, gfp);
@@ -102,6 +104,7 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 	s->state = SPAN_LARGE;
 	s->size = size;
 	pcache_note_large(s);
+	span_map(s);
 	count_event(EV_ALLOC_LARGE);
 	p = (void *)s->base;
 	kmemleak_alloc(p, span_bytes(s), 1, gfp);
@@ -117,12 +120,20 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 /**
  * goalloc_free_odd() - a free that is not of a live slot: a large object,
  *			or a pointer to refuse
- * @s: span_of(@p)
+ * @s: @p's span, found by span_get()
+ * @gen: its generation then
  * @p: the pointer
  *
- * Context: any context where kfree() may be called.
+ * Of two frees racing for one large object, the one that moves @s->gen
+ * from @gen claims it; a free that looked the object up before an earlier
+ * free claimed it, even if the run and span struct went to a new object
+ * since, finds @gen moved and is refused. The bit, cleared by the claimer
+ * alone, refuses a free that looked up after the claim and before the
+ * unmap.
+ *
+ * Context: any context where kfree() may be called, in rcu_read_lock().
  */
-void goalloc_free_odd(struct span *s, const void *p)
+void goalloc_free_odd(struct span *s, unsigned int gen, const void *p)
 {
 	enum goalloc_report bad;
 	unsigned int idx;
@@ -131,8 +142,8 @@ void goalloc_free_odd(struct span *s, const void *p)
 	/* A slot free at the fast path's test, taken again since. */
 	if (!bad && s->cls)
 		bad = REPORT_DOUBLE_FREE;
-	/* Of two frees racing for one large object, one claims it. */
-	if (!bad && !test_and_clear_bit(0, s->allocbits))
+	if (!bad && (cmpxchg(&s->gen, gen, gen + 1) != gen ||
+		     !test_and_clear_bit(0, s->allocbits)))
 		bad = REPORT_DOUBLE_FREE;
 	if (unlikely(bad)) {
 		goalloc_report(bad, p, 0, 0);

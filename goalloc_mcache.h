@@ -160,9 +160,8 @@ void *mcache_alloc_sampled(void *p, unsigned int cls, gfp_t gfp, size_t size,
 void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp, size_t size,
 			   unsigned long caller);
 void *mcache_alloc_zeroed(void *p, unsigned int cls, gfp_t gfp);
-void mcache_flush_push(unsigned int cls, const void *p);
-void mcache_free_irq(unsigned int cls, const void *p);
-void mcache_free_prepared(struct span *s, const void *p);
+void mcache_free_slow(const void *p, struct span *fs, unsigned int fgen,
+		      unsigned int want, bool hooked);
 
 /* ------------------------------------------------------------------ */
 /* Objects and their spans, as the fast paths see them */
@@ -177,15 +176,15 @@ static __always_inline struct span *obj_span(const void *p)
  * Is @p a slot of small-object span @s (class @cls, loaded already) that
  * is not free in it? Set *@idx to the slot. The free fast path's test;
  * object_check() says what else @p is. Lockless: a caller that owns the
- * object owns its bit. Slot nelems, in the span's tail, has a bit that
- * stays clear (span_init()): not one more test here.
+ * object owns its bit.
  */
 static __always_inline bool span_slot_live(const struct span *s,
 					   unsigned long cls, const void *p,
 					   unsigned int *idx)
 {
+	/* The bound before the bitmap: @s may be changing (span_get()). */
 	return class_slot(cls, (unsigned long)p - s->base, idx) &&
-	       test_bit(*idx, s->allocbits);
+	       *idx < READ_ONCE(s->nelems) && test_bit(*idx, s->allocbits);
 }
 
 /* ------------------------------------------------------------------ */
@@ -289,7 +288,7 @@ static __always_inline bool mag_pop(unsigned long mag, void **p)
 /*
  * Push @p onto this CPU's magazine @mag, as mag_pop(). Return: false if
  * @mag is full, or if @p is already on top: freed twice in a row, which
- * mcache_flush_push() refuses (SLAB_FREELIST_HARDENED's check on SLUB's
+ * mcache_push_slow() refuses (SLAB_FREELIST_HARDENED's check on SLUB's
  * freelist head; with debug=1, every object in a magazine is caught).
  */
 static __always_inline bool mag_push(unsigned long mag, const void *p)
@@ -308,22 +307,6 @@ static __always_inline bool mag_push(unsigned long mag, const void *p)
 	OPTIMIZER_HIDE_VAR(mag);
 	this_cpu_inc(mm->nfree[mag]);
 	return true;
-}
-
-/* Put a freed object in this CPU's magazine of its class. */
-static __always_inline void mcache_free_push(unsigned long cls, const void *p)
-{
-	bool done;
-
-	if (unlikely(!mcache_in_task())) {
-		mcache_free_irq(cls, p);
-		return;
-	}
-	preempt_disable();
-	done = !mcache_busy() && mag_push(MAG(MAG_TASK, cls), p);
-	preempt_enable();
-	if (unlikely(!done))
-		mcache_flush_push(cls, p);
 }
 
 /*
@@ -379,30 +362,80 @@ static __always_inline void *mcache_alloc_class(unsigned int cls, size_t size,
 	return mcache_alloc_done(p, cls, gfp, size, caller);
 }
 
+/* Does a free of an object of @s need mcache_free_prepared()? */
+static __always_inline bool mcache_free_hooked(const struct span *s,
+					       bool hooked)
+{
+	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	       unlikely((hooked && (static_branch_unlikely(&goalloc_debug_key) ||
+				    static_branch_unlikely(&goalloc_track_key) ||
+				    want_init_on_free())) ||
+			profile_span_sampled(s));
+}
+
 /*
- * The free path of @p, found in small-object or large span @s of class
- * @cls (loaded already). @hooked: goalloc_hooks_key is on, so debug=1,
- * track_waste=1 or init_on_free may need the slow path.
+ * Test-only: called, if set, by a hooked free between looking its object
+ * up and claiming it, with preemption off (goalloc_kunit_race.c).
  */
-static __always_inline void mcache_free_span(struct span *s, unsigned long cls,
-					     const void *p, bool hooked)
+extern void (*goalloc_free_delay)(const void *p);
+
+/*
+ * The free fast path's part with preemption off: @p found by span_get()
+ * in span @s at generation @gen, a span of class @cls (loaded already).
+ * @hooked: goalloc_hooks_key is on, so debug=1, track_waste=1 or
+ * init_on_free may need the slow path.
+ *
+ * Return: true when done: @p is in this CPU's magazine, or refused as the
+ * loser of two frees racing (span_get()); false for mcache_free_slow().
+ */
+static __always_inline bool mcache_free_fast(struct span *s, unsigned int gen,
+					     unsigned long cls, const void *p,
+					     bool hooked)
 {
 	unsigned int idx;
 
+	if (IS_ENABLED(CONFIG_KUNIT) && hooked &&
+	    unlikely(READ_ONCE(goalloc_free_delay)))
+		goalloc_free_delay(p);
 	/* Class 0, a large object's, has no slot. */
-	if (unlikely(!span_slot_live(s, cls, p, &idx))) {
-		goalloc_free_odd(s, p);
+	if (unlikely(!span_slot_live(s, cls, p, &idx)) ||
+	    mcache_free_hooked(s, hooked) ||
+	    unlikely(!mcache_in_task() || mcache_busy()))
+		return false;
+	if (unlikely(!span_unchanged(s, gen))) {
+		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
+		return true;
+	}
+	return mag_push(MAG(MAG_TASK, cls), p);
+}
+
+/*
+ * The free of @p for goalloc_free() (@want 0) and a cache's free (@want,
+ * its class, which @p's span must have); @hooked as above. Preemption is
+ * off from the lookup to the magazine: span structs are freed a grace
+ * period late (span_get()).
+ */
+static __always_inline void mcache_free(const void *p, unsigned long want,
+					bool hooked)
+{
+	struct span *s;
+	unsigned int gen;
+	bool done;
+
+	preempt_disable();
+	if (unlikely(!span_get(p, &s, &gen))) {
+		preempt_enable();
+		if (!ZERO_OR_NULL_PTR(p))
+			goalloc_free_unowned(p);
 		return;
 	}
-	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
-	    unlikely((hooked && (static_branch_unlikely(&goalloc_debug_key) ||
-				 static_branch_unlikely(&goalloc_track_key) ||
-				 want_init_on_free())) ||
-		     profile_span_sampled(s))) {
-		mcache_free_prepared(s, p);
-		return;
-	}
-	mcache_free_push(cls, p);
+	/* Long, as an index: GCC 12 copied an unsigned int once per table. */
+	done = (!want || s->cls == want) &&
+	       mcache_free_fast(s, gen, want ?: (unsigned long)s->cls, p,
+				hooked);
+	preempt_enable();
+	if (unlikely(!done))
+		mcache_free_slow(p, s, gen, want, hooked);
 }
 
 #endif /* _GOALLOC_MCACHE_H */

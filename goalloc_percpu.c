@@ -214,11 +214,21 @@ static bool mcache_debug_alloc(void *p, unsigned int cls)
 /* Slow paths */
 
 /*
- * A free the fast path left: into a full magazine, give its newer half
- * back to mcentral (so nothing moves) and push @p; @p already on top,
- * refuse it.
+ * Test-only: see goalloc_mcache.h. Set only while the KUnit race cases
+ * run, which turn goalloc_hooks_key on for it.
  */
-noinline void mcache_flush_push(unsigned int cls, const void *p)
+void (*goalloc_free_delay)(const void *p);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_free_delay);
+
+/*
+ * Push @p, of span @s at generation @gen, into this context's magazine
+ * under the mcache lock: an interrupt's free, or a task's whose magazine
+ * was full or busy. A full magazine gives its newer half back to mcentral
+ * (so nothing moves) first. Refused: @p already on top, or @s changed
+ * since it was looked up (span_get()).
+ */
+static void mcache_push_slow(struct span *s, unsigned int gen,
+			     unsigned int cls, const void *p)
 {
 	struct central *c = &goalloc_central[cls];
 	unsigned int n, remote, mag;
@@ -231,12 +241,11 @@ noinline void mcache_flush_push(unsigned int cls, const void *p)
 	m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
 	mm = this_cpu_ptr(goalloc_mags);
 	mag = mcache_mag(cls);
-	if (unlikely(mm->top[mag][-1] == p)) {
+	if (unlikely(mm->top[mag][-1] == p || !span_unchanged(s, gen))) {
 		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
 		return;
 	}
-	/* A migration may have brought us to a CPU with room. */
 	if (*mm->top[mag] == MAG_END) {
 		n = mcache_batch[cls];
 		mm->top[mag] -= n;
@@ -257,39 +266,84 @@ noinline void mcache_flush_push(unsigned int cls, const void *p)
 	spans_destroy(&dead);
 }
 
-/* An interrupt's free: its magazines, with interrupts off. */
-noinline void mcache_free_irq(unsigned int cls, const void *p)
+/* As mcache_push_slow(), trying the task's magazine without the lock first. */
+static void mcache_push(struct span *s, unsigned int gen, unsigned int cls,
+			const void *p)
 {
-	unsigned long flags;
-	bool done;
+	bool done = false;
 
-	local_irq_save(flags);
-	done = mag_push(MAG(MAG_IRQ, cls), p);
-	local_irq_restore(flags);
+	preempt_disable();
+	if (mcache_in_task() && !mcache_busy() && span_unchanged(s, gen))
+		done = mag_push(MAG(MAG_TASK, cls), p);
+	preempt_enable();
 	if (!done)
-		mcache_flush_push(cls, p);
+		mcache_push_slow(s, gen, cls, p);
 }
 
 /*
  * A free that needs debug checks, init_on_free, kmemleak, waste tracking
- * or the heap profile before the magazine.
+ * or the heap profile before the magazine: @p is slot @idx of @s.
  */
-noinline void mcache_free_prepared(struct span *s, const void *p)
+static void mcache_free_prepared(struct span *s, unsigned int gen,
+				 unsigned int idx, const void *p)
 {
-	unsigned int idx = span_obj_index(s, p);
+	unsigned int cls = s->cls;
 
 	if (static_branch_unlikely(&goalloc_debug_key)) {
 		if (!mcache_debug_free(s, idx, p))
 			return;
-	} else if (want_init_on_free() && class_may_wipe(s->cls)) {
-		memset((void *)p, 0, class_to_size[s->cls]);
+	} else if (want_init_on_free() && class_may_wipe(cls)) {
+		memset((void *)p, 0, class_to_size[cls]);
 	}
 	if (profile_span_sampled(s))
 		goalloc_profile_free(s, p);
 	kmemleak_free(p);
 	if (static_branch_unlikely(&goalloc_track_key))
-		this_cpu_sub(goalloc_req_bytes[s->cls], s->req[idx]);
-	mcache_free_push(s->cls, p);
+		this_cpu_sub(goalloc_req_bytes[cls], s->req[idx]);
+	mcache_push(s, gen, cls, p);
+}
+
+/**
+ * mcache_free_slow() - the free path's second half
+ * @p: the pointer
+ * @fs: the span the fast path found @p in (span_get())
+ * @fgen: its generation then
+ * @want: for a cache's free, its class; 0 for goalloc_free()
+ * @hooked: as for mcache_free_fast()
+ *
+ * What the fast path leaves: a large object, bad input, the hooks, an
+ * interrupt's free, a full or busy magazine. @p is looked up again, in
+ * rcu_read_lock(), and must be in the span the fast path found, unchanged:
+ * else another free of it won the race (span_get()), and this one is
+ * refused as a double free. In NMI context nothing is freed: refused.
+ *
+ * Context: any context where kfree() may be called.
+ */
+noinline void mcache_free_slow(const void *p, struct span *fs,
+			       unsigned int fgen, unsigned int want,
+			       bool hooked)
+{
+	unsigned int gen, idx, cls;
+	struct span *s;
+
+	if (goalloc_refuse_nmi(p, 0))
+		return;
+	rcu_read_lock();
+	if (unlikely(!span_get(p, &s, &gen) || s != fs || gen != fgen)) {
+		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
+		goto out;
+	}
+	cls = s->cls;
+	if (unlikely(want && cls != want))
+		goalloc_report(REPORT_WRONG_CACHE, p, class_to_size[want], 0);
+	else if (!span_slot_live(s, cls, p, &idx))
+		goalloc_free_odd(s, gen, p);
+	else if (mcache_free_hooked(s, hooked))
+		mcache_free_prepared(s, gen, idx, p);
+	else
+		mcache_push_slow(s, gen, cls, p);
+out:
+	rcu_read_unlock();
 }
 
 /*
@@ -460,6 +514,8 @@ noinline void *mcache_alloc_irq(unsigned int cls, size_t size, gfp_t gfp,
 	bool done;
 	void *p;
 
+	if (goalloc_refuse_nmi(NULL, size))
+		return NULL;
 	local_irq_save(flags);
 	done = mag_pop(MAG(MAG_IRQ, cls), &p);
 	local_irq_restore(flags);
@@ -517,15 +573,7 @@ EXPORT_SYMBOL_GPL(goalloc_alloc);
  */
 static __always_inline void __goalloc_free(const void *p, bool hooked)
 {
-	struct span *s;
-
-	if (unlikely(!span_find(p, &s))) {
-		if (!ZERO_OR_NULL_PTR(p))
-			goalloc_free_unowned(p);
-		return;
-	}
-	/* Long, as an index: GCC 12 copied an unsigned int once per table. */
-	mcache_free_span(s, (unsigned long)s->cls, p, hooked);
+	mcache_free(p, 0, hooked);
 }
 
 static noinline void goalloc_free_hooked(const void *p, unsigned long caller)
@@ -607,6 +655,7 @@ void mcache_flush_class(int cpu, unsigned int cls)
 	m->flushes++;
 	count_event(EV_FLUSH);
 }
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_flush_class);
 
 /*
  * Return everything @cpu's cache holds to mcentral, and its page cache to

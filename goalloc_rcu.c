@@ -89,6 +89,8 @@ void __goalloc_free_rcu(struct rcu_head *head, unsigned long offset)
 	struct rcu_batch *b;
 	unsigned long flags;
 
+	if (goalloc_refuse_nmi(head, offset))
+		return;
 	local_irq_save(flags);
 	b = this_cpu_ptr(&rcu_batches);
 	raw_spin_lock(&b->lock);

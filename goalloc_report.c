@@ -71,6 +71,7 @@ static const struct {
 				  EV_CACHE_MISUSE },
 	[REPORT_CACHE_LIVE] = { "cache destroyed with objects in use (size: their count)",
 				EV_CACHE_LEAKED },
+	[REPORT_NMI] = { "call in NMI context", EV_REFUSED_NMI },
 };
 
 static_assert(ARRAY_SIZE(reports) == NR_REPORTS);
@@ -120,6 +121,12 @@ void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 	if ((kind == REPORT_TOO_BIG || kind == REPORT_OVERFLOW) &&
 	    (gfp & __GFP_NOWARN))
 		return;
+	/* The rate limit's state is a lock an NMI may have interrupted. */
+	if (kind == REPORT_NMI) {
+		WARN_ONCE(1, "goalloc: %s %p size %zu\n", reports[kind].what,
+			  p, size);
+		return;
+	}
 	WARN_RATELIMIT(1, "goalloc: %s %p size %zu\n", reports[kind].what, p,
 		       size);
 }

@@ -182,6 +182,8 @@ static __always_inline void span_map_pages(struct span *s)
 				     s->first << GOALLOC_PAGE_ORDER);
 	unsigned int i, n = s->cls ? s->npages << GOALLOC_PAGE_ORDER : 1;
 
+	/* The span's fields before its pages lead to it (span_get()). */
+	smp_wmb();
 	for (i = 0; i < n; i++, page = nth_page(page, 1)) {
 		page->private = (unsigned long)s;
 		page->index = (unsigned long)s ^ goalloc_cookie;
@@ -199,8 +201,7 @@ static __always_inline void span_init(struct span *s, unsigned int cls,
 	s->nelems = nelems;
 	/*
 	 * Bits past nelems stay clear too: span_take() takes the lowest free
-	 * slots and never more than there are, so it never reaches them, and
-	 * a free of slot nelems (the tail) then finds its bit clear.
+	 * slots and never more than there are, so it never reaches them.
 	 */
 	if (words == 1)
 		s->allocbits[0] = 0;
@@ -220,8 +221,23 @@ static __always_inline void span_init(struct span *s, unsigned int cls,
 		if (cls && class_may_wipe(cls))
 			memset((void *)s->base, GOALLOC_POISON, span_bytes(s));
 	}
-	span_map_pages(s);
+	/* A large object's pages lead to it once it is whole: span_map(). */
+	if (cls)
+		span_map_pages(s);
 	count_event(EV_SPAN_ALLOC);
+}
+
+/**
+ * span_map() - a large object's span, set up, becomes findable by its
+ * address
+ * @s: the span, from span_create(@cls 0), listed and accounted
+ *
+ * Last: a free racing with the allocation (a double free of the object
+ * whose run this was) finds nothing half made.
+ */
+void span_map(struct span *s)
+{
+	span_map_pages(s);
 }
 
 /*
