@@ -36,7 +36,11 @@
  * rate-limited warning and counted in debugfs; the allocator is not
  * changed by it. Without the debug parameter, a second free of an object
  * deeper in a CPU's cache is caught only when the cache gives the object
- * back to its span, and it may have been handed out twice by then.
+ * back to its span while its slot is still free; it may have been handed
+ * out twice by then, and if its slot was handed out again, the second
+ * copy frees the new owner's object, as with kfree(). Of two frees of one
+ * object that race, the one that finds the object's span changed since it
+ * looked it up is refused. Calls in NMI context are refused.
  */
 #ifndef _GOALLOC_H
 #define _GOALLOC_H

@@ -7,12 +7,17 @@
  * is allocated again and filled with a pattern. The held free must then
  * be refused as a double free, every time: the window is not left to
  * luck. Needs two online CPUs; a third, if there is one, allocates and
- * frees the same size all along and checks its patterns.
+ * frees the same size all along and checks its patterns. And calls from
+ * an NMI, which goalloc refuses.
  */
 
 #include <linux/delay.h>
 #include <linux/kthread.h>
 #include <linux/sched.h>
+#ifdef CONFIG_X86_LOCAL_APIC
+#include <asm/apic.h>
+#include <asm/nmi.h>
+#endif
 
 #include "goalloc_test.h"
 
@@ -316,9 +321,69 @@ static void large_free_losing_a_race_is_refused(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 }
 
+#ifdef CONFIG_X86_LOCAL_APIC
+/* What the NMI handler did, and on which CPU it is to act. */
+struct in_nmi {
+	int cpu;
+	void *obj;
+	void *got, *got_large;
+	bool ran;
+};
+
+static struct in_nmi nmi_call = { .cpu = -1 };
+
+static int nmi_handler(unsigned int type, struct pt_regs *regs)
+{
+	if (READ_ONCE(nmi_call.cpu) != smp_processor_id() || nmi_call.ran)
+		return NMI_DONE;
+	nmi_call.got = goalloc_alloc(64, GFP_ATOMIC);
+	nmi_call.got_large = goalloc_alloc(65536, GFP_ATOMIC);
+	goalloc_free(nmi_call.obj);
+	WRITE_ONCE(nmi_call.ran, true);
+	return NMI_HANDLED;
+}
+
+/*
+ * An NMI (sent to this CPU) allocates and frees: refused, each reported,
+ * the allocations NULL, the object left allocated.
+ */
+static void calls_in_nmi_are_refused(struct kunit *test)
+{
+	unsigned long before = events(EV_REFUSED_NMI);
+	unsigned long end = jiffies + RACE_WAIT;
+	int ret;
+
+	nmi_call.obj = goalloc_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, nmi_call.obj);
+	ret = register_nmi_handler(NMI_LOCAL, nmi_handler, 0, "goalloc_test");
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	goalloc_expect_reports(3);
+	preempt_disable();
+	WRITE_ONCE(nmi_call.cpu, smp_processor_id());
+	apic->send_IPI_self(NMI_VECTOR);
+	while (!READ_ONCE(nmi_call.ran) && time_before(jiffies, end))
+		cpu_relax();
+	WRITE_ONCE(nmi_call.cpu, -1);
+	preempt_enable();
+	unregister_nmi_handler(NMI_LOCAL, "goalloc_test");
+	KUNIT_EXPECT_EQ(test, goalloc_expect_reports(0), 0);
+	KUNIT_ASSERT_TRUE_MSG(test, nmi_call.ran, "no NMI came");
+	KUNIT_EXPECT_NULL(test, nmi_call.got);
+	KUNIT_EXPECT_NULL(test, nmi_call.got_large);
+	KUNIT_EXPECT_EQ(test, events(EV_REFUSED_NMI) - before, 3UL);
+	/* Still allocated: its free in the NMI was refused. */
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(nmi_call.obj), (size_t)64);
+	goalloc_free(nmi_call.obj);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+#endif
+
 static struct kunit_case race_cases[] = {
 	KUNIT_CASE(small_free_losing_a_race_is_refused),
 	KUNIT_CASE(large_free_losing_a_race_is_refused),
+#ifdef CONFIG_X86_LOCAL_APIC
+	KUNIT_CASE(calls_in_nmi_are_refused),
+#endif
 	{}
 };
 
