@@ -442,9 +442,11 @@ static __always_inline struct page *heap_page(const void *p)
  * Find @p's span: false if goalloc does not own @p's page, or if @p lies
  * past the first kernel page of a large object (large_span_around() finds
  * those); else *@s is set, never to NULL. NULL and ZERO_SIZE_PTR lie below
- * any heap address, so they give false too.
+ * any heap address, so they give false too. *@pagep is set to @p's page
+ * with *@s.
  */
-static __always_inline bool span_find(const void *p, struct span **s)
+static __always_inline bool __span_find(const void *p, struct span **s,
+					struct page **pagep)
 {
 	unsigned long addr = (unsigned long)p;
 	struct page *page;
@@ -483,7 +485,15 @@ static __always_inline bool span_find(const void *p, struct span **s)
 	if (unlikely((priv ^ goalloc_cookie) != data_race(page->index)))
 		return false;
 	*s = (struct span *)priv;
+	*pagep = page;
 	return true;
+}
+
+static __always_inline bool span_find(const void *p, struct span **s)
+{
+	struct page *page;
+
+	return __span_find(p, s, &page);
 }
 
 /* Return: @p's span as span_find() sees it, or NULL. */
@@ -524,11 +534,13 @@ static __always_inline struct span *span_of(const void *p)
 static __always_inline bool span_get(const void *p, struct span **s,
 				     unsigned int *gen)
 {
-	if (!span_find(p, s))
+	struct page *page;
+
+	if (!__span_find(p, s, &page))
 		return false;
 	*gen = READ_ONCE((*s)->gen);
 	smp_rmb();
-	return READ_ONCE(heap_page(p)->private) == (unsigned long)*s;
+	return READ_ONCE(page->private) == (unsigned long)*s;
 }
 
 /* Is @s the span span_get() found, read in @gen, still? */

@@ -571,6 +571,53 @@ static void central_return_refuses_an_object_free_in_its_span(struct kunit *test
 }
 
 /*
+ * What no check catches (README, "Bad input"): the second copy of a double
+ * free comes back after its slot was handed out again. It is taken as the
+ * new owner's free: no report, the slot is free in its span while the new
+ * owner holds it, and the counts agree with the bitmap, so verify sees
+ * nothing wrong. The case shows the limit the README states.
+ */
+static void central_return_takes_a_stale_copy_of_a_reused_slot(struct kunit *test)
+{
+	unsigned int cls = size_to_class(CENTRAL_SIZE);
+	struct central *c = &goalloc_central[cls];
+	struct span *cached = NULL, *s;
+	unsigned long flags, refused;
+	LIST_HEAD(fresh);
+	LIST_HEAD(dead);
+	void *objs[3], *again;
+
+	goalloc_drain(false);
+	s = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	spin_lock_irqsave(&c->lock, flags);
+	__central_add_span(c, s);
+	KUNIT_EXPECT_EQ(test, __central_fill(c, objs, 3, &cached, 7, &fresh), 3U);
+	/* The first copy of objs[0] comes back; the slot goes out again. */
+	__central_return(c, objs, 1, 7, &dead);
+	KUNIT_EXPECT_EQ(test, __central_fill(c, &again, 1, &cached, 7, &fresh), 1U);
+	KUNIT_EXPECT_PTR_EQ(test, again, objs[0]);
+	refused = events(EV_REFUSED_DOUBLE_FREE);
+	/* The second copy: taken, unseen. */
+	__central_return(c, objs, 1, 7, &dead);
+	KUNIT_EXPECT_EQ(test, events(EV_REFUSED_DOUBLE_FREE), refused);
+	KUNIT_EXPECT_EQ(test, s->allocated, 2U);
+	KUNIT_EXPECT_EQ(test, c->objects, 2UL);
+	spin_unlock_irqrestore(&c->lock, flags);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	/* The new owner's free is now the one refused. */
+	spin_lock_irqsave(&c->lock, flags);
+	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE,
+		       __central_return(c, &again, 1, 7, &dead));
+	__central_return(c, objs + 1, 2, 7, &dead);
+	KUNIT_EXPECT_EQ(test, c->objects, 0UL);
+	spin_unlock_irqrestore(&c->lock, flags);
+	KUNIT_EXPECT_TRUE(test, list_empty(&dead));
+	goalloc_drain(false);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
+/*
  * New spans fill a magazine without passing through the partial list: a
  * span filled up goes to the full list, the last one, not filled, is the
  * CPU's cached span, and the one not reached stays on the caller's list.
@@ -721,6 +768,7 @@ static void go_span_serves_a_grown_class(struct kunit *test)
 static struct kunit_case central_cases[] = {
 	KUNIT_CASE(central_fill_caches_a_span_and_moves_it_to_full),
 	KUNIT_CASE(central_return_refuses_an_object_free_in_its_span),
+	KUNIT_CASE(central_return_takes_a_stale_copy_of_a_reused_slot),
 	KUNIT_CASE(central_fill_takes_new_spans_as_they_are),
 	KUNIT_CASE(central_keeps_a_magazine_of_empty_spans),
 	KUNIT_CASE(go_span_serves_a_grown_class),
