@@ -539,6 +539,7 @@ static __always_inline bool span_get(const void *p, struct span **s,
 	if (!__span_find(p, s, &page))
 		return false;
 	*gen = READ_ONCE((*s)->gen);
+	/* @gen before the page again: pairs with span_unmap()'s stores. */
 	smp_rmb();
 	return READ_ONCE(page->private) == (unsigned long)*s;
 }
@@ -547,6 +548,7 @@ static __always_inline bool span_get(const void *p, struct span **s,
 static __always_inline bool span_unchanged(const struct span *s,
 					   unsigned int gen)
 {
+	/* The fields read before @gen again: pairs with span_next_gen(). */
 	smp_rmb();
 	return READ_ONCE(s->gen) == gen;
 }

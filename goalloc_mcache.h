@@ -374,10 +374,14 @@ static __always_inline bool mcache_free_hooked(const struct span *s,
 }
 
 /*
- * Test-only: called, if set, by a hooked free between looking its object
- * up and claiming it, with preemption off (goalloc_kunit_race.c).
+ * Test-only: @free_delay, if set, is called by a hooked free between
+ * looking its object up and claiming it, with preemption off
+ * (goalloc_kunit_race.c).
  */
-extern void (*goalloc_free_delay)(const void *p);
+struct goalloc_test_hooks {
+	void (*free_delay)(const void *p);
+};
+extern struct goalloc_test_hooks goalloc_test_hooks;
 
 /*
  * The free fast path's part with preemption off: @p found by span_get()
@@ -395,8 +399,8 @@ static __always_inline bool mcache_free_fast(struct span *s, unsigned int gen,
 	unsigned int idx;
 
 	if (IS_ENABLED(CONFIG_KUNIT) && hooked &&
-	    unlikely(READ_ONCE(goalloc_free_delay)))
-		goalloc_free_delay(p);
+	    unlikely(READ_ONCE(goalloc_test_hooks.free_delay)))
+		goalloc_test_hooks.free_delay(p);
 	/* Class 0, a large object's, has no slot. */
 	if (unlikely(!span_slot_live(s, cls, p, &idx)) ||
 	    mcache_free_hooked(s, hooked) ||
@@ -419,6 +423,7 @@ static __always_inline void mcache_free(const void *p, unsigned long want,
 					bool hooked)
 {
 	struct span *s;
+	unsigned long cls;
 	unsigned int gen;
 	bool done;
 
@@ -429,10 +434,13 @@ static __always_inline void mcache_free(const void *p, unsigned long want,
 			goalloc_free_unowned(p);
 		return;
 	}
-	/* Long, as an index: GCC 12 copied an unsigned int once per table. */
-	done = (!want || s->cls == want) &&
-	       mcache_free_fast(s, gen, want ?: (unsigned long)s->cls, p,
-				hooked);
+	/*
+	 * Long, as an index: GCC 12 copied an unsigned int once per table.
+	 * @want is a constant 0 or a cache's class: the test is one compare.
+	 */
+	cls = s->cls;
+	done = ((__builtin_constant_p(want) && !want) || cls == want) &&
+	       mcache_free_fast(s, gen, cls, p, hooked);
 	preempt_enable();
 	if (unlikely(!done))
 		mcache_free_slow(p, s, gen, want, hooked);

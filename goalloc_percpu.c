@@ -217,8 +217,8 @@ static bool mcache_debug_alloc(void *p, unsigned int cls)
  * Test-only: see goalloc_mcache.h. Set only while the KUnit race cases
  * run, which turn goalloc_hooks_key on for it.
  */
-void (*goalloc_free_delay)(const void *p);
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_free_delay);
+struct goalloc_test_hooks goalloc_test_hooks;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_test_hooks);
 
 /*
  * Push @p, of span @s at generation @gen, into this context's magazine

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for goalloc: two frees of one object racing. A free is held
- * between looking its object up and claiming it (goalloc_free_delay, a
+ * between looking its object up and claiming it (goalloc_test_hooks, a
  * test-only hook on the hooked free path) while the other free goes
  * through, the object's span empties or its run goes, and the same size
  * is allocated again and filled with a pattern. The held free must then
@@ -61,7 +61,7 @@ struct race {
 static struct race *race;
 
 /*
- * goalloc_free_delay: with preemption off, the loser waits here for the
+ * goalloc_test_hooks.free_delay: with preemption off, the loser waits here for the
  * other free to go through (bounded: the test fails, nothing hangs).
  */
 static void race_delay(const void *p)
@@ -162,7 +162,7 @@ static bool race_start(struct kunit *test, struct race *r, int *churn_cpu)
 	init_completion(&r->done);
 	init_completion(&r->churn_done);
 	/* Before any thread frees: code is patched while none runs it. */
-	goalloc_free_delay = race_delay;
+	goalloc_test_hooks.free_delay = race_delay;
 	static_branch_inc(&goalloc_hooks_key);
 	if (*churn_cpu >= 0) {
 		t = kthread_create_on_cpu(churn_thread, r, *churn_cpu,
@@ -175,7 +175,7 @@ static bool race_start(struct kunit *test, struct race *r, int *churn_cpu)
 	r->loser = t;
 	wake_up_process(t);
 	while (atomic_read(&r->state) != RACE_HELD && time_before(jiffies, end))
-		msleep(1);
+		usleep_range(1000, 2000);
 	return true;
 }
 
@@ -188,7 +188,7 @@ static void race_finish(struct kunit *test, struct race *r, int churn_cpu)
 	WRITE_ONCE(r->churn_stop, true);
 	if (churn_cpu >= 0)
 		wait_for_completion(&r->churn_done);
-	goalloc_free_delay = NULL;
+	goalloc_test_hooks.free_delay = NULL;
 	static_branch_dec(&goalloc_hooks_key);
 	KUNIT_EXPECT_TRUE_MSG(test, r->held, "the loser's free was never held");
 	KUNIT_EXPECT_EQ_MSG(test, r->refused, 1UL,
