@@ -60,6 +60,7 @@ const char *const goalloc_event_names[] = {
 	[EV_CACHE_MISUSE]		= "cache_misuse",
 	[EV_CACHE_LEAKED]		= "cache_leaked",
 	[EV_FREE_RCU]			= "free_rcu",
+	[EV_SCAVENGE_DRAIN]		= "scavenge_drain",
 };
 
 static_assert(ARRAY_SIZE(goalloc_event_names) == NR_GOALLOC_EVENTS);

@@ -70,8 +70,10 @@ void goalloc_scavenge(void)
 	heap_stats_read(&st);
 	if (xchg(&goalloc_drain_wanted, false) ||
 	    st.sys_pages - st.inuse_pages + pcache_cached_pages() -
-	    st.idle_pages > keep)
+	    st.idle_pages > keep) {
+		count_event(EV_SCAVENGE_DRAIN);
 		goalloc_drain(false);
+	}
 	heap_release_free_chunks(keep);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_scavenge);
