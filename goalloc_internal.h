@@ -980,6 +980,7 @@ void span_put(struct span *s, unsigned int idx);
 unsigned long pcache_cpu_block(int cpu, struct heap_chunk **chunk,
 			       unsigned int *word);
 unsigned long scavenge_shrink(unsigned long nr_to_scan);
+bool scavenge_pass(bool paced);
 void goalloc_scavenge_flush(void);
 void goalloc_scavenge_hold(bool hold);
 int goalloc_expect_reports(int n);
