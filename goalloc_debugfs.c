@@ -345,9 +345,9 @@ DEFINE_SHOW_ATTRIBUTE(caches);
 /* Walks of span lists, a bounded batch per lock hold */
 
 /*
- * For tests: the most units of work a walk did in one hold of a lock,
- * and the holds walks took. Two readers at once race on them; the tests
- * that read them walk alone.
+ * For tests: the most spans a walk visited in one hold of a class lock,
+ * and the holds class walks took. Two readers at once race on them; the
+ * tests that read them walk alone.
  */
 unsigned int goalloc_walk_longest;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_walk_longest);
@@ -566,7 +566,6 @@ bool large_walk_batch(struct large_walk *w, span_visit_fn visit,
 	if (!s && end)
 		end(!w->lost, arg);
 	spin_unlock_irqrestore(&ll->lock, flags);
-	walk_note_hold(work);
 	return s;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(large_walk_batch);
@@ -714,6 +713,7 @@ static const struct file_operations spans_fops = {
 	.owner = THIS_MODULE,
 	.open = spans_open,
 	.read = seq_read,
+	.read_iter = seq_read_iter,
 	.llseek = seq_lseek,
 	.release = seq_release_private,
 };
