@@ -16,9 +16,11 @@
  * Every table has a header row naming its columns. Per-CPU counters are
  * read without the CPUs' locks (a racing update shows up in the next
  * read; allocations, derived from three fields by mag_nalloc(), may be
- * off while their CPU runs); span lists are read under one class lock at
- * a time, so a reader never blocks allocation for longer than one class's
- * walk. debugfs is optional: failures here never fail the module.
+ * off while their CPU runs). "spans" walks the span lists a batch per
+ * lock hold (class_walk_batch(), large_walk_batch() below), so a reader
+ * blocks a class's refills for one batch, whatever the heap's size; the
+ * fullness histogram of "classes" reads a class's partial spans in one
+ * hold. debugfs is optional: failures here never fail the module.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
@@ -521,7 +523,8 @@ static struct span *__large_walk_next(struct large_walk *w,
 	if (w->pos) {
 		if (ll->objects != w->objects ||
 		    ll->bytes_total != w->bytes_total) {
-			w->lost = w->done = true;
+			w->lost = true;
+			w->done = true;
 			return NULL;
 		}
 		at = &w->pos->list;

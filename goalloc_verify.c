@@ -4,10 +4,12 @@
  * chunk and checks the invariants the allocator relies on. debugfs
  * "verify" prints "ok" or every violation; tests end with it.
  *
- * Each class is checked under its central lock, each CPU's magazines in a
- * worker on that CPU under its mcache lock, the heap under heap_lock; so a
- * check sees each part consistent, never blocks allocation for longer
- * than one class's walk, and may run while goalloc is in use.
+ * Each span is checked under its class's central lock, a batch of spans
+ * per hold (class_walk_batch()), each CPU's magazines in a worker on that
+ * CPU under its mcache lock, the heap under heap_lock; so a check sees
+ * each span consistent, blocks a class's refills for one batch at a time,
+ * and may run while goalloc is in use. A class's counts are sums over all
+ * its spans, checked when a walk saw the class unchanged (verify_class()).
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
