@@ -130,6 +130,7 @@ void __central_release_span(struct central *c, struct span *s,
 			    struct list_head *dead)
 {
 	lockdep_assert_held(&c->lock);
+	c->changes++;
 	if (c->nr_spans[SPAN_EMPTY] < c->keep_empty) {
 		__span_set_state(c, s, SPAN_EMPTY);
 		list_move(&s->list, &c->empty);
@@ -137,6 +138,7 @@ void __central_release_span(struct central *c, struct span *s,
 	}
 	c->nr_spans[s->state]--;
 	__central_count_span(c, s, -1);
+	c->departed++;
 	list_move(&s->list, dead);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_release_span);
@@ -151,6 +153,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_release_span);
 void __central_add_span(struct central *c, struct span *s)
 {
 	lockdep_assert_held(&c->lock);
+	c->changes++;
 	s->state = SPAN_PARTIAL;
 	c->nr_spans[SPAN_PARTIAL]++;
 	__central_count_span(c, s, 1);
@@ -269,6 +272,7 @@ unsigned int __central_fill(struct central *c, void **objs, unsigned int n,
 		}
 	}
 	c->objects += got;
+	c->changes++;
 	return got;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__central_fill);
@@ -299,6 +303,7 @@ unsigned int __central_return(struct central *c, void *const *objs,
 
 	lockdep_assert_held(&c->lock);
 	c->objects -= n;
+	c->changes++;
 	for (i = 0; i < n; i += k) {
 		k = span_find(objs[i], &s) && s->cls == cls ?
 		    __span_put(s, objs + i, n - i) : 0;
@@ -365,6 +370,7 @@ void __central_uncache_span(struct central *c, struct span *s,
 			    struct list_head *dead)
 {
 	lockdep_assert_held(&c->lock);
+	c->changes++;
 	s->cpu = -1;
 	__span_set_state(c, s, SPAN_PARTIAL);
 	list_add(&s->list, &c->partial);
@@ -429,6 +435,8 @@ static void __central_release_empty(struct central *c, struct list_head *dead)
 	list_for_each_entry(s, &c->empty, list)
 		__central_count_span(c, s, -1);
 	list_splice_init(&c->empty, dead);
+	c->departed += c->nr_spans[SPAN_EMPTY];
+	c->changes++;
 	c->nr_spans[SPAN_EMPTY] = 0;
 }
 

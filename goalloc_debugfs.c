@@ -16,9 +16,11 @@
  * Every table has a header row naming its columns. Per-CPU counters are
  * read without the CPUs' locks (a racing update shows up in the next
  * read; allocations, derived from three fields by mag_nalloc(), may be
- * off while their CPU runs); span lists are read under one class lock at
- * a time, so a reader never blocks allocation for longer than one class's
- * walk. debugfs is optional: failures here never fail the module.
+ * off while their CPU runs). "spans" walks the span lists a batch per
+ * lock hold (class_walk_batch(), large_walk_batch() below), so a reader
+ * blocks a class's refills for one batch, whatever the heap's size; the
+ * fullness histogram of "classes" reads a class's partial spans in one
+ * hold. debugfs is optional: failures here never fail the module.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
@@ -61,6 +63,7 @@ const char *const goalloc_event_names[] = {
 	[EV_CACHE_LEAKED]		= "cache_leaked",
 	[EV_FREE_RCU]			= "free_rcu",
 	[EV_REFUSED_NMI]		= "refused_nmi",
+	[EV_SCAVENGE_DRAIN]		= "scavenge_drain",
 };
 
 static_assert(ARRAY_SIZE(goalloc_event_names) == NR_GOALLOC_EVENTS);
@@ -341,58 +344,398 @@ static int caches_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(caches);
 
-static void spans_show_one(struct seq_file *m, const struct span *s)
+/* ------------------------------------------------------------------ */
+/* Walks of span lists, a bounded batch per lock hold */
+
+/*
+ * For tests: the most spans a walk visited in one hold of a class lock,
+ * and the holds class walks took. Two readers at once race on them; the
+ * tests that read them walk alone.
+ */
+unsigned int goalloc_walk_longest;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_walk_longest);
+unsigned long goalloc_walk_holds;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_walk_holds);
+
+static void walk_note_hold(unsigned int work)
 {
-	seq_printf(m, "%p %u %u %u %u %s %d\n", s, s->cls, s->npages,
-		   s->nelems, s->allocated, span_state_names[s->state],
-		   s->state == SPAN_CACHED || s->state == SPAN_LARGE ? s->cpu : -1);
+	WRITE_ONCE(goalloc_walk_holds, READ_ONCE(goalloc_walk_holds) + 1);
+	if (work > READ_ONCE(goalloc_walk_longest))
+		WRITE_ONCE(goalloc_walk_longest, work);
 }
 
-static void spans_show_list(struct seq_file *m, struct list_head *head)
+static struct list_head *central_list(struct central *c, unsigned int state)
 {
-	struct span *s;
-
-	list_for_each_entry(s, head, list)
-		spans_show_one(m, s);
+	return state == SPAN_PARTIAL ? &c->partial :
+	       state == SPAN_FULL ? &c->full : &c->empty;
 }
 
-static int spans_show(struct seq_file *m, void *v)
+/**
+ * class_walk_init() - place a walk before the first span of a class
+ * @w: the walk
+ * @cls: the class, in use
+ */
+void class_walk_init(struct class_walk *w, unsigned int cls)
 {
-	unsigned long flags;
-	unsigned int cls;
-	struct span *s;
-	int cpu;
+	memset(w, 0, sizeof(*w));
+	w->cls = cls;
+	w->cpu = -1;
+}
 
-	seq_puts(m, "span class pages objs allocated state cpu\n");
-	cache_lock();
-	for (cls = 1; cls < NR_CLASSES; cls++) {
-		struct central *c = &goalloc_central[cls];
+/*
+ * Where on its list @w goes on from, or NULL if @w->pos may have left it.
+ * A span leaves its class only for the heap, counted in departed: while
+ * that stays as it was, @w->pos is a span of the class, alive, and its
+ * state names its list (a span moved to another list and back is on it
+ * again, at another place: the walk goes on from there).
+ */
+static struct list_head *__class_walk_resume(struct class_walk *w,
+					     struct central *c)
+{
+	if (!w->pos)
+		return central_list(c, w->state);
+	if (c->departed == w->departed && w->pos->state == w->state)
+		return &w->pos->list;
+	return NULL;
+}
 
-		if (!class_to_size[cls])
+/* The next span of @w's lists, or NULL once they are done. */
+static struct span *__class_walk_next_listed(struct class_walk *w,
+					     struct central *c)
+{
+	struct list_head *at;
+
+	for (; w->state < SPAN_CACHED; w->state++, w->pos = NULL) {
+		/*
+		 * A class that changes under the walk could move spans ahead
+		 * of it for ever: the walk then visits no more spans than
+		 * the lists held when it began.
+		 */
+		if (w->visits >= w->limit && c->changes != w->changes) {
+			w->lost = true;
 			continue;
-		spin_lock_irqsave(&c->lock, flags);
-		spans_show_list(m, &c->partial);
-		spans_show_list(m, &c->full);
-		spans_show_list(m, &c->empty);
-		/* Cached spans are on no list; the class lock guards m->span. */
-		for_each_possible_cpu(cpu) {
-			s = mcache_of(cpu)->cls[cls].span;
-			if (s)
-				spans_show_one(m, s);
 		}
-		spin_unlock_irqrestore(&c->lock, flags);
+		at = __class_walk_resume(w, c);
+		if (!at) {
+			w->lost = true;
+			continue;
+		}
+		if (at->next != central_list(c, w->state)) {
+			w->pos = list_entry(at->next, struct span, list);
+			w->departed = c->departed;
+			w->visits++;
+			return w->pos;
+		}
+	}
+	return NULL;
+}
+
+/* The next span of @w's class: listed, then cached by a CPU. */
+static struct span *__class_walk_next(struct class_walk *w)
+{
+	struct central *c = &goalloc_central[w->cls];
+	struct span *s;
+
+	lockdep_assert_held(&c->lock);
+	if (!w->started) {
+		w->started = true;
+		w->changes = c->changes;
+		w->limit = c->nr_spans[SPAN_PARTIAL] + c->nr_spans[SPAN_FULL] +
+			   c->nr_spans[SPAN_EMPTY];
+	}
+	s = __class_walk_next_listed(w, c);
+	if (s)
+		return s;
+	/* Cached spans are on no list; the class lock guards m->span. */
+	while (w->state == SPAN_CACHED) {
+		w->cpu = cpumask_next(w->cpu, cpu_possible_mask);
+		if (w->cpu >= nr_cpu_ids) {
+			w->state = NR_SPAN_STATES;
+			break;
+		}
+		s = mcache_of(w->cpu)->cls[w->cls].span;
+		if (s)
+			return s;
+	}
+	return NULL;
+}
+
+/**
+ * class_walk_batch() - visit the next batch of a class's spans
+ * @w: the walk, from class_walk_init()
+ * @visit: called for each span, with the class lock held
+ * @end: called once, under the same hold, after the last span; or NULL
+ * @arg: for @visit and @end
+ *
+ * The partial, full and empty lists, then the CPUs' cached spans, under
+ * the class lock with interrupts off for up to GOALLOC_WALK_BATCH units of
+ * work. The walk keeps its place while the lock is dropped; when the
+ * class changes meanwhile, a span may be visited twice or not at all,
+ * and @end is told the walk was not whole.
+ *
+ * Context: process context; takes the class's central lock.
+ * Return: true while spans remain, false once @end has run.
+ */
+bool class_walk_batch(struct class_walk *w, span_visit_fn visit,
+		      walk_end_fn end, void *arg)
+{
+	struct central *c = &goalloc_central[w->cls];
+	unsigned int work = 0;
+	struct span *s = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	while (work < GOALLOC_WALK_BATCH && (s = __class_walk_next(w)))
+		work += visit(s, w->state, w->cpu, arg);
+	if (!s && end)
+		end(!w->lost && c->changes == w->changes, arg);
+	spin_unlock_irqrestore(&c->lock, flags);
+	walk_note_hold(work);
+	return s;
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_walk_batch);
+
+/**
+ * large_walk_init() - place a walk before a CPU's first large object
+ * @w: the walk
+ * @cpu: the CPU, or nr_cpu_ids and above for a walk that is over
+ */
+void large_walk_init(struct large_walk *w, int cpu)
+{
+	memset(w, 0, sizeof(*w));
+	w->cpu = cpu;
+	w->done = cpu >= nr_cpu_ids;
+}
+
+/*
+ * The next large object of @w's list, or NULL. A freed object leaves the
+ * list, and its span may be freed: @w->pos is still listed only while
+ * the list has neither lost nor gained an object, which its objects and
+ * its growing bytes_total tell.
+ */
+static struct span *__large_walk_next(struct large_walk *w,
+				      struct large_list *ll)
+{
+	struct list_head *at = &ll->spans;
+
+	lockdep_assert_held(&ll->lock);
+	if (w->done)
+		return NULL;
+	if (w->pos) {
+		if (ll->objects != w->objects ||
+		    ll->bytes_total != w->bytes_total) {
+			w->lost = true;
+			w->done = true;
+			return NULL;
+		}
+		at = &w->pos->list;
+	}
+	if (at->next == &ll->spans) {
+		w->done = true;
+		return NULL;
+	}
+	w->pos = list_entry(at->next, struct span, list);
+	w->objects = ll->objects;
+	w->bytes_total = ll->bytes_total;
+	return w->pos;
+}
+
+/**
+ * large_walk_batch() - visit the next batch of a CPU's large objects
+ * @w: the walk, from large_walk_init()
+ * @visit: called for each span, with the list's lock held
+ * @end: called once, under the same hold, after the last span; or NULL
+ * @arg: for @visit and @end
+ *
+ * As class_walk_batch(), for the list of large objects @w->cpu allocated.
+ * When the list changes while the lock is dropped, the walk ends there.
+ *
+ * Context: process context; takes that CPU's large_list lock.
+ * Return: true while spans remain, false once @end has run.
+ */
+bool large_walk_batch(struct large_walk *w, span_visit_fn visit,
+		      walk_end_fn end, void *arg)
+{
+	struct large_list *ll;
+	unsigned int work = 0;
+	struct span *s = NULL;
+	unsigned long flags;
+
+	if (w->done)
+		return false;
+	ll = pcache_large_list(w->cpu);
+	spin_lock_irqsave(&ll->lock, flags);
+	while (work < GOALLOC_WALK_BATCH && (s = __large_walk_next(w, ll)))
+		work += visit(s, SPAN_LARGE, w->cpu, arg);
+	if (!s && end)
+		end(!w->lost, arg);
+	spin_unlock_irqrestore(&ll->lock, flags);
+	return s;
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(large_walk_batch);
+
+/* ------------------------------------------------------------------ */
+/* "spans": a row per span, a batch per lock hold */
+
+/* A row of "spans", copied under the lock and printed once it is dropped. */
+struct span_row {
+	const struct span *s;
+	u16 npages;
+	u16 nelems;
+	u16 allocated;
+	u8 cls;
+	u8 state;
+	int cpu;
+};
+
+/*
+ * The file's place: the classes' walks, then each CPU's large objects,
+ * and the batch of rows at seq_file position @pos (0 is the header).
+ * seq_file asks for the same position again when a batch did not fit in
+ * the reader's buffer: it is printed again from @rows, not walked again.
+ */
+struct spans_iter {
+	loff_t pos;
+	unsigned int cls;
+	struct class_walk cw;
+	struct large_walk lw;
+	unsigned int nrows;
+	struct span_row rows[GOALLOC_WALK_BATCH];
+};
+
+static unsigned int spans_add_row(struct span *s, enum span_state where,
+				  int cpu, void *arg)
+{
+	struct spans_iter *it = arg;
+	struct span_row *r = &it->rows[it->nrows++];
+
+	r->s = s;
+	r->cls = s->cls;
+	r->npages = s->npages;
+	r->nelems = s->nelems;
+	r->allocated = s->allocated;
+	r->state = s->state;
+	r->cpu = s->state == SPAN_CACHED || s->state == SPAN_LARGE ? s->cpu : -1;
+	return 1;
+}
+
+static void spans_iter_reset(struct spans_iter *it)
+{
+	it->pos = 0;
+	it->cls = 1;
+	it->nrows = 0;
+	class_walk_init(&it->cw, it->cls);
+	large_walk_init(&it->lw, cpumask_first(cpu_possible_mask));
+}
+
+/* The rows of the next batch, at the next position; none at the end. */
+static void spans_iter_next(struct spans_iter *it)
+{
+	it->nrows = 0;
+	it->pos++;
+	/* Caches' classes come and go under cache_lock(), not in a batch. */
+	cache_lock();
+	while (!it->nrows && it->cls < NR_CLASSES) {
+		if (!class_to_size[it->cls] ||
+		    !class_walk_batch(&it->cw, spans_add_row, NULL, it)) {
+			if (++it->cls < NR_CLASSES)
+				class_walk_init(&it->cw, it->cls);
+		}
 	}
 	cache_unlock();
-	for_each_possible_cpu(cpu) {
-		struct large_list *hl = pcache_large_list(cpu);
+	while (!it->nrows && !it->lw.done)
+		if (!large_walk_batch(&it->lw, spans_add_row, NULL, it))
+			large_walk_init(&it->lw,
+					cpumask_next(it->lw.cpu, cpu_possible_mask));
+}
 
-		spin_lock_irqsave(&hl->lock, flags);
-		spans_show_list(m, &hl->spans);
-		spin_unlock_irqrestore(&hl->lock, flags);
+static void spans_print(struct seq_file *m, const struct spans_iter *it)
+{
+	const struct span_row *r;
+
+	for (r = it->rows; r < it->rows + it->nrows; r++)
+		seq_printf(m, "%p %u %u %u %u %s %d\n", r->s, r->cls, r->npages,
+			   r->nelems, r->allocated, span_state_names[r->state],
+			   r->cpu);
+}
+
+static const char spans_header[] = "span class pages objs allocated state cpu\n";
+
+static void *spans_seq_start(struct seq_file *m, loff_t *pos)
+{
+	struct spans_iter *it = m->private;
+
+	if (!*pos) {
+		spans_iter_reset(it);
+		return SEQ_START_TOKEN;
 	}
+	/* Not where the last read stopped (a seek): walk from the start. */
+	if (*pos != it->pos) {
+		spans_iter_reset(it);
+		do {
+			spans_iter_next(it);
+		} while (it->nrows && it->pos < *pos);
+	}
+	return it->nrows ? it : NULL;
+}
+
+static void *spans_seq_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	struct spans_iter *it = m->private;
+
+	spans_iter_next(it);
+	*pos = it->pos;
+	return it->nrows ? it : NULL;
+}
+
+static void spans_seq_stop(struct seq_file *m, void *v)
+{
+}
+
+static int spans_seq_show(struct seq_file *m, void *v)
+{
+	if (v == SEQ_START_TOKEN)
+		seq_puts(m, spans_header);
+	else
+		spans_print(m, v);
 	return 0;
 }
-DEFINE_SHOW_ATTRIBUTE(spans);
+
+static const struct seq_operations spans_seq_ops = {
+	.start = spans_seq_start,
+	.next = spans_seq_next,
+	.stop = spans_seq_stop,
+	.show = spans_seq_show,
+};
+
+static int spans_open(struct inode *inode, struct file *file)
+{
+	return seq_open_private(file, &spans_seq_ops, sizeof(struct spans_iter));
+}
+
+static const struct file_operations spans_fops = {
+	.owner = THIS_MODULE,
+	.open = spans_open,
+	.read = seq_read,
+	.read_iter = seq_read_iter,
+	.llseek = seq_lseek,
+	.release = seq_release_private,
+};
+
+/* The whole of "spans" into @m at once, for goalloc_debugfs_show(). */
+static int spans_show(struct seq_file *m, void *v)
+{
+	struct spans_iter *it = kmalloc(sizeof(*it), GFP_KERNEL);
+
+	if (!it)
+		return -ENOMEM;
+	spans_iter_reset(it);
+	seq_puts(m, spans_header);
+	for (spans_iter_next(it); it->nrows; spans_iter_next(it))
+		spans_print(m, it);
+	kfree(it);
+	return 0;
+}
 
 /**
  * goalloc_counters_sum() - event counters summed over CPUs

@@ -152,6 +152,7 @@ enum goalloc_event {
 	EV_CACHE_LEAKED,
 	EV_FREE_RCU,
 	EV_REFUSED_NMI,
+	EV_SCAVENGE_DRAIN,
 	NR_GOALLOC_EVENTS
 };
 
@@ -643,6 +644,13 @@ static __always_inline unsigned int span_obj_index(const struct span *s,
  * @slots:	slots of the spans counted in @nr_spans (a span of Go's
  *		size, a grown class's fallback, has fewer than the others)
  * @pages:	Go pages of those spans
+ * @changes:	bumped by every change to the class's spans (objects taken
+ *		or given back, a state, a span joining or leaving): a reader
+ *		that drops the lock between batches (struct class_walk)
+ *		knows its sums describe one state of the class while this
+ *		stays as it was
+ * @departed:	spans that ever left the class for the heap: while this
+ *		stays as it was, a span a reader saw in the class is in it
  * @keep_empty:	empty spans kept rather than given back to the heap
  * @ndepot:	objects in @depot
  * @depot_cap:	most objects @depot may hold: one magazine
@@ -660,6 +668,8 @@ struct central {
 	unsigned long objects;
 	unsigned long slots;
 	unsigned long pages;
+	unsigned long changes;
+	unsigned long departed;
 	unsigned int keep_empty;
 	unsigned int ndepot;
 	unsigned int depot_cap;
@@ -951,6 +961,88 @@ struct goalloc_class_stats {
 };
 
 void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st);
+
+/*
+ * Readers of span lists (debugfs "spans", verify) hold a class lock or a
+ * large_list lock, interrupts off, for one batch of work at a time: a
+ * span, or a large object's GOALLOC_WALK_PAGES kernel pages when its
+ * pages are checked, is a unit, and a hold ends at the unit that reaches
+ * GOALLOC_WALK_BATCH. A refill that waits for the lock waits for a batch,
+ * not for the whole class, whatever the heap's size.
+ */
+#define GOALLOC_WALK_BATCH	32
+#define GOALLOC_WALK_PAGES	32
+
+/*
+ * Called for each span of a walk, under its lock: @where is the list the
+ * span was found on (SPAN_CACHED: CPU @cpu's cached span; SPAN_LARGE: CPU
+ * @cpu's large objects). Return: the units of work done.
+ */
+typedef unsigned int (*span_visit_fn)(struct span *s, enum span_state where,
+				      int cpu, void *arg);
+/*
+ * Called in the walk's last hold: @whole when the walk saw every span of
+ * the class or list once, in one state of it (nothing changed under it).
+ */
+typedef void (*walk_end_fn)(bool whole, void *arg);
+
+/**
+ * struct class_walk - a place in one class's spans, kept while its lock is
+ *	dropped between batches
+ * @cls:	the class
+ * @state:	the list walked: SPAN_PARTIAL, SPAN_FULL, SPAN_EMPTY, then
+ *		SPAN_CACHED for the CPUs' cached spans; NR_SPAN_STATES at
+ *		the end
+ * @pos:	the span last visited on that list, NULL before its first
+ * @cpu:	in SPAN_CACHED, the CPU whose cached span was looked at last
+ * @departed:	the class's @departed when @pos was visited
+ * @changes:	the class's @changes when the walk began
+ * @visits:	spans visited on the lists
+ * @limit:	spans on the lists when the walk began
+ * @started:	@changes and @limit are set
+ * @lost:	a place was lost, or the walk cut short: spans were skipped
+ */
+struct class_walk {
+	unsigned int cls;
+	unsigned int state;
+	struct span *pos;
+	int cpu;
+	unsigned long departed;
+	unsigned long changes;
+	unsigned long visits;
+	unsigned long limit;
+	bool started;
+	bool lost;
+};
+
+/**
+ * struct large_walk - a place in one CPU's list of large objects
+ * @cpu:	the CPU
+ * @pos:	the span last visited, NULL before the first
+ * @objects:	the list's objects when @pos was visited
+ * @bytes_total: the list's bytes_total then; it grows with every object
+ *		listed, so the two stay as they were only while the list does
+ * @done:	the walk is over
+ * @lost:	the list changed under the walk: spans were skipped
+ */
+struct large_walk {
+	int cpu;
+	struct span *pos;
+	unsigned long objects;
+	unsigned long bytes_total;
+	bool done;
+	bool lost;
+};
+
+void class_walk_init(struct class_walk *w, unsigned int cls);
+bool class_walk_batch(struct class_walk *w, span_visit_fn visit,
+		      walk_end_fn end, void *arg);
+void large_walk_init(struct large_walk *w, int cpu);
+bool large_walk_batch(struct large_walk *w, span_visit_fn visit,
+		      walk_end_fn end, void *arg);
+extern unsigned int goalloc_walk_longest;
+extern unsigned long goalloc_walk_holds;
+
 /* Columns of "classes" after class, size, pages and objs; summed in "total". */
 enum class_col {
 	COL_SPANS, COL_PARTIAL, COL_FULL, COL_EMPTY, COL_CACHED,
@@ -980,6 +1072,7 @@ void span_put(struct span *s, unsigned int idx);
 unsigned long pcache_cpu_block(int cpu, struct heap_chunk **chunk,
 			       unsigned int *word);
 unsigned long scavenge_shrink(unsigned long nr_to_scan);
+bool scavenge_pass(bool paced);
 void goalloc_scavenge_flush(void);
 void goalloc_scavenge_hold(bool hold);
 int goalloc_expect_reports(int n);

@@ -99,12 +99,14 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 		trace_goalloc_alloc(caller, NULL, size, 0, gfp);
 		return NULL;
 	}
-	__set_bit(0, s->allocbits);
 	s->allocated = 1;
 	s->state = SPAN_LARGE;
 	s->size = size;
 	pcache_note_large(s);
 	span_map(s);
+	/* Last: the bit a free claims (goalloc_free_odd()), and verify reads. */
+	smp_wmb();
+	set_bit(0, s->allocbits);
 	count_event(EV_ALLOC_LARGE);
 	p = (void *)s->base;
 	kmemleak_alloc(p, span_bytes(s), 1, gfp);

@@ -54,35 +54,122 @@ static unsigned long goalloc_drain_last;	/* jiffies */
 #define GOALLOC_DRAIN_GAP	HZ
 
 /*
+ * Drains that the headroom asks for are paced. A drain runs a worker on
+ * every CPU, one after the other, and empties every magazine, which each
+ * CPU then refills from mcentral. It pays when cached objects are what
+ * pins chunks; when the free pages lie among spans in use (a fragmented
+ * heap under steady churn), no drain gives them back, and one a second
+ * would only cost. So after a drain that gives no page back, the next
+ * waits twice as long, up to SCAVENGE_DRAIN_GAP_MAX (a minute, the most
+ * that cached objects may pin chunks beyond the headroom before a drain
+ * frees them); a drain that gives pages back sets the wait to a second
+ * again. Drains that memory pressure asks for are not paced this way.
+ * The work runs one pass at a time, so these need no lock.
+ */
+#define SCAVENGE_DRAIN_GAP_MIN	HZ
+#define SCAVENGE_DRAIN_GAP_MAX	(64 * HZ)
+static unsigned long scavenge_drain_gap;	/* jiffies */
+static unsigned long scavenge_drain_at;		/* jiffies of the last drain */
+
+/* Forget the drains so far: the next one may run at once. */
+static void scavenge_pace_reset(void)
+{
+	scavenge_drain_gap = SCAVENGE_DRAIN_GAP_MIN;
+	scavenge_drain_at = jiffies - SCAVENGE_DRAIN_GAP_MAX - 1;
+}
+
+/* May a paced drain run now? If not, when may it (jiffies from now)? */
+static bool scavenge_drain_due(unsigned long *wait)
+{
+	unsigned long now = jiffies, end = scavenge_drain_at + scavenge_drain_gap;
+
+	/* time_in_range(), as scavenge_request_drain() explains. */
+	if (!time_in_range(now, scavenge_drain_at, end))
+		return true;
+	*wait = end - now + 1;
+	return false;
+}
+
+/* A paced drain ran, and the pass then gave @released pages back. */
+static void scavenge_pace(unsigned long released)
+{
+	scavenge_drain_at = jiffies;
+	scavenge_drain_gap = released ? SCAVENGE_DRAIN_GAP_MIN :
+			     min(2 * scavenge_drain_gap, SCAVENGE_DRAIN_GAP_MAX);
+}
+
+static void scavenge_requeue(unsigned long delay);
+
+/**
+ * scavenge_pass() - one pass of the scavenger
+ * @paced: pace the drains the headroom asks for (the background work);
+ *	   false for a pass that drains whenever they are due
+ *
  * Free pages beyond the headroom: give idle chunks back. If free pages
  * outside idle chunks alone exceed the headroom (the CPUs' page caches
  * count as free here), the chunks are pinned by the few spans that CPU
  * caches and mcentral's empty lists keep alive, and by the page caches;
  * those are drained first, so that a burst of frees does not leave whole
  * chunks held by a handful of cached objects; and always when memory
- * pressure asked for it (scavenge_request_drain()).
+ * pressure asked for it (scavenge_request_drain()). A paced pass that
+ * must wait to drain comes back when it may.
+ *
+ * Context: process context, may sleep; one paced pass at a time.
+ * Return: true if it drained the CPUs' caches.
  */
-void goalloc_scavenge(void)
+bool scavenge_pass(bool paced)
 {
-	unsigned long keep = heap_headroom_pages();
+	unsigned long keep = heap_headroom_pages(), released, wait = 0;
+	bool wanted = xchg(&goalloc_drain_wanted, false), pinned;
 	struct heap_stats st;
 
 	heap_stats_read(&st);
-	if (xchg(&goalloc_drain_wanted, false) ||
-	    st.sys_pages - st.inuse_pages + pcache_cached_pages() -
-	    st.idle_pages > keep)
+	pinned = st.sys_pages - st.inuse_pages + pcache_cached_pages() -
+		 st.idle_pages > keep;
+	if (pinned && paced && !scavenge_drain_due(&wait))
+		pinned = false;
+	if (wanted || pinned) {
+		count_event(EV_SCAVENGE_DRAIN);
 		goalloc_drain(false);
-	heap_release_free_chunks(keep);
+	}
+	released = heap_release_free_chunks(keep);
+	if (pinned && paced)
+		scavenge_pace(released);
+	if (wait)
+		scavenge_requeue(wait);
+	return wanted || pinned;
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(scavenge_pass);
+
+/**
+ * goalloc_scavenge() - a scavenger pass now, its drain not paced
+ *
+ * Context: process context, may sleep.
+ */
+void goalloc_scavenge(void)
+{
+	scavenge_pass(false);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_scavenge);
 
 static void goalloc_scavenge_fn(struct work_struct *work)
 {
-	goalloc_scavenge();
+	scavenge_pass(true);
 }
 
 /* Set at unload, before the work is cancelled, so that nothing requeues it. */
 static bool goalloc_scavenge_off;
+
+/*
+ * A pass that had to wait for its drain: again after @delay jiffies,
+ * unless a pass is queued already (a drain memory pressure asked for is
+ * not put off).
+ */
+static void scavenge_requeue(unsigned long delay)
+{
+	if (!READ_ONCE(goalloc_scavenge_off))
+		schedule_delayed_work(&goalloc_scavenge_work, delay);
+}
 
 /*
  * The heap's hook (heap_set_scavenger()): free pages exceed the headroom.
@@ -138,13 +225,17 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_scavenge_flush);
  * @hold: true to cancel it and keep it off, false to allow it again
  *
  * For tests whose expectations a background drain would change (a freed
- * object's span vanishing between a prediction and a call).
+ * object's span vanishing between a prediction and a call). Holding it
+ * also forgets the pacing of its drains, so that a test's paced passes
+ * (scavenge_pass()) start as the first would.
  */
 void goalloc_scavenge_hold(bool hold)
 {
 	WRITE_ONCE(goalloc_scavenge_off, hold);
-	if (hold)
+	if (hold) {
 		cancel_delayed_work_sync(&goalloc_scavenge_work);
+		scavenge_pace_reset();
+	}
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_scavenge_hold);
 
@@ -269,6 +360,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(scavenge_shrink);
 void scavenge_init(void)
 {
 	goalloc_drain_last = jiffies - GOALLOC_DRAIN_GAP - 1;
+	scavenge_pace_reset();
 	heap_set_scavenger(scavenge_wake);
 	if (scavenge_shrinker_register())
 		pr_warn("no shrinker; idle headroom is released only by time\n");

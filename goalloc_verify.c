@@ -4,10 +4,12 @@
  * chunk and checks the invariants the allocator relies on. debugfs
  * "verify" prints "ok" or every violation; tests end with it.
  *
- * Each class is checked under its central lock, each CPU's magazines in a
- * worker on that CPU under its mcache lock, the heap under heap_lock; so a
- * check sees each part consistent, never blocks allocation for longer
- * than one class's walk, and may run while goalloc is in use.
+ * Each span is checked under its class's central lock, a batch of spans
+ * per hold (class_walk_batch()), each CPU's magazines in a worker on that
+ * CPU under its mcache lock, the heap under heap_lock; so a check sees
+ * each span consistent, blocks a class's refills for one batch at a time,
+ * and may run while goalloc is in use. A class's counts are sums over all
+ * its spans, checked when a walk saw the class unchanged (verify_class()).
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
@@ -100,21 +102,6 @@ static void span_sums_add(struct span_sums *sum, const struct span *s)
 	sum->pages += s->npages;
 }
 
-static unsigned long verify_list(struct verify *v, struct list_head *head,
-				 unsigned int cls, enum span_state state,
-				 struct span_sums *sum)
-{
-	unsigned long n = 0;
-	struct span *s;
-
-	list_for_each_entry(s, head, list) {
-		verify_span(v, s, cls, state);
-		span_sums_add(sum, s);
-		n++;
-	}
-	return n;
-}
-
 /*
  * A free object held by a cache (a magazine or a depot): an object of @cls
  * that is allocated in its span, and with debug=1 marked cached.
@@ -130,54 +117,102 @@ static bool verify_free_object(const void *p, unsigned int cls)
 		test_bit(idx, s->cachedbits));
 }
 
-static void verify_class(struct verify *v, unsigned int cls)
-{
-	struct central *c = &goalloc_central[cls];
-	unsigned long n[NR_SPAN_STATES] = {};
-	struct span_sums sum = {};
-	unsigned long flags;
-	unsigned int i;
-	struct span *s;
-	int cpu;
+/*
+ * A class walked by verify: the spans counted per list and their sums,
+ * to hold against the class's own counts. A second walk (@sums_only) only
+ * counts again: its spans were checked in the first.
+ */
+struct verify_class {
+	struct verify *v;
+	unsigned int cls;
+	bool sums_only;
+	unsigned long n[NR_SPAN_STATES];
+	struct span_sums sum;
+};
 
-	spin_lock_irqsave(&c->lock, flags);
-	n[SPAN_PARTIAL] = verify_list(v, &c->partial, cls, SPAN_PARTIAL, &sum);
-	n[SPAN_FULL] = verify_list(v, &c->full, cls, SPAN_FULL, &sum);
-	n[SPAN_EMPTY] = verify_list(v, &c->empty, cls, SPAN_EMPTY, &sum);
-	for_each_possible_cpu(cpu) {
-		s = mcache_of(cpu)->cls[cls].span;
-		if (!s)
-			continue;
-		n[SPAN_CACHED]++;
-		span_sums_add(&sum, s);
-		/* A cached span's count may be anything from 0 to nelems - 1. */
-		if (s->cpu != cpu || s->state != SPAN_CACHED ||
-		    s->allocated == s->nelems)
-			verify_fail(v, "span %p: cached by %d, says %d, state %u, %u/%u",
-				    s, cpu, s->cpu, s->state, s->allocated, s->nelems);
-		else
-			verify_span(v, s, cls, SPAN_CACHED);
+static unsigned int verify_walked_span(struct span *s, enum span_state where,
+				       int cpu, void *arg)
+{
+	struct verify_class *vc = arg;
+
+	vc->n[where]++;
+	span_sums_add(&vc->sum, s);
+	if (vc->sums_only)
+		return 1;
+	/* A cached span's count may be anything from 0 to nelems - 1. */
+	if (where == SPAN_CACHED &&
+	    (s->cpu != cpu || s->state != SPAN_CACHED ||
+	     s->allocated == s->nelems))
+		verify_fail(vc->v, "span %p: cached by %d, says %d, state %u, %u/%u",
+			    s, cpu, s->cpu, s->state, s->allocated, s->nelems);
+	else
+		verify_span(vc->v, s, vc->cls, where);
+	return 1;
+}
+
+/*
+ * The class's counts against what the walk summed, when it summed one
+ * state of the class; and the depot, which a batch of its own covers.
+ */
+static void verify_class_end(bool whole, void *arg)
+{
+	struct verify_class *vc = arg;
+	struct central *c = &goalloc_central[vc->cls];
+	struct verify *v = vc->v;
+	unsigned int cls = vc->cls, i;
+	unsigned long *n = vc->n;
+
+	lockdep_assert_held(&c->lock);
+	if (!vc->sums_only) {
+		if (c->ndepot > c->depot_cap)
+			verify_fail(v, "class %u: %u objects in a depot of %u",
+				    cls, c->ndepot, c->depot_cap);
+		for (i = 0; i < min(c->ndepot, c->depot_cap); i++)
+			if (!verify_free_object(c->depot[i], cls))
+				verify_fail(v, "class %u: depot slot %u holds bad %p",
+					    cls, i, c->depot[i]);
 	}
-	if (memcmp(n, c->nr_spans, sizeof(n)))
+	vc->sums_only = !whole;
+	if (!whole)
+		return;
+	if (memcmp(n, c->nr_spans, sizeof(vc->n)))
 		verify_fail(v, "class %u: span counts %lu/%lu/%lu/%lu, lists hold %lu/%lu/%lu/%lu",
 			    cls, c->nr_spans[SPAN_PARTIAL], c->nr_spans[SPAN_FULL],
 			    c->nr_spans[SPAN_EMPTY], c->nr_spans[SPAN_CACHED],
 			    n[SPAN_PARTIAL], n[SPAN_FULL], n[SPAN_EMPTY],
 			    n[SPAN_CACHED]);
-	if (sum.objects != c->objects)
+	if (vc->sum.objects != c->objects)
 		verify_fail(v, "class %u: %lu objects counted, spans hold %lu",
-			    cls, c->objects, sum.objects);
-	if (sum.slots != c->slots || sum.pages != c->pages)
+			    cls, c->objects, vc->sum.objects);
+	if (vc->sum.slots != c->slots || vc->sum.pages != c->pages)
 		verify_fail(v, "class %u: %lu slots and %lu pages counted, spans have %lu and %lu",
-			    cls, c->slots, c->pages, sum.slots, sum.pages);
-	if (c->ndepot > c->depot_cap)
-		verify_fail(v, "class %u: %u objects in a depot of %u",
-			    cls, c->ndepot, c->depot_cap);
-	for (i = 0; i < min(c->ndepot, c->depot_cap); i++)
-		if (!verify_free_object(c->depot[i], cls))
-			verify_fail(v, "class %u: depot slot %u holds bad %p",
-				    cls, i, c->depot[i]);
-	spin_unlock_irqrestore(&c->lock, flags);
+			    cls, c->slots, c->pages, vc->sum.slots, vc->sum.pages);
+}
+
+/*
+ * Each span is checked under the class lock, a batch of them per hold
+ * (class_walk_batch()), so the checks of one span always see it whole.
+ * The class's counts are sums over all of its spans: they are checked
+ * when the walk saw the class not change. When it changed, a second
+ * walk sums again; if that one sees it change too, the counts go
+ * unchecked this time rather than be reported wrong.
+ */
+static void verify_class(struct verify *v, unsigned int cls)
+{
+	struct verify_class vc = { .v = v, .cls = cls };
+	struct class_walk w;
+	int walks;
+
+	for (walks = 0; walks < 2; walks++) {
+		memset(vc.n, 0, sizeof(vc.n));
+		memset(&vc.sum, 0, sizeof(vc.sum));
+		class_walk_init(&w, cls);
+		while (class_walk_batch(&w, verify_walked_span,
+					verify_class_end, &vc))
+			cond_resched();
+		if (!vc.sums_only)
+			break;
+	}
 }
 
 /*
@@ -238,45 +273,74 @@ static void verify_chunk(struct verify *v, struct heap_chunk *ch,
 	*inuse += used << GOALLOC_PAGE_ORDER;
 }
 
-/* @cpu's list of large objects. */
-static void verify_large(struct verify *v, int cpu)
-{
-	struct large_list *hl = pcache_large_list(cpu);
-	unsigned long flags, addr, end, pages = 0, n = 0;
-	struct span *s;
+/* A CPU's list of large objects walked by verify, and what it holds. */
+struct verify_large {
+	struct verify *v;
+	int cpu;
+	unsigned long n, pages;
+};
 
-	spin_lock_irqsave(&hl->lock, flags);
-	list_for_each_entry(s, &hl->spans, list) {
-		if (s->state != SPAN_LARGE || s->cls || s->allocated != 1 ||
-		    s->cpu != cpu)
-			verify_fail(v, "large span %p on CPU %d's list: state %u class %u allocated %u cpu %d",
-				    s, cpu, s->state, s->cls, s->allocated,
-				    s->cpu);
-		pages += s->npages << GOALLOC_PAGE_ORDER;
-		n++;
-		/* Its other pages map to nothing (span_map_pages()). */
-		end = s->base + span_bytes(s);
-		for (addr = s->base + PAGE_SIZE; addr < end; addr += PAGE_SIZE)
-			if (span_of((void *)addr))
-				verify_fail(v, "large span %p: page at offset %lu maps to a span",
-					    s, addr - s->base);
-		if (span_of((void *)s->base) == s &&
-		    large_span_around((void *)(end - 1)) == s)
-			continue;
-		/*
-		 * A free claims the object (clears bit 0) before it unmaps its
-		 * first page, then waits for this lock to unlist the span: the
-		 * two lookups may have seen that unmap.
-		 */
+static unsigned int verify_large_span(struct span *s, enum span_state where,
+				      int cpu, void *arg)
+{
+	struct verify_large *vl = arg;
+	unsigned long addr, end = s->base + span_bytes(s);
+	struct verify *v = vl->v;
+
+	if (s->state != SPAN_LARGE || s->cls || s->allocated != 1 ||
+	    s->cpu != cpu)
+		verify_fail(v, "large span %p on CPU %d's list: state %u class %u allocated %u cpu %d",
+			    s, cpu, s->state, s->cls, s->allocated, s->cpu);
+	vl->pages += s->npages << GOALLOC_PAGE_ORDER;
+	vl->n++;
+	/* Its other pages map to nothing (span_map_pages()). */
+	for (addr = s->base + PAGE_SIZE; addr < end; addr += PAGE_SIZE)
+		if (span_of((void *)addr))
+			verify_fail(v, "large span %p: page at offset %lu maps to a span",
+				    s, addr - s->base);
+	/*
+	 * Listed, the object is mapped and then its bit set; freed, the bit
+	 * is cleared (the claim) before the unmap, and the span unlisted under
+	 * this lock. So the bit, set before and after the two lookups, says
+	 * the object was live and mapped throughout.
+	 */
+	if (test_bit(0, s->allocbits)) {
+		bool found;
+
+		/* The bit before the lookups: pairs with the allocation's wmb. */
 		smp_rmb();
-		if (test_bit(0, s->allocbits))
+		found = span_of((void *)s->base) == s &&
+			large_span_around((void *)(end - 1)) == s;
+		/* The lookups before the bit again: a claim clears it first. */
+		smp_rmb();
+		if (!found && test_bit(0, s->allocbits))
 			verify_fail(v, "large span %p: not found from its first or last byte",
 				    s);
 	}
-	if (n != hl->objects || pages != hl->pages)
-		verify_fail(v, "CPU %d: %lu large objects of %lu pages listed, counted %lu of %lu",
-			    cpu, n, pages, hl->objects, hl->pages);
-	spin_unlock_irqrestore(&hl->lock, flags);
+	return DIV_ROUND_UP(s->npages << GOALLOC_PAGE_ORDER, GOALLOC_WALK_PAGES);
+}
+
+/* The list's counts, when the walk saw it whole. Under the list's lock. */
+static void verify_large_end(bool whole, void *arg)
+{
+	struct verify_large *vl = arg;
+	struct large_list *ll = pcache_large_list(vl->cpu);
+
+	lockdep_assert_held(&ll->lock);
+	if (whole && (vl->n != ll->objects || vl->pages != ll->pages))
+		verify_fail(vl->v, "CPU %d: %lu large objects of %lu pages listed, counted %lu of %lu",
+			    vl->cpu, vl->n, vl->pages, ll->objects, ll->pages);
+}
+
+/* @cpu's list of large objects, a batch per hold of its lock. */
+static void verify_large(struct verify *v, int cpu)
+{
+	struct verify_large vl = { .v = v, .cpu = cpu };
+	struct large_walk w;
+
+	large_walk_init(&w, cpu);
+	while (large_walk_batch(&w, verify_large_span, verify_large_end, &vl))
+		cond_resched();
 }
 
 /*

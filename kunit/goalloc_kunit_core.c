@@ -884,12 +884,51 @@ static void shrinker_drains_the_cpu_caches(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 }
 
+/*
+ * Chunks that one Go page each pins: free pages beyond the headroom that
+ * no drain of the CPUs' caches gives back.
+ */
+#define PINNED_CHUNKS	8
+
+static void scavenger_paces_drains_that_give_nothing_back(struct kunit *test)
+{
+	struct heap_chunk *ch[PINNED_CHUNKS];
+	unsigned int first[PINNED_CHUNKS];
+	unsigned long drains;
+	int i, n;
+
+	goalloc_scavenge_hold(true);	/* and its drains' pacing forgotten */
+	goalloc_drain(true);
+	for (n = 0; n < PINNED_CHUNKS; n++) {
+		if (heap_alloc_run(GOALLOC_CHUNK_PAGES, GFP_KERNEL, &ch[n], &first[n]))
+			break;
+		heap_free_run(ch[n], first[n] + 1, GOALLOC_CHUNK_PAGES - 1);
+	}
+	KUNIT_EXPECT_EQ(test, n, PINNED_CHUNKS);
+
+	drains = events(EV_SCAVENGE_DRAIN);
+	KUNIT_EXPECT_TRUE(test, scavenge_pass(true));
+	/* It gave nothing back: the next paced drain waits two seconds. */
+	for (i = 0; i < 4; i++)
+		KUNIT_EXPECT_FALSE_MSG(test, scavenge_pass(true), "pass %d", i);
+	KUNIT_EXPECT_EQ(test, events(EV_SCAVENGE_DRAIN) - drains, 1UL);
+	/* An unpaced pass (goalloc_scavenge()) drains whenever it is due. */
+	KUNIT_EXPECT_TRUE(test, scavenge_pass(false));
+	KUNIT_EXPECT_EQ(test, events(EV_SCAVENGE_DRAIN) - drains, 2UL);
+
+	for (i = 0; i < n; i++)
+		heap_free_run(ch[i], first[i], 1);
+	goalloc_drain(true);
+	goalloc_scavenge_hold(false);
+}
+
 static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_reuses_a_freed_run_first_fit),
 	KUNIT_CASE(heap_takes_a_new_chunk_when_full),
 	KUNIT_CASE(heap_releases_idle_chunks_beyond_headroom),
 	KUNIT_CASE(shrinker_gives_back_the_headroom),
 	KUNIT_CASE(shrinker_drains_the_cpu_caches),
+	KUNIT_CASE(scavenger_paces_drains_that_give_nothing_back),
 	{}
 };
 

@@ -11,11 +11,14 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/cpu.h>
+#include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
 #include <linux/seq_file.h>
+#include <linux/uio.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include "goalloc_test.h"
@@ -990,6 +993,272 @@ static void verify_finds_a_span_whose_count_is_wrong(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 }
 
+/*
+ * A class of many spans, more than a few batches of a walk: objects of
+ * CENTRAL_SIZE (3 per span, a class no other case of this module uses),
+ * every third one freed, so that the spans lie on the full and the
+ * partial lists. Nothing waits in a CPU cache.
+ */
+#define WALK_SPANS	(5 * GOALLOC_WALK_BATCH + 7)
+#define WALK_OBJS	(3 * WALK_SPANS)
+
+static void **walk_class_fill(struct kunit *test)
+{
+	void **objs = test_objs(test, WALK_OBJS);
+	unsigned int i;
+
+	goalloc_drain(true);
+	for (i = 0; i < WALK_OBJS; i++) {
+		objs[i] = goalloc_alloc(CENTRAL_SIZE, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < WALK_OBJS; i += 3 * 3) {
+		goalloc_free(objs[i]);
+		objs[i] = NULL;
+	}
+	goalloc_drain(false);
+	return objs;
+}
+
+static void walk_class_empty(void **objs)
+{
+	unsigned int i;
+
+	for (i = 0; i < WALK_OBJS; i++)
+		if (objs[i])
+			goalloc_free(objs[i]);
+	goalloc_drain(true);
+}
+
+/* "spans" rendered into a buffer big enough for the whole heap's spans. */
+#define SPANS_BUF	(2 << 20)
+
+static char *render_spans(struct kunit *test)
+{
+	struct seq_file m = { .size = SPANS_BUF };
+
+	m.buf = kvzalloc(SPANS_BUF, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	KUNIT_EXPECT_EQ(test, goalloc_debugfs_show("spans", &m), 0);
+	KUNIT_EXPECT_LT(test, m.count, (size_t)SPANS_BUF);
+	m.buf[min(m.count, (size_t)SPANS_BUF - 1)] = 0;
+	return m.buf;
+}
+
+static void walks_hold_a_class_lock_for_a_batch_at_a_time(struct kunit *test)
+{
+	unsigned int cls = size_to_class(CENTRAL_SIZE);
+	struct goalloc_class_stats st;
+	unsigned long holds;
+	void **objs;
+
+	goalloc_scavenge_hold(true);
+	objs = walk_class_fill(test);
+	goalloc_class_stats(cls, &st);
+	KUNIT_ASSERT_GE(test, st.nspans, (unsigned long)WALK_SPANS);
+
+	WRITE_ONCE(goalloc_walk_longest, 0);
+	holds = READ_ONCE(goalloc_walk_holds);
+	kvfree(render_spans(test));
+	KUNIT_EXPECT_LE(test, READ_ONCE(goalloc_walk_longest),
+			(unsigned int)GOALLOC_WALK_BATCH);
+	/* The class alone took a hold per batch. */
+	KUNIT_EXPECT_GE(test, READ_ONCE(goalloc_walk_holds) - holds,
+			st.nspans / GOALLOC_WALK_BATCH);
+
+	WRITE_ONCE(goalloc_walk_longest, 0);
+	holds = READ_ONCE(goalloc_walk_holds);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	KUNIT_EXPECT_LE(test, READ_ONCE(goalloc_walk_longest),
+			(unsigned int)GOALLOC_WALK_BATCH);
+	KUNIT_EXPECT_GE(test, READ_ONCE(goalloc_walk_holds) - holds,
+			st.nspans / GOALLOC_WALK_BATCH);
+
+	walk_class_empty(objs);
+	goalloc_scavenge_hold(false);
+}
+
+/* Rows of class @cls in "spans" @text, and how many name span @s. */
+static unsigned int spans_rows(const char *text, unsigned int cls,
+			       const char *name, unsigned int *named)
+{
+	unsigned int rows = 0, c;
+	const char *line = strchr(text, '\n');	/* past the header */
+	size_t nlen = strlen(name);
+
+	*named = 0;
+	while (line && *++line) {
+		const char *field = strchr(line, ' ');
+
+		if (field && sscanf(field, " %u", &c) == 1 && c == cls) {
+			rows++;
+			if (field - line == nlen && !strncmp(line, name, nlen))
+				(*named)++;
+		}
+		line = strchr(line, '\n');
+	}
+	return rows;
+}
+
+/*
+ * debugfs "spans" as a reader gets it, @chunk bytes per read: seq_file
+ * asks the file for the same batch again whenever one does not fit. By
+ * seq_read_iter(), which read() comes to: debugfs's proxy offers kernel
+ * readers no read_iter.
+ */
+static char *read_spans_file(struct kunit *test, size_t chunk)
+{
+	struct file *f = filp_open("/sys/kernel/debug/goalloc/spans", O_RDONLY, 0);
+	struct kiocb kiocb;
+	struct iov_iter iter;
+	struct kvec kv;
+	size_t len = 0;
+	ssize_t n;
+	char *text;
+
+	if (IS_ERR(f))
+		return NULL;
+	text = kvzalloc(SPANS_BUF, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, text);
+	init_sync_kiocb(&kiocb, f);
+	do {
+		kv.iov_base = text + len;
+		kv.iov_len = min_t(size_t, chunk, SPANS_BUF - 1 - len);
+		iov_iter_kvec(&iter, READ, &kv, 1, kv.iov_len);
+		n = seq_read_iter(&kiocb, &iter);
+		len += max_t(ssize_t, n, 0);
+	} while (n > 0);
+	KUNIT_EXPECT_EQ(test, n, 0L);
+	filp_close(f, NULL);
+	return text;
+}
+
+/* @text lists every span of class @cls once; @objs are its live objects. */
+static void expect_spans_once(struct kunit *test, const char *text,
+			      unsigned int cls, unsigned long nspans,
+			      void **objs, const char *how)
+{
+	unsigned int i, named;
+	char name[32];
+
+	KUNIT_EXPECT_EQ_MSG(test, spans_rows(text, cls, "", &named),
+			    (unsigned int)nspans, "%s", how);
+	/* Each live object's span, by its hashed pointer, once. */
+	for (i = 0; i < WALK_OBJS; i++) {
+		if (!objs[i])
+			continue;
+		snprintf(name, sizeof(name), "%p", span_of(objs[i]));
+		if (name[0] == '(')	/* no hashing key yet: all alike */
+			break;
+		spans_rows(text, cls, name, &named);
+		KUNIT_EXPECT_EQ_MSG(test, named, 1U, "%s: object %u's span",
+				    how, i);
+	}
+}
+
+static void spans_lists_every_span_of_a_quiet_class_once(struct kunit *test)
+{
+	unsigned int cls = size_to_class(CENTRAL_SIZE);
+	struct goalloc_class_stats st;
+	void **objs;
+	char *text;
+	bool read;
+
+	goalloc_scavenge_hold(true);
+	objs = walk_class_fill(test);
+	goalloc_class_stats(cls, &st);
+	text = render_spans(test);
+	expect_spans_once(test, text, cls, st.nspans, objs, "rendered");
+	kvfree(text);
+	/* 100 bytes per read: a batch of rows is asked for again and again. */
+	text = read_spans_file(test, 100);
+	read = text;
+	if (read) {
+		expect_spans_once(test, text, cls, st.nspans, objs, "read");
+		kvfree(text);
+	}
+	walk_class_empty(objs);
+	goalloc_scavenge_hold(false);
+	if (!read)
+		kunit_skip(test, "no debugfs at /sys/kernel/debug");
+}
+
+static void verify_catches_wrong_counts_past_the_first_batch(struct kunit *test)
+{
+	unsigned int cls = size_to_class(CENTRAL_SIZE);
+	struct central *c = &goalloc_central[cls];
+	unsigned long flags;
+	struct span *s;
+	void **objs;
+
+	goalloc_scavenge_hold(true);
+	objs = walk_class_fill(test);
+	KUNIT_ASSERT_EQ(test, goalloc_verify(NULL), 0);
+	pr_info("goalloc_kunit: counts are corrupted on purpose; expect verify reports\n");
+	spin_lock_irqsave(&c->lock, flags);
+	/* The full list's last span: a walk reaches it batches in. */
+	s = list_last_entry(&c->full, struct span, list);
+	KUNIT_EXPECT_GE(test, c->nr_spans[SPAN_PARTIAL] + c->nr_spans[SPAN_FULL],
+			2UL * GOALLOC_WALK_BATCH);
+	s->allocated--;
+	spin_unlock_irqrestore(&c->lock, flags);
+	KUNIT_EXPECT_GE(test, goalloc_verify(NULL), 1);
+	spin_lock_irqsave(&c->lock, flags);
+	s->allocated++;
+	/* A count of the class, which only the sum over every batch finds. */
+	c->objects++;
+	spin_unlock_irqrestore(&c->lock, flags);
+	KUNIT_EXPECT_GE(test, goalloc_verify(NULL), 1);
+	spin_lock_irqsave(&c->lock, flags);
+	c->objects--;
+	spin_unlock_irqrestore(&c->lock, flags);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	walk_class_empty(objs);
+	goalloc_scavenge_hold(false);
+}
+
+/* Frees and allocations of the walked class, spans made and given back. */
+static int walk_churn_thread(void *arg)
+{
+	void **objs = arg;
+	struct rnd_state rnd;
+	unsigned int i;
+
+	prandom_seed_state(&rnd, 23);
+	while (!kthread_should_stop()) {
+		i = prandom_u32_state(&rnd) % WALK_OBJS;
+		if (objs[i]) {
+			goalloc_free(objs[i]);
+			objs[i] = NULL;
+		} else {
+			objs[i] = goalloc_alloc(CENTRAL_SIZE, GFP_KERNEL);
+		}
+		if (!(i % 64)) {
+			goalloc_drain(false);
+			cond_resched();
+		}
+	}
+	return 0;
+}
+
+static void walks_of_a_changing_class_report_nothing_false(struct kunit *test)
+{
+	struct task_struct *t;
+	unsigned int round;
+	void **objs;
+
+	objs = walk_class_fill(test);
+	t = kthread_run(walk_churn_thread, objs, "goalloc_walk_churn");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	for (round = 0; round < 20; round++) {
+		KUNIT_EXPECT_EQ_MSG(test, goalloc_verify(NULL), 0, "round %u", round);
+		kvfree(render_spans(test));
+	}
+	kthread_stop(t);
+	walk_class_empty(objs);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+}
+
 static void verify_is_clean_after_every_suite(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
@@ -999,6 +1268,10 @@ static void verify_is_clean_after_every_suite(struct kunit *test)
 
 static struct kunit_case verify_cases[] = {
 	KUNIT_CASE(verify_finds_a_span_whose_count_is_wrong),
+	KUNIT_CASE(walks_hold_a_class_lock_for_a_batch_at_a_time),
+	KUNIT_CASE(spans_lists_every_span_of_a_quiet_class_once),
+	KUNIT_CASE(verify_catches_wrong_counts_past_the_first_batch),
+	KUNIT_CASE(walks_of_a_changing_class_report_nothing_false),
 	KUNIT_CASE(verify_is_clean_after_every_suite),
 	{}
 };
