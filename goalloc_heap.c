@@ -259,9 +259,12 @@ static void __chunk_take(struct heap_chunk *ch, unsigned int first,
 	__chunk_account_take(ch, npages);
 }
 
-/* First fit; older chunks first, so newer ones have a chance to go idle. */
-static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
-			    unsigned int *first)
+/*
+ * First fit of a run of @npages at a multiple of @align (span_align());
+ * older chunks first, so newer ones have a chance to go idle.
+ */
+static bool __heap_find_run(unsigned int npages, unsigned int align,
+			    struct heap_chunk **chunk, unsigned int *first)
 {
 	struct heap_chunk *ch;
 	unsigned long i;
@@ -276,14 +279,17 @@ static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
 		if (ch->nfree < npages || (ch->no_fit && npages >= ch->no_fit))
 			continue;
 		/* Most runs fit at the hint: check that before searching. */
-		i = ch->hint;
+		i = ALIGN(ch->hint, align);
 		if (i + npages > ch->npages ||
 		    (npages == 1 ? test_bit(i, ch->used) :
 		     find_next_bit(ch->used, i + npages, i) < i + npages))
 			i = bitmap_find_next_zero_area(ch->used, ch->npages,
-						       ch->hint, npages, 0);
+						       ch->hint, npages,
+						       align - 1);
 		if (i + npages > ch->npages) {
-			ch->no_fit = npages;
+			/* An aligned run may miss where another would fit. */
+			if (align == 1)
+				ch->no_fit = npages;
 			continue;
 		}
 		__chunk_take(ch, i, npages);
@@ -297,6 +303,8 @@ static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
 /**
  * heap_alloc_run() - take a run of Go pages for a span or a large object
  * @npages: Go pages wanted, 1 .. GOALLOC_CHUNK_PAGES
+ * @align: the run starts at a multiple of this many Go pages, a power of
+ *	   two up to @npages (span_align())
  * @gfp: the caller's mask; the buddy allocator is called only if no chunk
  *	 has room, and without heap_lock held
  * @chunk: set to the chunk holding the run
@@ -305,8 +313,8 @@ static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
  * Context: any context that @gfp allows. Takes heap_lock.
  * Return: 0, or -ENOMEM when the buddy allocator has no block large enough.
  */
-int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
-		   unsigned int *first)
+int heap_alloc_run(unsigned int npages, unsigned int align, gfp_t gfp,
+		   struct heap_chunk **chunk, unsigned int *first)
 {
 	unsigned int min_order = order_base_2(npages) + GOALLOC_PAGE_ORDER;
 	struct heap_chunk *ch;
@@ -314,7 +322,7 @@ int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
 	bool found;
 
 	spin_lock_irqsave(&heap_lock, flags);
-	found = __heap_find_run(npages, chunk, first);
+	found = __heap_find_run(npages, align, chunk, first);
 	spin_unlock_irqrestore(&heap_lock, flags);
 	if (found)
 		return 0;
@@ -327,7 +335,10 @@ int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
 		return -ENOMEM;
 	}
 	__heap_add_chunk(ch);
-	/* The new chunk is ours until the lock drops: the run is at its start. */
+	/*
+	 * The new chunk is ours until the lock drops: the run is at its
+	 * start, aligned as the chunk is.
+	 */
 	__chunk_take(ch, 0, npages);
 	spin_unlock_irqrestore(&heap_lock, flags);
 	*chunk = ch;
@@ -579,6 +590,7 @@ static unsigned long chunk_free_bits(const struct heap_chunk *ch,
 /**
  * __heap_take_block() - a bitmap word's free Go pages for a page cache
  * @npages: the block must hold a run of this many
+ * @align: starting at a multiple of this many Go pages (span_align())
  * @chunk: set to the block's chunk
  * @word: set to the block's bitmap word in @chunk
  *
@@ -588,8 +600,8 @@ static unsigned long chunk_free_bits(const struct heap_chunk *ch,
  * Return: the block's free pages as a mask of the word, 0 if no chunk has
  * such a block.
  */
-unsigned long __heap_take_block(unsigned int npages, struct heap_chunk **chunk,
-				unsigned int *word)
+unsigned long __heap_take_block(unsigned int npages, unsigned int align,
+				struct heap_chunk **chunk, unsigned int *word)
 {
 	struct heap_chunk *ch;
 	unsigned long bits;
@@ -603,7 +615,8 @@ unsigned long __heap_take_block(unsigned int npages, struct heap_chunk **chunk,
 		for (w = ch->hint / BITS_PER_LONG;
 		     w < BITS_TO_LONGS(ch->npages); w++) {
 			bits = chunk_free_bits(ch, w);
-			if (bits_find_run(bits, npages) == BITS_PER_LONG)
+			if (bits_find_aligned_run(bits, npages, align) ==
+			    BITS_PER_LONG)
 				continue;
 			ch->used[w] |= bits;
 			if (w == ch->hint / BITS_PER_LONG)
@@ -637,6 +650,7 @@ void __heap_free_block(struct heap_chunk *ch, unsigned int word,
 /**
  * heap_alloc_spans() - spans with runs of pages from the chunks
  * @npages: Go pages of each run
+ * @align: each run starts at a multiple of this many Go pages
  * @words: bitmap words each span's metadata carries
  * @gfp: the caller's mask
  * @n: spans wanted, at least 1
@@ -652,8 +666,9 @@ void __heap_free_block(struct heap_chunk *ch, unsigned int word,
  * Return: spans added to @list, 1 .. @n, as pcache_alloc_spans(); 0 when
  * memory is short.
  */
-unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
-			      gfp_t gfp, unsigned int n, struct list_head *list)
+unsigned int heap_alloc_spans(unsigned int npages, unsigned int align,
+			      unsigned int words, gfp_t gfp, unsigned int n,
+			      struct list_head *list)
 {
 	unsigned int got = 0, placed = 0, first;
 	struct span *s, *tmp;
@@ -675,7 +690,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 		spin_lock_irqsave(&heap_lock, flags);
 	}
 	list_for_each_entry_safe(s, tmp, &spans, list) {
-		if (!__heap_find_run(npages, &ch, &first))
+		if (!__heap_find_run(npages, align, &ch, &first))
 			break;
 		list_del(&s->list);
 		span_set_run(s, ch, first, npages);
@@ -697,7 +712,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 		/* No chunk has room: grow, for one span. */
 		s = list_first_entry(&spare, struct span, list);
 		list_del(&s->list);
-		if (heap_alloc_run(npages, gfp, &ch, &first)) {
+		if (heap_alloc_run(npages, align, gfp, &ch, &first)) {
 			list_add(&s->list, &spare);
 		} else {
 			span_set_run(s, ch, first, npages);

@@ -248,7 +248,8 @@ static __always_inline unsigned int __spans_make(unsigned int cls,
 	struct span *s;
 	LIST_HEAD(made);
 
-	n = pcache_alloc_spans(npages, span_words(nelems), gfp, n, &made);
+	n = pcache_alloc_spans(npages, span_align(cls, npages),
+			       span_words(nelems), gfp, n, &made);
 	list_for_each_entry(s, &made, list) {
 		span_init(s, cls, nelems);
 		if (unlikely(class_flags[cls] & CLASS_CTOR))

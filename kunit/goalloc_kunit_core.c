@@ -740,10 +740,10 @@ static void heap_reuses_a_freed_run_first_fit(struct kunit *test)
 	struct heap_chunk *c1, *c2, *c3;
 	unsigned int f1, f2, f3;
 
-	KUNIT_ASSERT_EQ(test, heap_alloc_run(3, GFP_KERNEL, &c1, &f1), 0);
-	KUNIT_ASSERT_EQ(test, heap_alloc_run(5, GFP_KERNEL, &c2, &f2), 0);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(3, 1, GFP_KERNEL, &c1, &f1), 0);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(5, 1, GFP_KERNEL, &c2, &f2), 0);
 	heap_free_run(c1, f1, 3);
-	KUNIT_ASSERT_EQ(test, heap_alloc_run(2, GFP_KERNEL, &c3, &f3), 0);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(2, 1, GFP_KERNEL, &c3, &f3), 0);
 	/* First fit: the hole the 3-page run left, if it was the first. */
 	KUNIT_EXPECT_TRUE(test, c3 != c1 || f3 <= f1);
 	KUNIT_EXPECT_TRUE(test, test_bit(f3, c3->used));
@@ -760,7 +760,7 @@ static void heap_takes_a_new_chunk_when_full(struct kunit *test)
 	heap_stats_read(&before);
 	/* Three whole chunks cannot fit in fewer than three chunks. */
 	for (i = 0; i < 3; i++)
-		KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, GFP_KERNEL,
+		KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, 1, GFP_KERNEL,
 						     &c[i], &f[i]), 0);
 	heap_stats_read(&after);
 	KUNIT_EXPECT_GE(test, after.chunks, before.chunks + 3 -
@@ -780,7 +780,7 @@ static void heap_releases_idle_chunks_beyond_headroom(struct kunit *test)
 	unsigned int f;
 
 	goalloc_drain(false);
-	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, GFP_KERNEL, &c, &f), 0);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, 1, GFP_KERNEL, &c, &f), 0);
 	heap_free_run(c, f, GOALLOC_CHUNK_PAGES);
 	heap_stats_read(&before);
 	KUNIT_EXPECT_GE(test, before.idle_pages,
@@ -799,7 +799,7 @@ static void shrinker_gives_back_the_headroom(struct kunit *test)
 	struct heap_stats before, after;
 	unsigned int f;
 
-	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, GFP_KERNEL, &c, &f), 0);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, 1, GFP_KERNEL, &c, &f), 0);
 	heap_free_run(c, f, GOALLOC_CHUNK_PAGES);
 	/* The idle chunk is within the headroom: only pressure takes it. */
 	heap_stats_read(&before);
