@@ -98,22 +98,24 @@ static unsigned int chunk_kernel_pages(const struct heap_chunk *ch)
 
 /*
  * The buddy allocator warns of __GFP_NOFAIL above order 1 (rmqueue(),
- * 6.1), which SLUB never asks for up to 8 KiB: its last resort is its
- * minimum order, 0 or 1 there. A span of 2 to 4 Go pages needs order 2 or
- * 3; for those the retries are goalloc's, as the allocator's own
- * __GFP_NOFAIL loop, which it needs direct reclaim for. Large objects
- * pass the flag on, as kmalloc_large() does from 16 KiB.
+ * 6.1), and again above PAGE_ALLOC_COSTLY_ORDER (its slow path). SLUB
+ * never asks for it there: its last resort is a slab of one object, of
+ * order 0 or 1 up to 8 KiB. goalloc passes the flag on up to order 1;
+ * above, the retries are goalloc's, as the allocator's own __GFP_NOFAIL
+ * loop, which needs direct reclaim: without it, one try. A size class's
+ * span asks for at most order 3 here (spans_create() falls back to a span
+ * of one object); a large object may ask for more, as kmalloc_large().
  */
 static struct page *chunk_alloc_pages(gfp_t gfp, unsigned int order)
 {
 	struct page *page;
 
-	if (!(gfp & __GFP_NOFAIL) || order <= 1 ||
-	    order > PAGE_ALLOC_COSTLY_ORDER || !gfpflags_allow_blocking(gfp))
+	if (!(gfp & __GFP_NOFAIL) || order <= 1)
 		return alloc_pages(gfp, order);
+	gfp &= ~__GFP_NOFAIL;
 	for (;;) {
-		page = alloc_pages(gfp & ~__GFP_NOFAIL, order);
-		if (page)
+		page = alloc_pages(gfp, order);
+		if (page || !gfpflags_allow_blocking(gfp))
 			return page;
 		memalloc_retry_wait(gfp);
 	}

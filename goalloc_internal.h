@@ -88,6 +88,13 @@
 #define GOALLOC_PAGE_ORDER	(GOALLOC_PAGE_SHIFT - PAGE_SHIFT)
 
 /*
+ * Go pages of a buddy block of PAGE_ALLOC_COSTLY_ORDER (32 KiB): above
+ * that order the buddy allocator gives up early and warns of
+ * __GFP_NOFAIL, and kmalloc asks for no more up to 32 KiB.
+ */
+#define GOALLOC_COSTLY_PAGES	(1U << (PAGE_ALLOC_COSTLY_ORDER - GOALLOC_PAGE_ORDER))
+
+/*
  * The heap takes memory from the buddy allocator in chunks of its largest
  * order (4 MiB on x86-64), as Go takes arenas from the OS. MAX_ORDER
  * changed meaning in 6.4 and became MAX_PAGE_ORDER in 6.8;
@@ -299,6 +306,16 @@ static inline unsigned int class_span_objects(unsigned int cls)
 static inline bool class_grown(unsigned int cls)
 {
 	return class_to_npages[cls] != class_to_go_npages[cls];
+}
+
+/*
+ * Go pages of @cls's smallest span, of one object: spans_create()'s last
+ * resort, as a slab of SLUB's minimum order is. At most
+ * GOALLOC_COSTLY_PAGES for a size class.
+ */
+static inline unsigned int class_min_npages(unsigned int cls)
+{
+	return DIV_ROUND_UP(class_to_size[cls], GOALLOC_PAGE_SIZE);
 }
 
 /*
