@@ -234,6 +234,7 @@ static inline void __chunk_account_free(struct heap_chunk *ch,
 	heap_free_gopages += n;
 	ch->hint = min(ch->hint, first);
 	ch->no_fit = 0;
+	ch->no_fit_aligned = 0;
 	heap_stats.inuse_pages -= n << GOALLOC_PAGE_ORDER;
 	if (ch->nfree == ch->npages)
 		heap_idle_pages += chunk_kernel_pages(ch);
@@ -262,6 +263,21 @@ static void __chunk_take(struct heap_chunk *ch, unsigned int first,
 }
 
 /*
+ * Does @ch's no_fit or no_fit_aligned say that a run of @npages at a
+ * multiple of @align is not free? An aligned run that is not found proves
+ * nothing of unaligned ones, and a run aligned to its own length (a large
+ * object's) nothing of shorter alignments.
+ */
+static bool chunk_no_fit(const struct heap_chunk *ch, unsigned int npages,
+			 unsigned int align)
+{
+	if (ch->no_fit && npages >= ch->no_fit)
+		return true;
+	return align == npages && ch->no_fit_aligned &&
+	       npages >= ch->no_fit_aligned;
+}
+
+/*
  * First fit of a run of @npages at a multiple of @align (span_align());
  * older chunks first, so newer ones have a chance to go idle.
  */
@@ -278,7 +294,7 @@ static bool __heap_find_run(unsigned int npages, unsigned int align,
 		 * on every request for a longer run: it remembers the failure
 		 * until a run is freed in it.
 		 */
-		if (ch->nfree < npages || (ch->no_fit && npages >= ch->no_fit))
+		if (ch->nfree < npages || chunk_no_fit(ch, npages, align))
 			continue;
 		/* Most runs fit at the hint: check that before searching. */
 		i = ALIGN(ch->hint, align);
@@ -289,9 +305,10 @@ static bool __heap_find_run(unsigned int npages, unsigned int align,
 						       ch->hint, npages,
 						       align - 1);
 		if (i + npages > ch->npages) {
-			/* An aligned run may miss where another would fit. */
 			if (align == 1)
 				ch->no_fit = npages;
+			else if (align == npages)
+				ch->no_fit_aligned = npages;
 			continue;
 		}
 		__chunk_take(ch, i, npages);

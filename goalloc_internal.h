@@ -325,8 +325,11 @@ static inline unsigned int class_min_npages(unsigned int cls)
  * their size from its start: a span of a power-of-two size over a Go page
  * starts at a multiple of that size, and so does a large object whose run
  * is a power of two long, as kmalloc_large()'s buddy block is aligned to
- * its order. A chunk is a buddy block, aligned to its own length, which a
- * run never exceeds. 1, no constraint, for every other run.
+ * its order. Such a run is aligned to its own length when that is a power
+ * of two (every span of the size classes 16 KiB and 32 KiB), so that the
+ * heap remembers one kind of aligned miss per chunk (no_fit_aligned). A
+ * chunk is a buddy block, aligned to its own length, which a run never
+ * exceeds. 1, no constraint, for every other run.
  */
 static inline unsigned int span_align(unsigned int cls, unsigned int npages)
 {
@@ -335,7 +338,7 @@ static inline unsigned int span_align(unsigned int cls, unsigned int npages)
 
 	if (size <= GOALLOC_PAGE_SIZE || !is_power_of_2(size))
 		return 1;
-	return size / GOALLOC_PAGE_SIZE;
+	return is_power_of_2(npages) ? npages : size / GOALLOC_PAGE_SIZE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -688,6 +691,8 @@ static inline unsigned int bits_find_aligned_run(unsigned long bits,
  * @hint:	no Go page below it is free; heap lock
  * @no_fit:	no run of this many Go pages or more is free, 0 if unknown;
  *		heap lock
+ * @no_fit_aligned: no run of this many Go pages or more, a power of two,
+ *		is free at a multiple of its length, 0 if unknown; heap lock
  * @used:	bit per Go page, set while in a span; heap lock
  */
 struct heap_chunk {
@@ -699,6 +704,7 @@ struct heap_chunk {
 	unsigned int nfree;
 	unsigned int hint;
 	unsigned int no_fit;
+	unsigned int no_fit_aligned;
 	DECLARE_BITMAP(used, GOALLOC_CHUNK_PAGES);
 };
 

@@ -235,6 +235,11 @@ static void verify_chunk(struct verify *v, struct heap_chunk *ch,
 						     ch->no_fit, 0) < ch->npages)
 		verify_fail(v, "chunk %p: a free run of %u pages, said not to fit",
 			    ch, ch->no_fit);
+	if (ch->no_fit_aligned &&
+	    bitmap_find_next_zero_area(ch->used, ch->npages, 0, ch->no_fit_aligned,
+				       ch->no_fit_aligned - 1) < ch->npages)
+		verify_fail(v, "chunk %p: a free aligned run of %u pages, said not to fit",
+			    ch, ch->no_fit_aligned);
 	*pages += 1UL << ch->order;
 	*inuse += used << GOALLOC_PAGE_ORDER;
 }

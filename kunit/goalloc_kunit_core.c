@@ -751,6 +751,32 @@ static void heap_reuses_a_freed_run_first_fit(struct kunit *test)
 	heap_free_run(c2, f2, 5);
 }
 
+/*
+ * A run asked for at a multiple of its length (span_align()) is never cut
+ * from an unaligned hole, and missing it there does not mark the chunk
+ * no_fit for runs of that length, which the hole still holds.
+ */
+static void heap_aligned_run_skips_an_unaligned_hole(struct kunit *test)
+{
+	struct heap_chunk *c, *a;
+	unsigned int f, fa;
+
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, 1, GFP_KERNEL,
+					     &c, &f), 0);
+	/* A hole of 8 Go pages from page 1. */
+	heap_free_run(c, 1, 8);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(8, 8, GFP_KERNEL, &a, &fa), 0);
+	KUNIT_EXPECT_EQ(test, fa % 8, 0U);
+	KUNIT_EXPECT_FALSE(test, a == c && fa == 1);
+	KUNIT_EXPECT_EQ(test, c->no_fit, 0U);
+	if (c->no_fit_aligned)
+		KUNIT_EXPECT_EQ(test, c->no_fit_aligned, 8U);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	heap_free_run(a, fa, 8);
+	heap_free_run(c, 0, 1);
+	heap_free_run(c, 9, GOALLOC_CHUNK_PAGES - 9);
+}
+
 static void heap_takes_a_new_chunk_when_full(struct kunit *test)
 {
 	struct heap_stats before, after;
@@ -838,6 +864,7 @@ static void shrinker_drains_the_cpu_caches(struct kunit *test)
 
 static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_reuses_a_freed_run_first_fit),
+	KUNIT_CASE(heap_aligned_run_skips_an_unaligned_hole),
 	KUNIT_CASE(heap_takes_a_new_chunk_when_full),
 	KUNIT_CASE(heap_releases_idle_chunks_beyond_headroom),
 	KUNIT_CASE(shrinker_gives_back_the_headroom),
