@@ -588,8 +588,8 @@ static __always_inline unsigned int span_obj_index(const struct span *s,
  * @empty:	spans with every slot free, at most @keep_empty
  * @nr_spans:	spans per enum span_state (SPAN_LARGE unused)
  * @objects:	slots not free, summed over the class's spans
- * @slots:	slots of the spans counted in @nr_spans (a span of Go's
- *		size, a grown class's fallback, has fewer than the others)
+ * @slots:	slots of the spans counted in @nr_spans (a fallback span,
+ *		spans_create(), has fewer than the others)
  * @pages:	Go pages of those spans
  * @keep_empty:	empty spans kept rather than given back to the heap
  * @ndepot:	objects in @depot
