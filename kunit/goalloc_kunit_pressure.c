@@ -762,8 +762,9 @@ static void fail_clear_fn(struct timer_list *t)
  * @first:	each run's page
  * @nobjs:	objects in @objs
  * @objs:	the case's goalloc objects
- * @tp:		mm_page_alloc, while @nofail_probe is on it
- * @nofail:	this task's page requests with __GFP_NOFAIL above order 1
+ * @tp:		mm_page_alloc, while nofail_probe() is on it
+ * @nofail:	page requests with __GFP_NOFAIL above order 1 from tasks
+ *		marked make-it-fail: the case's
  * @nofail_order: the order of the last of them
  */
 struct costly {
@@ -785,6 +786,7 @@ static unsigned long heap_free_gopages_now(void)
 	return (st.sys_pages - st.inuse_pages) >> GOALLOC_PAGE_ORDER;
 }
 
+#ifdef CONFIG_TRACEPOINTS
 /* The buddy allocator's tracepoint, called for every request, served or not. */
 static void nofail_probe(void *data, struct page *page, unsigned int order,
 			 gfp_t gfp, int migratetype)
@@ -799,11 +801,45 @@ static void nofail_probe(void *data, struct page *page, unsigned int order,
 
 static void find_page_alloc_tp(struct tracepoint *tp, void *priv)
 {
-	struct costly *c = priv;
+	struct tracepoint **found = priv;
 
 	if (!strcmp(tp->name, "mm_page_alloc"))
-		c->tp = tp;
+		*found = tp;
 }
+
+/* Count @c's __GFP_NOFAIL requests above order 1 from now on. */
+static int nofail_watch(struct costly *c)
+{
+	struct tracepoint *tp = NULL;
+	int err;
+
+	for_each_kernel_tracepoint(find_page_alloc_tp, &tp);
+	if (!tp)
+		return -ENOENT;
+	err = tracepoint_probe_register(tp, nofail_probe, c);
+	if (!err)
+		c->tp = tp;
+	return err;
+}
+
+static void nofail_unwatch(struct costly *c)
+{
+	if (!c->tp)
+		return;
+	tracepoint_probe_unregister(c->tp, nofail_probe, c);
+	tracepoint_synchronize_unregister();
+	c->tp = NULL;
+}
+#else
+static int nofail_watch(struct costly *c)
+{
+	return -ENOENT;
+}
+
+static void nofail_unwatch(struct costly *c)
+{
+}
+#endif
 
 static int costly_init(struct kunit_resource *res, void *context)
 {
@@ -825,10 +861,7 @@ static void costly_release(struct kunit_resource *res)
 	struct costly *c = res->data;
 
 	current->make_it_fail = 0;
-	if (c->tp) {
-		tracepoint_probe_unregister(c->tp, nofail_probe, c);
-		tracepoint_synchronize_unregister();
-	}
+	nofail_unwatch(c);
 	while (c->nobjs)
 		goalloc_free(c->objs[--c->nobjs]);
 	while (c->nruns) {
@@ -951,10 +984,8 @@ static void nofail_never_reaches_the_buddy_allocator_above_order_1(struct kunit 
 	unsigned int cls;
 	void *p;
 
-	for_each_kernel_tracepoint(find_page_alloc_tp, c);
-	if (!c->tp)
-		kunit_skip(test, "no mm_page_alloc tracepoint");
-	KUNIT_ASSERT_EQ(test, tracepoint_probe_register(c->tp, nofail_probe, c), 0);
+	if (nofail_watch(c))
+		kunit_skip(test, "no probe on the mm_page_alloc tracepoint");
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
 		KUNIT_EXPECT_TRUE(test, costly_alloc_class(test, c, cls,
