@@ -12,8 +12,8 @@
  * docs/caches.md); kmem_cache's half is below.
  *
  * Guarantees, as kmalloc gives them on Linux 6.1:
- *  - objects are at least 8-byte aligned, and power-of-two sizes up to
- *    PAGE_SIZE are naturally aligned;
+ *  - objects are at least 8-byte aligned, and an object of a power-of-two
+ *    size is aligned to that size, up to GOALLOC_MAX_SIZE;
  *  - size 0 returns ZERO_SIZE_PTR; sizes above GOALLOC_MAX_SIZE (4 MiB,
  *    KMALLOC_MAX_SIZE on x86-64) return NULL with a warning unless
  *    __GFP_NOWARN is set;

@@ -173,7 +173,7 @@ static_assert(ARRAY_SIZE(class_col_names) == NR_CLASS_COLS);
  * @col: NR_CLASS_COLS entries, filled in
  *
  * Waste is the tail of every span of the class (the "pages" and "objs"
- * columns give its spans' geometry; fallback spans have Go's) plus, with
+ * columns give its spans' geometry; fallback spans are smaller) plus, with
  * track_waste, the round-up of each object in use (its class size minus
  * the bytes its caller asked for); without track_waste the round-up is not
  * known and counts as 0.

@@ -98,22 +98,24 @@ static unsigned int chunk_kernel_pages(const struct heap_chunk *ch)
 
 /*
  * The buddy allocator warns of __GFP_NOFAIL above order 1 (rmqueue(),
- * 6.1), which SLUB never asks for up to 8 KiB: its last resort is its
- * minimum order, 0 or 1 there. A span of 2 to 4 Go pages needs order 2 or
- * 3; for those the retries are goalloc's, as the allocator's own
- * __GFP_NOFAIL loop, which it needs direct reclaim for. Large objects
- * pass the flag on, as kmalloc_large() does from 16 KiB.
+ * 6.1), and again above PAGE_ALLOC_COSTLY_ORDER (its slow path). SLUB
+ * never asks for it there: its last resort is a slab of one object, of
+ * order 0 or 1 up to 8 KiB. goalloc passes the flag on up to order 1;
+ * above, the retries are goalloc's, as the allocator's own __GFP_NOFAIL
+ * loop, which needs direct reclaim: without it, one try. A size class's
+ * span asks for at most order 3 here (spans_create() falls back to a span
+ * of one object); a large object may ask for more, as kmalloc_large().
  */
 static struct page *chunk_alloc_pages(gfp_t gfp, unsigned int order)
 {
 	struct page *page;
 
-	if (!(gfp & __GFP_NOFAIL) || order <= 1 ||
-	    order > PAGE_ALLOC_COSTLY_ORDER || !gfpflags_allow_blocking(gfp))
+	if (!(gfp & __GFP_NOFAIL) || order <= 1)
 		return alloc_pages(gfp, order);
+	gfp &= ~__GFP_NOFAIL;
 	for (;;) {
-		page = alloc_pages(gfp & ~__GFP_NOFAIL, order);
-		if (page)
+		page = alloc_pages(gfp, order);
+		if (page || !gfpflags_allow_blocking(gfp))
 			return page;
 		memalloc_retry_wait(gfp);
 	}
@@ -232,6 +234,7 @@ static inline void __chunk_account_free(struct heap_chunk *ch,
 	heap_free_gopages += n;
 	ch->hint = min(ch->hint, first);
 	ch->no_fit = 0;
+	ch->no_fit_aligned = 0;
 	heap_stats.inuse_pages -= n << GOALLOC_PAGE_ORDER;
 	if (ch->nfree == ch->npages)
 		heap_idle_pages += chunk_kernel_pages(ch);
@@ -259,9 +262,27 @@ static void __chunk_take(struct heap_chunk *ch, unsigned int first,
 	__chunk_account_take(ch, npages);
 }
 
-/* First fit; older chunks first, so newer ones have a chance to go idle. */
-static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
-			    unsigned int *first)
+/*
+ * Does @ch's no_fit or no_fit_aligned say that a run of @npages at a
+ * multiple of @align is not free? An aligned run that is not found proves
+ * nothing of unaligned ones, and a run aligned to its own length (a large
+ * object's) nothing of shorter alignments.
+ */
+static bool chunk_no_fit(const struct heap_chunk *ch, unsigned int npages,
+			 unsigned int align)
+{
+	if (ch->no_fit && npages >= ch->no_fit)
+		return true;
+	return align == npages && ch->no_fit_aligned &&
+	       npages >= ch->no_fit_aligned;
+}
+
+/*
+ * First fit of a run of @npages at a multiple of @align (span_align());
+ * older chunks first, so newer ones have a chance to go idle.
+ */
+static bool __heap_find_run(unsigned int npages, unsigned int align,
+			    struct heap_chunk **chunk, unsigned int *first)
 {
 	struct heap_chunk *ch;
 	unsigned long i;
@@ -273,17 +294,21 @@ static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
 		 * on every request for a longer run: it remembers the failure
 		 * until a run is freed in it.
 		 */
-		if (ch->nfree < npages || (ch->no_fit && npages >= ch->no_fit))
+		if (ch->nfree < npages || chunk_no_fit(ch, npages, align))
 			continue;
 		/* Most runs fit at the hint: check that before searching. */
-		i = ch->hint;
+		i = ALIGN(ch->hint, align);
 		if (i + npages > ch->npages ||
 		    (npages == 1 ? test_bit(i, ch->used) :
 		     find_next_bit(ch->used, i + npages, i) < i + npages))
 			i = bitmap_find_next_zero_area(ch->used, ch->npages,
-						       ch->hint, npages, 0);
+						       ch->hint, npages,
+						       align - 1);
 		if (i + npages > ch->npages) {
-			ch->no_fit = npages;
+			if (align == 1)
+				ch->no_fit = npages;
+			else if (align == npages)
+				ch->no_fit_aligned = npages;
 			continue;
 		}
 		__chunk_take(ch, i, npages);
@@ -297,6 +322,8 @@ static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
 /**
  * heap_alloc_run() - take a run of Go pages for a span or a large object
  * @npages: Go pages wanted, 1 .. GOALLOC_CHUNK_PAGES
+ * @align: the run starts at a multiple of this many Go pages, a power of
+ *	   two up to @npages (span_align())
  * @gfp: the caller's mask; the buddy allocator is called only if no chunk
  *	 has room, and without heap_lock held
  * @chunk: set to the chunk holding the run
@@ -305,8 +332,8 @@ static bool __heap_find_run(unsigned int npages, struct heap_chunk **chunk,
  * Context: any context that @gfp allows. Takes heap_lock.
  * Return: 0, or -ENOMEM when the buddy allocator has no block large enough.
  */
-int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
-		   unsigned int *first)
+int heap_alloc_run(unsigned int npages, unsigned int align, gfp_t gfp,
+		   struct heap_chunk **chunk, unsigned int *first)
 {
 	unsigned int min_order = order_base_2(npages) + GOALLOC_PAGE_ORDER;
 	struct heap_chunk *ch;
@@ -314,7 +341,7 @@ int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
 	bool found;
 
 	spin_lock_irqsave(&heap_lock, flags);
-	found = __heap_find_run(npages, chunk, first);
+	found = __heap_find_run(npages, align, chunk, first);
 	spin_unlock_irqrestore(&heap_lock, flags);
 	if (found)
 		return 0;
@@ -327,7 +354,10 @@ int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
 		return -ENOMEM;
 	}
 	__heap_add_chunk(ch);
-	/* The new chunk is ours until the lock drops: the run is at its start. */
+	/*
+	 * The new chunk is ours until the lock drops: the run is at its
+	 * start, aligned as the chunk is.
+	 */
 	__chunk_take(ch, 0, npages);
 	spin_unlock_irqrestore(&heap_lock, flags);
 	*chunk = ch;
@@ -585,6 +615,7 @@ static unsigned long chunk_free_bits(const struct heap_chunk *ch,
 /**
  * __heap_take_block() - a bitmap word's free Go pages for a page cache
  * @npages: the block must hold a run of this many
+ * @align: starting at a multiple of this many Go pages (span_align())
  * @chunk: set to the block's chunk
  * @word: set to the block's bitmap word in @chunk
  *
@@ -594,8 +625,8 @@ static unsigned long chunk_free_bits(const struct heap_chunk *ch,
  * Return: the block's free pages as a mask of the word, 0 if no chunk has
  * such a block.
  */
-unsigned long __heap_take_block(unsigned int npages, struct heap_chunk **chunk,
-				unsigned int *word)
+unsigned long __heap_take_block(unsigned int npages, unsigned int align,
+				struct heap_chunk **chunk, unsigned int *word)
 {
 	struct heap_chunk *ch;
 	unsigned long bits;
@@ -609,7 +640,8 @@ unsigned long __heap_take_block(unsigned int npages, struct heap_chunk **chunk,
 		for (w = ch->hint / BITS_PER_LONG;
 		     w < BITS_TO_LONGS(ch->npages); w++) {
 			bits = chunk_free_bits(ch, w);
-			if (bits_find_run(bits, npages) == BITS_PER_LONG)
+			if (bits_find_aligned_run(bits, npages, align) ==
+			    BITS_PER_LONG)
 				continue;
 			ch->used[w] |= bits;
 			if (w == ch->hint / BITS_PER_LONG)
@@ -643,6 +675,7 @@ void __heap_free_block(struct heap_chunk *ch, unsigned int word,
 /**
  * heap_alloc_spans() - spans with runs of pages from the chunks
  * @npages: Go pages of each run
+ * @align: each run starts at a multiple of this many Go pages
  * @words: bitmap words each span's metadata carries
  * @gfp: the caller's mask
  * @n: spans wanted, at least 1
@@ -658,8 +691,9 @@ void __heap_free_block(struct heap_chunk *ch, unsigned int word,
  * Return: spans added to @list, 1 .. @n, as pcache_alloc_spans(); 0 when
  * memory is short.
  */
-unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
-			      gfp_t gfp, unsigned int n, struct list_head *list)
+unsigned int heap_alloc_spans(unsigned int npages, unsigned int align,
+			      unsigned int words, gfp_t gfp, unsigned int n,
+			      struct list_head *list)
 {
 	unsigned int got = 0, placed = 0, first;
 	struct span *s, *tmp;
@@ -681,7 +715,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 		spin_lock_irqsave(&heap_lock, flags);
 	}
 	list_for_each_entry_safe(s, tmp, &spans, list) {
-		if (!__heap_find_run(npages, &ch, &first))
+		if (!__heap_find_run(npages, align, &ch, &first))
 			break;
 		list_del(&s->list);
 		span_set_run(s, ch, first, npages);
@@ -703,7 +737,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
 		/* No chunk has room: grow, for one span. */
 		s = list_first_entry(&spare, struct span, list);
 		list_del(&s->list);
-		if (heap_alloc_run(npages, gfp, &ch, &first)) {
+		if (heap_alloc_run(npages, align, gfp, &ch, &first)) {
 			list_add(&s->list, &spare);
 		} else {
 			span_set_run(s, ch, first, npages);

@@ -88,6 +88,13 @@
 #define GOALLOC_PAGE_ORDER	(GOALLOC_PAGE_SHIFT - PAGE_SHIFT)
 
 /*
+ * Go pages of a buddy block of PAGE_ALLOC_COSTLY_ORDER (32 KiB): above
+ * that order the buddy allocator gives up early and warns of
+ * __GFP_NOFAIL, and kmalloc asks for no more up to 32 KiB.
+ */
+#define GOALLOC_COSTLY_PAGES	(1U << (PAGE_ALLOC_COSTLY_ORDER - GOALLOC_PAGE_ORDER))
+
+/*
  * The heap takes memory from the buddy allocator in chunks of its largest
  * order (4 MiB on x86-64), as Go takes arenas from the OS. MAX_ORDER
  * changed meaning in 6.4 and became MAX_PAGE_ORDER in 6.8;
@@ -316,6 +323,39 @@ static inline unsigned int class_span_objects(unsigned int cls)
 static inline bool class_grown(unsigned int cls)
 {
 	return class_to_npages[cls] != class_to_go_npages[cls];
+}
+
+/*
+ * Go pages of @cls's smallest span, of one object: spans_create()'s last
+ * resort, as a slab of SLUB's minimum order is. At most
+ * GOALLOC_COSTLY_PAGES for a size class.
+ */
+static inline unsigned int class_min_npages(unsigned int cls)
+{
+	return DIV_ROUND_UP(class_to_size[cls], GOALLOC_PAGE_SIZE);
+}
+
+/*
+ * Go pages that the run of a span of @cls (0: a large object) and @npages
+ * starts at a multiple of. kmalloc aligns every power-of-two size to
+ * itself (include/linux/slab.h), and a span's objects lie at multiples of
+ * their size from its start: a span of a power-of-two size over a Go page
+ * starts at a multiple of that size, and so does a large object whose run
+ * is a power of two long, as kmalloc_large()'s buddy block is aligned to
+ * its order. Such a run is aligned to its own length when that is a power
+ * of two (every span of the size classes 16 KiB and 32 KiB), so that the
+ * heap remembers one kind of aligned miss per chunk (no_fit_aligned). A
+ * chunk is a buddy block, aligned to its own length, which a run never
+ * exceeds. 1, no constraint, for every other run.
+ */
+static inline unsigned int span_align(unsigned int cls, unsigned int npages)
+{
+	unsigned long size = cls ? class_to_size[cls] :
+			     (unsigned long)npages * GOALLOC_PAGE_SIZE;
+
+	if (size <= GOALLOC_PAGE_SIZE || !is_power_of_2(size))
+		return 1;
+	return is_power_of_2(npages) ? npages : size / GOALLOC_PAGE_SIZE;
 }
 
 /* ------------------------------------------------------------------ */
@@ -641,8 +681,8 @@ static __always_inline unsigned int span_obj_index(const struct span *s,
  * @empty:	spans with every slot free, at most @keep_empty
  * @nr_spans:	spans per enum span_state (SPAN_LARGE unused)
  * @objects:	slots not free, summed over the class's spans
- * @slots:	slots of the spans counted in @nr_spans (a span of Go's
- *		size, a grown class's fallback, has fewer than the others)
+ * @slots:	slots of the spans counted in @nr_spans (a fallback span,
+ *		spans_create(), has fewer than the others)
  * @pages:	Go pages of those spans
  * @changes:	bumped by every change to the class's spans (objects taken
  *		or given back, a state, a span joining or leaving): a reader
@@ -704,10 +744,10 @@ void central_exit(void);
 /* mheap (goalloc_heap.c) */
 
 /*
- * The lowest run of @n (>= 1) set bits in @bits: its first bit, or
- * BITS_PER_LONG. The run doubles per step: log2(@n) steps, not @n - 1.
+ * The first bits of the runs of @n (>= 1) set bits in @bits, as a mask.
+ * The run doubles per step: log2(@n) steps, not @n - 1.
  */
-static inline unsigned int bits_find_run(unsigned long bits, unsigned int n)
+static inline unsigned long bits_run_starts(unsigned long bits, unsigned int n)
 {
 	unsigned int len = 1, shift;
 
@@ -717,6 +757,28 @@ static inline unsigned int bits_find_run(unsigned long bits, unsigned int n)
 		bits &= bits >> shift;
 		len += shift;
 	}
+	return bits;
+}
+
+/* The lowest run of @n (>= 1) set bits in @bits: its first bit, or BITS_PER_LONG. */
+static inline unsigned int bits_find_run(unsigned long bits, unsigned int n)
+{
+	bits = bits_run_starts(bits, n);
+	return bits ? __ffs(bits) : BITS_PER_LONG;
+}
+
+/*
+ * bits_find_run() for a run that starts at a multiple of @align, a power
+ * of two below BITS_PER_LONG (run_align()). ~0UL / (2^a - 1) has every
+ * a-th bit set: the division is paid by aligned runs only.
+ */
+static inline unsigned int bits_find_aligned_run(unsigned long bits,
+						 unsigned int n,
+						 unsigned int align)
+{
+	bits = bits_run_starts(bits, n);
+	if (align > 1)
+		bits &= ~0UL / (BIT(align) - 1);
 	return bits ? __ffs(bits) : BITS_PER_LONG;
 }
 
@@ -731,6 +793,8 @@ static inline unsigned int bits_find_run(unsigned long bits, unsigned int n)
  * @hint:	no Go page below it is free; heap lock
  * @no_fit:	no run of this many Go pages or more is free, 0 if unknown;
  *		heap lock
+ * @no_fit_aligned: no run of this many Go pages or more, a power of two,
+ *		is free at a multiple of its length, 0 if unknown; heap lock
  * @used:	bit per Go page, set while in a span; heap lock
  */
 struct heap_chunk {
@@ -742,6 +806,7 @@ struct heap_chunk {
 	unsigned int nfree;
 	unsigned int hint;
 	unsigned int no_fit;
+	unsigned int no_fit_aligned;
 	DECLARE_BITMAP(used, GOALLOC_CHUNK_PAGES);
 };
 
@@ -790,12 +855,13 @@ extern spinlock_t heap_lock;
 extern struct list_head heap_chunks;
 extern struct list_head heap_full_chunks;
 
-int heap_alloc_run(unsigned int npages, gfp_t gfp, struct heap_chunk **chunk,
-		   unsigned int *first);
+int heap_alloc_run(unsigned int npages, unsigned int align, gfp_t gfp,
+		   struct heap_chunk **chunk, unsigned int *first);
 void heap_free_run(struct heap_chunk *chunk, unsigned int first,
 		   unsigned int npages);
-unsigned int heap_alloc_spans(unsigned int npages, unsigned int words,
-			      gfp_t gfp, unsigned int n, struct list_head *list);
+unsigned int heap_alloc_spans(unsigned int npages, unsigned int align,
+			      unsigned int words, gfp_t gfp, unsigned int n,
+			      struct list_head *list);
 struct span *heap_meta_alloc(unsigned int words, gfp_t gfp);
 void heap_meta_free(struct span **v, unsigned int n, unsigned int words);
 bool heap_span_pool_empty(unsigned int words);
@@ -804,8 +870,8 @@ unsigned int __heap_span_pool_take(unsigned int words, struct span **v,
 bool __heap_span_pool_push(struct span *s, unsigned int words);
 void __heap_put_span(struct span *s, struct list_head *spare);
 void heap_spans_freed(struct list_head *spare, bool gave);
-unsigned long __heap_take_block(unsigned int npages, struct heap_chunk **chunk,
-				unsigned int *word);
+unsigned long __heap_take_block(unsigned int npages, unsigned int align,
+				struct heap_chunk **chunk, unsigned int *word);
 void __heap_free_block(struct heap_chunk *ch, unsigned int word,
 		       unsigned long bits);
 void heap_set_scavenger(void (*fn)(void));
@@ -852,8 +918,8 @@ struct large_stats {
 	unsigned long bytes_total;	/* page-run bytes ever allocated */
 };
 
-unsigned int pcache_alloc_spans(unsigned int npages, unsigned int words,
-				gfp_t gfp, unsigned int n,
+unsigned int pcache_alloc_spans(unsigned int npages, unsigned int align,
+				unsigned int words, gfp_t gfp, unsigned int n,
 				struct list_head *list);
 void pcache_free_spans(struct list_head *list);
 void pcache_note_large(struct span *s);

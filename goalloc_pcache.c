@@ -92,28 +92,33 @@ static bool __pcache_flush(struct pcache *pc)
 
 /*
  * Span structs from the pool for @pc, and a block with a run of @npages
- * unless it has one: a new block, its old one given back. Sets *@gave as
- * __pcache_flush() returns. Return: false if no chunk has such a block.
+ * at a multiple of @align unless it has one: a new block, its old one
+ * given back. Sets *@gave as __pcache_flush() returns. Return: false if
+ * no chunk has such a block.
  */
 static bool __pcache_refill(struct pcache *pc, unsigned int npages,
-			    bool *gave)
+			    unsigned int align, bool *gave)
 {
 	lockdep_assert_held(&heap_lock);
 	pc->nspans += __heap_span_pool_take(SPAN_CACHE_WORDS,
 					    pc->spans + pc->nspans,
 					    PCACHE_SPANS - pc->nspans);
-	if (bits_find_run(pc->free, npages) < BITS_PER_LONG)
+	if (bits_find_aligned_run(pc->free, npages, align) < BITS_PER_LONG)
 		return true;
 	*gave = __pcache_flush(pc);
-	pc->free = __heap_take_block(npages, &pc->chunk, &pc->word);
+	pc->free = __heap_take_block(npages, align, &pc->chunk, &pc->word);
 	return pc->free;
 }
 
-/* Cut a run of @npages from @pc's block, under its lock. */
+/*
+ * Cut a run of @npages at a multiple of @align from @pc's block, under its
+ * lock. A block is a bitmap word: its bit 0 is as aligned as can be asked.
+ */
 static bool pcache_take(struct pcache *pc, unsigned int npages,
-			struct heap_chunk **ch, unsigned int *first)
+			unsigned int align, struct heap_chunk **ch,
+			unsigned int *first)
 {
-	unsigned int bit = bits_find_run(pc->free, npages);
+	unsigned int bit = bits_find_aligned_run(pc->free, npages, align);
 
 	if (bit >= BITS_PER_LONG)
 		return false;
@@ -230,7 +235,11 @@ static void pcache_keep_extra_runs(struct list_head *extra)
 	pcache_free_spans(extra);
 }
 
-/* A kept run of @npages, newest first, as a span fresh from the heap. */
+/*
+ * A kept run of @npages, newest first, as a span fresh from the heap. Kept
+ * runs are large objects' only, aligned as span_align(0, @npages) asks
+ * when they were taken: any of them serves.
+ */
 static struct span *pcache_take_run(struct pcache *pc, unsigned int npages)
 {
 	unsigned int i = pc->nruns;
@@ -277,7 +286,8 @@ static noinline void pcache_add_fresh_spans(gfp_t gfp)
  * pcache_alloc_spans() from this CPU's block: up to @n spans of
  * @npages, at most one round trip to the heap for a new block.
  */
-static unsigned int pcache_alloc_block_spans(unsigned int npages, gfp_t gfp,
+static unsigned int pcache_alloc_block_spans(unsigned int npages,
+					     unsigned int align, gfp_t gfp,
 					     unsigned int n,
 					     struct list_head *list)
 {
@@ -295,12 +305,13 @@ static unsigned int pcache_alloc_block_spans(unsigned int npages, gfp_t gfp,
 	local_lock_irqsave(&pcache_cpu.lock, flags);
 	pc = this_cpu_ptr(&pcache_cpu);
 	while (got < n) {
-		if (!pc->nspans || !pcache_take(pc, npages, &ch, &first)) {
+		if (!pc->nspans ||
+		    !pcache_take(pc, npages, align, &ch, &first)) {
 			if (tried)
 				break;
 			tried = true;
 			spin_lock(&heap_lock);
-			ok = __pcache_refill(pc, npages, &gave);
+			ok = __pcache_refill(pc, npages, align, &gave);
 			spin_unlock(&heap_lock);
 			if (!ok)
 				break;
@@ -438,6 +449,8 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(pcache_cached_pages);
 /**
  * pcache_alloc_spans() - spans with runs of pages, several under one lock
  * @npages: Go pages of each run
+ * @align: each run starts at a multiple of this many Go pages, a power of
+ *	   two up to @npages (span_align())
  * @words: bitmap words each span's metadata carries
  * @gfp: the caller's mask
  * @n: spans wanted, at least 1
@@ -453,8 +466,8 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(pcache_cached_pages);
  * and base set and its other fields zero, its @words of trailing metadata
  * for the caller to set; 0 when memory is short.
  */
-unsigned int pcache_alloc_spans(unsigned int npages, unsigned int words,
-				gfp_t gfp, unsigned int n,
+unsigned int pcache_alloc_spans(unsigned int npages, unsigned int align,
+				unsigned int words, gfp_t gfp, unsigned int n,
 				struct list_head *list)
 {
 	unsigned int got = 0, placed;
@@ -477,7 +490,7 @@ unsigned int pcache_alloc_spans(unsigned int npages, unsigned int words,
 			return got;
 	}
 	if (npages <= PCACHE_MAX_RUN && words == SPAN_CACHE_WORDS) {
-		got = pcache_alloc_block_spans(npages, gfp, n, list);
+		got = pcache_alloc_block_spans(npages, align, gfp, n, list);
 		if (got)
 			return got;
 	}
@@ -486,7 +499,7 @@ unsigned int pcache_alloc_spans(unsigned int npages, unsigned int words,
 		n = pcache_run_batch(npages);
 		batch = n > 1;
 	}
-	placed = heap_alloc_spans(npages, words, gfp, n, list);
+	placed = heap_alloc_spans(npages, align, words, gfp, n, list);
 	if (batch && placed > 1) {
 		/* The first of them is the caller's. */
 		for (; placed > 1; placed--)

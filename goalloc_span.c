@@ -264,7 +264,8 @@ static __always_inline unsigned int __spans_make(unsigned int cls,
 	struct span *s;
 	LIST_HEAD(made);
 
-	n = pcache_alloc_spans(npages, span_words(nelems), gfp, n, &made);
+	n = pcache_alloc_spans(npages, span_align(cls, npages),
+			       span_words(nelems), gfp, n, &made);
 	list_for_each_entry(s, &made, list) {
 		span_init(s, cls, nelems);
 		if (unlikely(class_flags[cls] & CLASS_CTOR))
@@ -274,7 +275,7 @@ static __always_inline unsigned int __spans_make(unsigned int cls,
 	return n;
 }
 
-/* __spans_make() out of line, for spans_create()'s three calls. */
+/* __spans_make() out of line, for spans_create()'s calls. */
 static unsigned int spans_make(unsigned int cls, unsigned int npages,
 			       unsigned int n, gfp_t gfp,
 			       struct list_head *list)
@@ -285,8 +286,8 @@ static unsigned int spans_make(unsigned int cls, unsigned int npages,
 /**
  * span_create() - a new span, all slots free
  * @cls: its size class, or 0 for a large object
- * @npages: Go pages; for a small class, class_to_npages[@cls] or
- *	    class_to_go_npages[@cls]
+ * @npages: Go pages; for a small class, class_to_npages[@cls],
+ *	    class_to_go_npages[@cls] or class_min_npages(@cls)
  * @gfp: the caller's mask
  *
  * Context: any that @gfp allows; takes the page cache's and the heap's locks.
@@ -327,6 +328,46 @@ static bool spans_should_fail(unsigned int cls, unsigned int n)
 }
 #endif
 
+/*
+ * spans_create() for a grown class, or one whose span needs a block above
+ * PAGE_ALLOC_COSTLY_ORDER when the heap grows: its own span and then Go's
+ * (when smaller) are tried without reclaim or retries, then its smallest,
+ * of one object, with @gfp; SLUB's allocate_slab() tries its preferred
+ * order and then its minimum the same way. A block of
+ * order 4 or 5, which spans of 5 to 10 Go pages need when no chunk has
+ * room, is not worth reclaim, and fails under fragmentation where kmalloc
+ * (order 1 to 3 up to 32 KiB) would be served; a span of one object, more
+ * tail waste, is better than a failure. A try may also fail for want of
+ * the span's metadata, and counts in the heap's chunk_failures when it
+ * asked for a chunk; the spans a fallback makes count as span_fallback
+ * events.
+ */
+static noinline unsigned int spans_make_smaller(unsigned int cls,
+						unsigned int n, gfp_t gfp,
+						struct list_head *list)
+{
+	gfp_t pref = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
+	unsigned int npages = class_to_npages[cls];
+	unsigned int go = class_to_go_npages[cls];
+	unsigned int least = class_min_npages(cls);
+	unsigned int made;
+
+	/* A cache's class of objects over 32 KiB: no smaller span. */
+	if (least >= npages)
+		return spans_make(cls, npages, n, gfp, list);
+	if (pref & __GFP_DIRECT_RECLAIM)
+		pref = (pref | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
+	made = spans_make(cls, npages, n, pref, list);
+	if (made)
+		return made;
+	if (go < npages && go > least)
+		made = spans_make(cls, go, n, pref, list);
+	if (!made)
+		made = spans_make(cls, least, n, gfp, list);
+	this_cpu_add(goalloc_events[EV_SPAN_FALLBACK], made);
+	return made;
+}
+
 /**
  * spans_create() - up to @n new spans of a size class
  * @cls: the class, not 0
@@ -334,13 +375,10 @@ static bool spans_should_fail(unsigned int cls, unsigned int n)
  * @gfp: the caller's mask
  * @list: receives the spans, in no state yet, linked by their ->list
  *
- * A class whose spans grew past Go's (scripts/gen-sizeclasses.py) tries
- * its own without reclaim or retries, then Go's with @gfp: the order-3
- * block a grown span may need from the buddy allocator when no chunk has
- * room is worth no reclaim. SLUB's allocate_slab() treats its preferred
- * order the same. The first try may fail for want of the span's metadata
- * too, and counts in the heap's chunk_failures when it asked for a chunk;
- * the spans the second makes count as span_fallback events.
+ * Most classes make their spans with @gfp. A class whose spans grew past
+ * Go's (scripts/gen-sizeclasses.py), or need a block above
+ * PAGE_ALLOC_COSTLY_ORDER when the heap grows, falls back
+ * (spans_make_smaller()).
  *
  * Context: any that @gfp allows; takes the page cache's and the heap's locks.
  * Return: spans made, 1 .. @n, or 0 when memory is short.
@@ -348,21 +386,13 @@ static bool spans_should_fail(unsigned int cls, unsigned int n)
 unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list)
 {
-	gfp_t pref = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
-	unsigned int made;
+	unsigned int npages = class_to_npages[cls];
 
 	if (spans_should_fail(cls, n) && !(gfp & __GFP_NOFAIL))
 		return 0;
-	if (!class_grown(cls))
-		return spans_make(cls, class_to_npages[cls], n, gfp, list);
-	if (pref & __GFP_DIRECT_RECLAIM)
-		pref = (pref | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
-	made = spans_make(cls, class_to_npages[cls], n, pref, list);
-	if (made)
-		return made;
-	made = spans_make(cls, class_to_go_npages[cls], n, gfp, list);
-	this_cpu_add(goalloc_events[EV_SPAN_FALLBACK], made);
-	return made;
+	if (!class_grown(cls) && npages <= GOALLOC_COSTLY_PAGES)
+		return spans_make(cls, npages, n, gfp, list);
+	return spans_make_smaller(cls, n, gfp, list);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(spans_create);
 

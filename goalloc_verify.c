@@ -67,7 +67,8 @@ static void verify_span(struct verify *v, const struct span *s,
 		verify_fail(v, "span %p: %u sampled objects, %u allocated",
 			    s, READ_ONCE(s->nsampled), s->allocated);
 	if (cls && ((s->npages != class_to_npages[cls] &&
-		     s->npages != class_to_go_npages[cls]) ||
+		     s->npages != class_to_go_npages[cls] &&
+		     s->npages != class_min_npages(cls)) ||
 		    s->nelems != class_objects_in(cls, s->npages)))
 		verify_fail(v, "span %p: %u Go pages, %u slots in class %u",
 			    s, s->npages, s->nelems, cls);
@@ -269,6 +270,11 @@ static void verify_chunk(struct verify *v, struct heap_chunk *ch,
 						     ch->no_fit, 0) < ch->npages)
 		verify_fail(v, "chunk %p: a free run of %u pages, said not to fit",
 			    ch, ch->no_fit);
+	if (ch->no_fit_aligned &&
+	    bitmap_find_next_zero_area(ch->used, ch->npages, 0, ch->no_fit_aligned,
+				       ch->no_fit_aligned - 1) < ch->npages)
+		verify_fail(v, "chunk %p: a free aligned run of %u pages, said not to fit",
+			    ch, ch->no_fit_aligned);
 	*pages += 1UL << ch->order;
 	*inuse += used << GOALLOC_PAGE_ORDER;
 }

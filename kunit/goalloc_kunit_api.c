@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 
 #include "goalloc_test.h"
@@ -195,19 +196,69 @@ static void usable_size_is_the_class_size(struct kunit *test)
 	}
 }
 
-static void power_of_two_sizes_are_naturally_aligned(struct kunit *test)
-{
-	unsigned int size, i;
-	void *p[8];
+/*
+ * kmalloc's promise (include/linux/slab.h): a power-of-two size is aligned
+ * to itself, 8 B to 4 MiB. Objects of each size are taken between
+ * objects of an odd size, and half of them freed, before the size is
+ * taken again into the holes: spans and runs start wherever the heap,
+ * the page cache's block and its kept runs have room, not only at the
+ * start of a fresh chunk.
+ */
+#define ALIGN_MAX_OBJS		128
 
-	for (size = 8; size <= PAGE_SIZE; size *= 2) {
-		for (i = 0; i < ARRAY_SIZE(p); i++) {
+/* Fewer objects of the larger sizes: up to 16 MiB of each size. */
+static unsigned int align_objs(size_t size)
+{
+	return clamp_t(size_t, SZ_16M / size / 2, 2, ALIGN_MAX_OBJS);
+}
+
+/* An odd size near @size: 3/4 of it, plus 8 bytes. */
+static size_t align_odd_size(size_t size)
+{
+	return size / 4 * 3 + 8;
+}
+
+/* Objects of @p[0..n) not aligned to @size. */
+static unsigned int misaligned(void *const *p, unsigned int n, size_t size)
+{
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < n; i++)
+		bad += !IS_ALIGNED((unsigned long)p[i], size);
+	return bad;
+}
+
+static void every_power_of_two_size_is_aligned_to_itself(struct kunit *test)
+{
+	void **p, **odd;
+	unsigned int i, n;
+	size_t size;
+
+	p = kunit_kcalloc(test, ALIGN_MAX_OBJS, sizeof(*p), GFP_KERNEL);
+	odd = kunit_kcalloc(test, ALIGN_MAX_OBJS, sizeof(*odd), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, p && odd);
+	for (size = 8; size <= GOALLOC_MAX_SIZE; size *= 2) {
+		n = align_objs(size);
+		for (i = 0; i < n; i++) {
 			p[i] = goalloc_alloc(size, GFP_KERNEL);
-			KUNIT_ASSERT_NOT_NULL(test, p[i]);
-			KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p[i], size),
-					      "size %u %p", size, p[i]);
+			odd[i] = goalloc_alloc(align_odd_size(size), GFP_KERNEL);
+			KUNIT_ASSERT_TRUE_MSG(test, p[i] && odd[i], "size %zu", size);
 		}
-		for (i = 0; i < ARRAY_SIZE(p); i++)
+		KUNIT_EXPECT_EQ_MSG(test, misaligned(p, n, size), 0U,
+				    "size %zu, first pass", size);
+		/* Holes: every other object, and the odd ones. */
+		for (i = 0; i < n; i++) {
+			goalloc_free(odd[i]);
+			if (i % 2)
+				goalloc_free(p[i]);
+		}
+		for (i = 1; i < n; i += 2) {
+			p[i] = goalloc_alloc(size, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL_MSG(test, p[i], "size %zu", size);
+		}
+		KUNIT_EXPECT_EQ_MSG(test, misaligned(p, n, size), 0U,
+				    "size %zu, into the holes", size);
+		for (i = 0; i < n; i++)
 			goalloc_free(p[i]);
 	}
 }
@@ -281,7 +332,7 @@ static struct kunit_case api_cases[] = {
 	KUNIT_CASE(init_on_free_zeroes_freed_objects),
 	KUNIT_CASE(init_on_alloc_zeroes_new_objects),
 	KUNIT_CASE(usable_size_is_the_class_size),
-	KUNIT_CASE(power_of_two_sizes_are_naturally_aligned),
+	KUNIT_CASE(every_power_of_two_size_is_aligned_to_itself),
 	KUNIT_CASE(objects_do_not_overlap),
 	KUNIT_CASE(large_objects_are_page_runs),
 	{}

@@ -788,15 +788,41 @@ static void heap_reuses_a_freed_run_first_fit(struct kunit *test)
 	struct heap_chunk *c1, *c2, *c3;
 	unsigned int f1, f2, f3;
 
-	KUNIT_ASSERT_EQ(test, heap_alloc_run(3, GFP_KERNEL, &c1, &f1), 0);
-	KUNIT_ASSERT_EQ(test, heap_alloc_run(5, GFP_KERNEL, &c2, &f2), 0);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(3, 1, GFP_KERNEL, &c1, &f1), 0);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(5, 1, GFP_KERNEL, &c2, &f2), 0);
 	heap_free_run(c1, f1, 3);
-	KUNIT_ASSERT_EQ(test, heap_alloc_run(2, GFP_KERNEL, &c3, &f3), 0);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(2, 1, GFP_KERNEL, &c3, &f3), 0);
 	/* First fit: the hole the 3-page run left, if it was the first. */
 	KUNIT_EXPECT_TRUE(test, c3 != c1 || f3 <= f1);
 	KUNIT_EXPECT_TRUE(test, test_bit(f3, c3->used));
 	heap_free_run(c3, f3, 2);
 	heap_free_run(c2, f2, 5);
+}
+
+/*
+ * A run asked for at a multiple of its length (span_align()) is never cut
+ * from an unaligned hole, and missing it there does not mark the chunk
+ * no_fit for runs of that length, which the hole still holds.
+ */
+static void heap_aligned_run_skips_an_unaligned_hole(struct kunit *test)
+{
+	struct heap_chunk *c, *a;
+	unsigned int f, fa;
+
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, 1, GFP_KERNEL,
+					     &c, &f), 0);
+	/* A hole of 8 Go pages from page 1. */
+	heap_free_run(c, 1, 8);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(8, 8, GFP_KERNEL, &a, &fa), 0);
+	KUNIT_EXPECT_EQ(test, fa % 8, 0U);
+	KUNIT_EXPECT_FALSE(test, a == c && fa == 1);
+	KUNIT_EXPECT_EQ(test, c->no_fit, 0U);
+	if (c->no_fit_aligned)
+		KUNIT_EXPECT_EQ(test, c->no_fit_aligned, 8U);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	heap_free_run(a, fa, 8);
+	heap_free_run(c, 0, 1);
+	heap_free_run(c, 9, GOALLOC_CHUNK_PAGES - 9);
 }
 
 static void heap_takes_a_new_chunk_when_full(struct kunit *test)
@@ -808,7 +834,7 @@ static void heap_takes_a_new_chunk_when_full(struct kunit *test)
 	heap_stats_read(&before);
 	/* Three whole chunks cannot fit in fewer than three chunks. */
 	for (i = 0; i < 3; i++)
-		KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, GFP_KERNEL,
+		KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, 1, GFP_KERNEL,
 						     &c[i], &f[i]), 0);
 	heap_stats_read(&after);
 	KUNIT_EXPECT_GE(test, after.chunks, before.chunks + 3 -
@@ -828,7 +854,7 @@ static void heap_releases_idle_chunks_beyond_headroom(struct kunit *test)
 	unsigned int f;
 
 	goalloc_drain(false);
-	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, GFP_KERNEL, &c, &f), 0);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, 1, GFP_KERNEL, &c, &f), 0);
 	heap_free_run(c, f, GOALLOC_CHUNK_PAGES);
 	heap_stats_read(&before);
 	KUNIT_EXPECT_GE(test, before.idle_pages,
@@ -847,7 +873,7 @@ static void shrinker_gives_back_the_headroom(struct kunit *test)
 	struct heap_stats before, after;
 	unsigned int f;
 
-	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, GFP_KERNEL, &c, &f), 0);
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, 1, GFP_KERNEL, &c, &f), 0);
 	heap_free_run(c, f, GOALLOC_CHUNK_PAGES);
 	/* The idle chunk is within the headroom: only pressure takes it. */
 	heap_stats_read(&before);
@@ -900,7 +926,7 @@ static void scavenger_paces_drains_that_give_nothing_back(struct kunit *test)
 	goalloc_scavenge_hold(true);	/* and its drains' pacing forgotten */
 	goalloc_drain(true);
 	for (n = 0; n < PINNED_CHUNKS; n++) {
-		if (heap_alloc_run(GOALLOC_CHUNK_PAGES, GFP_KERNEL, &ch[n], &first[n]))
+		if (heap_alloc_run(GOALLOC_CHUNK_PAGES, 1, GFP_KERNEL, &ch[n], &first[n]))
 			break;
 		heap_free_run(ch[n], first[n] + 1, GOALLOC_CHUNK_PAGES - 1);
 	}
@@ -924,6 +950,7 @@ static void scavenger_paces_drains_that_give_nothing_back(struct kunit *test)
 
 static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_reuses_a_freed_run_first_fit),
+	KUNIT_CASE(heap_aligned_run_skips_an_unaligned_hole),
 	KUNIT_CASE(heap_takes_a_new_chunk_when_full),
 	KUNIT_CASE(heap_releases_idle_chunks_beyond_headroom),
 	KUNIT_CASE(shrinker_gives_back_the_headroom),

@@ -682,7 +682,7 @@ static void classes_count_exactly_what_was_allocated(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, COL(during, COL_BYTES_INUSE),
 				COL(during, COL_INUSE) * size);
 		/*
-		 * Unless a grown class fell back to Go's spans in this boot
+		 * Unless a class fell back to smaller spans in this boot
 		 * (spans_create(), under memory pressure), each span has the
 		 * class's geometry.
 		 */

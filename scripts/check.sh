@@ -57,9 +57,10 @@ Runs every check of goalloc and prints one line per check:
                    with fail_page_alloc failing 25 % of the stress threads'
                    page requests (scripts/stress.sh --help), after the
                    pressure suite ran with fault injection armed (its
-                   first cases fail their own requests of order 3 and
-                   up: a grown class must fall back to Go's spans, and
-                   __GFP_NOFAIL must retry without the flag): KUnit
+                   first cases fail their own requests of order 4 and
+                   up on a full heap: every size class must be served,
+                   and __GFP_NOFAIL must never reach the buddy
+                   allocator above order 1): KUnit
                    must pass, faults must have been injected, the log must
                    be clean and no page held after unload
   boot-kmemleak    debug kernel: the example leaks 3 packets; kmemleak must
@@ -562,10 +563,10 @@ check_pprof() {
 # Fault injection (FAULT_* in scripts/lib.sh): the stress threads' page
 # requests fail at FAULT_PROBABILITY % (task-filter, so nothing else in the
 # guest fails); allocations may return NULL but nothing may be corrupted
-# or lost. The pressure suite runs first, with every request of order 3
-# and up failed for the tasks that ask for it: its first cases, while
-# goalloc's heap is still empty, to see a grown class fall back to Go's
-# spans and __GFP_NOFAIL retried without the flag. Its kthreads are not
+# or lost. The pressure suite runs first, with every request of order 4
+# and up failed for the tasks that ask for it: its first cases, with
+# goalloc's heap full, to see every size class served by smaller spans
+# and __GFP_NOFAIL never passed on above order 1. Its kthreads are not
 # filtered (they must not be failed by accident), and goalloc keeps its
 # default headroom, which reclaim must take; the stress suites then run
 # without headroom.
@@ -587,11 +588,12 @@ faults_kunit_passed() {
 	[[ $counts =~ failed=0\ .*suites=3$ ]]
 }
 faults_injected() { FAIL_WHY="no fault injected"; ((faults != 0)); }
-# The pressure cases that need the faults boot's order-3 failures: they
+# The pressure cases that need the faults boot's order-4 failures: they
 # skip elsewhere, and must not here.
 armed_cases_ran() {
 	local c
-	for c in grown_class_falls_back_to_go_spans nofail_span_retries_without_the_flag; do
+	for c in every_class_is_served_when_costly_orders_fail \
+		nofail_never_reaches_the_buddy_allocator_above_order_1; do
 		if ! grep -qaE "ok [0-9]+ ${c}[[:space:]]*\$" "$log"; then
 			FAIL_WHY="goalloc_pressure.$c did not run (skipped?)"
 			return 1

@@ -143,8 +143,9 @@ FAULT_TIMES=1000000000
 # The stress threads: a quarter of their page requests, of any order.
 FAULT_MIN_ORDER=0
 FAULT_PROBABILITY=25
-# The pressure suite's armed cases: every request of order 3 and up.
-FAULT_ARMED_MIN_ORDER=3
+# The pressure suite's armed cases: every request above
+# PAGE_ALLOC_COSTLY_ORDER (3), which kmalloc never needs up to 32 KiB.
+FAULT_ARMED_MIN_ORDER=4
 FAULT_ARMED_PROBABILITY=100
 
 # guest_cmds TEMPLATE OUT: write the guest command file TEMPLATE (a file of
