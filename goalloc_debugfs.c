@@ -18,9 +18,9 @@
  * read; allocations, derived from three fields by mag_nalloc(), may be
  * off while their CPU runs). "spans" walks the span lists a batch per
  * lock hold (class_walk_batch(), large_walk_batch() below), so a reader
- * blocks a class's refills for one batch, whatever the heap's size; the
- * fullness histogram of "classes" reads a class's partial spans in one
- * hold. debugfs is optional: failures here never fail the module.
+ * blocks a class's refills for one batch, whatever the heap's size; so
+ * does the fullness histogram of "classes" (goalloc_class_stats()).
+ * debugfs is optional: failures here never fail the module.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
@@ -106,23 +106,61 @@ static void mag_counts_add(int cpu, unsigned int cls, struct mag_counts *mc)
 	}
 }
 
+/* A walk of one class for goalloc_class_stats(). */
+struct class_stats_walk {
+	struct central *c;
+	struct goalloc_class_stats *st;
+};
+
+/* Under the class lock: a partial or cached span, in its bucket. */
+static unsigned int class_stats_add_span(struct span *s, enum span_state where,
+					 int cpu, void *arg)
+{
+	struct class_stats_walk *csw = arg;
+
+	csw->st->hist[span_hist_bucket(s)]++;
+	return 1;
+}
+
+/* In the walk's last hold of the class lock: the class's own counts. */
+static void class_stats_add_counts(bool whole, void *arg)
+{
+	struct class_stats_walk *csw = arg;
+	struct goalloc_class_stats *st = csw->st;
+	struct central *c = csw->c;
+
+	lockdep_assert_held(&c->lock);
+	memcpy(st->spans, c->nr_spans, sizeof(st->spans));
+	st->span_objects = c->objects;
+	st->slots = c->slots;
+	st->pages = c->pages;
+	st->cpu_objects += c->ndepot;
+	st->hist[0] += st->spans[SPAN_EMPTY];
+	st->hist[3] += st->spans[SPAN_FULL];
+}
+
 /**
  * goalloc_class_stats() - a snapshot of one size class
  * @cls: the class
  * @st: filled in
  *
- * Per-CPU counters are read without the CPUs' locks; the span counts and
- * the fullness histogram under the class's central lock, for one walk of
- * its partial spans.
+ * Per-CPU counters are read without the CPUs' locks. The class's own
+ * counts (spans per state, objects, slots, pages, the depot) are read in
+ * one hold of its central lock, so they agree with one another. The
+ * fullness histogram counts the partial and cached spans by a walk, a
+ * batch per hold (class_walk_batch()), and the empty and full ones from
+ * those counts, read in the walk's last hold. On a quiet class it adds
+ * up to @st->nspans; on a class that changes under the walk it may count
+ * a span twice or miss one.
  *
- * Context: process context; takes the class's central lock.
+ * Context: process context; takes the class's central lock, a batch of
+ * spans per hold.
  */
 void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 {
-	struct central *c = &goalloc_central[cls];
+	struct class_stats_walk csw = { &goalloc_central[cls], st };
 	struct mag_counts mc = {};
-	unsigned long flags;
-	struct span *s;
+	struct class_walk w;
 	int cpu;
 
 	memset(st, 0, sizeof(*st));
@@ -134,23 +172,13 @@ void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st)
 	st->cpu_objects = mc.count;
 	st->nalloc = mc.nalloc;
 	st->nfree = mc.nfree;
-	spin_lock_irqsave(&c->lock, flags);
-	memcpy(st->spans, c->nr_spans, sizeof(st->spans));
-	st->span_objects = c->objects;
-	st->slots = c->slots;
-	st->pages = c->pages;
-	st->cpu_objects += c->ndepot;
-	list_for_each_entry(s, &c->partial, list)
-		st->hist[span_hist_bucket(s)]++;
-	for_each_possible_cpu(cpu) {
-		s = mcache_of(cpu)->cls[cls].span;
-		if (s)
-			st->hist[span_hist_bucket(s)]++;
-	}
-	spin_unlock_irqrestore(&c->lock, flags);
+	/* Empty and full spans fall in the end buckets: counted, not walked. */
+	class_walk_init(&w, cls);
+	w.lists = BIT(SPAN_PARTIAL) | BIT(SPAN_CACHED);
+	while (class_walk_batch(&w, class_stats_add_span,
+				class_stats_add_counts, &csw))
+		;
 
-	st->hist[0] += st->spans[SPAN_EMPTY];
-	st->hist[3] += st->spans[SPAN_FULL];
 	st->nspans = st->spans[SPAN_PARTIAL] + st->spans[SPAN_FULL] +
 		     st->spans[SPAN_EMPTY] + st->spans[SPAN_CACHED];
 	st->inuse = st->span_objects - min(st->cpu_objects, st->span_objects);
@@ -379,6 +407,7 @@ void class_walk_init(struct class_walk *w, unsigned int cls)
 {
 	memset(w, 0, sizeof(*w));
 	w->cls = cls;
+	w->lists = GENMASK(SPAN_CACHED, SPAN_PARTIAL);
 	w->cpu = -1;
 }
 
@@ -406,6 +435,8 @@ static struct span *__class_walk_next_listed(struct class_walk *w,
 	struct list_head *at;
 
 	for (; w->state < SPAN_CACHED; w->state++, w->pos = NULL) {
+		if (!(w->lists & BIT(w->state)))
+			continue;
 		/*
 		 * A class that changes under the walk could move spans ahead
 		 * of it for ever: the walk then visits no more spans than
@@ -434,18 +465,22 @@ static struct span *__class_walk_next_listed(struct class_walk *w,
 static struct span *__class_walk_next(struct class_walk *w)
 {
 	struct central *c = &goalloc_central[w->cls];
+	unsigned int state;
 	struct span *s;
 
 	lockdep_assert_held(&c->lock);
 	if (!w->started) {
 		w->started = true;
 		w->changes = c->changes;
-		w->limit = c->nr_spans[SPAN_PARTIAL] + c->nr_spans[SPAN_FULL] +
-			   c->nr_spans[SPAN_EMPTY];
+		for (state = SPAN_PARTIAL; state < SPAN_CACHED; state++)
+			if (w->lists & BIT(state))
+				w->limit += c->nr_spans[state];
 	}
 	s = __class_walk_next_listed(w, c);
 	if (s)
 		return s;
+	if (!(w->lists & BIT(SPAN_CACHED)))
+		w->state = NR_SPAN_STATES;
 	/* Cached spans are on no list; the class lock guards m->span. */
 	while (w->state == SPAN_CACHED) {
 		w->cpu = cpumask_next(w->cpu, cpu_possible_mask);
@@ -467,11 +502,11 @@ static struct span *__class_walk_next(struct class_walk *w)
  * @end: called once, under the same hold, after the last span; or NULL
  * @arg: for @visit and @end
  *
- * The partial, full and empty lists, then the CPUs' cached spans, under
- * the class lock with interrupts off for up to GOALLOC_WALK_BATCH units of
- * work. The walk keeps its place while the lock is dropped; when the
- * class changes meanwhile, a span may be visited twice or not at all,
- * and @end is told the walk was not whole.
+ * The partial, full and empty lists, then the CPUs' cached spans (those
+ * of them in @w->lists), under the class lock with interrupts off for up
+ * to GOALLOC_WALK_BATCH units of work. The walk keeps its place while
+ * the lock is dropped; when the class changes meanwhile, a span may be
+ * visited twice or not at all, and @end is told the walk was not whole.
  *
  * Context: process context; takes the class's central lock.
  * Return: true while spans remain, false once @end has run.

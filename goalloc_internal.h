@@ -1029,12 +1029,13 @@ struct goalloc_class_stats {
 void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st);
 
 /*
- * Readers of span lists (debugfs "spans", verify) hold a class lock or a
- * large_list lock, interrupts off, for one batch of work at a time: a
- * span, or a large object's GOALLOC_WALK_PAGES kernel pages when its
- * pages are checked, is a unit, and a hold ends at the unit that reaches
- * GOALLOC_WALK_BATCH. A refill that waits for the lock waits for a batch,
- * not for the whole class, whatever the heap's size.
+ * Readers of span lists (debugfs "spans", verify, goalloc_class_stats())
+ * hold a class lock or a large_list lock, interrupts off, for one batch
+ * of work at a time: a span, or a large object's GOALLOC_WALK_PAGES
+ * kernel pages when its pages are checked, is a unit, and a hold ends at
+ * the unit that reaches GOALLOC_WALK_BATCH. A refill that waits for the
+ * lock waits for a batch, not for the whole class, whatever the heap's
+ * size.
  */
 #define GOALLOC_WALK_BATCH	32
 #define GOALLOC_WALK_PAGES	32
@@ -1056,6 +1057,8 @@ typedef void (*walk_end_fn)(bool whole, void *arg);
  * struct class_walk - a place in one class's spans, kept while its lock is
  *	dropped between batches
  * @cls:	the class
+ * @lists:	BIT() of each state walked, all but SPAN_LARGE unless set
+ *		otherwise after class_walk_init()
  * @state:	the list walked: SPAN_PARTIAL, SPAN_FULL, SPAN_EMPTY, then
  *		SPAN_CACHED for the CPUs' cached spans; NR_SPAN_STATES at
  *		the end
@@ -1064,12 +1067,13 @@ typedef void (*walk_end_fn)(bool whole, void *arg);
  * @departed:	the class's @departed when @pos was visited
  * @changes:	the class's @changes when the walk began
  * @visits:	spans visited on the lists
- * @limit:	spans on the lists when the walk began
+ * @limit:	spans on the lists in @lists when the walk began
  * @started:	@changes and @limit are set
  * @lost:	a place was lost, or the walk cut short: spans were skipped
  */
 struct class_walk {
 	unsigned int cls;
+	unsigned int lists;
 	unsigned int state;
 	struct span *pos;
 	int cpu;

@@ -1078,6 +1078,56 @@ static void walks_hold_a_class_lock_for_a_batch_at_a_time(struct kunit *test)
 	goalloc_scavenge_hold(false);
 }
 
+/*
+ * The class tables read a class's fullness histogram a batch of partial
+ * spans per hold, and on a quiet class still count each span once: a
+ * partial span of 3 slots has 1 or 2 in use (25-50 % or 50-75 %).
+ */
+static void class_stats_walk_partial_spans_a_batch_per_hold(struct kunit *test)
+{
+	static const char *const files[] = { "classes", "slabinfo", "heap" };
+	unsigned int cls = size_to_class(CENTRAL_SIZE), i;
+	unsigned long v[ROW_FIELDS], partial, holds;
+	struct goalloc_class_stats st;
+	char key[8];
+	void **objs;
+
+	goalloc_scavenge_hold(true);
+	objs = walk_class_fill(test);
+	WRITE_ONCE(goalloc_walk_longest, 0);
+	holds = READ_ONCE(goalloc_walk_holds);
+	goalloc_class_stats(cls, &st);
+	partial = st.spans[SPAN_PARTIAL];
+	KUNIT_ASSERT_GT(test, partial, (unsigned long)GOALLOC_WALK_BATCH);
+	KUNIT_ASSERT_EQ(test, st.spans[SPAN_CACHED], 0UL);
+	KUNIT_EXPECT_LE(test, READ_ONCE(goalloc_walk_longest),
+			(unsigned int)GOALLOC_WALK_BATCH);
+	/* A hold per batch, the last one finding the list's end. */
+	KUNIT_EXPECT_GE(test, READ_ONCE(goalloc_walk_holds) - holds,
+			partial / GOALLOC_WALK_BATCH + 1);
+	KUNIT_EXPECT_EQ(test, st.hist[0], st.spans[SPAN_EMPTY]);
+	KUNIT_EXPECT_EQ(test, st.hist[1] + st.hist[2], partial);
+	KUNIT_EXPECT_EQ(test, st.hist[3], st.spans[SPAN_FULL]);
+
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		WRITE_ONCE(goalloc_walk_longest, 0);
+		holds = READ_ONCE(goalloc_walk_holds);
+		render(test, files[i]);
+		KUNIT_EXPECT_LE_MSG(test, READ_ONCE(goalloc_walk_longest),
+				    (unsigned int)GOALLOC_WALK_BATCH, "%s", files[i]);
+		KUNIT_EXPECT_GE_MSG(test, READ_ONCE(goalloc_walk_holds) - holds,
+				    partial / GOALLOC_WALK_BATCH + 1, "%s", files[i]);
+	}
+	snprintf(key, sizeof(key), "%u", cls);
+	KUNIT_ASSERT_EQ(test, classes_row(render(test, "classes"), key, v),
+			ROW_FIELDS - 1);
+	for (i = 0; i < ARRAY_SIZE(st.hist); i++)
+		KUNIT_EXPECT_EQ_MSG(test, COL(v, COL_HIST0 + i), st.hist[i],
+				    "bucket %u", i);
+	walk_class_empty(objs);
+	goalloc_scavenge_hold(false);
+}
+
 /* Rows of class @cls in "spans" @text, and how many name span @s. */
 static unsigned int spans_rows(const char *text, unsigned int cls,
 			       const char *name, unsigned int *named)
@@ -1269,6 +1319,7 @@ static void verify_is_clean_after_every_suite(struct kunit *test)
 static struct kunit_case verify_cases[] = {
 	KUNIT_CASE(verify_finds_a_span_whose_count_is_wrong),
 	KUNIT_CASE(walks_hold_a_class_lock_for_a_batch_at_a_time),
+	KUNIT_CASE(class_stats_walk_partial_spans_a_batch_per_hold),
 	KUNIT_CASE(spans_lists_every_span_of_a_quiet_class_once),
 	KUNIT_CASE(verify_catches_wrong_counts_past_the_first_batch),
 	KUNIT_CASE(walks_of_a_changing_class_report_nothing_false),
