@@ -952,10 +952,33 @@ DECLARE_PER_CPU(long, goalloc_profile_next);
 /*
  * Count @bytes down from this CPU's sampling budget.
  * Return: true when the allocation is to be sampled.
+ *
+ * On x86-64 one subtraction, whose flags say whether the budget ran out:
+ * this_cpu_sub_return() is an xadd and three more, on every allocation
+ * while the profile is on. The operand is per-CPU memory as
+ * this_cpu_sub() writes it: through __my_cpu_var() where the kernel has
+ * it (6.8 and later; Kbuild detects it), plainly before (verified: 6.1,
+ * 6.12).
  */
 static __always_inline bool profile_countdown(size_t bytes)
 {
+#ifdef CONFIG_X86_64
+	bool due;
+
+#ifdef GOALLOC_HAVE_MY_CPU_VAR
+	asm volatile("subq %[n], " __percpu_arg([next]) CC_SET(le)
+		     : CC_OUT(le) (due),
+		       [next] "+m" (__my_cpu_var(goalloc_profile_next))
+		     : [n] "re" ((long)bytes));
+#else
+	asm volatile("subq %[n], " __percpu_arg([next]) CC_SET(le)
+		     : CC_OUT(le) (due), [next] "+m" (goalloc_profile_next)
+		     : [n] "re" ((long)bytes));
+#endif
+	return due;
+#else
 	return this_cpu_sub_return(goalloc_profile_next, bytes) <= 0;
+#endif
 }
 
 /* Does a free of an object of @s need goalloc_profile_free()? */

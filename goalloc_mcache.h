@@ -316,10 +316,13 @@ static __always_inline bool mag_push(unsigned long mag, const void *p)
  */
 static __always_inline bool profile_countdown_cls(unsigned int cls)
 {
+	unsigned long idx = cls;
+
 	if (!static_branch_unlikely(&goalloc_profile_key))
 		return false;
-	asm volatile("" : "+r" (cls));
-	return profile_countdown(class_to_size[cls]);
+	/* A long: the index needs no zero extension after the asm. */
+	asm volatile("" : "+r" (idx));
+	return profile_countdown(class_to_size[idx]);
 }
 
 /*

@@ -3,7 +3,7 @@
  * goalloc heap profile: Go's sampled allocation profile (runtime/mprof.go).
  *
  * Each CPU counts down a byte budget drawn from an exponential distribution
- * of mean profile_rate (Go's MemProfileRate, 512 KiB by default); the
+ * of mean profile_rate (Go's MemProfileRate; 2 MiB by default, see below); the
  * allocation that exhausts it is sampled: its stack, kept in a bucket per
  * distinct stack, is credited with the object, and the object goes into a
  * side table keyed by its address. A sampled object's span counts it in
@@ -39,6 +39,7 @@
 #include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/prandom.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -48,7 +49,12 @@
 
 #include "goalloc_internal.h"
 
-#define PROFILE_DEPTH		32
+/*
+ * Frames kept per sample, below goalloc's own: the unwinder's cost grows
+ * with them (a few hundred instructions a frame with ORC), and sixteen
+ * frames from the allocation site name the path that led to it.
+ */
+#define PROFILE_DEPTH		16
 #define PROFILE_NAMED		2
 #define PROFILE_NAME_LEN	96
 #define PROFILE_MAX_BUCKETS	4096
@@ -89,7 +95,14 @@ struct profile_sample {
 	unsigned long size;
 };
 
-static unsigned long profile_rate = 512 * 1024;
+/*
+ * tcmalloc's default, not Go's 512 KiB: a sample costs a few thousand
+ * instructions here, most of them the unwinder's, and at 512 KiB that
+ * was 70 % more on the pair of 64 KiB objects and 3x at 256 KiB
+ * (docs/performance.md); at 2 MiB a heap of 100 MiB still gets 50
+ * samples, and the test of the estimate holds.
+ */
+static unsigned long profile_rate = 2 * 1024 * 1024;
 static DEFINE_MUTEX(profile_mutex);
 static DEFINE_SPINLOCK(profile_lock);
 static DEFINE_HASHTABLE(profile_buckets, 10);
@@ -106,6 +119,24 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_profile_key);
  * allocation paths (profile_countdown()) with this_cpu operations.
  */
 DEFINE_PER_CPU(long, goalloc_profile_next);
+
+/*
+ * The draws' random bits: a prandom state per CPU, seeded at load. The
+ * draws need uniform bits, not unpredictable ones, and get_random_u32()
+ * (its ChaCha batches and their reseeds) was half of each sample's cost.
+ */
+static DEFINE_PER_CPU(struct rnd_state, profile_rnd);
+
+static u32 profile_random(void)
+{
+	unsigned long flags;
+	u32 r;
+
+	local_irq_save(flags);
+	r = prandom_u32_state(this_cpu_ptr(&profile_rnd));
+	local_irq_restore(flags);
+	return r;
+}
 
 /* Draw @cpu's next countdown (-1: this CPU's) at @rate. */
 static void profile_reset_countdown(int cpu, unsigned long rate)
@@ -145,7 +176,7 @@ long goalloc_profile_next_sample(unsigned long rate)
 	if (rate == 1)
 		return 0;
 	rate = min(rate, PROFILE_MAX_RATE);
-	q = (get_random_u32() >> 6) + 1;		/* 1 .. 2^26 */
+	q = (profile_random() >> 6) + 1;		/* 1 .. 2^26 */
 	lg = ilog2(q);
 	x = (u64)q << (31 - lg);			/* [1, 2) in Q31 */
 	for (i = 0; i < 16; i++) {
@@ -576,6 +607,8 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_profile_reset);
 
 int goalloc_profile_init(void)
 {
+	int cpu;
+
 	/*
 	 * Not scanned by kmemleak: a sample's pointer to its object would hide
 	 * the object's leak.
@@ -583,6 +616,9 @@ int goalloc_profile_init(void)
 	profile_sample_cache = KMEM_CACHE(profile_sample, SLAB_NOLEAKTRACE);
 	if (!profile_sample_cache)
 		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		prandom_seed_state(per_cpu_ptr(&profile_rnd, cpu),
+				   get_random_u64());
 	mutex_lock(&profile_mutex);
 	profile_ready = true;
 	mutex_unlock(&profile_mutex);

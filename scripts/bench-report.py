@@ -59,6 +59,17 @@ MIB = 1 << 20
 # (goalloc's held bytes / kmalloc's) of workload test.
 TARGETS = [
     # label, kind, test, sizes, limit
+    # At goalloc's defaults, the heap profile sampling (the tables are).
+    ('icount batch alloc, 8 B .. 4 KiB', 'icount', 'batch_alloc', (0, 4096), 0.5),
+    ('icount batch free, 8 B .. 4 KiB', 'icount', 'batch_free', (0, 4096), 0.5),
+    ('icount pair, 8 B .. 4 KiB', 'icount', 'pair', (0, 4096), 0.5),
+    ('icount batch alloc, 8 B .. 256 KiB', 'icount', 'batch_alloc', (0, 262144), 0.8),
+    ('icount batch free, 8 B .. 256 KiB', 'icount', 'batch_free', (0, 262144), 0.8),
+    ('icount pair, 8 B .. 256 KiB', 'icount', 'pair', (0, 262144), 0.8),
+    # What the profile adds at its default rate, as a fraction of goalloc's
+    # instructions with profile_rate=0 (kind profile: every icount test).
+    ('heap profile: added instructions, 8 B .. 4 KiB', 'profile', None, (0, 4096), 0.10),
+    ('heap profile: added instructions, 8 KiB .. 256 KiB', 'profile', None, (4097, 262144), 0.25),
     ('icount pair, 8 B .. 8 KiB', 'icount', 'pair', (0, 8192), 0.35),
     ('icount pair, 16 and 32 KiB', 'icount', 'pair', (16384, 32768), 0.2),
     ('icount batch alloc, 8 B .. 8 KiB', 'icount', 'batch_alloc', (0, 8192), 0.6),
@@ -254,9 +265,9 @@ def mem_figures(snaps, lines, problems):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--icount', nargs='*', default=[])
-    ap.add_argument('--icount-profile',
-                    help='an icount boot with the heap profile on')
-    ap.add_argument('--profile-rate', default='524288')
+    ap.add_argument('--icount-rate0',
+                    help='an icount boot with profile_rate=0')
+    ap.add_argument('--profile-rate', default='2097152')
     ap.add_argument('--smp', nargs='*', default=[])
     ap.add_argument('--smp-discarded', type=int, default=0)
     ap.add_argument('--smp-busy', type=int, default=0)
@@ -313,10 +324,10 @@ def main():
 
     # --- icount with the heap profile on: the cost of sampling ---------------
     icp = {}
-    if args.icount_profile:
-        icp = parse_bench(args.icount_profile)[0]
+    if args.icount_rate0:
+        icp = parse_bench(args.icount_rate0)[0]
         if not icp:
-            problems.append('%s: no results' % args.icount_profile)
+            problems.append('%s: no results' % args.icount_rate0)
             failed = True
 
     # --- smp: median over boots ---------------------------------------------
@@ -438,12 +449,22 @@ def worst(rows, limit):
     return r, size, sum(1 for _, x in rows if x <= limit), len(rows)
 
 
-def target_rows(ic, smp, mem):
+def target_rows(ic, smp, mem, ic0):
     """(label, limit, worst(...) or None) per target of TARGETS; a memory
-    target without its workload is left out."""
+    target without its workload, or a profile target without the
+    profile_rate=0 boot, is left out."""
     out = []
     for label, kind, test, sizes, limit in TARGETS:
-        if kind in ('icount', 'smp'):
+        if kind == 'profile':
+            if not ic0:
+                continue
+            rows = [('%s %s' % (t.replace('_', ' '), fmt_size(s)),
+                     ic[(t, s)]['g'] / v['g'] - 1)
+                    for (t, s), v in ic0.items()
+                    if t in ICOUNT_TESTS and s.isdigit() and (t, s) in ic and
+                    sizes[0] <= int(s) <= sizes[1]]
+            out.append((label, limit, worst(rows, limit)))
+        elif kind in ('icount', 'smp'):
             res = ic if kind == 'icount' else smp
             rows = [(s, v['r']) for (t, s), v in res.items()
                     if t == test and (sizes is None or s.isdigit() and
@@ -544,36 +565,38 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
         L += repro
         repro = []
     if sizes_of(ic, ICOUNT_TESTS) and icp:
-        L.append('### The heap profile\'s cost (profile_rate=%s, Go\'s default)'
+        L.append('### The heap profile\'s cost (profile_rate=%s, goalloc\'s '
+                 'default, against profile_rate=0)' % args.profile_rate)
+        L.append('')
+        L.append('The tables above are goalloc at its defaults: the heap '
+                 'profile samples one allocation per %s bytes allocated on '
+                 'average and records its stack; kmalloc samples nothing. '
+                 'One more icount boot runs goalloc with profile_rate=0: its '
+                 'instructions per operation there, what the profile adds '
+                 'at the default rate (the tables above less these), and '
+                 'that as a share of the former. Sampling is random (an '
+                 'exponential draw per sample), so the added figures vary '
+                 'from boot to boot, most for the sizes sampled most rarely.'
                  % args.profile_rate)
         L.append('')
-        L.append('goalloc loads with profile_rate=0 for the tables above, as '
-                 'kmalloc samples nothing; its default samples. One more '
-                 'icount boot at the default rate: instructions per operation '
-                 'with sampling on, the difference to profile_rate=0, and the '
-                 'ratio to kmalloc. Sampling is random (an exponential draw '
-                 'per sample), so these figures vary by a few % from boot to '
-                 'boot; a sampled allocation records its stack (thousands of '
-                 'instructions), one per 512 KiB allocated on average.')
-        L.append('')
-        L.append('| size | batch alloc on | +off | ratio | batch free on | +off '
-                 '| ratio | pair on | +off | ratio |')
+        L.append('| size | batch alloc off | +profile | share | batch free off '
+                 '| +profile | share | pair off | +profile | share |')
         L.append('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
         for s in sizes_of(icp, ICOUNT_TESTS):
             cells = [fmt_size(s)]
             for t in ICOUNT_TESTS:
-                on, off = icp.get((t, s)), ic.get((t, s))
-                cells += ['%.1f' % on['g'], '%+.1f' % (on['g'] - off['g']),
-                          ratio_cell(on['g'], on['k'])] \
+                off, on = icp.get((t, s)), ic.get((t, s))
+                cells += ['%.1f' % off['g'], '%+.1f' % (on['g'] - off['g']),
+                          '%+.1f %%' % (100 * (on['g'] / off['g'] - 1))] \
                     if on and off else ['', '', '']
             L.append('| ' + ' | '.join(cells) + ' |')
-        on, off = icp.get(('mix', '8-4096')), ic.get(('mix', '8-4096'))
+        off, on = icp.get(('mix', '8-4096')), ic.get(('mix', '8-4096'))
         if on and off:
             L.append('')
-            L.append('Server mix with sampling on: goalloc %.1f instructions per '
-                     'step (%+.1f), ratio %s.' % (
-                         on['g'], on['g'] - off['g'],
-                         ratio_cell(on['g'], on['k'])))
+            L.append('Server mix with profile_rate=0: goalloc %.1f instructions '
+                     'per step; the profile adds %+.1f (%+.1f %%).' % (
+                         off['g'], on['g'] - off['g'],
+                         100 * (on['g'] / off['g'] - 1)))
         L.append('')
     if smp:
         L.append('### Multi-CPU (%s vCPUs, TCG thread=multi)' % (smp_cpus or '?'))
@@ -651,7 +674,7 @@ def tables(args, ic, ic_runs, ic_diff, smp, smp_cpus, nboots, mem, problems,
                 wl, mib(f['g_usable']), mib(f['k_usable']))
                 for wl, f in sorted(mem.items())) + '.')
         L.append('')
-    rows = target_rows(ic, smp, mem)
+    rows = target_rows(ic, smp, mem, icp)
     if rows:
         L += targets_table(rows)
     if problems:

@@ -81,10 +81,10 @@ Options:
                      list replaces the boot's own (cache tests: cache_batch,
                      cache_pair, cache_bulk, cache_concurrent, cache_remote,
                      cache_prodcons)
-  --goalloc-args ARGS  goalloc.ko parameters for every boot (default
-                     "profile_rate=0": kmalloc samples nothing, so the
-                     comparison runs without goalloc's heap profile; one
-                     more icount boot measures it at the default rate)
+  --goalloc-args ARGS  goalloc.ko parameters for every boot (default none:
+                     goalloc at its defaults, the heap profile sampling as
+                     users get it; one more icount boot runs goalloc with
+                     profile_rate=0 and ARGS, for the profile's cost)
   --timeout S        seconds before a boot is killed (default 600)
   --quiet-wait S     before each smp boot, wait up to S seconds for the host
                      to be idle (default 60)
@@ -109,7 +109,7 @@ differ by more than 0.1 %.
 USAGE
 }
 
-boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem,ext2 extra='' gargs=profile_rate=0 timeout=600
+boots=7 smp=2 out=$GOALLOC_ROOT/results only=icount,smp,mem,ext2 extra='' gargs='' timeout=600
 quiet_wait=60 flavour='' kvariant=test docs=auto
 while (($#)); do
 	case $1 in
@@ -139,7 +139,7 @@ want() { [[ ,$only, == *,$1,* ]]; }
 if [[ $docs == auto ]]; then
 	docs=no
 	[[ $boots == 7 && $smp == 2 && $only == icount,smp,mem,ext2 && -z $extra &&
-		$gargs == profile_rate=0 && -z $flavour && $kvariant == test* ]] && docs=yes
+		-z $gargs && -z $flavour && $kvariant == test* ]] && docs=yes
 fi
 
 mkdir -p "$out"
@@ -178,8 +178,8 @@ guest=$GOALLOC_ROOT/scripts/guest
 # The cache tests make a goalloc cache and a kmem_cache per size.
 GOALLOC_ARGS=$gargs BENCH_ARGS="tests=batch,pair,mix,cache_batch,cache_pair,cache_bulk $extra" \
 	guest_cmds "$guest/bench.cmds" "$logs/icount.cmds"
-# The heap profile's cost: goalloc at its default profile_rate.
-GOALLOC_ARGS='' BENCH_ARGS="tests=batch,pair,mix $extra" \
+# The heap profile's cost: goalloc with it off, against the defaults above.
+GOALLOC_ARGS="$gargs profile_rate=0" BENCH_ARGS="tests=batch,pair,mix $extra" \
 	guest_cmds "$guest/bench.cmds" "$logs/icount-profile.cmds"
 GOALLOC_ARGS=$gargs \
 	BENCH_ARGS="tests=concurrent,remote,prodcons,mix,cache_concurrent,cache_remote,cache_prodcons repeat=5 $extra" \
@@ -294,7 +294,7 @@ cmd="make bench${extra:+ (bench args: $extra)}"
 report=(python3 "$GOALLOC_ROOT/scripts/bench-report.py" --out "$out"
 	--command "$cmd" --kernel-desc "$kdesc")
 want icount && report+=(--icount "$logs/icount-1.log" "$logs/icount-2.log"
-	--icount-profile "$logs/icount-profile.log")
+	--icount-rate0 "$logs/icount-profile.log")
 ((${#smp_logs[@]})) && report+=(--smp "${smp_logs[@]}" --smp-discarded "$contended" --smp-busy "$kept_busy")
 want mem && report+=(--mem "$logs/mem.log")
 if [[ $docs == yes && $kvariant == test-6.12 ]] && ((failed == 0)); then
