@@ -557,7 +557,7 @@ static __always_inline struct span *span_of(const void *p)
  * may empty the span, which then goes, its struct made another span's, or
  * fills again. Every such change moves @s->gen (the span emptied, was
  * unmapped, or its large object claimed: __span_put(), span_unmap(),
- * goalloc_free_odd()), and span_unchanged() with the @gen read here tells
+ * large_claim()), and span_unchanged() with the @gen read here tells
  * the loser, which refuses the free as a double free.
  *
  * Span structs stay span structs: heap_meta_free() frees them after an
@@ -937,7 +937,8 @@ void pcache_exit(void);
 
 struct span *large_span_around(const void *p);
 void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller);
-void goalloc_free_odd(struct span *s, unsigned int gen, const void *p);
+bool large_claim(struct span *s, unsigned int gen, const void *p);
+void large_free(struct span *s);
 void goalloc_free_unowned(const void *p);
 void large_exit(void);
 

@@ -104,7 +104,7 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 	s->size = size;
 	pcache_note_large(s);
 	span_map(s);
-	/* Last: the bit a free claims (goalloc_free_odd()), and verify reads. */
+	/* Last: the bit a free claims (large_claim()), and verify reads. */
 	smp_wmb();
 	set_bit(0, s->allocbits);
 	count_event(EV_ALLOC_LARGE);
@@ -120,9 +120,8 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 }
 
 /**
- * goalloc_free_odd() - a free that is not of a live slot: a large object,
- *			or a pointer to refuse
- * @s: @p's span, found by span_get()
+ * large_claim() - claim a large object for its free
+ * @s: @p's span, found by span_get(), of class 0
  * @gen: its generation then
  * @p: the pointer
  *
@@ -131,31 +130,41 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
  * free claimed it, even if the run and span struct went to a new object
  * since, finds @gen moved and is refused. The bit, cleared by the claimer
  * alone, refuses a free that looked up after the claim and before the
- * unmap.
+ * unmap. A refused free is reported.
  *
- * Context: any context where kfree() may be called, in rcu_read_lock().
+ * Context: any context where kfree() may be called, with preemption off
+ * or in rcu_read_lock() since the lookup.
+ * Return: true if the caller owns @s now: large_free() gives it back.
  */
-void goalloc_free_odd(struct span *s, unsigned int gen, const void *p)
+bool large_claim(struct span *s, unsigned int gen, const void *p)
 {
-	enum goalloc_report bad;
-	unsigned int idx;
-
-	bad = object_check(s, s->cls, p, &idx);
-	/* A slot free at the fast path's test, taken again since. */
-	if (!bad && s->cls)
-		bad = REPORT_DOUBLE_FREE;
-	if (!bad && (cmpxchg(&s->gen, gen, gen + 1) != gen ||
-		     !test_and_clear_bit(0, s->allocbits)))
-		bad = REPORT_DOUBLE_FREE;
-	if (unlikely(bad)) {
-		goalloc_report(bad, p, 0, 0);
-		return;
+	if (unlikely(p != (void *)s->base)) {
+		goalloc_report(REPORT_INTERIOR, p, 0, 0);
+		return false;
 	}
+	if (unlikely(cmpxchg(&s->gen, gen, gen + 1) != gen ||
+		     !test_and_clear_bit(0, s->allocbits))) {
+		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * large_free() - free a large object large_claim() claimed
+ * @s: its span
+ *
+ * Context: any context where kfree() may be called.
+ */
+void large_free(struct span *s)
+{
+	void *p = (void *)s->base;
+
 	if (profile_span_sampled(s))
 		goalloc_profile_free(s, p);
 	kmemleak_free(p);
 	if (want_init_on_free())
-		memset((void *)p, 0, span_bytes(s));
+		memset(p, 0, span_bytes(s));
 	count_event(EV_FREE_LARGE);
 	span_unmap(s);
 	pcache_free_large(s);

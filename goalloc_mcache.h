@@ -444,9 +444,20 @@ static __always_inline void mcache_free(const void *p, unsigned long want,
 	cls = s->cls;
 	done = ((__builtin_constant_p(want) && !want) || cls == want) &&
 	       mcache_free_fast(s, gen, cls, p, hooked);
+	if (likely(done)) {
+		preempt_enable();
+		return;
+	}
+	/* A large object is claimed while its span struct cannot go. */
+	if (!cls && !want) {
+		done = !goalloc_refuse_nmi(p, 0) && large_claim(s, gen, p);
+		preempt_enable();
+		if (done)
+			large_free(s);
+		return;
+	}
 	preempt_enable();
-	if (unlikely(!done))
-		mcache_free_slow(p, s, gen, want, hooked);
+	mcache_free_slow(p, s, gen, want, hooked);
 }
 
 #endif /* _GOALLOC_MCACHE_H */

@@ -311,11 +311,11 @@ static void mcache_free_prepared(struct span *s, unsigned int gen,
  * @want: for a cache's free, its class; 0 for goalloc_free()
  * @hooked: as for mcache_free_fast()
  *
- * What the fast path leaves: a large object, bad input, the hooks, an
- * interrupt's free, a full or busy magazine. @p is looked up again, in
- * rcu_read_lock(), and must be in the span the fast path found, unchanged:
- * else another free of it won the race (span_get()), and this one is
- * refused as a double free. In NMI context nothing is freed: refused.
+ * What the fast path leaves: bad input, the hooks, an interrupt's free, a
+ * full or busy magazine (a large object it claims itself). @p is looked up
+ * again, in rcu_read_lock(), and must be in the span the fast path found,
+ * unchanged: else another free of it won the race (span_get()), and this
+ * one is refused as a double free. In NMI context nothing is freed.
  *
  * Context: any context where kfree() may be called.
  */
@@ -334,11 +334,19 @@ noinline void mcache_free_slow(const void *p, struct span *fs,
 		goto out;
 	}
 	cls = s->cls;
-	if (unlikely(want && cls != want))
+	if (unlikely(want && cls != want)) {
 		goalloc_report(REPORT_WRONG_CACHE, p, class_to_size[want], 0);
-	else if (!span_slot_live(s, cls, p, &idx))
-		goalloc_free_odd(s, gen, p);
-	else if (mcache_free_hooked(s, hooked))
+	} else if (!cls) {
+		if (large_claim(s, gen, p)) {
+			rcu_read_unlock();
+			large_free(s);
+			return;
+		}
+	} else if (!span_slot_live(s, cls, p, &idx)) {
+		/* Free since the fast path's test, if not interior: double. */
+		goalloc_report(object_check(s, cls, p, &idx) ?: REPORT_DOUBLE_FREE,
+			       p, 0, 0);
+	} else if (mcache_free_hooked(s, hooked))
 		mcache_free_prepared(s, gen, idx, p);
 	else
 		mcache_push_slow(s, gen, cls, p);
