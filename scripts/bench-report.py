@@ -265,6 +265,9 @@ def mem_figures(snaps, lines, problems):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--icount', nargs='*', default=[])
+    ap.add_argument('--icount-tolerance', type=float,
+                    default=ICOUNT_TOLERANCE,
+                    help='largest relative difference of two icount boots')
     ap.add_argument('--icount-rate0',
                     help='an icount boot with profile_rate=0')
     ap.add_argument('--profile-rate', default='2097152')
@@ -310,7 +313,7 @@ def main():
                        if a and b else 1.0)
                       for _, a, b in diff for f in ('g', 'k'))
             ic_diff = (len(diff), max(rel, ic_diff[1] if ic_diff else 0))
-            failed = failed or rel > ICOUNT_TOLERANCE
+            failed = failed or rel > args.icount_tolerance
             problems.append('icount runs differ: %s vs %s in %d of %d lines, '
                             'by at most %.4f %%' % (
                                 os.path.basename(ic_runs[0][0]),
