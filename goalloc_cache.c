@@ -463,12 +463,12 @@ EXPORT_SYMBOL_GPL(goalloc_cache_free);
  * whose objects a bulk free may take as they are (not sampled by the heap
  * profile), else NULL.
  */
-static struct span *cache_bulk_span(unsigned int cls, const void *p)
+static struct span *cache_bulk_span(unsigned int cls, const void *p,
+				    unsigned int *gen)
 {
-	unsigned int gen;
 	struct span *s;
 
-	if (!span_get(p, &s, &gen) || s->cls != cls || profile_span_sampled(s))
+	if (!span_get(p, &s, gen) || s->cls != cls || profile_span_sampled(s))
 		return NULL;
 	return s;
 }
@@ -478,20 +478,21 @@ static struct span *cache_bulk_span(unsigned int cls, const void *p)
  * the mcache lock; each time it fills, its older half goes to mcentral, as
  * mcache_push_slow() does. With @check, each is checked first as
  * goalloc_cache_free() checks it, and those that fail go to the front of
- * @p for the caller to free one by one, with the lock dropped. Return: how
- * many did.
+ * @p for the caller to free one by one, with the lock dropped; one whose
+ * span changed since it was looked up lost a race to another free and is
+ * refused here. Return: how many went to the front of @p.
  */
 static __always_inline size_t __cache_bulk_put(unsigned int cls, size_t n,
 						void **p, bool check)
 {
 	struct central *c = &goalloc_central[cls];
-	unsigned int mag, batch = mcache_batch[cls];
+	unsigned int mag, batch = mcache_batch[cls], gen = 0, next_gen;
 	unsigned long off, base = 0, len = 0;
 	u32 magic = class_to_divmagic[cls];
 	struct span *s = NULL, *next;
 	struct mcache_mags *mm;
 	unsigned long flags;
-	size_t i, bad = 0;
+	size_t i, bad = 0, lost = 0;
 	void **top, *q;
 	long moved = 0;
 	u64 prod;
@@ -515,19 +516,26 @@ static __always_inline size_t __cache_bulk_put(unsigned int cls, size_t n,
 		off = (unsigned long)q - base;
 		if (unlikely(off >= len)) {
 			/* A refused one leaves the range as it was. */
-			next = cache_bulk_span(cls, q);
+			next = cache_bulk_span(cls, q, &next_gen);
 			if (!next)
 				goto refuse;
 			s = next;
+			gen = next_gen;
 			base = s->base;
 			len = span_bytes(s);
 			off = (unsigned long)q - base;
 		}
 		prod = (u64)off * magic;
-		if (unlikely((u32)prod >= magic ||
+		if (unlikely((u32)prod >= magic || (prod >> 32) >= s->nelems ||
 			     !test_bit(prod >> 32, s->allocbits) ||
 			     q == top[-1]))
 			goto refuse;
+		/* Another free of an object of @s emptied it (span_get()). */
+		if (unlikely(!span_unchanged(s, gen))) {
+			goalloc_report(REPORT_DOUBLE_FREE, q, 0, 0);
+			lost++;
+			continue;
+		}
 push:
 		if (unlikely(*top == MAG_END)) {
 			top -= batch;
@@ -543,7 +551,7 @@ refuse:
 		p[bad++] = q;
 	}
 	mm->top[mag] = top;
-	mm->nfree[mag] += n - bad;
+	mm->nfree[mag] += n - bad - lost;
 	mm->moved[mag] -= moved;
 	local_unlock_irqrestore(&goalloc_mcache.lock, flags);
 	spans_destroy(&dead);

@@ -25,9 +25,12 @@ build_module of scripts/lib.sh in build/mod-bench-VARIANT):
           and alloc+free pairs for 19 sizes, and the server mix; and per
           size, a goalloc cache against a kmem_cache of that size (no
           alignment, flags or constructor): batch alloc, batch free, pairs,
-          and bulk allocations and frees of 16 and 256 objects. The two
-          boots must print identical figures; a difference is reported and
-          makes the exit status 1. norandmaps is on the kernel command line:
+          and bulk allocations and frees of 16 and 256 objects. Two more
+          boots run goalloc with profile_rate=0, for the heap profile's
+          cost; they must print identical figures (a difference is reported
+          and makes the exit status 1), while the two at goalloc's defaults
+          differ where the profile samples at random. norandmaps is on the
+          kernel command line:
           with randomised user mappings SLUB's state after boot, and so its
           figures, differ by up to 1.5 % from boot to boot.
   smp     N boots (--boots, default 7) with --smp vCPUs (default 2, TCG
@@ -216,7 +219,10 @@ if want icount; then
 	for i in 1 2; do
 		boot "icount-$i" "$logs/icount.cmds" --icount & pids[icount-$i]=$!
 	done
-	boot icount-profile "$logs/icount-profile.cmds" --icount & pids[icount-profile]=$!
+	# Two more with the profile off: the boots whose figures must match.
+	for i in 1 2; do
+		boot "icount-rate0-$i" "$logs/icount-profile.cmds" --icount & pids[icount-rate0-$i]=$!
+	done
 fi
 if want mem; then
 	boot mem "$logs/mem.cmds" --smp 2 --mem 2G --modules "$guest/bench-snap" & pids[mem]=$!
@@ -298,7 +304,7 @@ cmd="make bench${extra:+ (bench args: $extra)}"
 report=(python3 "$GOALLOC_ROOT/scripts/bench-report.py" --out "$out"
 	--command "$cmd" --kernel-desc "$kdesc")
 want icount && report+=(--icount "$logs/icount-1.log" "$logs/icount-2.log"
-	--icount-rate0 "$logs/icount-profile.log")
+	--icount-rate0 "$logs/icount-rate0-1.log" "$logs/icount-rate0-2.log")
 # Debian's kernels take host-timed paths in boot: two boots differ by ~1 %.
 [[ -n $flavour ]] && report+=(--icount-tolerance 0.02)
 ((${#smp_logs[@]})) && report+=(--smp "${smp_logs[@]}" --smp-discarded "$contended" --smp-busy "$kept_busy")
