@@ -70,7 +70,7 @@ kernels:
 # See scripts/bench.sh --help (--kernel tiny: on tinyconfig's -Os build).
 bench:
 	scripts/bench.sh
-	scripts/bench.sh --distro amd64 --only icount --out results/distro-amd64
+	scripts/bench.sh --distro amd64 --only icount --out results/distro-amd64 --timeout 1800
 
 .PHONY: bench
 

@@ -638,6 +638,24 @@ static bool cache_bulk_plain(void)
 	       !static_branch_unlikely(&goalloc_hooks_key);
 }
 
+/*
+ * The heap profile's countdown for a bulk allocation of @n objects of
+ * @cls in @p: the bytes of all of them at once, and only when that runs
+ * the budget out, given back and counted object by object, to sample the
+ * objects Go's per-allocation countdown would.
+ */
+static void cache_bulk_sample(unsigned int cls, size_t n, void **p)
+{
+	size_t i, size = class_to_size[cls];
+
+	if (likely(!profile_countdown(n * size)))
+		return;
+	this_cpu_add(goalloc_profile_next, n * size);
+	for (i = 0; i < n; i++)
+		if (profile_countdown(size))
+			goalloc_profile_sample(p[i], size);
+}
+
 /**
  * goalloc_cache_alloc_bulk() - allocate objects, like kmem_cache_alloc_bulk()
  * @c: the cache
@@ -671,14 +689,11 @@ int goalloc_cache_alloc_bulk(struct goalloc_cache *c, gfp_t gfp, size_t n,
 	}
 	if (!cache_bulk_take(cls, gfp, n, p))
 		return 0;
-	if (static_branch_unlikely(&goalloc_profile_key) ||
-	    want_init_on_alloc(gfp)) {
-		for (i = 0; i < n; i++) {
-			if (profile_countdown_cls(cls))
-				goalloc_profile_sample(p[i], class_to_size[cls]);
-			if (want_init_on_alloc(gfp))
-				mcache_alloc_zeroed(p[i], cls, gfp);
-		}
+	if (static_branch_unlikely(&goalloc_profile_key))
+		cache_bulk_sample(cls, n, p);
+	if (want_init_on_alloc(gfp)) {
+		for (i = 0; i < n; i++)
+			mcache_alloc_zeroed(p[i], cls, gfp);
 	}
 	return n;
 }
