@@ -6,7 +6,7 @@
  * (NR_CLASSES in goalloc_internal.h): its own spans, cut into slots of
  * its aligned object size, its own mcentral, and its own per-CPU
  * magazines, whose storage comes with the cache. The fast paths are
- * goalloc_alloc()'s (mcache_alloc_class() and mcache_free_span() in
+ * goalloc_alloc()'s (mcache_alloc_class() and mcache_free() in
  * goalloc_mcache.h) with the class taken from the cache instead of the
  * size, so a cache hit costs what a size class hit does.
  *
