@@ -32,15 +32,15 @@
  * in; full ones wait on heap_full_chunks, so a heap of many full chunks
  * costs a search nothing.
  *
- * The heap also keeps span metadata (struct span) for reuse, and hands
- * the per-CPU page cache (goalloc_pcache.c) whole bitmap words of a chunk
- * as blocks.
+ * The heap puts a run under each span struct from the span metadata's
+ * pool (goalloc_meta.c), and hands the per-CPU page cache
+ * (goalloc_pcache.c) whole bitmap words of a chunk as blocks.
  *
  * Locking: heap_lock (a spinlock, taken with interrupts disabled) protects
- * the chunk lists, every chunk's bitmap and counters, the span pool and
- * the heap statistics. Nothing nests inside it, and the buddy allocator is
- * never called with it held: growing drops the lock, allocates, and
- * retakes it. Lock order in goalloc_internal.h.
+ * the chunk lists, every chunk's bitmap and counters, the span pool
+ * (goalloc_meta.c) and the heap statistics. Nothing nests inside it, and
+ * the buddy allocator is never called with it held: growing drops the
+ * lock, allocates, and retakes it. Lock order in goalloc_internal.h.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
@@ -63,10 +63,6 @@ module_param(headroom_min_kb, uint, 0644);
 MODULE_PARM_DESC(headroom_min_kb,
 		 "idle memory always kept, in KiB (default 4096: one chunk)");
 
-/* Flags of a caller's mask that goalloc passes on when it allocates. */
-#define GOALLOC_GFP_MASK (__GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_RECLAIM | \
-			  __GFP_NOFAIL | __GFP_NORETRY | __GFP_RETRY_MAYFAIL | \
-			  __GFP_MEMALLOC | __GFP_NOMEMALLOC)
 
 DEFINE_SPINLOCK(heap_lock);
 LIST_HEAD(heap_chunks);			/* heap_lock: chunks with free pages */
@@ -74,7 +70,7 @@ LIST_HEAD(heap_full_chunks);		/* heap_lock: chunks without */
 static struct heap_stats heap_stats;	/* heap_lock */
 static void (*heap_scavenge_hook)(void);	/* heap_set_scavenger() */
 static unsigned long heap_idle_pages;	/* heap_lock: pages of idle chunks */
-static unsigned long heap_free_gopages;	/* heap_lock: Go pages in no span */
+unsigned long heap_free_gopages;	/* heap_lock: Go pages in no span */
 
 /*
  * Bounds of every chunk ever held, for span_of()'s first test, and
@@ -131,7 +127,7 @@ static struct heap_chunk *chunk_alloc(unsigned int min_order, gfp_t gfp)
 	ch = kzalloc(sizeof(*ch), pgfp);
 	if (!ch)
 		return NULL;
-	/* ch->base points into the chunk: see span_meta_alloc(). */
+	/* ch->base points into the chunk: see span_meta_alloc() (goalloc_meta.c). */
 	kmemleak_scan_area(&ch->list, sizeof(ch->list), pgfp);
 
 	/*
@@ -399,147 +395,6 @@ void heap_free_run(struct heap_chunk *ch, unsigned int first,
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_free_run);
 
-/*
- * Span metadata. Go's mheap allocates mspans from its own fixalloc and
- * recycles them; here the heap keeps freed spans, one list per bitmap
- * size, under heap_lock, which span creation and destruction take anyway.
- * That saves a kmalloc() and a kfree() per span, most of a span's cost in
- * classes of few objects per span. The pool never holds more spans than
- * the heap has free Go pages to build spans on (at most 2.5 % of the idle
- * memory, for spans of 8-byte objects), and shrinks as chunks go back.
- */
-#define HEAP_SPAN_WORDS		(2 * BITS_TO_LONGS(GOALLOC_MAX_SPAN_OBJECTS) + \
-				 DIV_ROUND_UP(GOALLOC_MAX_SPAN_OBJECTS, 4))
-
-static struct list_head span_pool[HEAP_SPAN_WORDS + 1];	/* heap_lock */
-static unsigned long span_pool_count;			/* heap_lock */
-
-/*
- * Spans of one bitmap word (classes of 64 objects per span or fewer, and
- * large objects, unless debug or track_waste add words) churn the most:
- * their metadata has a cache of its own, cheaper than kmalloc() and freed
- * in batches. kmemleak neither tracks nor scans it, as it would otherwise
- * scan only the list links (see span_meta_alloc()).
- */
-static struct kmem_cache *span_cache;
-#define SPAN_FREE_BATCH		16
-
-/* Metadata for a span of @words bitmap words. */
-static __always_inline struct span *span_meta_alloc(unsigned int words,
-						    gfp_t gfp)
-{
-	gfp_t mgfp = (gfp & GOALLOC_GFP_MASK) | __GFP_NOWARN;
-	struct span *s;
-
-	if (words == SPAN_CACHE_WORDS)
-		return kmem_cache_alloc(span_cache, mgfp);
-	s = kmalloc(struct_size(s, allocbits, words), mgfp);
-	/*
-	 * kmemleak scans only the list links: s->base points to object 0,
-	 * and would hide that object's leak.
-	 */
-	if (s)
-		kmemleak_scan_area(&s->list, sizeof(s->list), mgfp);
-	return s;
-}
-
-/**
- * heap_meta_free() - free the metadata of @n spans of @words bitmap words
- * @v: the span structs
- * @n: how many
- * @words: their bitmap words
- *
- * A struct goes back to the slab a grace period later (span_cache is
- * SLAB_TYPESAFE_BY_RCU; the others go with kfree_rcu()): a free that
- * found it through a stale page lookup with preemption off still reads a
- * struct span (span_get()). Until then it is a span struct with the same
- * bitmap words, or none.
- *
- * Not with kmem_cache_free_bulk(): in 6.1, SLAB's turns interrupts back
- * on, and this runs with them off (a free in hard IRQ, the drain).
- */
-void heap_meta_free(struct span **v, unsigned int n, unsigned int words)
-{
-	while (n--) {
-		if (words == SPAN_CACHE_WORDS)
-			kmem_cache_free(span_cache, v[n]);
-		else
-			kfree_rcu(v[n], rcu);
-	}
-}
-
-/**
- * heap_meta_alloc() - metadata for a span, for a page cache's stock
- * @words: its bitmap words
- * @gfp: the caller's mask
- *
- * Context: any that @gfp allows; takes no goalloc lock.
- * Return: the span struct, not set up, or NULL.
- */
-struct span *heap_meta_alloc(unsigned int words, gfp_t gfp)
-{
-	return span_meta_alloc(words, gfp);
-}
-
-static __always_inline struct span *__span_pool_pop(unsigned int words)
-{
-	struct span *s;
-
-	lockdep_assert_held(&heap_lock);
-	/* span_words() is at most HEAP_SPAN_WORDS. */
-	if (WARN_ON_ONCE(words > HEAP_SPAN_WORDS))
-		return NULL;
-	s = list_first_entry_or_null(&span_pool[words], struct span, list);
-	if (s) {
-		list_del(&s->list);
-		span_pool_count--;
-	}
-	return s;
-}
-
-static __always_inline bool __span_pool_push(struct span *s,
-					     unsigned int words)
-{
-	lockdep_assert_held(&heap_lock);
-	if (span_pool_count >= heap_free_gopages || words > HEAP_SPAN_WORDS)
-		return false;
-	list_add(&s->list, &span_pool[words]);
-	span_pool_count++;
-	return true;
-}
-
-/**
- * __heap_span_pool_take() - span structs from the pool, for a page cache
- * @words: their bitmap words
- * @v: receives them
- * @n: how many are wanted
- *
- * Context: heap_lock held.
- * Return: how many @v received, 0 .. @n.
- */
-unsigned int __heap_span_pool_take(unsigned int words, struct span **v,
-				   unsigned int n)
-{
-	unsigned int got = 0;
-
-	while (got < n && (v[got] = __span_pool_pop(words)))
-		got++;
-	return got;
-}
-
-/**
- * __heap_span_pool_push() - keep a span struct in the pool for reuse
- * @s: the span struct, in no list
- * @words: its bitmap words
- *
- * Context: heap_lock held.
- * Return: false when the pool is full: the caller frees @s.
- */
-bool __heap_span_pool_push(struct span *s, unsigned int words)
-{
-	return __span_pool_push(s, words);
-}
-
 /**
  * __heap_put_span() - a span's run back to its chunk, its metadata to the
  * pool
@@ -551,7 +406,7 @@ bool __heap_span_pool_push(struct span *s, unsigned int words)
 void __heap_put_span(struct span *s, struct list_head *spare)
 {
 	__heap_free_run(s->chunk, s->first, s->npages);
-	if (!__span_pool_push(s, span_words(s->nelems)))
+	if (!__heap_span_pool_push(s, span_words(s->nelems)))
 		list_add(&s->list, spare);
 }
 
@@ -595,12 +450,6 @@ void heap_check_headroom(void)
 {
 	if (over_headroom())
 		heap_wake_scavenger();
-}
-
-/* Is the span pool out of metadata of @words words? A racy peek. */
-bool heap_span_pool_empty(unsigned int words)
-{
-	return list_empty(&span_pool[words]);
 }
 
 /* Free Go pages of bitmap word @w of @ch, as a mask. */
@@ -703,12 +552,12 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int align,
 	LIST_HEAD(spare);
 
 	spin_lock_irqsave(&heap_lock, flags);
-	for (; got < n && (s = __span_pool_pop(words)); got++)
+	for (; got < n && __heap_span_pool_take(words, &s, 1); got++)
 		list_add(&s->list, &spans);
 	if (got < n) {
 		/* The pool ran short: more metadata, without the lock. */
 		spin_unlock_irqrestore(&heap_lock, flags);
-		for (; got < n && (s = span_meta_alloc(words, gfp)); got++)
+		for (; got < n && (s = heap_meta_alloc(words, gfp)); got++)
 			list_add(&s->list, &spans);
 		if (!got)
 			return 0;
@@ -728,7 +577,7 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int align,
 	 */
 	list_for_each_entry_safe_from(s, tmp, &spans, list) {
 		list_del(&s->list);
-		if (!placed || !__span_pool_push(s, words))
+		if (!placed || !__heap_span_pool_push(s, words))
 			list_add(&s->list, &spare);
 	}
 	spin_unlock_irqrestore(&heap_lock, flags);
@@ -748,37 +597,6 @@ unsigned int heap_alloc_spans(unsigned int npages, unsigned int align,
 	list_for_each_entry_safe(s, tmp, &spare, list)
 		heap_meta_free(&s, 1, words);
 	return placed;
-}
-
-/* Free pooled spans beyond @keep, a batch per lock round trip. */
-static void heap_trim_span_pool(unsigned long keep)
-{
-	struct span *v[SPAN_FREE_BATCH];
-	unsigned int w = 0, n;
-	unsigned long flags;
-
-	while (w <= HEAP_SPAN_WORDS) {
-		spin_lock_irqsave(&heap_lock, flags);
-		for (n = 0; n < SPAN_FREE_BATCH && span_pool_count > keep; n++) {
-			v[n] = __span_pool_pop(w);
-			if (!v[n])
-				break;
-		}
-		spin_unlock_irqrestore(&heap_lock, flags);
-		if (n)
-			heap_meta_free(v, n, w);
-		if (n < SPAN_FREE_BATCH) {
-			if (READ_ONCE(span_pool_count) <= keep)
-				break;
-			w++;
-		}
-	}
-}
-
-/* Free every pooled span: drain level 2 and unload. */
-void heap_release_span_pool(void)
-{
-	heap_trim_span_pool(0);
 }
 
 unsigned int heap_headroom_percent(void)
@@ -911,18 +729,7 @@ void heap_note_shrink(unsigned long pages)
 
 int heap_init(void)
 {
-	unsigned int w;
-
-	for (w = 0; w <= HEAP_SPAN_WORDS; w++)
-		INIT_LIST_HEAD(&span_pool[w]);
-	span_cache = kmem_cache_create("goalloc_span",
-				       struct_size_t(struct span, allocbits,
-						     SPAN_CACHE_WORDS),
-				       0, SLAB_NOLEAKTRACE | SLAB_TYPESAFE_BY_RCU,
-				       NULL);
-	if (!span_cache)
-		return -ENOMEM;
-	return 0;
+	return heap_meta_init();
 }
 
 /* Every span is gone, every page cache drained: give every chunk back. */
@@ -931,5 +738,5 @@ void heap_exit(void)
 	heap_release_span_pool();
 	heap_release_free_chunks(0);
 	WARN_ON(!list_empty(&heap_chunks) || !list_empty(&heap_full_chunks));
-	kmem_cache_destroy(span_cache);
+	heap_meta_exit();
 }

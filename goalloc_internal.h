@@ -26,7 +26,7 @@
  *     | none fits
  *     v
  *   mheap                         goalloc_heap.c
- *     chunks, free runs, span metadata
+ *     chunks, free runs             (span structs: goalloc_meta.c)
  *     | a chunk / an idle chunk
  *     v
  *   alloc_pages() / __free_pages()
@@ -550,6 +550,14 @@ struct heap_stats {
 };
 
 extern spinlock_t heap_lock;
+/* Go pages in no span; heap_lock. The span pool holds no more structs. */
+extern unsigned long heap_free_gopages;
+
+/* Flags of a caller's mask that goalloc passes on when it allocates. */
+#define GOALLOC_GFP_MASK (__GFP_HIGH | __GFP_IO | __GFP_FS | __GFP_RECLAIM | \
+			  __GFP_NOFAIL | __GFP_NORETRY | __GFP_RETRY_MAYFAIL | \
+			  __GFP_MEMALLOC | __GFP_NOMEMALLOC)
+
 extern struct list_head heap_chunks;
 extern struct list_head heap_full_chunks;
 
@@ -575,6 +583,9 @@ void __heap_free_block(struct heap_chunk *ch, unsigned int word,
 void heap_set_scavenger(void (*fn)(void));
 void heap_check_headroom(void);
 void heap_release_span_pool(void);
+void heap_trim_span_pool(unsigned long keep);
+int heap_meta_init(void);
+void heap_meta_exit(void);
 unsigned long heap_release_free_chunks(unsigned long keep_pages);
 unsigned long heap_idle_pages_read(void);
 void heap_note_shrink(unsigned long pages);

@@ -10,7 +10,7 @@
 #define _GOALLOC_SPAN_H
 
 #ifndef _GOALLOC_INTERNAL_H
-#error "include goalloc_internal.h, which includes goalloc_span.h"
+#error "only goalloc_internal.h includes this header"
 #endif
 
 
