@@ -334,14 +334,9 @@ noinline void mcache_free_slow(const void *p, struct span *fs,
 		goto out;
 	}
 	cls = s->cls;
+	/* Class 0 comes here only as a cache's free: mcache_free() claims it. */
 	if (unlikely(want && cls != want)) {
 		goalloc_report(REPORT_WRONG_CACHE, p, class_to_size[want], 0);
-	} else if (!cls) {
-		if (large_claim(s, gen, p)) {
-			rcu_read_unlock();
-			large_free(s);
-			return;
-		}
 	} else if (!span_slot_live(s, cls, p, &idx)) {
 		/* Free since the fast path's test, if not interior: double. */
 		goalloc_report(object_check(s, cls, p, &idx) ?: REPORT_DOUBLE_FREE,
