@@ -374,7 +374,7 @@ run_boot() {
 		${BOOT_APPEND:+--append "$BOOT_APPEND"} \
 		${BOOT_ALLOW:+--allow "$BOOT_ALLOW"} \
 		--modules "$@" 2>"$LOGS/boot-$name.qemu-run" || rc=$?
-	why=$(sed 's/^qemu-run: //; s/ ([^()]*)$//' "$LOGS/boot-$name.qemu-run" | tail -n1)
+	why=$(sed 's/^qemu-run: //; s/ ([^()]*)$//' "$LOGS/boot-$name.qemu-run" | tail -n1) || true
 }
 
 # boot_verdict STEP LOG NOTE CHECK...: the end of every boot step. STEP
@@ -514,21 +514,25 @@ check_viewer() {
 # Unload with objects still allocated: goalloc reports them per class and,
 # with profile_rate=1, by allocation site, and still gives every page back.
 # The same boot traces the example through goalloc's tracepoints and lists
-# the leaked sites with scripts/goalloc-pprof.
+# the leaked sites with scripts/goalloc-pprof. One vCPU: turning trace
+# events on and off patches the kernel's text (__schedule's sched_switch
+# probe, which records command names), and QEMU's TCG can let a second
+# vCPU run its stale translation of a patched site, the int3 that
+# text_poke_bp() has already taken out again: an oops in __schedule.
 check_boot_leak() {
 	local log=$LOGS/boot-leak.log rc why leaks sites pprof traced
 	begin
 	needs boot-leak kernel-test build-test || return 0
 	guest_cmds "$GUEST/boot-leak.cmds" "$LOGS/boot-leak.cmds"
-	run_boot leak "$(bzimage test)" 2 1G "${BOOT_TIMEOUT_TEST:-600}" \
+	run_boot leak "$(bzimage test)" 1 1G "${BOOT_TIMEOUT_TEST:-600}" \
 		"$MOD_TEST/goalloc.ko" "$MOD_TEST/examples/goalloc_example.ko"
 	leaks=$(grep -ac 'goalloc: unload: .* never freed' "$log") || true
 	# 3 packets of a header and a payload each, from pkt_alloc().
 	sites=$(grep -aoE 'goalloc: unload: +[0-9]+ sampled objects.* from pkt_alloc\+' "$log" |
-		awk '{ n += $3 } END { print n + 0 }')
+		awk '{ n += $3 } END { print n + 0 }') || true
 	pprof=$(grep -aE '^ +[0-9]+ +[0-9.]+% +[0-9]+ +[0-9]+ +[0-9]+  pkt_alloc \[goalloc_example\]$' "$log" |
-		awk '{ print $5 }')
-	traced=$(grep -aoE '@@TRACE allocs=[0-9]+ frees=[0-9]+' "$log" | tail -n1)
+		awk '{ print $5 }') || true
+	traced=$(grep -aoE '@@TRACE allocs=[0-9]+ frees=[0-9]+' "$log" | tail -n1) || true
 	boot_verdict boot-leak "$log" \
 		"$leaks classes reported, 6 objects named by site and by goalloc-pprof; ${traced#@@TRACE }" \
 		leaks_reported leak_sites_named leak_in_pprof leak_traced pages_returned
@@ -675,7 +679,7 @@ check_boot_distro() {
 	guest_cmds "$GUEST/boot-distro.cmds" "$LOGS/boot-$d.cmds"
 	run_boot "$d" "$(distro_vmlinuz "$flavour")" 2 1G "${BOOT_TIMEOUT_DISTRO:-300}" \
 		"$mod/goalloc.ko" "$mod/examples/goalloc_example.ko" "$mod/bench/goalloc_bench.ko"
-	held=$(grep -aoE '^fastpath_lock_held [0-9]+' "$log" | tail -n1)
+	held=$(grep -aoE '^fastpath_lock_held [0-9]+' "$log" | tail -n1) || true
 	held=${held##* }
 	boot_verdict "boot-$d" "$log" \
 		"$(distro_kernel_release "$flavour"); $why; fastpath_lock_held ${held:-?}" \

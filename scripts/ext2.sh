@@ -186,7 +186,7 @@ COUNT
 	boot "$glog" 1 --icount --modules "$tmpmods/ext2-count.sh"
 	ns_s=$(pair_ns "$glog" 2 5) ns_g=$(pair_ns "$glog" 3 4)
 	mem_s=$(run_mem "$glog" 2) mem_g=$(run_mem "$glog" 3)
-	count=$(grep -aoE '^@@EXT2-COUNT .*' "$glog" | tail -n1)
+	count=$(grep -aoE '^@@EXT2-COUNT .*' "$glog" | tail -n1) || true
 	[[ -n $ns_s && -n $ns_g && -n $count ]] || die "no figures in $glog"
 	before=$(field goalloc "$count") slub=$(field slub "$count")
 	overrun=$(field overrun "$count")
@@ -278,7 +278,8 @@ rmmod goalloc
 dd if=/dev/ram0 of=/dev/vda bs=1M count=256
 GUEST
 boot "$log" "$smp" --disk "$disk"
-nfiles=$(grep -aoE '^@@EXT2 ok files=[0-9]+' "$log" | tail -n1 | grep -oE '[0-9]+$')
+nfiles=$(grep -aoE '^@@EXT2 ok files=[0-9]+' "$log" | tail -n1 | grep -oE '[0-9]+$') ||
+	die "no '@@EXT2 ok' line in $log"
 e2fsck=$(PATH=$PATH:/sbin:/usr/sbin command -v e2fsck) || die "no e2fsck (e2fsprogs; scripts/deps.sh)"
 if ! fsck=$("$e2fsck" -fn "$disk" 2>&1); then
 	printf '%s\n' "$fsck" | tail -n 20 >&2
