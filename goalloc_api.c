@@ -47,6 +47,8 @@ void *goalloc_calloc(size_t n, size_t size, gfp_t gfp)
 }
 EXPORT_SYMBOL_GPL(goalloc_calloc);
 
+static size_t usable_size(const void *p);
+
 /**
  * goalloc_realloc() - resize an object, keeping its contents
  * @p: an object from goalloc, or NULL / ZERO_SIZE_PTR
@@ -72,32 +74,34 @@ void *goalloc_realloc(const void *p, size_t new_size, gfp_t gfp)
 		goalloc_free_caller(p, _RET_IP_);
 		return ZERO_SIZE_PTR;
 	}
-	old = goalloc_usable_size(p);
+	old = usable_size(p);
 	if (unlikely(!old))
 		return NULL;
-	if (new_size <= old)
+	if (new_size <= old) {
+		/* KASAN: the red zone moves. */
+		shadow_set(p, new_size, old, old > GOALLOC_MAX_SMALL_SIZE ?
+			   SHADOW_PAGE_REDZONE : SHADOW_SLAB_REDZONE);
 		return (void *)p;
+	}
 	q = goalloc_alloc_caller(new_size, gfp & ~__GFP_ZERO, _RET_IP_);
 	if (!q)
 		return NULL;
+	/* All of the old slot, as krealloc() copies ksize() bytes. */
+	shadow_set(p, old, old, 0);
 	memcpy(q, p, old);
-	if (gfp & __GFP_ZERO)
-		memset(q + old, 0, goalloc_usable_size(q) - old);
+	if (gfp & __GFP_ZERO) {
+		/* Past @new_size too: the red zone, to goalloc. */
+		kasan_disable_current();
+		memset(q + old, 0, usable_size(q) - old);
+		kasan_enable_current();
+	}
 	goalloc_free_caller(p, _RET_IP_);
 	return q;
 }
 EXPORT_SYMBOL_GPL(goalloc_realloc);
 
-/**
- * goalloc_usable_size() - bytes usable in an object, like ksize()
- * @p: an object from goalloc
- *
- * Context: any.
- * Return: the size class's object size, the page-run size for a large
- * object, or 0 for NULL, ZERO_SIZE_PTR and refused pointers (a pointer
- * goalloc does not own, an interior pointer, a freed object).
- */
-size_t goalloc_usable_size(const void *p)
+/* goalloc_usable_size(), and what goalloc_realloc() reads it for. */
+static size_t usable_size(const void *p)
 {
 	enum goalloc_report bad;
 	unsigned int idx, gen;
@@ -127,6 +131,26 @@ size_t goalloc_usable_size(const void *p)
 			       REPORT_USE_AFTER_FREE : bad, p, 0, 0);
 		return 0;
 	}
+	return size;
+}
+
+/**
+ * goalloc_usable_size() - bytes usable in an object, like ksize()
+ * @p: an object from goalloc
+ *
+ * With KASAN, all of them become accessible, as ksize() makes them on 6.1.
+ *
+ * Context: any.
+ * Return: the size class's object size, the page-run size for a large
+ * object, or 0 for NULL, ZERO_SIZE_PTR and refused pointers (a pointer
+ * goalloc does not own, an interior pointer, a freed object).
+ */
+size_t goalloc_usable_size(const void *p)
+{
+	size_t size = usable_size(p);
+
+	if (size)
+		shadow_set(p, size, size, 0);
 	return size;
 }
 EXPORT_SYMBOL_GPL(goalloc_usable_size);

@@ -634,7 +634,7 @@ static size_t cache_bulk_take(unsigned int cls, gfp_t gfp, size_t n, void **p)
 /* Are @cls's objects handed out with no hook to run per object? */
 static bool cache_bulk_plain(void)
 {
-	return !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) &&
+	return !IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) && !GOALLOC_KASAN &&
 	       !static_branch_unlikely(&goalloc_hooks_key);
 }
 

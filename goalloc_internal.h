@@ -363,6 +363,7 @@ static inline unsigned int span_align(unsigned int cls, unsigned int npages)
 /* Spans (goalloc_span.c): their struct, the page map, the checks of a free */
 
 #include "goalloc_span.h"
+#include "goalloc_kasan.h"
 
 /* ------------------------------------------------------------------ */
 /* mcentral (goalloc_central.c) */

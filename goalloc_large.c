@@ -112,6 +112,7 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 	kmemleak_alloc(p, span_bytes(s), 1, gfp);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, span_bytes(s));
+	shadow_set(p, size, span_bytes(s), SHADOW_PAGE_REDZONE);
 	trace_goalloc_alloc(caller, p, size, span_bytes(s), gfp);
 	if (static_branch_unlikely(&goalloc_profile_key) &&
 	    profile_countdown(span_bytes(s)))
@@ -163,8 +164,11 @@ void large_free(struct span *s)
 	if (profile_span_sampled(s))
 		goalloc_profile_free(s, p);
 	kmemleak_free(p);
-	if (want_init_on_free())
+	if (want_init_on_free()) {
+		shadow_set(p, span_bytes(s), span_bytes(s), 0);
 		memset(p, 0, span_bytes(s));
+	}
+	shadow_poison(p, span_bytes(s), SHADOW_PAGE_FREE);
 	count_event(EV_FREE_LARGE);
 	span_unmap(s);
 	pcache_free_large(s);

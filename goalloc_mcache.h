@@ -328,7 +328,8 @@ static __always_inline bool profile_countdown_cls(unsigned int cls)
 /*
  * What follows the magazine: a sample of the heap profile, or the hooks
  * (goalloc_hooks_key stands for the debug and track keys, init_on_free
- * and the tracepoints: with init_on_free=1, allocations take them too).
+ * and the tracepoints: with init_on_free=1, allocations take them too;
+ * kmemleak and KASAN, when the kernel has them, for every object).
  */
 static __always_inline void *mcache_alloc_done(void *p, unsigned int cls,
 					       gfp_t gfp, size_t size,
@@ -336,7 +337,7 @@ static __always_inline void *mcache_alloc_done(void *p, unsigned int cls,
 {
 	if (unlikely(profile_countdown_cls(cls)))
 		return mcache_alloc_sampled(p, cls, gfp, size, caller);
-	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	if (IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || GOALLOC_KASAN ||
 	    static_branch_unlikely(&goalloc_hooks_key))
 		return mcache_prepare_alloc(p, cls, gfp, size, caller);
 	if (unlikely(want_init_on_alloc(gfp)))
@@ -369,7 +370,7 @@ static __always_inline void *mcache_alloc_class(unsigned int cls, size_t size,
 static __always_inline bool mcache_free_hooked(const struct span *s,
 					       bool hooked)
 {
-	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) ||
+	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || GOALLOC_KASAN ||
 	       unlikely((hooked && (static_branch_unlikely(&goalloc_debug_key) ||
 				    static_branch_unlikely(&goalloc_track_key) ||
 				    want_init_on_free())) ||

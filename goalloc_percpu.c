@@ -281,25 +281,75 @@ static void mcache_push(struct span *s, unsigned int gen, unsigned int cls,
 }
 
 /*
- * A free that needs debug checks, init_on_free, kmemleak, waste tracking
- * or the heap profile before the magazine: @p is slot @idx of @s.
+ * KASAN: @p, a quarantined object, goes to this CPU's magazine. It is
+ * still allocated in its span, which therefore is as it was at its free.
+ */
+static void mcache_release(const void *p)
+{
+	struct span *s = obj_span(p);
+
+	mcache_push(s, READ_ONCE(s->gen), s->cls, p);
+}
+
+/* KASAN: @p, of @cls, freed and poisoned, waits in the quarantine. */
+static void mcache_quarantine(const void *p, unsigned int cls)
+{
+	const void *out[QUARANTINE_OUT];
+	unsigned int i, n;
+
+	n = quarantine_put(p, cls, class_to_size[cls], out);
+	for (i = 0; i < n; i++)
+		mcache_release(out[i]);
+}
+
+/* KASAN: release what @cpu's quarantine holds. Context: process. */
+static void mcache_quarantine_drain(int cpu)
+{
+	const void *objs[QUARANTINE_OUT];
+	unsigned int i, n;
+
+	while ((n = quarantine_take(cpu, 0, objs, ARRAY_SIZE(objs))))
+		for (i = 0; i < n; i++)
+			mcache_release(objs[i]);
+}
+
+/*
+ * A free that needs debug checks, init_on_free, kmemleak, KASAN, waste
+ * tracking or the heap profile before the magazine: @p is slot @idx of
+ * @s. With KASAN, the object is claimed first, so that a second free is
+ * refused until the slot is handed out again; goalloc's own writes to it
+ * are not reported; it is poisoned and quarantined, unless its cache is
+ * SLAB_TYPESAFE_BY_RCU.
  */
 static void mcache_free_prepared(struct span *s, unsigned int gen,
 				 unsigned int idx, const void *p)
 {
 	unsigned int cls = s->cls;
+	bool shadowed = GOALLOC_KASAN && !(class_flags[cls] & CLASS_RCU);
+	bool ok = true;
 
-	if (static_branch_unlikely(&goalloc_debug_key)) {
-		if (!mcache_debug_free(s, idx, p))
-			return;
-	} else if (want_init_on_free() && class_may_wipe(cls)) {
-		memset((void *)p, 0, class_to_size[cls]);
+	if (shadowed && !shadow_claim(p)) {
+		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
+		return;
 	}
+	kasan_disable_current();
+	if (static_branch_unlikely(&goalloc_debug_key))
+		ok = mcache_debug_free(s, idx, p);
+	else if (want_init_on_free() && class_may_wipe(cls))
+		memset((void *)p, 0, class_to_size[cls]);
+	kasan_enable_current();
+	if (!ok)
+		return;
 	if (profile_span_sampled(s))
 		goalloc_profile_free(s, p);
 	kmemleak_free(p);
 	if (static_branch_unlikely(&goalloc_track_key))
 		this_cpu_sub(goalloc_req_bytes[cls], s->req[idx]);
+	if (shadowed) {
+		shadow_poison(p, class_to_size[cls], SHADOW_SLAB_FREE);
+		mcache_quarantine(p, cls);
+		return;
+	}
 	mcache_push(s, gen, cls, p);
 }
 
@@ -385,18 +435,23 @@ static unsigned int mcache_refill(struct mcache_class *m,
 }
 
 /*
- * What an allocation may need after the magazine: the debug check,
- * kmemleak, waste tracking, zeroing and the tracepoint. Out of line, so
- * the fast path stays a leaf that tail-calls it.
+ * What an allocation may need after the magazine: KASAN's shadow, the
+ * debug check, kmemleak, waste tracking, zeroing and the tracepoint. Out
+ * of line, so the fast path stays a leaf that tail-calls it.
  */
 noinline void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp,
 				    size_t size, unsigned long caller)
 {
+	unsigned int slot = class_to_size[cls];
 	struct span *s;
 
+	/* The whole slot for goalloc's own checks, then the red zone. */
+	shadow_set(p, slot, slot, 0);
 	if (static_branch_unlikely(&goalloc_debug_key) &&
-	    !mcache_debug_alloc(p, cls))
+	    !mcache_debug_alloc(p, cls)) {
+		shadow_poison(p, slot, SHADOW_SLAB_FREE);
 		return mcache_alloc_class(cls, size, gfp, caller);
+	}
 	/* Reported and scanned by kmemleak like a kmalloc object. */
 	kmemleak_alloc(p, class_to_size[cls], 1, gfp);
 	if (static_branch_unlikely(&goalloc_track_key)) {
@@ -407,6 +462,7 @@ noinline void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp,
 	}
 	if (want_init_on_alloc(gfp))
 		mcache_alloc_zeroed(p, cls, gfp);
+	shadow_set(p, size, slot, SHADOW_SLAB_REDZONE);
 	trace_goalloc_alloc(caller, p, size, class_to_size[cls], gfp);
 	return p;
 }
@@ -633,11 +689,25 @@ void mcache_flush_class(int cpu, unsigned int cls)
 	struct mcache_mags *mm = mcache_mags_of(cpu);
 	struct mcache_class *m = &mcache_of(cpu)->cls[cls];
 	struct central *c = &goalloc_central[cls];
+	const void *held[QUARANTINE_OUT];
 	unsigned int level, mag, n;
 	bool cached = m->span;
 	unsigned long flags;
 	LIST_HEAD(dead);
 
+	/*
+	 * KASAN: the class's objects in @cpu's quarantine go back too, as if
+	 * they had passed through its task magazine.
+	 */
+	while ((n = quarantine_take(cpu, cls, held, ARRAY_SIZE(held)))) {
+		mag = MAG(MAG_TASK, cls);
+		mm->nfree[mag] += n;
+		mm->moved[mag] -= n;
+		spin_lock_irqsave(&c->lock, flags);
+		m->remote += __central_return(c, (void *const *)held, n, cpu,
+					     &dead);
+		spin_unlock_irqrestore(&c->lock, flags);
+	}
 	for (level = 0; level < NR_MAG_LEVELS; level++)
 		cached |= mag_count(mm, MAG(level, cls));
 	if (!cached)
@@ -703,6 +773,8 @@ void mcache_drain_all(void)
 	 * task of that CPU is midway through a fast path.
 	 */
 	cpus_read_lock();
+	for_each_possible_cpu(cpu)
+		mcache_quarantine_drain(cpu);
 	for_each_online_cpu(cpu)
 		work_on_cpu(cpu, mcache_drain_local, NULL);
 	cpus_read_unlock();
@@ -712,6 +784,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_drain_all);
 
 static int mcache_cpu_dead(unsigned int cpu)
 {
+	mcache_quarantine_drain(cpu);
 	mcache_flush_all(cpu);
 	return 0;
 }
@@ -780,9 +853,14 @@ int mcache_init(void)
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
 		mcache_size_class(cls);
+	ret = quarantine_init();
+	if (ret)
+		return ret;
 	goalloc_mags = alloc_percpu(struct mcache_mags);
-	if (!goalloc_mags)
+	if (!goalloc_mags) {
+		quarantine_exit();
 		return -ENOMEM;
+	}
 	for_each_possible_cpu(cpu) {
 		per_cpu(goalloc_mcache.mc, cpu) = mcache_create(cpu);
 		if (!per_cpu(goalloc_mcache.mc, cpu)) {
@@ -803,6 +881,7 @@ out_free:
 		per_cpu(goalloc_mcache.mc, cpu) = NULL;
 	}
 	free_percpu(goalloc_mags);
+	quarantine_exit();
 	return ret;
 }
 
@@ -812,11 +891,14 @@ void mcache_exit(void)
 	int cpu;
 
 	cpuhp_remove_state_nocalls(mcache_hp_state);
+	for_each_possible_cpu(cpu)
+		mcache_quarantine_drain(cpu);
 	for_each_possible_cpu(cpu) {
 		mcache_flush_all(cpu);
 		kfree(mcache_of(cpu));
 		per_cpu(goalloc_mcache.mc, cpu) = NULL;
 	}
 	free_percpu(goalloc_mags);
+	quarantine_exit();
 	central_drain_depots();
 }

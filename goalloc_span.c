@@ -267,9 +267,14 @@ static __always_inline unsigned int __spans_make(unsigned int cls,
 	n = pcache_alloc_spans(npages, span_align(cls, npages),
 			       span_words(nelems), gfp, n, &made);
 	list_for_each_entry(s, &made, list) {
+		/* KASAN: accessible while set up, then a red zone. */
+		shadow_set((void *)s->base, span_bytes(s), span_bytes(s), 0);
 		span_init(s, cls, nelems);
 		if (unlikely(class_flags[cls] & CLASS_CTOR))
 			span_construct(s);
+		if (cls)
+			shadow_poison((void *)s->base, span_bytes(s),
+				      SHADOW_SLAB_REDZONE);
 	}
 	list_splice_tail(&made, list);
 	return n;
@@ -408,6 +413,7 @@ static void span_free_rcu(struct rcu_head *head)
 	struct span *s = container_of(head, struct span, rcu);
 	LIST_HEAD(one);
 
+	shadow_poison((void *)s->base, span_bytes(s), SHADOW_PAGE_FREE);
 	list_add(&s->list, &one);
 	pcache_free_spans(&one);
 }
@@ -432,6 +438,9 @@ void spans_destroy(struct list_head *list)
 		if (unlikely(class_flags[s->cls] & CLASS_RCU)) {
 			list_del(&s->list);
 			call_rcu(&s->rcu, span_free_rcu);
+		} else {
+			shadow_poison((void *)s->base, span_bytes(s),
+				      SHADOW_PAGE_FREE);
 		}
 	}
 	pcache_free_spans(list);

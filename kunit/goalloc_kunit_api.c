@@ -110,7 +110,7 @@ static void realloc_stays_in_place_while_it_fits(struct kunit *test)
 	strscpy(p, "goalloc", 100);
 	q = goalloc_realloc(p, 112, GFP_KERNEL);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
-	q = goalloc_realloc(p, 1, GFP_KERNEL);
+	q = goalloc_realloc(p, sizeof("goalloc"), GFP_KERNEL);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	KUNIT_EXPECT_STREQ(test, q, "goalloc");
 	goalloc_free(q);

@@ -40,8 +40,9 @@ Runs every check of goalloc and prints one line per check:
                    report 0 pages still held at unload
   boot-test-6.12   the same on the 6.12 test kernel
   boot-debug       the same on the debug kernel (KASAN, lockdep, kmemleak,
-                   UBSAN...), 2 vCPUs, 2 GiB, goalloc loaded with debug=1,
-                   with a kmemleak scan at the end
+                   UBSAN...), 2 vCPUs, 2 GiB, goalloc loaded with debug=1
+                   quarantine_kb=0, all suites but the KASAN one, with a
+                   kmemleak scan at the end
   viewer           scripts/goalloc-stat --json, run in the test boot, parses
                    and lists every class, sorted
   boot-init        the test boot again with init_on_alloc=1 init_on_free=1,
@@ -63,6 +64,11 @@ Runs every check of goalloc and prints one line per check:
                    allocator above order 1): KUnit
                    must pass, faults must have been injected, the log must
                    be clean and no page held after unload
+  boot-kasan       debug kernel, 2 vCPUs: goalloc at its defaults, the
+                   KASAN suite (each bug a caller can make, every KASAN
+                   report counted), then the stress suite with the
+                   quarantine on; the log's KASAN reports must be the
+                   suite's, as many as it counted
   boot-kmemleak    debug kernel: the example leaks 3 packets; kmemleak must
                    report the 6 goalloc objects, allocated by insmod
   ext2             the kernel's fs/ext2, unmodified, built with
@@ -439,6 +445,15 @@ count_kunit() {
 	kunit_line[$name]="KUnit on the $name kernel: $p passed, $f failed, $s skipped in $suites suites ($out.parse)"
 }
 
+# The KUnit modules built in DIR, by name, less those in $KUNIT_SKIP.
+kunit_modules() {
+	local f
+	for f in "$1"/kunit/*.ko; do
+		[[ -e $f && " ${KUNIT_SKIP:-} " != *" ${f##*/} "* ]] && echo "${f##*/}"
+	done
+	return 0
+}
+
 # module_cmds DIR OUT [EXTRA]: scripts/guest/boot-modules.cmds for the
 # modules built in DIR (goalloc loaded with $GOALLOC_PARAMS), followed by
 # the guest command file EXTRA.
@@ -446,7 +461,7 @@ count_kunit() {
 module_cmds() {
 	local dir=$1 out=$2 extra=${3:-} f i kunit=()
 	local GOALLOC_PARAMS=${GOALLOC_PARAMS:-} KUNIT_INSMOD='' KUNIT_RMMOD='' EXAMPLE='' EXTRA_CMDS=''
-	for f in "$dir"/kunit/*.ko; do [[ -e $f ]] && kunit+=("${f##*/}"); done
+	mapfile -t kunit < <(kunit_modules "$dir")
 	for f in "${kunit[@]}"; do KUNIT_INSMOD+="insmod $f"$'\n'; done
 	for ((i = ${#kunit[@]} - 1; i >= 0; i--)); do KUNIT_RMMOD+="rmmod ${kunit[i]%.ko}"$'\n'; done
 	KUNIT_INSMOD=${KUNIT_INSMOD%$'\n'} KUNIT_RMMOD=${KUNIT_RMMOD%$'\n'}
@@ -473,7 +488,7 @@ boot_modules() {
 	[[ -d $dir/kunit ]] && mods+=("$dir/kunit")
 	[[ -f $dir/examples/goalloc_example.ko ]] && mods+=("$dir/examples/goalloc_example.ko")
 	module_cmds "$dir" "$LOGS/boot-$name.cmds" "$extra"
-	nkunit=$(find "$dir/kunit" -maxdepth 1 -name '*.ko' 2>/dev/null | wc -l)
+	nkunit=$(kunit_modules "$dir" | wc -l)
 	run_boot "$name" "$kernel" "$smp" "$mem" "$tmo" "${mods[@]}"
 	count_kunit "$name" "$nkunit"
 	boot_verdict "boot-$name" "$log" "$why" all_cpus_up pages_returned
@@ -619,9 +634,45 @@ check_boot_debug() {
 		return 0
 	fi
 	# goalloc runs with its own debug checks there (double frees in CPU
-	# caches, poisoning), and kmemleak scans at the end.
-	GOALLOC_PARAMS=debug=1 boot_modules debug "$(bzimage debug)" "$MOD_DEBUG" 2 2G \
+	# caches, poisoning), and kmemleak scans at the end. KASAN sees every
+	# object, and none of the suites may provoke a report; without the
+	# quarantine, which holds freed objects back from the reuse that the
+	# suites expect. The KASAN suite has a boot of its own (boot-kasan).
+	GOALLOC_PARAMS="debug=1 quarantine_kb=0" KUNIT_SKIP=goalloc_kunit_kasan.ko \
+		boot_modules debug "$(bzimage debug)" "$MOD_DEBUG" 2 2G \
 		"${BOOT_TIMEOUT_DEBUG:-1500}" "$GUEST/kmemleak-scan.cmds"
+}
+
+# KASAN sees goalloc's objects: goalloc_kunit_kasan.c provokes each bug a
+# caller can make and counts KASAN's reports, then the stress suite runs
+# with the quarantine on. A boot of its own on the debug kernel: a report
+# turns lockdep off for the rest of the boot. Every report in the log must
+# be one the suite provoked (in its peek() or poke()), and as many.
+check_boot_kasan() {
+	local log=$LOGS/boot-kasan.log rc why provoked reports
+	begin
+	if ((skip_debug)); then
+		skip boot-kasan "CHECK_SKIP_DEBUG"
+		return 0
+	fi
+	needs boot-kasan boot-debug || return 0
+	guest_cmds "$GUEST/boot-kasan.cmds" "$LOGS/boot-kasan.cmds"
+	BOOT_ALLOW='BUG: KASAN: [a-z-]+ in (peek|poke)\+|Call Trace:' \
+		run_boot kasan "$(bzimage debug)" 2 2G "${BOOT_TIMEOUT_DEBUG:-1500}" \
+		"$MOD_DEBUG/goalloc.ko" "$MOD_DEBUG/kunit/goalloc_kunit_kasan.ko" \
+		"$MOD_DEBUG/kunit/goalloc_kunit_stress.ko"
+	count_kunit kasan 2
+	provoked=$(grep -aoE 'goalloc_kasan: [0-9]+ KASAN reports provoked' "$log" |
+		grep -oE '[0-9]+' | head -n1) || true
+	reports=$(grep -ac 'BUG: KASAN: ' "$log") || true
+	boot_verdict boot-kasan "$log" "$reports KASAN reports, each one the suite provoked" \
+		kasan_reports_provoked pages_returned
+	echo "${kunit_line[kasan]}"
+	grep '^  failed:' "$LOGS/kunit-kasan.counts" || true
+}
+kasan_reports_provoked() {
+	FAIL_WHY="$reports KASAN reports, the suite provoked ${provoked:-none}"
+	[[ -n $provoked ]] && ((provoked > 0 && reports == provoked))
 }
 
 # kmemleak sees goalloc objects: the example leaks 3 packets (6 objects)
@@ -726,7 +777,7 @@ summary() {
 	local k total_pass total_fail total_skip
 	echo
 	echo "checks: $n_pass passed, $n_fail failed, $n_skip skipped"
-	for k in test init test-6.12 debug; do
+	for k in test init test-6.12 debug kasan; do
 		[[ -n ${kunit_line[$k]:-} ]] && echo "${kunit_line[$k]}"
 	done
 	echo "total time: $((SECONDS - run_start))s, logs in $LOGS"
@@ -757,6 +808,7 @@ check_boot_leak
 check_pprof
 check_boot_faults
 check_boot_debug
+check_boot_kasan
 check_boot_kmemleak
 check_ext2 test
 check_ext2 debug

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * goalloc and KASAN (goalloc_kasan.c): the shadow of goalloc's objects,
+ * and the quarantine that delays their reuse. Included by
+ * goalloc_internal.h.
+ *
+ * With generic KASAN, an object handed out has exactly the bytes asked
+ * for accessible and the rest of its slot as a red zone, as SLUB's
+ * kmalloc objects; a freed object, a new span and a large object's pages
+ * past its size are poisoned, so that KASAN reports a caller's
+ * out-of-bounds access or use after free on the spot. Freed objects wait
+ * in a per-CPU quarantine before their slot is handed out again.
+ *
+ * What a module may use of KASAN: kasan_poison(), exported by 6.1
+ * (EXPORT_SYMBOL) and 6.12 (EXPORT_SYMBOL_GPL) from mm/kasan/shadow.c,
+ * with its prototype and the shadow values in mm/kasan/kasan.h, private,
+ * so they are declared here as they are there; kasan_unpoison() is not
+ * exported. Verified in the sources of 6.1 and 6.12, so goalloc builds
+ * this in on those only (GOALLOC_KASAN); elsewhere KASAN sees goalloc's
+ * pages as one valid block, as it did before goalloc told it anything.
+ */
+#ifndef _GOALLOC_KASAN_H
+#define _GOALLOC_KASAN_H
+
+#ifndef _GOALLOC_INTERNAL_H
+#error "goalloc_kasan.h is part of goalloc_internal.h; include that"
+#endif
+
+#include <linux/kasan.h>
+#include <linux/version.h>
+
+#if defined(CONFIG_KASAN_GENERIC) && \
+	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && \
+	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#define GOALLOC_KASAN	1
+
+/* mm/kasan/kasan.h, 6.1 to 6.12. */
+#define SHADOW_PAGE_FREE	0xFF	/* KASAN_PAGE_FREE */
+#define SHADOW_PAGE_REDZONE	0xFE	/* KASAN_PAGE_REDZONE */
+#define SHADOW_SLAB_REDZONE	0xFC	/* KASAN_SLAB_REDZONE */
+#define SHADOW_SLAB_FREE	0xFB	/* KASAN_SLAB_FREE */
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+
+void shadow_set(const void *p, size_t size, size_t slot, u8 redzone);
+bool shadow_claim(const void *p);
+
+/* The most objects quarantine_put() hands back for release at once. */
+#define QUARANTINE_OUT		16
+unsigned int quarantine_put(const void *p, unsigned int cls, size_t bytes,
+			    const void **out);
+unsigned int quarantine_take(int cpu, unsigned int cls, const void **objs,
+			     unsigned int max);
+void quarantine_stats(unsigned long *objs, unsigned long *bytes);
+int quarantine_init(void);
+void quarantine_exit(void);
+#else
+#define GOALLOC_KASAN	0
+#define SHADOW_PAGE_FREE	0
+#define SHADOW_PAGE_REDZONE	0
+#define SHADOW_SLAB_REDZONE	0
+#define SHADOW_SLAB_FREE	0
+
+static inline void shadow_set(const void *p, size_t size, size_t slot,
+			      u8 redzone)
+{
+}
+
+static inline bool shadow_claim(const void *p)
+{
+	return true;
+}
+
+#define QUARANTINE_OUT		1
+static inline unsigned int quarantine_put(const void *p, unsigned int cls,
+					  size_t bytes, const void **out)
+{
+	out[0] = p;
+	return 1;
+}
+
+static inline unsigned int quarantine_take(int cpu, unsigned int cls,
+					   const void **objs, unsigned int max)
+{
+	return 0;
+}
+
+static inline void quarantine_stats(unsigned long *objs, unsigned long *bytes)
+{
+	*objs = 0;
+	*bytes = 0;
+}
+
+static inline int quarantine_init(void)
+{
+	return 0;
+}
+
+static inline void quarantine_exit(void)
+{
+}
+#endif
+
+/* Make all of [@p, @p + @bytes) inaccessible, with shadow value @value. */
+static inline void shadow_poison(const void *p, size_t bytes, u8 value)
+{
+	shadow_set(p, 0, bytes, value);
+}
+
+#endif /* _GOALLOC_KASAN_H */
