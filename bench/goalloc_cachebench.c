@@ -37,8 +37,9 @@
  * The validation ("validate") checks the model with a stride loop whose
  * misses follow from arithmetic, with interrupts off: one load per 64-byte
  * line over a physically contiguous buffer, twice, from a flushed model,
- * printing the counts it predicts for a 32 KiB 8-way L1d and a 1 MiB
- * 16-way L2 of 64-byte lines with LRU:
+ * counting this CPU's accesses only (another CPU's timer is not the
+ * loop's), and printing the counts it predicts for a 32 KiB 8-way L1d and
+ * a 1 MiB 16-way L2 of 64-byte lines with LRU:
  *
  *   16 KiB  pass 1: every line misses L1d and L2; pass 2: no miss
  *   64 KiB  pass 1: every line misses both; pass 2: every line misses
@@ -87,7 +88,7 @@ MODULE_PARM_DESC(ws_steps, "ws: measured replacements (default 20000)");
 
 static char *profile = "";
 module_param(profile, charp, 0444);
-MODULE_PARM_DESC(profile, "TEST,SIZE,MODE,ALLOC[;...]: regions whose misses the plugin also counts per instruction");
+MODULE_PARM_DESC(profile, "TEST,SIZE,MODE,ALLOC[/...]: regions whose misses the plugin also counts per instruction");
 
 /* ------------------------------------------------------------------ */
 /* Markers for scripts/qcache/cacheprof.c */
@@ -97,6 +98,7 @@ enum cacheprof_cmd {
 	CACHEPROF_END = 2,
 	CACHEPROF_FLUSH = 3,
 	CACHEPROF_BEGIN_PROFILED = 4,
+	CACHEPROF_BEGIN_LOCAL = 5,	/* count this CPU's accesses only */
 };
 
 /*
@@ -148,7 +150,7 @@ static bool region_profiled(const char *test, size_t size, const char *mode,
 	len = snprintf(want, sizeof(want), "%s,%zu,%s,%s", test, size, mode,
 		       alloc);
 	while ((p = strstr(p, want))) {
-		if ((p == profile || p[-1] == ';') && (!p[len] || p[len] == ';'))
+		if ((p == profile || p[-1] == '/') && (!p[len] || p[len] == '/'))
 			return true;
 		p += len;
 	}
@@ -261,7 +263,7 @@ static void validate_one(unsigned int order)
 	local_irq_save(flags);
 	cacheprof_mark(CACHEPROF_FLUSH);
 	for (pass = 1; pass <= 2; pass++) {
-		cacheprof_mark(CACHEPROF_BEGIN);
+		cacheprof_mark(CACHEPROF_BEGIN_LOCAL);
 		stride_pass(buf, len);
 		cacheprof_mark(CACHEPROF_END);
 	}

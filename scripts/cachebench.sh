@@ -30,7 +30,7 @@ regions the plugin counts:
 one after the other, and prints the L1d and L2 misses per operation of
 both allocators and their ratio, the validation's counts against their
 predictions, and the top functions by misses of the --profile cases
-(default "pair,64,cold,goalloc;pair,64,cold,kmalloc": TEST,SIZE,MODE,ALLOC
+(default "pair,64,cold,goalloc/pair,64,cold,kmalloc": TEST,SIZE,MODE,ALLOC
 with TEST one of batch_alloc, batch_free, pair, ws, prodcons; all in one
 boot). See bench/goalloc_cachebench.c for what each test and mode does.
 
@@ -43,7 +43,7 @@ docs/performance.md between <!-- bench:tables-cache:begin --> and
 Options:
   --out DIR        output directory (default results/cache)
   --sizes LIST     object sizes, comma-separated (default 8,64,256,1024,4096)
-  --profile CASES  the regions counted per instruction, ';'-separated
+  --profile CASES  the regions counted per instruction, /-separated
   --top N          functions in the profile table (default 20)
   --timeout S      seconds before a boot is killed (default 1200)
   --docs           write the docs' region even when the run is not as it is
@@ -71,7 +71,7 @@ if [[ $docs == auto ]]; then
 	docs=no
 	[[ -z $sizes && -z $profile && -z $top ]] && docs=yes
 fi
-profile=${profile:-pair,64,cold,goalloc;pair,64,cold,kmalloc}
+profile=${profile:-pair,64,cold,goalloc/pair,64,cold,kmalloc}
 top=${top:-20}
 
 mkdir -p "$out"

@@ -34,6 +34,7 @@
  *   CMD 2  end it: keep the sums over every vCPU as the next region
  *   CMD 3  flush: invalidate every line of every vCPU (a cold cache)
  *   CMD 4  begin a region whose misses also count per instruction
+ *   CMD 5  begin a region that counts the accesses of this vCPU only
  *
  * It is a NOP on any x86 CPU, costs no lookup of symbols, and is found at
  * translation from the instruction's bytes. Regions are numbered from 0 in
@@ -126,6 +127,7 @@ __attribute__((visibility("default"))) int qemu_plugin_version = 1;
 #define CMD_END		2
 #define CMD_FLUSH	3
 #define CMD_BEGIN_PROFILED	4
+#define CMD_BEGIN_LOCAL	5
 
 /*
  * One set-associative cache. A way holds a line when its last use is
@@ -169,6 +171,7 @@ static bool shared;		/* more than one vCPU: lock, invalidate */
 static pthread_mutex_t model_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool in_region;
 static bool profiling;		/* in a region begun by CMD 4 */
+static int region_cpu = -1;	/* CMD 5: the one vCPU counted, or -1 */
 static struct region *regions;
 static size_t nr_regions, max_regions;
 
@@ -279,11 +282,12 @@ static void mem_cb(unsigned int cpu, qemu_plugin_meminfo_t info,
 		pthread_mutex_unlock(&model_lock);
 }
 
-static void region_begin(bool profiled)
+static void region_begin(bool profiled, int cpu)
 {
 	int i;
 
 	profiling = profiled;
+	region_cpu = cpu;
 	for (i = 0; i < nr_vcpus; i++)
 		memset(vcpus[i].region, 0, sizeof(vcpus[i].region));
 	in_region = true;
@@ -308,7 +312,8 @@ static void region_end(void)
 	memset(r, 0, sizeof(*r));
 	for (i = 0; i < nr_vcpus; i++)
 		for (k = 0; k < NR_COUNTS; k++)
-			r->n[k] += vcpus[i].region[k];
+			if (region_cpu < 0 || i == region_cpu)
+				r->n[k] += vcpus[i].region[k];
 }
 
 static void marker_cb(unsigned int cpu, void *udata)
@@ -316,11 +321,16 @@ static void marker_cb(unsigned int cpu, void *udata)
 	unsigned int cmd = (unsigned int)(uintptr_t)udata;
 	int i;
 
+	if (cpu >= (unsigned int)nr_vcpus)
+		return;
 	pthread_mutex_lock(&model_lock);
 	switch (cmd) {
 	case CMD_BEGIN:
 	case CMD_BEGIN_PROFILED:
-		region_begin(cmd == CMD_BEGIN_PROFILED);
+		region_begin(cmd == CMD_BEGIN_PROFILED, -1);
+		break;
+	case CMD_BEGIN_LOCAL:
+		region_begin(false, cpu);
 		break;
 	case CMD_END:
 		region_end();
