@@ -538,7 +538,7 @@ static void run_prodcons(size_t size, enum cb_mode m, enum cb_alloc a)
 	if (m == CB_WARM)
 		region_note("prodcons_warmup", size, "warm", alloc_names[a], n);
 	pc->profiled = region_profiled("prodcons", size, mode_names[m],
-					alloc_names[a]);
+				       alloc_names[a]);
 	if (m == CB_COLD)
 		cacheprof_mark(CACHEPROF_FLUSH);
 	if (prodcons_once(pc))
