@@ -13,6 +13,7 @@ Usage: scripts/bench.sh [--boots N] [--smp N] [--out DIR] [--only LIST]
                         [--timeout S] [--quiet-wait S]
                         [--kernel test|tiny|6.12 | --distro FLAVOUR]
                         [--docs | --no-docs]
+       scripts/bench.sh --cache [scripts/cachebench.sh's options]
        make bench
 
 Measures goalloc against kmalloc (SLUB), and goalloc's caches against
@@ -71,6 +72,9 @@ A run of "make bench" as it is (no options but --out, --timeout and
 Nothing outside those lines changes; a file without them is left alone
 (said on stderr).
 
+--cache runs scripts/cachebench.sh instead (see its --help): data cache
+misses per operation under a cache model, goalloc against kmalloc.
+
 Options:
   --boots N          smp boots (default 7)
   --smp N            vCPUs of the smp boots (default 2)
@@ -119,6 +123,7 @@ quiet_wait=60 flavour='' kvariant=test docs=auto
 while (($#)); do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
+	--cache) shift; exec "$GOALLOC_ROOT/scripts/cachebench.sh" "$@" ;;
 	--boots) boots=$2; shift 2 ;;
 	--smp) smp=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
