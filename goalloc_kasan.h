@@ -15,31 +15,44 @@
  * (EXPORT_SYMBOL) and 6.12 (EXPORT_SYMBOL_GPL) from mm/kasan/shadow.c,
  * with its prototype and the shadow values in mm/kasan/kasan.h, private,
  * so they are declared here as they are there; kasan_unpoison() is not
- * exported. Verified in the sources of 6.1 and 6.12, so goalloc builds
- * this in on those only (GOALLOC_KASAN); elsewhere KASAN sees goalloc's
- * pages as one valid block, as it did before goalloc told it anything.
+ * exported. Kbuild finds the prototype in the kernel's source tree
+ * (GOALLOC_HAVE_KASAN_POISON); without it, or without generic KASAN,
+ * goalloc tells KASAN nothing (GOALLOC_KASAN 0), and KASAN sees its
+ * pages as valid from end to end. The shadow values are 6.1's and
+ * 6.12's.
  */
 #ifndef _GOALLOC_KASAN_H
 #define _GOALLOC_KASAN_H
 
 #ifndef _GOALLOC_INTERNAL_H
-#error "goalloc_kasan.h is part of goalloc_internal.h; include that"
+#error "only goalloc_internal.h includes this header"
 #endif
 
 #include <linux/kasan.h>
-#include <linux/version.h>
 
-#if defined(CONFIG_KASAN_GENERIC) && \
-	LINUX_VERSION_CODE >= KERNEL_VERSION(6, 1, 0) && \
-	LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#if defined(CONFIG_KASAN_GENERIC) && defined(GOALLOC_HAVE_KASAN_POISON)
 #define GOALLOC_KASAN	1
 
-/* mm/kasan/kasan.h, 6.1 to 6.12. */
+/* mm/kasan/kasan.h, as 6.1 and 6.12 declare them. */
 #define SHADOW_PAGE_FREE	0xFF	/* KASAN_PAGE_FREE */
 #define SHADOW_PAGE_REDZONE	0xFE	/* KASAN_PAGE_REDZONE */
 #define SHADOW_SLAB_REDZONE	0xFC	/* KASAN_SLAB_REDZONE */
 #define SHADOW_SLAB_FREE	0xFB	/* KASAN_SLAB_FREE */
 void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+
+/*
+ * For goalloc_kunit_kasan.c, with CONFIG_KASAN_KUNIT_TEST: multi-shot
+ * reports, and on 6.1 the resource kasan_report() marks.
+ */
+bool kasan_save_enable_multi_shot(void);
+void kasan_restore_multi_shot(bool enabled);
+struct kunit_kasan_status {
+	bool report_found;
+	bool sync_fault;
+};
+
+void kasan_kunit_test_suite_start(void);
+void kasan_kunit_test_suite_end(void);
 
 void shadow_set(const void *p, size_t size, size_t slot, u8 redzone);
 bool shadow_claim(const void *p);

@@ -10,12 +10,10 @@
  * suite (kasan_save_enable_multi_shot(), exported with
  * CONFIG_KASAN_KUNIT_TEST), and the "kasan_status" resource that
  * kasan_report() marks, without which a report fails the running test;
- * 6.12 has kasan_kunit_test_suite_start() instead. Verified on those two.
+ * 6.12 has kasan_kunit_test_suite_start() instead (Kbuild tells which).
  * Its own boot (check.sh boot-kasan): a report turns lockdep off.
  */
 
-#include <linux/kasan.h>
-#include <linux/version.h>
 #include <trace/events/error_report.h>
 
 #include "goalloc_test.h"
@@ -23,24 +21,12 @@
 MODULE_IMPORT_NS(GOALLOC_TEST_NS);
 
 #if GOALLOC_KASAN && IS_ENABLED(CONFIG_KASAN_KUNIT_TEST) && \
-	(LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0) || \
-	 LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0))
+	(defined(GOALLOC_HAVE_KASAN_STATUS) || defined(GOALLOC_HAVE_KASAN_SUITE_START))
 #define KASAN_SUITE	1
-
-/* mm/kasan/kasan.h, private: as declared there. */
-bool kasan_save_enable_multi_shot(void);
-void kasan_restore_multi_shot(bool enabled);
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
-struct kunit_kasan_status {
-	bool report_found;
-	bool sync_fault;
-};
-
+static bool kasan_multishot;
+#ifdef GOALLOC_HAVE_KASAN_STATUS
 static struct kunit_kasan_status kasan_status;
 static struct kunit_resource kasan_resource;
-#else
-void kasan_kunit_test_suite_start(void);
-void kasan_kunit_test_suite_end(void);
 #endif
 #else
 #define KASAN_SUITE	0
@@ -49,7 +35,6 @@ void kasan_kunit_test_suite_end(void);
 static atomic_t kasan_reports;	/* reports KASAN made, while loaded */
 static int kasan_expected;	/* reports the running case provoked */
 static int kasan_start;		/* kasan_reports when it began */
-static bool kasan_multishot;
 
 static void probe_report_end(void *data, enum error_detector detector,
 			     unsigned long addr)
@@ -296,8 +281,8 @@ static void quarantine_delays_reuse(struct kunit *test)
 static int kasan_case_init(struct kunit *test)
 {
 	if (!KASAN_SUITE)
-		kunit_skip(test, "needs generic KASAN and CONFIG_KASAN_KUNIT_TEST on 6.1 or 6.12");
-#if KASAN_SUITE && LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
+		kunit_skip(test, "needs generic KASAN and CONFIG_KASAN_KUNIT_TEST");
+#if KASAN_SUITE && defined(GOALLOC_HAVE_KASAN_STATUS)
 	kasan_status.report_found = false;
 	kunit_add_named_resource(test, NULL, NULL, &kasan_resource,
 				 "kasan_status", &kasan_status);
@@ -322,7 +307,7 @@ static int kasan_suite_init(struct kunit_suite *suite)
 		return 0;
 #if KASAN_SUITE
 	kasan_multishot = kasan_save_enable_multi_shot();
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#ifndef GOALLOC_HAVE_KASAN_STATUS
 	kasan_kunit_test_suite_start();
 #endif
 #endif
@@ -336,7 +321,7 @@ static void kasan_suite_exit(struct kunit_suite *suite)
 	unregister_trace_error_report_end(probe_report_end, NULL);
 	tracepoint_synchronize_unregister();
 #if KASAN_SUITE
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#ifndef GOALLOC_HAVE_KASAN_STATUS
 	kasan_kunit_test_suite_end();
 #endif
 	kasan_restore_multi_shot(kasan_multishot);
