@@ -707,6 +707,7 @@ void mcache_flush_class(int cpu, unsigned int cls)
 		m->remote += __central_return(c, (void *const *)held, n, cpu,
 					     &dead);
 		spin_unlock_irqrestore(&c->lock, flags);
+		cached = true;	/* for the end: @dead */
 	}
 	for (level = 0; level < NR_MAG_LEVELS; level++)
 		cached |= mag_count(mm, MAG(level, cls));
