@@ -516,7 +516,7 @@ static void debug_catches_write_after_free(struct kunit *test)
 	p = goalloc_alloc(640, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	goalloc_free(p);
-	p[100] = 0;	/* the bug under test */
+	write_after_free(p, 100);	/* the bug under test */
 	EXPECT_REPORTS(test, 1, EV_POISON_CORRUPTED,
 		       q = goalloc_alloc(640, GFP_KERNEL));
 	KUNIT_ASSERT_NOT_NULL(test, q);

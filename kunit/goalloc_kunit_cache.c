@@ -463,7 +463,9 @@ static void created_and_destroyed_caches_give_their_classes_back(struct kunit *t
 	void *p;
 
 	for (i = 0; i < 150; i++) {
-		c = goalloc_cache_create("goalloc_test_churn", 40 + (i % 5) * 8,
+		/* The constructor fills a struct cobj. */
+		c = goalloc_cache_create("goalloc_test_churn",
+					 sizeof(struct cobj) + (i % 5) * 8,
 					 0, 0, i & 1 ? cobj_ctor : NULL);
 		KUNIT_ASSERT_NOT_NULL_MSG(test, c, "cache %u", i);
 		p = goalloc_cache_alloc(c, GFP_KERNEL);

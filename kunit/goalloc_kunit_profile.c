@@ -343,7 +343,7 @@ static void replaced_corrupted_object_is_sampled_once(struct kunit *test)
 	p = goalloc_alloc(640, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	goalloc_free(p);
-	p[100] = 0;	/* the bug the debug check catches */
+	write_after_free(p, 100);	/* the bug the debug check catches */
 	goalloc_profile_stats(&before);
 	EXPECT_REPORTS(test, 1, EV_POISON_CORRUPTED,
 		       q = goalloc_alloc(640, GFP_KERNEL));

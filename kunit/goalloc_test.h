@@ -66,6 +66,18 @@ static inline void expect_reports_end(struct kunit *test, struct expected_report
 	expect_reports_end(test, __e);					\
 } while (0)
 
+/*
+ * A caller's write to byte @i of @p after its free: the bug that debug=1's
+ * poison check catches, written with KASAN's reports off, which would
+ * report it first.
+ */
+static inline void write_after_free(u8 *p, size_t i)
+{
+	kasan_disable_current();
+	WRITE_ONCE(p[i], 0);
+	kasan_enable_current();
+}
+
 static inline void **test_objs(struct kunit *test, unsigned int n)
 {
 	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
