@@ -53,9 +53,12 @@ static int __init goalloc_init(void)
 	/* A boot parameter: set for good before any module loads. */
 	if (want_init_on_free())
 		static_branch_inc(&goalloc_hooks_key);
-	err = heap_init();
+	err = history_init();
 	if (err)
 		return err;
+	err = heap_init();
+	if (err)
+		goto out_history;
 	central_init();
 	pcache_init();
 	err = mcache_init();
@@ -76,6 +79,8 @@ out_mcache:
 	mcache_exit();
 out_heap:
 	heap_exit();
+out_history:
+	history_exit();
 	return err;
 }
 
@@ -92,6 +97,7 @@ static void __exit goalloc_exit(void)
 	goalloc_profile_exit();
 	pcache_exit();
 	heap_exit();
+	history_exit();
 	pr_info("unloaded, %lu pages still held\n", heap_pages_held());
 }
 

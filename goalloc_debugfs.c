@@ -68,7 +68,7 @@ const char *const goalloc_event_names[] = {
 
 static_assert(ARRAY_SIZE(goalloc_event_names) == NR_GOALLOC_EVENTS);
 
-static const char *const span_state_names[] = {
+const char *const span_state_names[NR_SPAN_STATES] = {
 	[SPAN_PARTIAL] = "partial", [SPAN_FULL] = "full", [SPAN_EMPTY] = "empty",
 	[SPAN_CACHED] = "cached", [SPAN_LARGE] = "large",
 };
@@ -819,6 +819,7 @@ void goalloc_debugfs_init(void)
 			    &drain_fops);
 	debugfs_create_file("heap_profile", 0644, goalloc_dir,
 			    &heap_profile_control, &heap_profile_fops);
+	history_debugfs_init(goalloc_dir);
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 	fault_create_debugfs_attr("fail_spans", goalloc_dir, &goalloc_fail_spans);
 #endif

@@ -209,6 +209,27 @@ void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 		    gfp_t gfp);
 void goalloc_alloc_failed(size_t size, gfp_t gfp);
 
+/* Objects' last allocation and free stacks, with debug=1 (goalloc_history.c). */
+struct dentry;
+struct seq_file;
+#ifdef CONFIG_STACKDEPOT
+void history_describe(struct seq_file *m, unsigned long addr);
+void history_alloc(const void *p);
+void history_free(const void *p);
+void history_print(const void *p);
+int history_init(void);
+void history_exit(void);
+void history_debugfs_init(struct dentry *dir);
+#else
+static inline void history_alloc(const void *p) { }
+static inline void history_free(const void *p) { }
+static inline void history_print(const void *p) { }
+static inline int history_init(void) { return 0; }
+static inline void history_exit(void) { }
+static inline void history_debugfs_init(struct dentry *dir) { }
+static inline void history_describe(struct seq_file *m, unsigned long addr) { }
+#endif
+
 /*
  * In NMI context goalloc does nothing: its magazines and locks are what an
  * NMI may have interrupted. Calls from there are refused and reported
@@ -871,6 +892,7 @@ void goalloc_debugfs_exit(void);
  */
 
 extern bool goalloc_debug;		/* the parameters, as loaded */
+extern const char *const span_state_names[NR_SPAN_STATES];
 extern bool goalloc_track_waste;
 void span_put(struct span *s, unsigned int idx);
 unsigned long pcache_cpu_block(int cpu, struct heap_chunk **chunk,

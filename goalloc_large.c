@@ -109,6 +109,8 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 	set_bit(0, s->allocbits);
 	count_event(EV_ALLOC_LARGE);
 	p = (void *)s->base;
+	if (static_branch_unlikely(&goalloc_debug_key))
+		history_alloc(p);
 	kmemleak_alloc(p, span_bytes(s), 1, gfp);
 	if (want_init_on_alloc(gfp))
 		memset(p, 0, span_bytes(s));
@@ -163,6 +165,8 @@ void large_free(struct span *s)
 
 	if (profile_span_sampled(s))
 		goalloc_profile_free(s, p);
+	if (static_branch_unlikely(&goalloc_debug_key))
+		history_free(p);
 	kmemleak_free(p);
 	if (want_init_on_free()) {
 		shadow_set(p, span_bytes(s), span_bytes(s), 0);

@@ -333,8 +333,11 @@ static void mcache_free_prepared(struct span *s, unsigned int gen,
 		return;
 	}
 	kasan_disable_current();
-	if (static_branch_unlikely(&goalloc_debug_key))
+	if (static_branch_unlikely(&goalloc_debug_key)) {
 		ok = mcache_debug_free(s, idx, p);
+		if (ok)
+			history_free(p);
+	}
 	else if (want_init_on_free() && class_may_wipe(cls))
 		memset((void *)p, 0, class_to_size[cls]);
 	kasan_enable_current();
@@ -447,10 +450,12 @@ noinline void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp,
 
 	/* The whole slot for goalloc's own checks, then the red zone. */
 	shadow_set(p, slot, slot, 0);
-	if (static_branch_unlikely(&goalloc_debug_key) &&
-	    !mcache_debug_alloc(p, cls)) {
-		shadow_poison(p, slot, SHADOW_SLAB_FREE);
-		return mcache_alloc_class(cls, size, gfp, caller);
+	if (static_branch_unlikely(&goalloc_debug_key)) {
+		if (!mcache_debug_alloc(p, cls)) {
+			shadow_poison(p, slot, SHADOW_SLAB_FREE);
+			return mcache_alloc_class(cls, size, gfp, caller);
+		}
+		history_alloc(p);
 	}
 	/* Reported and scanned by kmemleak like a kmalloc object. */
 	kmemleak_alloc(p, class_to_size[cls], 1, gfp);

@@ -106,16 +106,23 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_expect_reports);
  * @size: the size involved, or 0
  * @gfp: the caller's mask; __GFP_NOWARN silences size reports
  *
- * The allocator is not changed: the caller refuses the operation.
+ * The allocator is not changed: the caller refuses the operation. A
+ * report of an object (a double free, a use after free, a write after
+ * free) prints its history, with debug=1.
  */
 void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 		    gfp_t gfp)
 {
+	bool of_object = kind == REPORT_DOUBLE_FREE ||
+			 kind == REPORT_USE_AFTER_FREE || kind == REPORT_POISON;
+
 	count_event(reports[kind].event);
 	if (READ_ONCE(report_expect_task) == current &&
 	    atomic_dec_if_positive(&report_expect_count) >= 0) {
 		pr_info("expected report: %s %p size %zu\n", reports[kind].what,
 			p, size);
+		if (of_object)
+			history_print(p);
 		return;
 	}
 	if ((kind == REPORT_TOO_BIG || kind == REPORT_OVERFLOW) &&
@@ -127,8 +134,9 @@ void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 			  p, size);
 		return;
 	}
-	WARN_RATELIMIT(1, "goalloc: %s %p size %zu\n", reports[kind].what, p,
-		       size);
+	if (WARN_RATELIMIT(1, "goalloc: %s %p size %zu\n", reports[kind].what,
+			   p, size) && of_object)
+		history_print(p);
 }
 
 void goalloc_alloc_failed(size_t size, gfp_t gfp)

@@ -8,6 +8,7 @@
 #include <kunit/test.h>
 #include <linux/module.h>
 #include <linux/prandom.h>
+#include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
 
@@ -526,6 +527,71 @@ static void debug_catches_write_after_free(struct kunit *test)
 	goalloc_free(q);
 }
 
+/* Callers the object's history must name: no tail calls. */
+static noinline void *history_test_alloc(size_t size)
+{
+	void *p = goalloc_alloc(size, GFP_KERNEL);
+
+	barrier();
+	return p;
+}
+
+static noinline void history_test_free(void *p)
+{
+	goalloc_free(p);
+	barrier();
+}
+
+/* What debugfs "object" says of the object around @addr, in @m. */
+static const char *describe(struct kunit *test, struct seq_file *m,
+			    unsigned long addr)
+{
+	m->count = 0;
+	history_describe(m, addr);
+	KUNIT_ASSERT_LT(test, m->count, m->size);
+	m->buf[m->count] = 0;
+	return m->buf;
+}
+
+/*
+ * debug=1: an address anywhere in an object, small or large, leads to
+ * the stacks of its last allocation and free, as debugfs "object" shows
+ * them and goalloc's own reports print them.
+ */
+static void object_history_names_who_allocated_and_freed(struct kunit *test)
+{
+	static const size_t sizes[] = { 200, 100000 };
+	struct seq_file m = { .size = PAGE_SIZE };
+	unsigned int i;
+	u8 *p;
+
+	if (!goalloc_debug || !IS_ENABLED(CONFIG_STACKDEPOT))
+		kunit_skip(test, "goalloc loaded without debug=1, or no stack depot");
+	m.buf = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p = history_test_alloc(sizes[i]);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		describe(test, &m, (unsigned long)p + sizes[i] - 1);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(m.buf, "state allocated"), "%s", m.buf);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(m.buf, "history_test_alloc"), "%s", m.buf);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(m.buf, "freed by: not recorded"), "%s", m.buf);
+		history_test_free(p);
+		if (sizes[i] > GOALLOC_MAX_SMALL_SIZE) {
+			/* Its pages are no longer an object's. */
+			describe(test, &m, (unsigned long)p);
+			KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(m.buf, "not in a live span"), "%s", m.buf);
+			continue;
+		}
+		describe(test, &m, (unsigned long)p + 5);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(m.buf, "state free"), "%s", m.buf);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(m.buf, "history_test_alloc"), "%s", m.buf);
+		KUNIT_EXPECT_NOT_NULL_MSG(test, strstr(m.buf, "history_test_free"), "%s", m.buf);
+		/* The report of a second free prints both stacks. */
+		EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE, goalloc_free(p));
+	}
+}
+
 static struct kunit_case bad_input_cases[] = {
 	KUNIT_CASE(free_of_foreign_pointer_is_refused),
 	KUNIT_CASE(free_of_interior_pointer_is_refused),
@@ -535,6 +601,7 @@ static struct kunit_case bad_input_cases[] = {
 	KUNIT_CASE(realloc_and_usable_size_refuse_foreign_pointers),
 	KUNIT_CASE(debug_catches_double_free_in_cpu_cache),
 	KUNIT_CASE(debug_catches_write_after_free),
+	KUNIT_CASE(object_history_names_who_allocated_and_freed),
 	{}
 };
 
