@@ -819,7 +819,7 @@ void goalloc_debugfs_init(void)
 			    &drain_fops);
 	debugfs_create_file("heap_profile", 0644, goalloc_dir,
 			    &heap_profile_control, &heap_profile_fops);
-	history_debugfs_init(goalloc_dir);
+	object_debugfs_init(goalloc_dir);
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 	fault_create_debugfs_attr("fail_spans", goalloc_dir, &goalloc_fail_spans);
 #endif

@@ -209,27 +209,6 @@ void goalloc_report(enum goalloc_report kind, const void *p, size_t size,
 		    gfp_t gfp);
 void goalloc_alloc_failed(size_t size, gfp_t gfp);
 
-/* Objects' last allocation and free stacks, with debug=1 (goalloc_history.c). */
-struct dentry;
-struct seq_file;
-#ifdef CONFIG_STACKDEPOT
-void history_describe(struct seq_file *m, unsigned long addr);
-void history_alloc(const void *p);
-void history_free(const void *p);
-void history_print(const void *p);
-int history_init(void);
-void history_exit(void);
-void history_debugfs_init(struct dentry *dir);
-#else
-static inline void history_alloc(const void *p) { }
-static inline void history_free(const void *p) { }
-static inline void history_print(const void *p) { }
-static inline int history_init(void) { return 0; }
-static inline void history_exit(void) { }
-static inline void history_debugfs_init(struct dentry *dir) { }
-static inline void history_describe(struct seq_file *m, unsigned long addr) { }
-#endif
-
 /*
  * In NMI context goalloc does nothing: its magazines and locks are what an
  * NMI may have interrupted. Calls from there are refused and reported
@@ -384,7 +363,7 @@ static inline unsigned int span_align(unsigned int cls, unsigned int npages)
 /* Spans (goalloc_span.c): their struct, the page map, the checks of a free */
 
 #include "goalloc_span.h"
-#include "goalloc_kasan.h"
+#include "goalloc_debug.h"
 
 /* ------------------------------------------------------------------ */
 /* mcentral (goalloc_central.c) */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * goalloc and KASAN: the shadow of goalloc's objects and the quarantine of
- * freed ones (goalloc_kasan.h says what and why). Built only with generic
+ * freed ones (goalloc_debug.h says what and why). Built only with generic
  * KASAN, and not instrumented itself: it writes shadow memory, and it is
  * where goalloc's own accesses to poisoned objects would otherwise go.
  *

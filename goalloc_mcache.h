@@ -150,6 +150,17 @@ void cache_info(struct goalloc_cache *c, struct goalloc_cache_info *ci);
 void cache_exit(void);
 void rcu_batch_init(void);
 
+/* debugfs "object" (goalloc_object.c), with the stack depot. */
+struct dentry;
+struct seq_file;
+#ifdef CONFIG_STACKDEPOT
+void object_describe(struct seq_file *m, unsigned long addr);
+void object_debugfs_init(struct dentry *dir);
+#else
+static inline void object_describe(struct seq_file *m, unsigned long addr) { }
+static inline void object_debugfs_init(struct dentry *dir) { }
+#endif
+
 /* The slow paths the fast paths below tail-call (goalloc_percpu.c). */
 void *mcache_alloc_slow(unsigned int cls, size_t size, gfp_t gfp,
 			unsigned long caller);

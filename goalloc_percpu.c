@@ -177,8 +177,9 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_mags_of);
 /* Debug checks (the debug module parameter) */
 
 /*
- * A freed object: poison it and remember it is in a magazine. A cache
- * whose objects keep their state (class_may_wipe()) is spared the poison.
+ * A freed object: poison it, remember it is in a magazine, and record its
+ * free. A cache whose objects keep their state (class_may_wipe()) is
+ * spared the poison.
  */
 static bool mcache_debug_free(struct span *s, unsigned int idx, const void *p)
 {
@@ -188,6 +189,7 @@ static bool mcache_debug_free(struct span *s, unsigned int idx, const void *p)
 	}
 	if (class_may_wipe(s->cls))
 		memset((void *)p, GOALLOC_POISON, class_to_size[s->cls]);
+	history_free(p);
 	return true;
 }
 
@@ -195,7 +197,8 @@ static bool mcache_debug_free(struct span *s, unsigned int idx, const void *p)
  * An object leaving a magazine: it must still hold its poison. If not,
  * something wrote to it after it was freed; it is reported and never
  * handed out again: it stays allocated in its span, and its cachedbits bit
- * stays set, which marks it as held by no caller.
+ * stays set, which marks it as held by no caller. Else its allocation is
+ * recorded.
  */
 static bool mcache_debug_alloc(void *p, unsigned int cls)
 {
@@ -207,6 +210,7 @@ static bool mcache_debug_alloc(void *p, unsigned int cls)
 		return false;
 	}
 	clear_bit(span_obj_index(s, p), s->cachedbits);
+	history_alloc(p);
 	return true;
 }
 
@@ -281,36 +285,27 @@ static void mcache_push(struct span *s, unsigned int gen, unsigned int cls,
 }
 
 /*
- * KASAN: @p, a quarantined object, goes to this CPU's magazine. It is
- * still allocated in its span, which therefore is as it was at its free.
+ * KASAN: @n objects out of the quarantine go to this CPU's magazine. Each
+ * is still allocated in its span, which is therefore as at its free.
  */
-static void mcache_release(const void *p)
+static void mcache_release(const void **objs, unsigned int n)
 {
-	struct span *s = obj_span(p);
+	struct span *s;
 
-	mcache_push(s, READ_ONCE(s->gen), s->cls, p);
-}
-
-/* KASAN: @p, of @cls, freed and poisoned, waits in the quarantine. */
-static void mcache_quarantine(const void *p, unsigned int cls)
-{
-	const void *out[QUARANTINE_OUT];
-	unsigned int i, n;
-
-	n = quarantine_put(p, cls, class_to_size[cls], out);
-	for (i = 0; i < n; i++)
-		mcache_release(out[i]);
+	while (n--) {
+		s = obj_span(objs[n]);
+		mcache_push(s, READ_ONCE(s->gen), s->cls, objs[n]);
+	}
 }
 
 /* KASAN: release what @cpu's quarantine holds. Context: process. */
 static void mcache_quarantine_drain(int cpu)
 {
 	const void *objs[QUARANTINE_OUT];
-	unsigned int i, n;
+	unsigned int n;
 
 	while ((n = quarantine_take(cpu, 0, objs, ARRAY_SIZE(objs))))
-		for (i = 0; i < n; i++)
-			mcache_release(objs[i]);
+		mcache_release(objs, n);
 }
 
 /*
@@ -324,8 +319,9 @@ static void mcache_quarantine_drain(int cpu)
 static void mcache_free_prepared(struct span *s, unsigned int gen,
 				 unsigned int idx, const void *p)
 {
+	bool shadowed = GOALLOC_KASAN && !(class_flags[s->cls] & CLASS_RCU);
+	const void *out[QUARANTINE_OUT];
 	unsigned int cls = s->cls;
-	bool shadowed = GOALLOC_KASAN && !(class_flags[cls] & CLASS_RCU);
 	bool ok = true;
 
 	if (shadowed && !shadow_claim(p)) {
@@ -333,11 +329,8 @@ static void mcache_free_prepared(struct span *s, unsigned int gen,
 		return;
 	}
 	kasan_disable_current();
-	if (static_branch_unlikely(&goalloc_debug_key)) {
+	if (static_branch_unlikely(&goalloc_debug_key))
 		ok = mcache_debug_free(s, idx, p);
-		if (ok)
-			history_free(p);
-	}
 	else if (want_init_on_free() && class_may_wipe(cls))
 		memset((void *)p, 0, class_to_size[cls]);
 	kasan_enable_current();
@@ -350,7 +343,7 @@ static void mcache_free_prepared(struct span *s, unsigned int gen,
 		this_cpu_sub(goalloc_req_bytes[cls], s->req[idx]);
 	if (shadowed) {
 		shadow_poison(p, class_to_size[cls], SHADOW_SLAB_FREE);
-		mcache_quarantine(p, cls);
+		mcache_release(out, quarantine_put(p, cls, class_to_size[cls], out));
 		return;
 	}
 	mcache_push(s, gen, cls, p);
@@ -450,12 +443,10 @@ noinline void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp,
 
 	/* The whole slot for goalloc's own checks, then the red zone. */
 	shadow_set(p, slot, slot, 0);
-	if (static_branch_unlikely(&goalloc_debug_key)) {
-		if (!mcache_debug_alloc(p, cls)) {
-			shadow_poison(p, slot, SHADOW_SLAB_FREE);
-			return mcache_alloc_class(cls, size, gfp, caller);
-		}
-		history_alloc(p);
+	if (static_branch_unlikely(&goalloc_debug_key) &&
+	    !mcache_debug_alloc(p, cls)) {
+		shadow_poison(p, slot, SHADOW_SLAB_FREE);
+		return mcache_alloc_class(cls, size, gfp, caller);
 	}
 	/* Reported and scanned by kmemleak like a kmalloc object. */
 	kmemleak_alloc(p, class_to_size[cls], 1, gfp);
@@ -700,10 +691,7 @@ void mcache_flush_class(int cpu, unsigned int cls)
 	unsigned long flags;
 	LIST_HEAD(dead);
 
-	/*
-	 * KASAN: the class's objects in @cpu's quarantine go back too, as if
-	 * they had passed through its task magazine.
-	 */
+	/* KASAN: its quarantined objects, as if through its task magazine. */
 	while ((n = quarantine_take(cpu, cls, held, ARRAY_SIZE(held)))) {
 		mag = MAG(MAG_TASK, cls);
 		mm->nfree[mag] += n;

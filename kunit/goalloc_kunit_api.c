@@ -547,7 +547,7 @@ static const char *describe(struct kunit *test, struct seq_file *m,
 			    unsigned long addr)
 {
 	m->count = 0;
-	history_describe(m, addr);
+	object_describe(m, addr);
 	KUNIT_ASSERT_LT(test, m->count, m->size);
 	m->buf[m->count] = 0;
 	return m->buf;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * goalloc and KASAN (goalloc_kasan.c): the shadow of goalloc's objects,
- * and the quarantine that delays their reuse. Included by
- * goalloc_internal.h.
+ * goalloc's help in finding a caller's memory bugs, at the bottom with
+ * the reports: KASAN's view of goalloc's objects (goalloc_kasan.c), and,
+ * with debug=1, each object's last allocation and free stacks
+ * (goalloc_history.c). Included by goalloc_internal.h.
  *
  * With generic KASAN, an object handed out has exactly the bytes asked
  * for accessible and the rest of its slot as a red zone, as SLUB's
@@ -21,14 +22,15 @@
  * pages as valid from end to end. The shadow values are 6.1's and
  * 6.12's.
  */
-#ifndef _GOALLOC_KASAN_H
-#define _GOALLOC_KASAN_H
+#ifndef _GOALLOC_DEBUG_H
+#define _GOALLOC_DEBUG_H
 
 #ifndef _GOALLOC_INTERNAL_H
 #error "only goalloc_internal.h includes this header"
 #endif
 
 #include <linux/kasan.h>
+#include <linux/stackdepot.h>
 
 #if defined(CONFIG_KASAN_GENERIC) && defined(GOALLOC_HAVE_KASAN_POISON)
 #define GOALLOC_KASAN	1
@@ -119,4 +121,21 @@ static inline void shadow_poison(const void *p, size_t bytes, u8 value)
 	shadow_set(p, 0, bytes, value);
 }
 
-#endif /* _GOALLOC_KASAN_H */
+/* Objects' last allocation and free stacks, with debug=1 (goalloc_history.c). */
+#ifdef CONFIG_STACKDEPOT
+void history_alloc(const void *p);
+void history_free(const void *p);
+void history_print(const void *p);
+bool history_get(const void *p, depot_stack_handle_t *alloc,
+		 depot_stack_handle_t *free);
+int history_init(void);
+void history_exit(void);
+#else
+static inline void history_alloc(const void *p) { }
+static inline void history_free(const void *p) { }
+static inline void history_print(const void *p) { }
+static inline int history_init(void) { return 0; }
+static inline void history_exit(void) { }
+#endif
+
+#endif /* _GOALLOC_DEBUG_H */
