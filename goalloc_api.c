@@ -118,8 +118,10 @@ static size_t usable_size(const void *p)
 		return 0;
 	}
 	bad = object_check(s, s->cls, p, &idx);
-	if (!bad && static_branch_unlikely(&goalloc_debug_key) && s->cls &&
-	    test_bit(idx, s->cachedbits))
+	/* Freed, in a CPU cache or the quarantine: debug=1 or KASAN tell. */
+	if (!bad && s->cls &&
+	    ((static_branch_unlikely(&goalloc_debug_key) &&
+	      test_bit(idx, s->cachedbits)) || shadow_freed(p)))
 		bad = REPORT_DOUBLE_FREE;
 	size = s->cls ? class_to_size[s->cls] : span_bytes(s);
 	/* Freed under us: a use after free that raced with the free. */

@@ -58,6 +58,7 @@ void kasan_kunit_test_suite_end(void);
 
 void shadow_set(const void *p, size_t size, size_t slot, u8 redzone);
 bool shadow_claim(const void *p);
+bool shadow_freed(const void *p);
 
 /* The most objects quarantine_put() hands back for release at once. */
 #define QUARANTINE_OUT		16
@@ -83,6 +84,11 @@ static inline void shadow_set(const void *p, size_t size, size_t slot,
 static inline bool shadow_claim(const void *p)
 {
 	return true;
+}
+
+static inline bool shadow_freed(const void *p)
+{
+	return false;
 }
 
 #define QUARANTINE_OUT		1

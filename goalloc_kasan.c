@@ -85,6 +85,18 @@ bool shadow_claim(const void *p)
 	return true;
 }
 
+/**
+ * shadow_freed() - is @p a small object that shadow_claim() claimed?
+ * @p: the object
+ *
+ * Context: any.
+ * Return: true if freed and not handed out again since.
+ */
+bool shadow_freed(const void *p)
+{
+	return READ_ONCE(*(u8 *)kasan_mem_to_shadow(p)) == SHADOW_SLAB_FREE;
+}
+
 /* ------------------------------------------------------------------ */
 /* The quarantine */
 

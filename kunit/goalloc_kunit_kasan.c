@@ -241,7 +241,8 @@ static void goallocs_own_accesses_are_not_reported(struct kunit *test)
 /*
  * Freed objects wait in the quarantine: the next allocations of their
  * size do not get them back, a use of one is still reported, and a
- * second free of one is refused. A drain gives them all back.
+ * second free of one, or goalloc_usable_size() or goalloc_realloc() of
+ * one, is refused. A drain gives them all back.
  */
 static void quarantine_delays_reuse(struct kunit *test)
 {
@@ -267,6 +268,13 @@ static void quarantine_delays_reuse(struct kunit *test)
 	EXPECT_KASAN(test, 1, peek(objs[n / 2], 0));
 	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE,
 		       EXPECT_KASAN(test, 0, goalloc_free(objs[n / 2])));
+	/* Nor does a use through the API open it, or let it be freed. */
+	EXPECT_REPORTS(test, 1, EV_REFUSED_USE_AFTER_FREE,
+		       KUNIT_EXPECT_EQ(test, goalloc_usable_size(objs[1]), 0UL));
+	EXPECT_REPORTS(test, 1, EV_REFUSED_USE_AFTER_FREE,
+		       KUNIT_EXPECT_NULL(test, goalloc_realloc(objs[1], 8, GFP_KERNEL)));
+	EXPECT_KASAN(test, 1, peek(objs[1], 0));
+	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE, goalloc_free(objs[1]));
 	for (i = 0; i < n; i++)
 		goalloc_free(again[i]);
 	mcache_drain_all();
