@@ -64,8 +64,8 @@ Runs every check of goalloc and prints one line per check:
                    allocator above order 1): KUnit
                    must pass, faults must have been injected, the log must
                    be clean and no page held after unload
-  boot-kasan       debug kernel, 2 vCPUs: goalloc at its defaults, the
-                   KASAN suite (each bug a caller can make, every KASAN
+  boot-kasan       debug kernel, 2 vCPUs, init_on_alloc=1 init_on_free=1:
+                   goalloc at its defaults, the KASAN suite (each bug a caller can make, every KASAN
                    report counted), then the stress suite with the
                    quarantine on; the log's KASAN reports must be the
                    suite's, as many as it counted
@@ -646,8 +646,10 @@ check_boot_debug() {
 # KASAN sees goalloc's objects: goalloc_kunit_kasan.c provokes each bug a
 # caller can make and counts KASAN's reports, then the stress suite runs
 # with the quarantine on. A boot of its own on the debug kernel: a report
-# turns lockdep off for the rest of the boot. Every report in the log must
-# be one the suite provoked (in its peek() or poke()), and as many.
+# turns lockdep off for the rest of the boot. With init_on_alloc=1 and
+# init_on_free=1, so that goalloc's own zeroing runs on poisoned objects.
+# Every report in the log must be one the suite provoked (in its peek()
+# or poke()), and as many.
 check_boot_kasan() {
 	local log=$LOGS/boot-kasan.log rc why provoked reports
 	begin
@@ -658,6 +660,7 @@ check_boot_kasan() {
 	needs boot-kasan boot-debug || return 0
 	guest_cmds "$GUEST/boot-kasan.cmds" "$LOGS/boot-kasan.cmds"
 	BOOT_ALLOW='BUG: KASAN: [a-z-]+ in (peek|poke)\+|Call Trace:' \
+	BOOT_APPEND="init_on_alloc=1 init_on_free=1" \
 		run_boot kasan "$(bzimage debug)" 2 2G "${BOOT_TIMEOUT_DEBUG:-1500}" \
 		"$MOD_DEBUG/goalloc.ko" "$MOD_DEBUG/kunit/goalloc_kunit_kasan.ko" \
 		"$MOD_DEBUG/kunit/goalloc_kunit_stress.ko"
