@@ -640,11 +640,12 @@ static bool cache_bulk_plain(void)
 
 /*
  * The heap profile's countdown for a bulk allocation of @n objects of
- * @cls in @p: the bytes of all of them at once, and only when that runs
- * the budget out, given back and counted object by object, to sample the
- * objects Go's per-allocation countdown would.
+ * @cls in @p, for the call at @site: the bytes of all of them at once,
+ * and only when that runs the budget out, given back and counted object
+ * by object, to sample the objects Go's per-allocation countdown would.
  */
-static void cache_bulk_sample(unsigned int cls, size_t n, void **p)
+static void cache_bulk_sample(unsigned int cls, size_t n, void **p,
+			      unsigned long site)
 {
 	size_t i, size = class_to_size[cls];
 
@@ -653,7 +654,7 @@ static void cache_bulk_sample(unsigned int cls, size_t n, void **p)
 	this_cpu_add(goalloc_profile_next, n * size);
 	for (i = 0; i < n; i++)
 		if (profile_countdown(size))
-			goalloc_profile_sample(p[i], size);
+			goalloc_profile_sample(p[i], size, site);
 }
 
 /**
@@ -690,7 +691,7 @@ int goalloc_cache_alloc_bulk(struct goalloc_cache *c, gfp_t gfp, size_t n,
 	if (!cache_bulk_take(cls, gfp, n, p))
 		return 0;
 	if (static_branch_unlikely(&goalloc_profile_key))
-		cache_bulk_sample(cls, n, p);
+		cache_bulk_sample(cls, n, p, _RET_IP_);
 	if (want_init_on_alloc(gfp)) {
 		for (i = 0; i < n; i++)
 			mcache_alloc_zeroed(p[i], cls, gfp);

@@ -607,6 +607,7 @@ static int heap_show(struct seq_file *m, void *v)
 	seq_printf(m, "ProfileSamples %lu\n", ps.samples);
 	seq_printf(m, "ProfileBytes %lu\n", ps.bytes);
 	seq_printf(m, "ProfileDropped %lu\n", ps.dropped);
+	seq_printf(m, "ProfileStacksCached %lu\n", ps.cached);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(heap);

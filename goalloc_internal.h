@@ -705,9 +705,10 @@ struct profile_stats {
 	unsigned long samples;	/* sampled objects still allocated */
 	unsigned long bytes;	/* memory the profile uses */
 	unsigned long dropped;	/* samples not kept: out of memory or limits */
+	unsigned long cached;	/* samples whose stack needed no unwinding */
 };
 
-void goalloc_profile_sample(const void *p, size_t size);
+void goalloc_profile_sample(const void *p, size_t size, unsigned long site);
 void goalloc_profile_free(struct span *s, const void *p);
 long goalloc_profile_next_sample(unsigned long rate);
 u64 goalloc_profile_scale(u64 count, u64 bytes, unsigned long rate);

@@ -118,7 +118,7 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 	trace_goalloc_alloc(caller, p, size, span_bytes(s), gfp);
 	if (static_branch_unlikely(&goalloc_profile_key) &&
 	    profile_countdown(span_bytes(s)))
-		goalloc_profile_sample(p, span_bytes(s));
+		goalloc_profile_sample(p, span_bytes(s), caller);
 	return p;
 }
 

@@ -474,7 +474,7 @@ noinline void *mcache_alloc_sampled(void *p, unsigned int cls, gfp_t gfp,
 	void *q = mcache_prepare_alloc(p, cls, gfp, size, caller);
 
 	if (q == p)
-		goalloc_profile_sample(p, class_to_size[cls]);
+		goalloc_profile_sample(p, class_to_size[cls], caller);
 	return q;
 }
 

@@ -46,6 +46,9 @@
 #include <linux/sort.h>
 #include <linux/stacktrace.h>
 #include <linux/workqueue.h>
+#ifdef CONFIG_UNWINDER_ORC
+#include <asm/unwind.h>
+#endif
 
 #include "goalloc_internal.h"
 
@@ -243,8 +246,88 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_profile_scale);
 /* ------------------------------------------------------------------ */
 /* Recording */
 
-/* The caller's stack, without goalloc's own frames. */
-static unsigned int profile_stack(unsigned long *stack)
+/*
+ * The stacks of recent samples, per CPU and by call site, with the stack
+ * slots the unwinder read each return address from: a sample from the
+ * same site, reached by the same path, finds the same return addresses
+ * in the same slots (counted from the stack pointer here), has the same
+ * stack, and is credited without the unwinder (a few thousand
+ * instructions with ORC), for a compare per frame. Task context only, and
+ * only stacks the ORC unwinder read without an interrupt frame. Each CPU
+ * keeps PROFILE_SITES sites, the oldest filled going first.
+ */
+#define PROFILE_SITES		8
+
+struct profile_frames {
+	unsigned long site;		/* the first frame: goalloc's caller */
+	unsigned int nr;		/* frames in @stack; 0: empty */
+	u16 off[PROFILE_DEPTH];		/* the slots, in words from the sp */
+	unsigned long slot[PROFILE_DEPTH];	/* what they held */
+	unsigned long stack[PROFILE_DEPTH];
+};
+
+struct profile_sites {
+	unsigned int next;		/* the entry the next fill takes */
+	struct profile_frames f[PROFILE_SITES];
+};
+
+static struct profile_sites __percpu *profile_sites;
+
+/* Does the stack above @sp, which ends at @top, hold @f's frames? */
+static bool profile_frames_match(const struct profile_frames *f,
+				 unsigned long *sp, unsigned long *top)
+{
+	unsigned int i;
+
+	if (sp + f->off[f->nr - 1] >= top)
+		return false;
+	for (i = 0; i < f->nr; i++)
+		if (READ_ONCE_NOCHECK(sp[f->off[i]]) != f->slot[i])
+			return false;
+	return true;
+}
+
+#ifdef CONFIG_UNWINDER_ORC
+/*
+ * Unwind this task's stack from here into @stack, without goalloc's own
+ * frames, and note in @f, if given, where each frame's return address
+ * lies (the slot below the caller's stack pointer, unwind_state.sp, as
+ * unwind_get_return_address_ptr() has it) in words from @sp.
+ */
+static unsigned int profile_unwind(unsigned long *stack, unsigned long *sp,
+				   struct profile_frames *f)
+{
+	struct unwind_state state;
+	unsigned long addr, *slot;
+	unsigned int n = 0;
+
+	for (unwind_start(&state, current, NULL, NULL);
+	     !unwind_done(&state) && n < PROFILE_DEPTH;
+	     unwind_next_frame(&state)) {
+		addr = unwind_get_return_address(&state);
+		if (!addr)
+			break;
+		if (!n && within_module(addr, THIS_MODULE))
+			continue;
+		slot = (unsigned long *)state.sp - 1;
+		if (f && (state.regs || slot < sp || slot - sp > U16_MAX))
+			f = NULL;	/* an interrupt frame, or off the stack */
+		if (f) {
+			f->off[n] = slot - sp;
+			f->slot[n] = READ_ONCE_NOCHECK(*slot);
+		}
+		stack[n++] = addr;
+	}
+	if (f) {
+		f->nr = n;
+		f->site = n ? stack[0] : 0;
+		memcpy(f->stack, stack, n * sizeof(*stack));
+	}
+	return n;
+}
+#else
+static unsigned int profile_unwind(unsigned long *stack, unsigned long *sp,
+				   struct profile_frames *f)
 {
 	unsigned long raw[PROFILE_DEPTH + 8];
 	unsigned int n = 0, skip = 0;
@@ -256,6 +339,49 @@ static unsigned int profile_stack(unsigned long *stack)
 		skip++;
 	n = min_t(unsigned int, n - skip, PROFILE_DEPTH);
 	memcpy(stack, raw + skip, n * sizeof(*stack));
+	return n;
+}
+#endif
+
+/*
+ * The caller's stack, without goalloc's own frames: from this CPU's
+ * profile_frames when @site's entry matches the stack, else from the
+ * unwinder, noted there for the next sample.
+ * Return: the frames in @stack; *@cached says where they came from.
+ */
+static unsigned int profile_stack(unsigned long *stack, unsigned long site,
+				  bool *cached)
+{
+	unsigned long *sp = (unsigned long *)current_stack_pointer;
+	struct profile_frames *f = NULL;
+	unsigned long *top, flags;
+	struct profile_sites *ps;
+	unsigned int i, n;
+
+	*cached = false;
+	top = (unsigned long *)(task_stack_page(current) + THREAD_SIZE);
+	if (!IS_ENABLED(CONFIG_UNWINDER_ORC) || !profile_sites || !in_task() ||
+	    sp < (unsigned long *)task_stack_page(current) || sp >= top)
+		return profile_unwind(stack, sp, NULL);
+	/* An interrupt's sample on this CPU may fill an entry meanwhile. */
+	local_irq_save(flags);
+	ps = this_cpu_ptr(profile_sites);
+	for (i = 0; i < PROFILE_SITES && !f; i++)
+		if (ps->f[i].site == site && ps->f[i].nr)
+			f = &ps->f[i];
+	if (f && profile_frames_match(f, sp, top)) {
+		n = f->nr;
+		memcpy(stack, f->stack, n * sizeof(*stack));
+		*cached = true;
+	} else {
+		/* The site's entry again, or the oldest filled. */
+		if (!f) {
+			f = &ps->f[ps->next];
+			ps->next = (ps->next + 1) % PROFILE_SITES;
+		}
+		n = profile_unwind(stack, sp, f);
+	}
+	local_irq_restore(flags);
 	return n;
 }
 
@@ -301,23 +427,25 @@ static struct profile_bucket *bucket_get(const unsigned long *stack,
  * goalloc_profile_sample() - record a sampled allocation
  * @p: the object, just allocated and not yet returned to the caller
  * @size: its allocated size
+ * @site: the return address into goalloc's caller, the stack's first frame
  *
  * Draws this CPU's next countdown, then credits the caller's stack.
  * Context: any; called with no goalloc lock held.
  */
-void goalloc_profile_sample(const void *p, size_t size)
+void goalloc_profile_sample(const void *p, size_t size, unsigned long site)
 {
 	unsigned long stack[PROFILE_DEPTH];
 	struct profile_sample *smp = NULL;
 	struct profile_bucket *b;
 	unsigned long flags, rate;
 	unsigned int nr;
+	bool cached;
 
 	rate = READ_ONCE(profile_rate);
 	profile_reset_countdown(-1, rate);
 	if (!rate)
 		return;
-	nr = profile_stack(stack);
+	nr = profile_stack(stack, site, &cached);
 
 	spin_lock_irqsave(&profile_lock, flags);
 	/* Rate 0 set meanwhile: the key may be about to go off. */
@@ -331,6 +459,7 @@ void goalloc_profile_sample(const void *p, size_t size)
 		pstats.dropped++;
 		goto out;
 	}
+	pstats.cached += cached;
 	smp->p = p;
 	smp->b = b;
 	smp->size = size;
@@ -616,6 +745,9 @@ int goalloc_profile_init(void)
 	profile_sample_cache = KMEM_CACHE(profile_sample, SLAB_NOLEAKTRACE);
 	if (!profile_sample_cache)
 		return -ENOMEM;
+	/* Without it, every sample unwinds. */
+	if (IS_ENABLED(CONFIG_UNWINDER_ORC))
+		profile_sites = alloc_percpu(struct profile_sites);
 	for_each_possible_cpu(cpu)
 		prandom_seed_state(per_cpu_ptr(&profile_rnd, cpu),
 				   get_random_u64());
@@ -672,4 +804,6 @@ void goalloc_profile_exit(void)
 	}
 	memset(&pstats, 0, sizeof(pstats));
 	kmem_cache_destroy(profile_sample_cache);
+	free_percpu(profile_sites);
+	profile_sites = NULL;
 }

@@ -261,6 +261,64 @@ static void two_sites_two_buckets_exact_counts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rb.alloc_objects, 6UL);
 }
 
+static noinline void *site_d(void)
+{
+	void *p = goalloc_alloc(200, GFP_KERNEL);
+
+	barrier();	/* a frame of its own: no tail call */
+	return p;
+}
+
+static noinline void *site_e(void)
+{
+	void *p = goalloc_alloc(300, GFP_KERNEL);
+
+	barrier();
+	return p;
+}
+
+/*
+ * A site sampled again by the same path takes its stack from where the
+ * last sample's unwind found it (profile_frames), without unwinding, and
+ * two sites taking turns are each credited exactly.
+ */
+static void repeated_sites_reuse_their_stacks(struct kunit *test)
+{
+	enum { N = 64 };
+	void **d = test_objs(test, N), **e = test_objs(test, N);
+	struct profile_stats before, after;
+	struct record rd, re, sum;
+	unsigned int i;
+	char *text;
+
+	goalloc_profile_set_rate(1);
+	migrate_disable();		/* one CPU's entries throughout */
+	goalloc_profile_stats(&before);
+	/* One call site each, so one stack each, taking turns. */
+	for (i = 0; i < N; i++) {
+		d[i] = site_d();
+		e[i] = site_e();
+	}
+	goalloc_profile_stats(&after);
+	migrate_enable();
+	for (i = 0; i < N; i++) {
+		KUNIT_ASSERT_NOT_NULL(test, d[i]);
+		KUNIT_ASSERT_NOT_NULL(test, e[i]);
+	}
+	/* All but each site's first and a few refills (another path). */
+	if (IS_ENABLED(CONFIG_UNWINDER_ORC))
+		KUNIT_EXPECT_GE(test, after.cached - before.cached, 2 * N - 16UL);
+	text = render_profile(test);
+	KUNIT_ASSERT_TRUE(test, find_site(test, text, "site_d", &rd, &sum));
+	KUNIT_ASSERT_TRUE(test, find_site(test, text, "site_e", &re, &sum));
+	KUNIT_EXPECT_EQ(test, rd.alloc_objects, (unsigned long)N);
+	KUNIT_EXPECT_EQ(test, re.alloc_objects, (unsigned long)N);
+	for (i = 0; i < N; i++) {
+		goalloc_free(d[i]);
+		goalloc_free(e[i]);
+	}
+}
+
 static noinline void site_large(void **p)
 {
 	*p = goalloc_alloc(100 << 10, GFP_KERNEL);
@@ -508,6 +566,7 @@ static struct kunit_case profile_cases[] = {
 	KUNIT_CASE(next_sample_is_exponential_with_mean_rate),
 	KUNIT_CASE(scale_is_pprofs),
 	KUNIT_CASE(two_sites_two_buckets_exact_counts),
+	KUNIT_CASE(repeated_sites_reuse_their_stacks),
 	KUNIT_CASE(large_objects_and_realloc_are_profiled),
 	KUNIT_CASE(rate_zero_tracks_sampled_objects_to_their_free),
 	KUNIT_CASE(replaced_corrupted_object_is_sampled_once),
