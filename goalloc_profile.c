@@ -279,10 +279,9 @@ static bool profile_frames_match(const struct profile_frames *f,
 {
 	unsigned int i;
 
-	if (sp + f->off[f->nr - 1] >= top)
-		return false;
 	for (i = 0; i < f->nr; i++)
-		if (READ_ONCE_NOCHECK(sp[f->off[i]]) != f->slot[i])
+		if (sp + f->off[i] >= top ||
+		    READ_ONCE_NOCHECK(sp[f->off[i]]) != f->slot[i])
 			return false;
 	return true;
 }
