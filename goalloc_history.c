@@ -11,11 +11,9 @@
  * hashes to the same slot, and its free is then not recorded. Entries are
  * written without a lock, so a reader racing with a writer may find one
  * object's stacks under another's address for that moment; it checks the
- * address before and after it reads them.
- *
- * debugfs "object": write an address (one an object or any byte of it),
- * read what goalloc knows of it: its class or cache, span, state and the
- * two stacks.
+ * address before and after it reads them. At the bottom, beside
+ * goalloc_report.c, which prints an object's history with its report;
+ * debugfs "object" (goalloc_object.c) shows it for any address.
  */
 
 #define pr_fmt(fmt) "goalloc: " fmt
