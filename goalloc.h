@@ -38,7 +38,10 @@
  * deeper in a CPU's cache is caught only when the cache gives the object
  * back to its span while its slot is still free; it may have been handed
  * out twice by then, and if its slot was handed out again, the second
- * copy frees the new owner's object, as with kfree(). Of two frees of one
+ * copy frees the new owner's object, as with kfree(): the slot is handed
+ * out once more, and its span counts one object fewer than it holds, so
+ * it can empty and its pages go back to the page heap while that owner
+ * still uses the object. Of two frees of one
  * object that race, the one that finds the object's span changed since it
  * looked it up is refused. Calls in NMI context are refused.
  */

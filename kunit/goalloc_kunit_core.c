@@ -575,7 +575,9 @@ static void central_return_refuses_an_object_free_in_its_span(struct kunit *test
  * free comes back after its slot was handed out again. It is taken as the
  * new owner's free: no report, the slot is free in its span while the new
  * owner holds it, and the counts agree with the bitmap, so verify sees
- * nothing wrong. The case shows the limit the README states.
+ * nothing wrong. When the span's other objects go, it counts as empty
+ * while the new owner still holds its object, and the new owner's free is
+ * the one refused. The case shows the limit goalloc.h and README state.
  */
 static void central_return_takes_a_stale_copy_of_a_reused_slot(struct kunit *test)
 {
@@ -605,12 +607,13 @@ static void central_return_takes_a_stale_copy_of_a_reused_slot(struct kunit *tes
 	KUNIT_EXPECT_EQ(test, c->objects, 2UL);
 	spin_unlock_irqrestore(&c->lock, flags);
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
-	/* The new owner's free is now the one refused. */
+	/* The span empties under the new owner, whose free is refused. */
 	spin_lock_irqsave(&c->lock, flags);
+	__central_return(c, objs + 1, 2, 7, &dead);
+	KUNIT_EXPECT_EQ(test, s->allocated, 0U);
+	KUNIT_EXPECT_EQ(test, c->objects, 0UL);
 	EXPECT_REPORTS(test, 1, EV_REFUSED_DOUBLE_FREE,
 		       __central_return(c, &again, 1, 7, &dead));
-	__central_return(c, objs + 1, 2, 7, &dead);
-	KUNIT_EXPECT_EQ(test, c->objects, 0UL);
 	spin_unlock_irqrestore(&c->lock, flags);
 	KUNIT_EXPECT_TRUE(test, list_empty(&dead));
 	goalloc_drain(false);

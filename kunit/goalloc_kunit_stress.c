@@ -182,6 +182,7 @@ struct stress_baseline {
 	unsigned long chunk_allocs;
 	unsigned long chunk_failures;
 	unsigned long leaked;
+	unsigned long scavenge_drains;
 };
 
 struct stress_run;
@@ -550,6 +551,7 @@ static void stress_baseline_read(struct stress_baseline *b)
 	b->chunk_failures = st.chunk_failures;
 	b->alloc_fail = events(EV_ALLOC_FAIL);
 	b->leaked = events(EV_CACHE_LEAKED);
+	b->scavenge_drains = events(EV_SCAVENGE_DRAIN);
 }
 
 /* Every object went back: what the case started with is in use again. */
@@ -672,7 +674,7 @@ static void stress_case(struct kunit *test, bool hotplug)
 
 	expect_back_to_baseline(test, &run->before, &run->after);
 	bad = goalloc_verify(NULL);
-	pr_info("case=%s secs=%u threads=%u ops=%lu verified=%lu remote_frees=%lu irq_allocs=%lu atomic_allocs=%lu cache_allocs=%lu bulk_objects=%lu rcu_frees=%lu null_allocs=%lu alloc_failed=%lu chunk_allocs=%lu chunk_failures=%lu drains=%lu hotplug_cycles=%lu hotplug_refused=%lu corruptions=%lu verify_violations=%d\n",
+	pr_info("case=%s secs=%u threads=%u ops=%lu verified=%lu remote_frees=%lu irq_allocs=%lu atomic_allocs=%lu cache_allocs=%lu bulk_objects=%lu rcu_frees=%lu null_allocs=%lu alloc_failed=%lu chunk_allocs=%lu chunk_failures=%lu drains=%lu scavenger_drains=%lu hotplug_cycles=%lu hotplug_refused=%lu corruptions=%lu verify_violations=%d\n",
 		hotplug ? "hotplug" : "stress", secs, run->nworkers, sum.ops,
 		sum.verified, sum.remote, sum.irq, sum.atomic, sum.cached,
 		sum.bulk, sum.rcu, sum.nulls,
@@ -680,6 +682,7 @@ static void stress_case(struct kunit *test, bool hotplug)
 		run->after.chunk_allocs - run->before.chunk_allocs,
 		run->after.chunk_failures - run->before.chunk_failures,
 		run->drains,
+		run->after.scavenge_drains - run->before.scavenge_drains,
 		run->hp_cycles, run->hp_refused, sum.corrupt, bad);
 	KUNIT_EXPECT_EQ(test, sum.corrupt, 0UL);
 	KUNIT_EXPECT_EQ(test, bad, 0);

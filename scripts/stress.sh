@@ -36,6 +36,8 @@ The last lines are the summary: operations, objects verified, remote
 frees, IRQ allocations, hotplug cycles, faults injected (counted by
 fail_page_alloc's "times"), allocations that returned NULL, idle headroom
 pages that reclaim took through goalloc's shrinker (pressure suite),
+the stress cases' seconds and the scavenger's drains of every CPU cache
+in them (in all and per minute: they are paced, at most one a second),
 misuse calls refused, corruptions, verify violations, pages held after
 unload, KUnit cases, and "stress: PASS" or "stress: FAIL (why)". Exit
 status is non-zero on FAIL. Logs: build/logs/stress/.
@@ -158,6 +160,9 @@ summary=$(awk -v unload="$UNLOAD_LINE" '
 		printf "chunk_allocations %d\n", s["chunk_allocs"]
 		printf "chunk_failures %d\n", s["chunk_failures"]
 		printf "headroom_pages_taken_by_reclaim %d\n", s["shrinker_pages"]
+		printf "stress_case_seconds %d\n", s["secs"]
+		printf "scavenger_drains %d\n", s["scavenger_drains"]
+		printf "scavenger_drains_per_minute %.2f\n", s["secs"] ? 60 * s["scavenger_drains"] / s["secs"] : 0
 		printf "misuse_calls_refused %d\n", s["refused"]
 		printf "misuse_calls_invalid %d\n", s["invalid"]
 		printf "corruptions %d\n", s["corruptions"]
