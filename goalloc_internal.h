@@ -647,8 +647,7 @@ void pcache_exit(void);
 
 struct span *large_span_around(const void *p);
 void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller);
-bool large_claim(struct span *s, unsigned int gen, const void *p);
-void large_free(struct span *s);
+void large_free(struct span *s, unsigned int gen, const void *p);
 void goalloc_free_unowned(const void *p);
 void large_exit(void);
 

@@ -122,24 +122,16 @@ void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller)
 	return p;
 }
 
-/**
- * large_claim() - claim a large object for its free
- * @s: @p's span, found by span_get(), of class 0
- * @gen: its generation then
- * @p: the pointer
- *
- * Of two frees racing for one large object, the one that moves @s->gen
- * from @gen claims it; a free that looked the object up before an earlier
- * free claimed it, even if the run and span struct went to a new object
- * since, finds @gen moved and is refused. The bit, cleared by the claimer
- * alone, refuses a free that looked up after the claim and before the
- * unmap. A refused free is reported.
- *
- * Context: any context where kfree() may be called, with preemption off
- * or in rcu_read_lock() since the lookup.
- * Return: true if the caller owns @s now: large_free() gives it back.
+/*
+ * Claim a large object for its free. Of two frees racing for one large
+ * object, the one that moves @s->gen from @gen claims it; a free that
+ * looked the object up before an earlier free claimed it, even if the run
+ * and span struct went to a new object since, finds @gen moved and is
+ * refused. The bit, cleared by the claimer alone, refuses a free that
+ * looked up after the claim and before the unmap. A refused free is
+ * reported. Return: true if the caller owns @s now.
  */
-bool large_claim(struct span *s, unsigned int gen, const void *p)
+static bool large_claim(struct span *s, unsigned int gen, const void *p)
 {
 	if (unlikely(p != (void *)s->base)) {
 		goalloc_report(REPORT_INTERIOR, p, 0, 0);
@@ -153,13 +145,8 @@ bool large_claim(struct span *s, unsigned int gen, const void *p)
 	return true;
 }
 
-/**
- * large_free() - free a large object large_claim() claimed
- * @s: its span
- *
- * Context: any context where kfree() may be called.
- */
-void large_free(struct span *s)
+/* Give a claimed large object's run back. */
+static void __large_free(struct span *s)
 {
 	void *p = (void *)s->base;
 
@@ -176,6 +163,28 @@ void large_free(struct span *s)
 	count_event(EV_FREE_LARGE);
 	span_unmap(s);
 	pcache_free_large(s);
+}
+
+/**
+ * large_free() - free a large object
+ * @s: @p's span, found by span_get(), of class 0
+ * @gen: its generation then
+ * @p: the pointer
+ *
+ * Claims the object while its span struct cannot go (preemption is still
+ * off from the lookup), turns preemption on and gives the run back. Out of
+ * line, so that the free fast path keeps nothing across a call.
+ *
+ * Context: any context where kfree() may be called, with preemption
+ * disabled once since the lookup; returns with it enabled.
+ */
+void large_free(struct span *s, unsigned int gen, const void *p)
+{
+	bool claimed = !goalloc_refuse_nmi(p, 0) && large_claim(s, gen, p);
+
+	preempt_enable();
+	if (claimed)
+		__large_free(s);
 }
 
 /* Unload: report what callers never freed, then free it anyway. */

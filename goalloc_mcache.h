@@ -460,12 +460,9 @@ static __always_inline void mcache_free(const void *p, unsigned long want,
 		preempt_enable();
 		return;
 	}
-	/* A large object is claimed while its span struct cannot go. */
+	/* A large object: large_free() turns preemption on after its claim. */
 	if (!cls && !want) {
-		done = !goalloc_refuse_nmi(p, 0) && large_claim(s, gen, p);
-		preempt_enable();
-		if (done)
-			large_free(s);
+		large_free(s, gen, p);
 		return;
 	}
 	preempt_enable();
