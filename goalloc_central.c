@@ -65,9 +65,11 @@ __span_put(struct span *s, void *const *objs, unsigned int n)
 	unsigned long base = s->base, bytes = span_bytes(s), off;
 	u32 magic = class_to_divmagic[s->cls];
 	unsigned int low = UINT_MAX, i, idx;
+	void *const *o = objs, *const *end = objs + n;
 
-	for (i = 0; i < n; i++) {
-		off = (unsigned long)objs[i] - base;
+	/* A pointer, not a count, steps the loop: one add less an object. */
+	for (; o < end; o++) {
+		off = (unsigned long)*o - base;
 		if (off >= bytes)
 			break;
 		idx = divmagic_index(off, magic);
@@ -75,6 +77,7 @@ __span_put(struct span *s, void *const *objs, unsigned int n)
 			break;
 		low = min(low, idx);
 	}
+	i = o - objs;
 	if (static_branch_unlikely(&goalloc_debug_key)) {
 		for (idx = 0; idx < i; idx++)
 			clear_bit(span_obj_index(s, objs[idx]), s->cachedbits);

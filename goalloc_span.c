@@ -488,25 +488,36 @@ static noinline bool span_next_window(struct span *s)
  * @n: how many are wanted
  *
  * Scans Go's way: __ffs() on the alloc_cache window, then on to the next
- * bitmap word with a zero bit.
+ * bitmap word with a zero bit. A window's slots are taken in registers and
+ * its bitmap word written once: the stores to @objs may alias @s, and
+ * GCC reloaded the window and wrote a bit back for every object.
  *
  * Context: the class's central lock held (or @s private to the caller).
  * Return: the number taken, min(@n, free slots).
  */
 unsigned int span_take(struct span *s, void **objs, unsigned int n)
 {
-	unsigned int size = class_to_size[s->cls];
-	unsigned int w, got = 0;
+	unsigned long size = class_to_size[s->cls], addr;
+	void **o = objs, **end;
+	unsigned int got;
+	u64 cache, left;
 
 	n = min_t(unsigned int, n, s->nelems - s->allocated);
-	while (got < n) {
+	end = objs + n;
+	while (o < end) {
 		if (!s->alloc_cache && !span_next_window(s))
 			break;
-		w = s->freeindex + __ffs(s->alloc_cache);
-		s->alloc_cache &= s->alloc_cache - 1;
-		__set_bit(w, s->allocbits);
-		objs[got++] = (void *)(s->base + (unsigned long)w * size);
+		cache = s->alloc_cache;
+		left = cache;
+		addr = s->base + (unsigned long)s->freeindex * size;
+		do {
+			*o++ = (void *)(addr + __ffs(left) * size);
+			left &= left - 1;
+		} while (left && o < end);
+		s->allocbits[s->freeindex / BITS_PER_LONG] |= cache ^ left;
+		s->alloc_cache = left;
 	}
+	got = o - objs;
 	/* The bitmap is full: count it so, or a refill would retry forever. */
 	s->allocated = got < n ? s->nelems : s->allocated + got;
 	return got;
