@@ -41,9 +41,10 @@
  * copy frees the new owner's object, as with kfree(): the slot is handed
  * out once more, and its span counts one object fewer than it holds, so
  * it can empty and its pages go back to the page heap while that owner
- * still uses the object. Of two frees of one
- * object that race, the one that finds the object's span changed since it
- * looked it up is refused. Calls in NMI context are refused.
+ * still uses the object. Of two frees of one object that race, the one
+ * that finds the object's span changed since it looked it up is refused.
+ * Allocations and frees in NMI context are refused; goalloc_usable_size()
+ * works there.
  */
 #ifndef _GOALLOC_H
 #define _GOALLOC_H

@@ -206,6 +206,7 @@ static __always_inline bool span_slot_live(const struct span *s,
  * preemption off, which no interrupt touches; softirq and hard IRQ context
  * the others, with interrupts off. PREEMPT_RT: one set, with preemption
  * off, as softirqs run in tasks there and no hard IRQ handler allocates.
+ * An NMI takes neither: it goes to the slow paths, which refuse it.
  *
  * On PREEMPT_RT the mcache lock that the slow paths hold is a per-CPU
  * sleeping lock (local_lock_t is a spinlock_t there, 5.15 and later), and
@@ -218,7 +219,8 @@ static __always_inline bool span_slot_live(const struct span *s,
  * than the CPU's are lockless there.
  */
 #ifdef CONFIG_PREEMPT_RT
-#define mcache_in_task()	true
+/* Everything but an NMI, which the slow paths refuse. */
+#define mcache_in_task()	(!in_nmi())
 
 /*
  * With preemption off: is this CPU's mcache lock held? Counted if so. The

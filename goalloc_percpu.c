@@ -655,8 +655,9 @@ void goalloc_free_caller(const void *p, unsigned long caller)
  * rate-limited warning and counted in debugfs "counters"; nothing else
  * changes. Without debug=1, a second free of an object a CPU cache holds
  * deeper down goes unseen, as in kfree(): the object may be handed out
- * twice, and its span refuses and reports the second copy when the
- * cache gives it back.
+ * twice. Its span refuses and reports the second copy when the cache
+ * gives it back while the slot is still free; if the slot was handed out
+ * again by then, the copy frees the new owner's object (goalloc.h).
  *
  * Context: any context where kfree() may be called.
  */

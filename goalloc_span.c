@@ -233,10 +233,13 @@ static __always_inline void span_init(struct span *s, unsigned int cls,
  * @s: the span, from span_create(@cls 0), listed and accounted
  *
  * Last: a free racing with the allocation (a double free of the object
- * whose run this was) finds nothing half made.
+ * whose run this was) finds nothing half made. The generation moves
+ * first: a free of the run's last object that read it while the run was
+ * unmapped, and finds the page leading to @s again, is refused.
  */
 void span_map(struct span *s)
 {
+	span_next_gen_atomic(s);
 	span_map_pages(s);
 }
 

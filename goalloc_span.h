@@ -43,8 +43,8 @@ enum span_state {
  *		slot below it is free
  * @nsampled:	objects of the span in the heap profile; profile_lock
  * @gen:	changes whenever the span empties or goes, and when its large
- *		object is freed (see span_get()); central lock, or for a large
- *		object the free that claims it
+ *		object is mapped or claimed (see span_get()); central lock, or
+ *		for a large object atomically (span_next_gen_atomic())
  * @alloc_cache: ~allocbits of the window, so __ffs() finds a free slot
  * @cachedbits:	debug only: slots free but held in some CPU's magazine
  * @req:	track_waste only: bytes requested for each slot's object
@@ -209,9 +209,9 @@ static __always_inline struct span *span_of(const void *p)
  * object, racing, do not: while one looks the span up, the other's free
  * may empty the span, which then goes, its struct made another span's, or
  * fills again. Every such change moves @s->gen (the span emptied, was
- * unmapped, or its large object claimed: __span_put(), span_unmap(),
- * large_claim()), and span_unchanged() with the @gen read here tells
- * the loser, which refuses the free as a double free.
+ * unmapped, or its large object mapped or claimed: __span_put(),
+ * span_unmap(), span_map(), large_free()), and span_unchanged() with the
+ * @gen read here tells the loser, which refuses the free as a double free.
  *
  * Span structs stay span structs: heap_meta_free() frees them after an
  * RCU grace period, so the caller looks up and reads @s with preemption
@@ -253,6 +253,22 @@ static __always_inline void span_next_gen(struct span *s)
 	WRITE_ONCE(s->gen, s->gen + 1);
 	/* Before anything that makes the span, or its slots, anew. */
 	smp_wmb();
+}
+
+/*
+ * span_next_gen() where frees may cmpxchg() @s->gen at once: a large
+ * object's losing frees (large_free()). A plain increment could lose
+ * theirs, and a later free that read the value in between would then
+ * match the generation of the next object in the same run. A full
+ * barrier: the page stores before it (span_unmap()) and after it
+ * (span_map_pages()) are ordered against it.
+ */
+static __always_inline void span_next_gen_atomic(struct span *s)
+{
+	unsigned int gen = READ_ONCE(s->gen);
+
+	while (!try_cmpxchg(&s->gen, &gen, gen + 1))
+		;
 }
 
 /**
@@ -308,7 +324,7 @@ static __always_inline void span_unmap(struct span *s)
 		WRITE_ONCE(page->index, 0);
 		WRITE_ONCE(page->private, 0);
 	}
-	span_next_gen(s);
+	span_next_gen_atomic(s);
 	count_event(EV_SPAN_FREE);
 }
 

@@ -58,8 +58,9 @@ static void every_span_tail_waste_within_one_eighth(struct kunit *test)
 		KUNIT_EXPECT_LE_MSG(test, span % class_to_size[cls], span / 8,
 				    "class %u", cls);
 		/*
-		 * A free of the tail's first byte, slot nelems, reads its bit
-		 * (object_check()): it must lie in the slots' bitmap words.
+		 * The tail's first byte, slot nelems, passes __span_put()'s
+		 * bound by the span's bytes (the stale copy of a double free
+		 * can be any slot start): its bit must lie in the bitmap words.
 		 */
 		if (span % class_to_size[cls])
 			KUNIT_EXPECT_NE_MSG(test, class_span_objects(cls) % BITS_PER_LONG, 0U,

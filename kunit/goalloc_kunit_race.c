@@ -7,8 +7,8 @@
  * is allocated again and filled with a pattern. The held free must then
  * be refused as a double free, every time: the window is not left to
  * luck. Needs two online CPUs; a third, if there is one, allocates and
- * frees the same size all along and checks its patterns. And calls from
- * an NMI, which goalloc refuses.
+ * frees the same size all along and checks its patterns. And allocations
+ * and frees from an NMI, which goalloc refuses.
  */
 
 #include <linux/delay.h>
@@ -215,8 +215,8 @@ static struct race *race_new(struct kunit *test, size_t size,
  * Small objects: the loser looked the object up; the winner frees it, its
  * CPU's magazine and the depots go back to the spans, so the span empties
  * (and may go to the heap and be made again), and the winner takes objects
- * of the class again, the same address among them most likely. The loser
- * must find the span changed, whatever became of it.
+ * of the class again, the same address among them. The loser must find
+ * the span changed, whatever became of it.
  */
 static void small_free_losing_a_race_is_refused(struct kunit *test)
 {
@@ -262,8 +262,8 @@ static void small_free_losing_a_race_is_refused(struct kunit *test)
 	}
 	migrate_enable();
 	race_finish(test, r, churn_cpu);
-	kunit_info(test, "object handed out again before the held free: %s",
-		   reused ? "yes" : "no");
+	KUNIT_EXPECT_TRUE_MSG(test, reused,
+			      "the object was not handed out again: nothing raced");
 	for (i = 0; i < n; i++) {
 		KUNIT_EXPECT_TRUE(test, pattern_ok(v[i], 192, 0xa5));
 		goalloc_cache_free(c, v[i]);
@@ -322,58 +322,111 @@ static void large_free_losing_a_race_is_refused(struct kunit *test)
 }
 
 #ifdef CONFIG_X86_LOCAL_APIC
-/* What the NMI handler did, and on which CPU it is to act. */
+struct nmi_obj {
+	struct rcu_head rcu;
+	char data[40];
+};
+
+/*
+ * What the NMI handler is given and did, and on which CPU it is to act:
+ * every allocation and free goalloc exports, each refused once.
+ */
 struct in_nmi {
 	int cpu;
-	void *obj;
-	void *got, *got_large;
+	struct goalloc_cache *cache;
+	void *obj, *large, *cobj, *cbulk, *robj;
+	struct nmi_obj *rcuobj;
+	void *got, *got_large, *got_cache, *got_realloc;
+	void *bulk[4];
+	int got_bulk;
 	bool ran;
 };
+
+#define NMI_REFUSALS	10
 
 static struct in_nmi nmi_call = { .cpu = -1 };
 
 static int nmi_handler(unsigned int type, struct pt_regs *regs)
 {
-	if (READ_ONCE(nmi_call.cpu) != smp_processor_id() || nmi_call.ran)
+	struct in_nmi *n = &nmi_call;
+
+	if (READ_ONCE(n->cpu) != smp_processor_id() || n->ran)
 		return NMI_DONE;
-	nmi_call.got = goalloc_alloc(64, GFP_ATOMIC);
-	nmi_call.got_large = goalloc_alloc(65536, GFP_ATOMIC);
-	goalloc_free(nmi_call.obj);
-	WRITE_ONCE(nmi_call.ran, true);
+	n->got = goalloc_alloc(64, GFP_ATOMIC);
+	n->got_large = goalloc_alloc(65536, GFP_ATOMIC);
+	n->got_cache = goalloc_cache_alloc(n->cache, GFP_ATOMIC);
+	n->got_bulk = goalloc_cache_alloc_bulk(n->cache, GFP_ATOMIC,
+					       ARRAY_SIZE(n->bulk), n->bulk);
+	n->got_realloc = goalloc_realloc(n->robj, 4096, GFP_ATOMIC);
+	goalloc_free(n->obj);
+	goalloc_free(n->large);
+	goalloc_cache_free(n->cache, n->cobj);
+	goalloc_cache_free_bulk(n->cache, 1, &n->cbulk);
+	goalloc_free_rcu(n->rcuobj, rcu);
+	WRITE_ONCE(n->ran, true);
 	return NMI_HANDLED;
 }
 
 /*
- * An NMI (sent to this CPU) allocates and frees: refused, each reported,
- * the allocations NULL, the object left allocated.
+ * An NMI (sent to this CPU) allocates and frees through every entry
+ * point: refused, each reported once, the allocations NULL (bulk: 0),
+ * realloc NULL with its object unchanged, every object left allocated.
  */
 static void calls_in_nmi_are_refused(struct kunit *test)
 {
 	unsigned long before = events(EV_REFUSED_NMI);
 	unsigned long end = jiffies + RACE_WAIT;
+	struct in_nmi *n = &nmi_call;
 	int ret;
 
-	nmi_call.obj = goalloc_alloc(64, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, nmi_call.obj);
+	memset(n, 0, sizeof(*n));
+	n->cpu = -1;
+	n->cache = goalloc_cache_create("goalloc_nmi", 48, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, n->cache);
+	n->obj = goalloc_alloc(64, GFP_KERNEL);
+	n->large = goalloc_alloc(65536, GFP_KERNEL);
+	n->robj = goalloc_alloc(64, GFP_KERNEL);
+	n->rcuobj = goalloc_alloc(sizeof(*n->rcuobj), GFP_KERNEL);
+	n->cobj = goalloc_cache_alloc(n->cache, GFP_KERNEL);
+	n->cbulk = goalloc_cache_alloc(n->cache, GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, n->obj && n->large && n->robj && n->rcuobj &&
+				n->cobj && n->cbulk);
+	memset(n->robj, 0x3c, 64);
 	ret = register_nmi_handler(NMI_LOCAL, nmi_handler, 0, "goalloc_test");
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	goalloc_expect_reports(3);
+	goalloc_expect_reports(NMI_REFUSALS);
 	preempt_disable();
-	WRITE_ONCE(nmi_call.cpu, smp_processor_id());
+	WRITE_ONCE(n->cpu, smp_processor_id());
 	apic->send_IPI_self(NMI_VECTOR);
-	while (!READ_ONCE(nmi_call.ran) && time_before(jiffies, end))
+	while (!READ_ONCE(n->ran) && time_before(jiffies, end))
 		cpu_relax();
-	WRITE_ONCE(nmi_call.cpu, -1);
+	WRITE_ONCE(n->cpu, -1);
 	preempt_enable();
 	unregister_nmi_handler(NMI_LOCAL, "goalloc_test");
 	KUNIT_EXPECT_EQ(test, goalloc_expect_reports(0), 0);
-	KUNIT_ASSERT_TRUE_MSG(test, nmi_call.ran, "no NMI came");
-	KUNIT_EXPECT_NULL(test, nmi_call.got);
-	KUNIT_EXPECT_NULL(test, nmi_call.got_large);
-	KUNIT_EXPECT_EQ(test, events(EV_REFUSED_NMI) - before, 3UL);
-	/* Still allocated: its free in the NMI was refused. */
-	KUNIT_EXPECT_EQ(test, goalloc_usable_size(nmi_call.obj), (size_t)64);
-	goalloc_free(nmi_call.obj);
+	KUNIT_ASSERT_TRUE_MSG(test, n->ran, "no NMI came");
+	KUNIT_EXPECT_NULL(test, n->got);
+	KUNIT_EXPECT_NULL(test, n->got_large);
+	KUNIT_EXPECT_NULL(test, n->got_cache);
+	KUNIT_EXPECT_EQ(test, n->got_bulk, 0);
+	KUNIT_EXPECT_NULL(test, n->got_realloc);
+	KUNIT_EXPECT_EQ(test, events(EV_REFUSED_NMI) - before,
+			(unsigned long)NMI_REFUSALS);
+	/* Still allocated: their frees in the NMI were refused. */
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(n->obj), (size_t)64);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(n->large), (size_t)65536);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(n->rcuobj),
+			goalloc_size_roundup(sizeof(*n->rcuobj)));
+	KUNIT_EXPECT_NE(test, goalloc_usable_size(n->cobj), (size_t)0);
+	KUNIT_EXPECT_NE(test, goalloc_usable_size(n->cbulk), (size_t)0);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(n->robj, 0x3c, 64));
+	goalloc_free(n->obj);
+	goalloc_free(n->large);
+	goalloc_free(n->robj);
+	goalloc_free(n->rcuobj);
+	goalloc_cache_free(n->cache, n->cobj);
+	goalloc_cache_free(n->cache, n->cbulk);
+	goalloc_cache_destroy(n->cache);
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 }
 #endif

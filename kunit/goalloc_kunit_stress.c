@@ -43,6 +43,11 @@ static unsigned int stress_secs = 2;
 module_param(stress_secs, uint, 0444);
 MODULE_PARM_DESC(stress_secs, "seconds each stress case runs (default 2)");
 
+static unsigned int stress_drain_ms = 50;
+module_param(stress_drain_ms, uint, 0444);
+MODULE_PARM_DESC(stress_drain_ms,
+		 "a thread drains every CPU cache this often during a case (default 50; 0: none, only the scavenger drains)");
+
 static bool stress_fail_tasks;
 module_param(stress_fail_tasks, bool, 0444);
 MODULE_PARM_DESC(stress_fail_tasks,
@@ -399,10 +404,10 @@ static int stress_thread(void *arg)
 }
 
 /*
- * Every 50 ms, flush every CPU cache and give idle chunks back, as the
- * scavenger does under pressure: caches are drained under the threads'
- * feet, and the heap must ask the buddy allocator (and fail_page_alloc)
- * for pages again and again.
+ * Every stress_drain_ms, flush every CPU cache and give idle chunks back,
+ * as the scavenger does under pressure: caches are drained under the
+ * threads' feet, and the heap must ask the buddy allocator (and
+ * fail_page_alloc) for pages again and again.
  */
 static int stress_drain_thread(void *arg)
 {
@@ -411,7 +416,7 @@ static int stress_drain_thread(void *arg)
 	while (!kthread_should_stop()) {
 		goalloc_drain(true);
 		run->drains++;
-		msleep_interruptible(50);
+		msleep_interruptible(stress_drain_ms);
 	}
 	return 0;
 }
@@ -653,7 +658,7 @@ static void stress_case(struct kunit *test, bool hotplug)
 			hp = NULL;
 		}
 	}
-	if (!err) {
+	if (!err && stress_drain_ms) {
 		drainer = kthread_run(stress_drain_thread, run, "goalloc_drain");
 		if (IS_ERR(drainer)) {
 			err = PTR_ERR(drainer);

@@ -18,13 +18,17 @@ memory pressure suite (kunit/goalloc_kunit_pressure.c, a few seconds) with
 goalloc's default headroom, then applies the boot's headroom settings:
   stress   4 vCPUs, 1 GiB: goalloc_stress (threads on every CPU with random
            sizes and lifetimes, remote frees, hard-IRQ and spinlocked
-           GFP_ATOMIC allocations, then the same under CPU hotplug) with
-           stress_secs = 3/8 DURATION per case, and goalloc_misuse
+           GFP_ATOMIC allocations, then the same under CPU hotplug, and
+           a thread draining every CPU cache every 50 ms) with
+           stress_secs = 1/4 DURATION per case, and goalloc_misuse
   faults   4 vCPUs, 1 GiB: the same with fail_page_alloc failing 25 % of
            the stress threads' page requests (task-filter, min-order 0,
            ignore-gfp-wait N), goalloc without idle headroom
            (headroom_min_kb=0 headroom_percent=0), stress_secs = 1/8
            DURATION per case
+  churn    4 vCPUs, 1 GiB: as stress without the draining thread
+           (stress_drain_ms=0), stress_secs = 1/8 DURATION per case: how
+           often the scavenger drains every CPU cache under steady churn
   debug    with --debug (STRESS_DEBUG=1): the debug kernel (KASAN, lockdep,
            UBSAN, kmemleak), 2 vCPUs, 2 GiB, goalloc debug=1,
            stress_secs = 1/8 DURATION per case (its time comes on top)
@@ -36,10 +40,10 @@ The last lines are the summary: operations, objects verified, remote
 frees, IRQ allocations, hotplug cycles, faults injected (counted by
 fail_page_alloc's "times"), allocations that returned NULL, idle headroom
 pages that reclaim took through goalloc's shrinker (pressure suite),
-the stress cases' seconds and the scavenger's drains of every CPU cache
-in them (in all and per minute: they are paced, at most one a second),
 misuse calls refused, corruptions, verify violations, pages held after
-unload, KUnit cases, and "stress: PASS" or "stress: FAIL (why)". Exit
+unload, then the churn boot's stress seconds and the scavenger's drains of
+every CPU cache in them (in all and per minute), KUnit cases, and
+"stress: PASS" or "stress: FAIL (why)". Exit
 status is non-zero on FAIL. Logs: build/logs/stress/.
 USAGE
 }
@@ -82,14 +86,15 @@ for k in "${kernels[@]}"; do
 done
 ensure_kernel_source >>"$LOGS/deps.log" 2>&1 || true
 
-# stress_cmds FILE GOALLOC_PARAMS HEADROOM_PARAMS STRESS_SECS FAULTS: the
-# boot's guest commands, from scripts/guest/stress.cmds (or
-# stress-faults.cmds when FAULTS is 1). HEADROOM_PARAMS (name=value ...)
+# stress_cmds FILE GOALLOC_PARAMS HEADROOM_PARAMS STRESS_SECS FAULTS
+# STRESS_ARGS: the boot's guest commands, from scripts/guest/stress.cmds
+# (or stress-faults.cmds when FAULTS is 1); STRESS_ARGS go to the stress
+# module (stress.cmds only). HEADROOM_PARAMS (name=value ...)
 # are written to goalloc's parameters after the pressure suite, which
 # needs the default headroom.
 # shellcheck disable=SC2034 # the upper-case locals are read by guest_cmds
 stress_cmds() {
-	local out=$1 GOALLOC_PARAMS=$2 headroom=$3 STRESS_SECS=$4 faults=$5
+	local out=$1 GOALLOC_PARAMS=$2 headroom=$3 STRESS_SECS=$4 faults=$5 STRESS_ARGS=$6
 	local HEADROOM_CMDS='' kv tmpl=stress
 	for kv in $headroom; do
 		HEADROOM_CMDS+="echo ${kv#*=} > /sys/module/goalloc/parameters/${kv%%=*}"$'\n'
@@ -100,15 +105,15 @@ stress_cmds() {
 }
 
 fail_why=()
-# stress_boot NAME KERNEL SMP MEM GOALLOC_PARAMS HEADROOM_PARAMS STRESS_SECS FAULTS
+# stress_boot NAME KERNEL SMP MEM GOALLOC_PARAMS HEADROOM_PARAMS STRESS_SECS FAULTS [STRESS_ARGS]
 stress_boot() {
-	local name=$1 kernel=$2 smp=$3 mem=$4 params=$5 headroom=$6 ssecs=$7 faults=$8
+	local name=$1 kernel=$2 smp=$3 mem=$4 params=$5 headroom=$6 ssecs=$7 faults=$8 sargs=${9:-}
 	local dir=$BUILD_DIR/mod-stress-$kernel rc=0 counts slow=2
 	# Two stress cases of ssecs each, plus boot, misuse and slack.
 	[[ $kernel == debug ]] && slow=3
 	local tmo=$((ssecs * 2 * slow + 300))
-	stress_cmds "$LOGS/$name.cmds" "$params" "$headroom" "$ssecs" "$faults"
-	echo "boot $name: $kernel kernel, $smp vCPUs, stress_secs=$ssecs per case${params:+, $params}${headroom:+, $headroom}$( ((faults)) && echo ", fail_page_alloc $FAULT_PROBABILITY %")"
+	stress_cmds "$LOGS/$name.cmds" "$params" "$headroom" "$ssecs" "$faults" "$sargs"
+	echo "boot $name: $kernel kernel, $smp vCPUs, stress_secs=$ssecs per case${sargs:+ $sargs}${params:+, $params}${headroom:+, $headroom}$( ((faults)) && echo ", fail_page_alloc $FAULT_PROBABILITY %")"
 	"$GOALLOC_ROOT/scripts/qemu-run.sh" --kernel "$(kernel_out_dir "$kernel")/arch/x86/boot/bzImage" \
 		--smp "$smp" --mem "$mem" --timeout "$tmo" --cmds "$LOGS/$name.cmds" \
 		--log "$LOGS/$name.log" \
@@ -126,14 +131,18 @@ stress_boot() {
 	fi
 }
 
-stress_boot stress test 4 1G "" "" $((secs * 3 / 8)) 0
+stress_boot stress test 4 1G "" "" $((secs / 4)) 0
 # No idle headroom: the scavenger gives chunks back at once, so the heap
 # asks the buddy allocator for pages, and meets fail_page_alloc, more often.
 stress_boot faults test 4 1G "" "headroom_min_kb=0 headroom_percent=0" $((secs / 8)) 1
+# No test thread drains: what the scavenger's paced drains come to under
+# steady churn.
+stress_boot churn test 4 1G "" "" $((secs / 8)) 0 stress_drain_ms=0
 ((debug)) && stress_boot debug debug 2 2G debug=1 "" $((secs / 8)) 0
 
-# The summary: figures summed over every boot's key=value lines.
-logs=("$LOGS"/stress.log "$LOGS"/faults.log)
+# The summary: figures summed over every boot's key=value lines, and the
+# churn boot's scavenger drains.
+logs=("$LOGS"/stress.log "$LOGS"/faults.log "$LOGS"/churn.log)
 ((debug)) && logs+=("$LOGS"/debug.log)
 summary=$(awk -v unload="$UNLOAD_LINE" '
 	/goalloc_(stress|pressure): case=/ {
@@ -160,15 +169,22 @@ summary=$(awk -v unload="$UNLOAD_LINE" '
 		printf "chunk_allocations %d\n", s["chunk_allocs"]
 		printf "chunk_failures %d\n", s["chunk_failures"]
 		printf "headroom_pages_taken_by_reclaim %d\n", s["shrinker_pages"]
-		printf "stress_case_seconds %d\n", s["secs"]
-		printf "scavenger_drains %d\n", s["scavenger_drains"]
-		printf "scavenger_drains_per_minute %.2f\n", s["secs"] ? 60 * s["scavenger_drains"] / s["secs"] : 0
 		printf "misuse_calls_refused %d\n", s["refused"]
 		printf "misuse_calls_invalid %d\n", s["invalid"]
 		printf "corruptions %d\n", s["corruptions"]
 		printf "verify_violations %d\n", s["verify_violations"]
 		printf "pages_held_after_unload %d\n", s["held"]
 	}' "${logs[@]}")
+summary+=$'\n'$(awk '
+	/goalloc_stress: case=(stress|hotplug) / {
+		for (i = 1; i <= NF; i++)
+			if (split($i, kv, "=") == 2) s[kv[1]] += kv[2]
+	}
+	END {
+		printf "churn_stress_seconds %d\n", s["secs"]
+		printf "churn_scavenger_drains %d\n", s["scavenger_drains"]
+		printf "churn_scavenger_drains_per_minute %.2f\n", s["secs"] ? 60 * s["scavenger_drains"] / s["secs"] : 0
+	}' "$LOGS"/churn.log)
 get() { awk -v k="$1" '$1 == k { print $2 }' <<<"$summary"; }
 
 (($(get corruptions) == 0)) || fail_why+=("$(get corruptions) corruptions")
