@@ -765,8 +765,8 @@ void goalloc_class_stats(unsigned int cls, struct goalloc_class_stats *st);
 /*
  * Readers of span lists (debugfs "spans", verify, goalloc_class_stats())
  * hold a class lock or a large_list lock, interrupts off, for one batch
- * of work at a time: a span, or a large object's GOALLOC_WALK_PAGES
- * kernel pages when its pages are checked, is a unit, and a hold ends at
+ * of work at a time: a span, or GOALLOC_WALK_PAGES kernel pages of a
+ * span whose pages are checked (verify), is a unit, and a hold ends at
  * the unit that reaches GOALLOC_WALK_BATCH. A refill that waits for the
  * lock waits for a batch, not for the whole class, whatever the heap's
  * size.

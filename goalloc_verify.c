@@ -148,7 +148,8 @@ static unsigned int verify_walked_span(struct span *s, enum span_state where,
 			    s, cpu, s->cpu, s->state, s->allocated, s->nelems);
 	else
 		verify_span(vc->v, s, vc->cls, where);
-	return 1;
+	/* Its pages were looked up: a cache's span can be 4 MiB. */
+	return DIV_ROUND_UP(span_bytes(s) >> PAGE_SHIFT, GOALLOC_WALK_PAGES);
 }
 
 /*

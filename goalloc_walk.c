@@ -242,6 +242,7 @@ bool large_walk_batch(struct large_walk *w, span_visit_fn visit,
 	if (!s && end)
 		end(!w->lost, arg);
 	spin_unlock_irqrestore(&ll->lock, flags);
+	walk_note_hold(work);
 	return s;
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(large_walk_batch);

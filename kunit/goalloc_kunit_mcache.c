@@ -1078,6 +1078,66 @@ static void walks_hold_a_class_lock_for_a_batch_at_a_time(struct kunit *test)
 	goalloc_scavenge_hold(false);
 }
 
+/* Holds of walk locks one goalloc_verify() takes. */
+static unsigned long verify_holds(struct kunit *test)
+{
+	unsigned long holds = READ_ONCE(goalloc_walk_holds);
+
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	return READ_ONCE(goalloc_walk_holds) - holds;
+}
+
+#define BIG_OBJS	24
+#define BIG_SIZE	(1UL << 20)
+
+/*
+ * verify looks up every page of a span: a big span is many units of a
+ * batch, not one. BIG_OBJS spans of a 1 MiB cache, then as many 1 MiB
+ * large objects, each GOALLOC_WALK_PAGES pages of them a unit: the class
+ * walk, then this CPU's large-object walk, take a hold per batch.
+ */
+static void walks_count_a_big_span_by_its_pages(struct kunit *test)
+{
+	/* A hold per batch of a walk, a batch of 32 units or a few more. */
+	unsigned long batches = BIG_OBJS * (BIG_SIZE >> PAGE_SHIFT) /
+				GOALLOC_WALK_PAGES /
+				(GOALLOC_WALK_BATCH + GOALLOC_WALK_PAGES);
+	void *co[BIG_OBJS] = {}, *lo[BIG_OBJS] = {};
+	unsigned long base, cached;
+	struct goalloc_cache *c;
+	unsigned int i;
+
+	goalloc_scavenge_hold(true);
+	c = goalloc_cache_create("goalloc_walk_big", BIG_SIZE, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	base = verify_holds(test);
+	for (i = 0; i < BIG_OBJS; i++) {
+		co[i] = goalloc_cache_alloc(c, GFP_KERNEL);
+		if (!co[i])
+			break;
+	}
+	KUNIT_EXPECT_EQ(test, i, (unsigned int)BIG_OBJS);
+	cached = verify_holds(test);
+	KUNIT_EXPECT_GE_MSG(test, cached - base, batches, "the cache's class walk");
+	/* On this CPU: its list of large objects holds them all. */
+	migrate_disable();
+	for (i = 0; i < BIG_OBJS; i++) {
+		lo[i] = goalloc_alloc(BIG_SIZE, GFP_KERNEL);
+		if (!lo[i])
+			break;
+	}
+	migrate_enable();
+	KUNIT_EXPECT_EQ(test, i, (unsigned int)BIG_OBJS);
+	KUNIT_EXPECT_GE_MSG(test, verify_holds(test) - cached, batches,
+			    "a CPU's large-object walk");
+	for (i = 0; i < BIG_OBJS; i++) {
+		goalloc_cache_free(c, co[i]);
+		goalloc_free(lo[i]);
+	}
+	goalloc_cache_destroy(c);
+	goalloc_scavenge_hold(false);
+}
+
 /*
  * The class tables read a class's fullness histogram a batch of partial
  * spans per hold, and on a quiet class still count each span once: a
@@ -1319,6 +1379,7 @@ static void verify_is_clean_after_every_suite(struct kunit *test)
 static struct kunit_case verify_cases[] = {
 	KUNIT_CASE(verify_finds_a_span_whose_count_is_wrong),
 	KUNIT_CASE(walks_hold_a_class_lock_for_a_batch_at_a_time),
+	KUNIT_CASE(walks_count_a_big_span_by_its_pages),
 	KUNIT_CASE(class_stats_walk_partial_spans_a_batch_per_hold),
 	KUNIT_CASE(spans_lists_every_span_of_a_quiet_class_once),
 	KUNIT_CASE(verify_catches_wrong_counts_past_the_first_batch),
