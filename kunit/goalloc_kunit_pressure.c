@@ -937,6 +937,11 @@ static bool costly_alloc_class(struct kunit *test, struct costly *c,
 		if (!p)
 			return false;
 		c->objs[c->nobjs++] = p;
+		/* Served by a fallback span or not, aligned as kmalloc's. */
+		if (is_power_of_2(class_to_size[cls]))
+			KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p,
+							       class_to_size[cls]),
+					      "%u bytes: misaligned", class_to_size[cls]);
 	}
 	return true;
 }
