@@ -82,17 +82,13 @@ static enum cpuhp_state mcache_hp_state;
 
 /*
  * Magazine capacity per class: up to 64 objects (SLUB's sheaves and
- * tcmalloc's per-CPU batch), about 128 KiB of each class at most, so that
- * a CPU holds no megabytes of small objects, but at least 16, which wins
- * above 4 KiB: half a magazine moves per refill, and its fixed cost (the
- * locks, the heap round trip) must be spread over a few spans; with 4 or
- * 8, 8 to 32 KiB objects cost about what kmalloc's do (`make bench` with
- * MCACHE_MIN_CAP changed). 128 KiB rather than 64: 2 and 4 KiB objects
- * then move 32 and 16 at a time, not 16 and 8, and a batch of 4 KiB
- * objects costs 111 instructions an allocation and 128 a free, not 133
- * and 150 (`scripts/bench.sh --only icount --bench-args "tests=batch
- * sizes=4096"`); SLUB keeps up to six 4 KiB objects' slabs, 32 KiB each,
- * per CPU. A magazine of 32 KiB objects may hold 512 KiB.
+ * tcmalloc's per-CPU batch), about 128 KiB of a class at most (with 64, a
+ * batch of 4 KiB objects took 133 instructions an allocation and 150 a
+ * free, not 111 and 128: bench.sh --bench-args "tests=batch sizes=4096"),
+ * so that a CPU holds no megabytes of small objects, but at least 16,
+ * which wins above 4 KiB: half a magazine moves per refill, and its fixed
+ * cost (the locks, the heap round trip) must be spread over a few spans
+ * (with 4 or 8, 8 to 32 KiB objects cost about what kmalloc's do).
  */
 #define MCACHE_MIN_CAP		16
 /*
