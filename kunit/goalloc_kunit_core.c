@@ -217,6 +217,34 @@ static void span_tail_slots_are_never_handed_out(struct kunit *test)
 	span_destroy(s);
 }
 
+/*
+ * A free bounds its slot by the span's nelems before it reads the slot's
+ * bit: a stale span struct (two frees racing, span_get()) may describe a
+ * span that ends before the pointer, and the bit would lie past the
+ * bitmap. Here the bits past nelems are set, as memory past a bitmap may
+ * be: a pointer at slot nelems is refused, and one at slot 400, past the
+ * bitmap's six words, too.
+ */
+static void slot_past_nelems_is_refused_before_its_bit_is_read(struct kunit *test)
+{
+	struct span *s = test_span(test, 24);	/* 341 slots: 21 tail bits */
+	unsigned int cls = s->cls, idx, i;
+	void *p[] = { (void *)(s->base + 341 * 24),
+		      (void *)(s->base + 400 * 24) };
+
+	for (i = 341; i < 384; i++)
+		__set_bit(i, s->allocbits);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		KUNIT_EXPECT_FALSE_MSG(test, span_slot_live(s, cls, p[i], &idx),
+				       "pointer %u", i);
+		KUNIT_EXPECT_EQ_MSG(test, object_check(s, cls, p[i], &idx),
+				    REPORT_INTERIOR, "pointer %u", i);
+	}
+	for (i = 341; i < 384; i++)
+		__clear_bit(i, s->allocbits);
+	span_destroy(s);
+}
+
 static void span_pages_map_back_to_their_span(struct kunit *test)
 {
 	struct span *s = test_span(test, 9472);	/* 7 Go pages */
@@ -457,6 +485,7 @@ static struct kunit_case span_cases[] = {
 	KUNIT_CASE(span_window_crosses_word_boundaries),
 	KUNIT_CASE(span_put_below_window_is_found_again),
 	KUNIT_CASE(span_tail_slots_are_never_handed_out),
+	KUNIT_CASE(slot_past_nelems_is_refused_before_its_bit_is_read),
 	KUNIT_CASE(span_pages_map_back_to_their_span),
 	KUNIT_CASE(large_object_maps_its_first_page_only),
 	KUNIT_CASE(large_runs_are_kept_for_the_next_allocation),
