@@ -144,11 +144,14 @@ stress_boot churn test 4 1G "" "" $((secs / 8)) 0 stress_drain_ms=0
 # churn boot's scavenger drains.
 logs=("$LOGS"/stress.log "$LOGS"/faults.log "$LOGS"/churn.log)
 ((debug)) && logs+=("$LOGS"/debug.log)
-summary=$(awk -v unload="$UNLOAD_LINE" '
+summary=$(awk -v unload="$UNLOAD_LINE" -v churn="$LOGS/churn.log" '
 	/goalloc_(stress|pressure): case=/ {
 		for (i = 1; i <= NF; i++)
-			if (split($i, kv, "=") == 2 && kv[2] ~ /^[0-9]+$/)
+			if (split($i, kv, "=") == 2 && kv[2] ~ /^[0-9]+$/) {
 				s[kv[1]] += kv[2]
+				if (FILENAME == churn)
+					c[kv[1]] += kv[2]
+			}
 	}
 	/@@STRESS-FAULTS injected=/ { split($0, kv, "="); s["faults"] += kv[2] }
 	$0 ~ unload {
@@ -174,17 +177,10 @@ summary=$(awk -v unload="$UNLOAD_LINE" '
 		printf "corruptions %d\n", s["corruptions"]
 		printf "verify_violations %d\n", s["verify_violations"]
 		printf "pages_held_after_unload %d\n", s["held"]
+		printf "churn_stress_seconds %d\n", c["secs"]
+		printf "churn_scavenger_drains %d\n", c["scavenger_drains"]
+		printf "churn_scavenger_drains_per_minute %.2f\n", c["secs"] ? 60 * c["scavenger_drains"] / c["secs"] : 0
 	}' "${logs[@]}")
-summary+=$'\n'$(awk '
-	/goalloc_stress: case=(stress|hotplug) / {
-		for (i = 1; i <= NF; i++)
-			if (split($i, kv, "=") == 2) s[kv[1]] += kv[2]
-	}
-	END {
-		printf "churn_stress_seconds %d\n", s["secs"]
-		printf "churn_scavenger_drains %d\n", s["scavenger_drains"]
-		printf "churn_scavenger_drains_per_minute %.2f\n", s["secs"] ? 60 * s["scavenger_drains"] / s["secs"] : 0
-	}' "$LOGS"/churn.log)
 get() { awk -v k="$1" '$1 == k { print $2 }' <<<"$summary"; }
 
 (($(get corruptions) == 0)) || fail_why+=("$(get corruptions) corruptions")
