@@ -337,6 +337,7 @@ struct in_nmi {
 	void *obj, *large, *cobj, *cbulk, *robj;
 	struct nmi_obj *rcuobj;
 	void *got, *got_large, *got_cache, *got_realloc;
+	size_t usable;
 	void *bulk[4];
 	int got_bulk;
 	bool ran;
@@ -358,6 +359,7 @@ static int nmi_handler(unsigned int type, struct pt_regs *regs)
 	n->got_bulk = goalloc_cache_alloc_bulk(n->cache, GFP_ATOMIC,
 					       ARRAY_SIZE(n->bulk), n->bulk);
 	n->got_realloc = goalloc_realloc(n->robj, 4096, GFP_ATOMIC);
+	n->usable = goalloc_usable_size(n->obj);
 	goalloc_free(n->obj);
 	goalloc_free(n->large);
 	goalloc_cache_free(n->cache, n->cobj);
@@ -370,7 +372,8 @@ static int nmi_handler(unsigned int type, struct pt_regs *regs)
 /*
  * An NMI (sent to this CPU) allocates and frees through every entry
  * point: refused, each reported once, the allocations NULL (bulk: 0),
- * realloc NULL with its object unchanged, every object left allocated.
+ * realloc NULL with its object unchanged, every object left allocated;
+ * goalloc_usable_size() answers.
  */
 static void calls_in_nmi_are_refused(struct kunit *test)
 {
@@ -410,6 +413,8 @@ static void calls_in_nmi_are_refused(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, n->got_cache);
 	KUNIT_EXPECT_EQ(test, n->got_bulk, 0);
 	KUNIT_EXPECT_NULL(test, n->got_realloc);
+	/* Only reads: it works in an NMI, and is no refusal. */
+	KUNIT_EXPECT_EQ(test, n->usable, (size_t)64);
 	KUNIT_EXPECT_EQ(test, events(EV_REFUSED_NMI) - before,
 			(unsigned long)NMI_REFUSALS);
 	/* Still allocated: their frees in the NMI were refused. */
