@@ -66,6 +66,7 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -260,6 +261,19 @@ static inline u32 bench_rand_below(u64 *s, u32 range)
 /* ------------------------------------------------------------------ */
 /* Threads and their barrier */
 
+/*
+ * One turn of a wait for another CPU's thread. stop_machine() (a clocksource
+ * change, a CPU going down) runs a stopper on every CPU and holds each one
+ * until all have come; without full preemption, a thread spinning here for a
+ * thread that a stopper holds off its CPU would keep this CPU's stopper out
+ * for ever, unless it lets the scheduler in.
+ */
+static inline void bench_spin(void)
+{
+	cond_resched();
+	cpu_relax();
+}
+
 /* Sense-reversing spin barrier; every waiter is on its own CPU. */
 struct bench_barrier {
 	atomic_t count;
@@ -279,7 +293,7 @@ static void barrier_wait(struct bench_barrier *b)
 		return;
 	}
 	while (atomic_read_acquire(&b->gen) == gen)
-		cpu_relax();
+		bench_spin();
 }
 
 struct bench_run;
@@ -604,7 +618,7 @@ static __always_inline void __prodcons_work(const enum bench_allocator a,
 				failed++;
 			/* A slot is free once the consumer's release says so. */
 			while (pos - smp_load_acquire(&ring->tail) == RING_SLOTS)
-				cpu_relax();
+				bench_spin();
 			ring->slot[pos % RING_SLOTS] = p;
 			/* Publish the slot; pairs with the consumer's acquire. */
 			smp_store_release(&ring->head, pos + 1);
@@ -613,7 +627,7 @@ static __always_inline void __prodcons_work(const enum bench_allocator a,
 		for (i = 0, pos = 0; i < count; i++, pos++) {
 			/* Pairs with the producer's release of head. */
 			while (smp_load_acquire(&ring->head) == pos)
-				cpu_relax();
+				bench_spin();
 			p = ring->slot[pos % RING_SLOTS];
 			/* Hand the slot back; pairs with the producer's acquire. */
 			smp_store_release(&ring->tail, pos + 1);

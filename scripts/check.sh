@@ -84,9 +84,10 @@ Runs every check of goalloc and prints one line per check:
   boot-distro      Debian's own kernel, 2 vCPUs: insmod goalloc.ko (built
                    against the distro headers); the benchmark module's
                    multi-CPU tests while the example loads in a loop (its
-                   packets must be intact) and debugfs drain and verify run
-                   in another (verify must say ok each time); a CPU
-                   offline and back, verify ok, rmmod; no page held
+                   packets must be intact), debugfs drain and verify run
+                   in another (verify must say ok each time) and a third
+                   switches clocksources (stop_machine() on every CPU); a
+                   CPU offline and back, verify ok, rmmod; no page held
   boot-distro-rt   the same on Debian's PREEMPT_RT kernel; fast paths must
                    have found the CPU cache's lock held (fastpath_lock_held)
   boot-distro-6.12, boot-distro-6.12-rt
@@ -140,8 +141,14 @@ pass() {
 	n_pass=$((n_pass + 1))
 	ok[$1]=1
 }
+# A failure shows its log's last lines too: the log is gone with the
+# machine that ran the check.
 fail() {
 	echo "FAIL $1 ($2${3:+, log $3})"
+	if [[ -n ${3:-} && -r $3 ]]; then
+		echo "  last lines of $3:"
+		tail -n 40 "$3" | sed 's/^/  | /'
+	fi
 	n_fail=$((n_fail + 1))
 	ok[$1]=0
 }
@@ -713,13 +720,15 @@ kmemleak_found_leaks() {
 
 # Debian's kernels have no KUnit: the benchmark module drives goalloc on
 # both CPUs instead (each CPU's own objects, remote frees, a producer and a
-# consumer, the mix) while two shell loops add tasks that use it too: one
-# loads the example (which checks its packets' contents) over and over, the
-# other drains the CPU caches and runs debugfs verify, which must say ok
-# every time, under load. Then a CPU goes offline and back and verify must
-# say ok again. On PREEMPT_RT, those tasks preempt holders of the CPU
-# caches' lock, and fast paths must have found it held
-# (fastpath_lock_held, see mcache_busy()).
+# consumer, the mix) while three shell loops run beside it: one loads the
+# example (which checks its packets' contents) over and over, one drains the
+# CPU caches and runs debugfs verify, which must say ok every time, under
+# load, and one switches clocksources, each switch a stop_machine() that
+# must get every CPU while goalloc's users run there (the benchmark's
+# threads spin for each other and let the stopper in). Then a CPU goes
+# offline and back and verify must say ok again. On PREEMPT_RT, those tasks
+# preempt holders of the CPU caches' lock, and fast paths must have found it
+# held (fastpath_lock_held, see mcache_busy()).
 check_boot_distro() {
 	local flavour=$1 d mod log rc why held
 	d=$(distro_name "$flavour")
