@@ -65,6 +65,7 @@ MODULE_PARM_DESC(headroom_min_kb,
 
 
 DEFINE_SPINLOCK(heap_lock);
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_lock);
 LIST_HEAD(heap_chunks);			/* heap_lock: chunks with free pages */
 LIST_HEAD(heap_full_chunks);		/* heap_lock: chunks without */
 static struct heap_stats heap_stats;	/* heap_lock */
@@ -483,7 +484,7 @@ unsigned long __heap_take_block(unsigned int npages, unsigned int align,
 
 	lockdep_assert_held(&heap_lock);
 	list_for_each_entry(ch, &heap_chunks, list) {
-		if (ch->nfree < npages || (ch->no_fit && npages >= ch->no_fit))
+		if (ch->nfree < npages || chunk_no_fit(ch, npages, align))
 			continue;
 		/* Pages below the hint are in use. */
 		for (w = ch->hint / BITS_PER_LONG;
@@ -500,9 +501,17 @@ unsigned long __heap_take_block(unsigned int npages, unsigned int align,
 			*word = w;
 			return bits;
 		}
+		/*
+		 * A run aligned to its own length, a power of two, never
+		 * crosses a word: the chunk has none, and later searches skip
+		 * it until a run is freed in it, as __heap_find_run()'s do.
+		 */
+		if (align == npages)
+			ch->no_fit_aligned = npages;
 	}
 	return 0;
 }
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__heap_take_block);
 
 /**
  * __heap_free_block() - a page cache's block, or what is left of it, back
@@ -520,6 +529,7 @@ void __heap_free_block(struct heap_chunk *ch, unsigned int word,
 	__chunk_account_free(ch, word * BITS_PER_LONG + __ffs(bits),
 			     hweight_long(bits));
 }
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(__heap_free_block);
 
 /**
  * heap_alloc_spans() - spans with runs of pages from the chunks

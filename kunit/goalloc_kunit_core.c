@@ -858,6 +858,55 @@ static void heap_aligned_run_skips_an_unaligned_hole(struct kunit *test)
 	heap_free_run(c, 9, GOALLOC_CHUNK_PAGES - 9);
 }
 
+/*
+ * The page cache's block search for a run aligned to its length passes
+ * over a chunk whose only hole is unaligned and marks it no_fit_aligned,
+ * as the run search does, so that later searches skip it; a run freed in
+ * the chunk clears the mark. Every block is taken, under one heap_lock
+ * hold, until the search finds none: it has then seen the chunk.
+ */
+static void heap_block_search_marks_a_chunk_without_an_aligned_run(struct kunit *test)
+{
+	struct heap_chunk *c, **chunks;
+	unsigned int f, *words, n = 0, max, mark;
+	bool from_c = false, all_seen;
+	unsigned long flags, *bits;
+	struct heap_stats st;
+
+	KUNIT_ASSERT_EQ(test, heap_alloc_run(GOALLOC_CHUNK_PAGES, 1, GFP_KERNEL,
+					     &c, &f), 0);
+	/* A hole of 8 Go pages from page 1: no run of 8 at a multiple of 8. */
+	heap_free_run(c, 1, 8);
+	heap_stats_read(&st);
+	/* Every bitmap word of every chunk, twice over for chunks to come. */
+	max = 2 * (st.sys_pages >> GOALLOC_PAGE_ORDER) / BITS_PER_LONG + 16;
+	chunks = kunit_kcalloc(test, max, sizeof(*chunks), GFP_KERNEL);
+	words = kunit_kcalloc(test, max, sizeof(*words), GFP_KERNEL);
+	bits = kunit_kcalloc(test, max, sizeof(*bits), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, chunks && words && bits);
+
+	spin_lock_irqsave(&heap_lock, flags);
+	for (; n < max; n++) {
+		bits[n] = __heap_take_block(8, 8, &chunks[n], &words[n]);
+		if (!bits[n])
+			break;
+		from_c |= chunks[n] == c;
+	}
+	all_seen = n < max;
+	mark = c->no_fit_aligned;
+	while (n--)
+		__heap_free_block(chunks[n], words[n], bits[n]);
+	spin_unlock_irqrestore(&heap_lock, flags);
+
+	KUNIT_EXPECT_TRUE(test, all_seen);
+	KUNIT_EXPECT_FALSE(test, from_c);
+	KUNIT_EXPECT_EQ(test, mark, 8U);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	heap_free_run(c, 0, 1);
+	KUNIT_EXPECT_EQ(test, c->no_fit_aligned, 0U);
+	heap_free_run(c, 9, GOALLOC_CHUNK_PAGES - 9);
+}
+
 static void heap_takes_a_new_chunk_when_full(struct kunit *test)
 {
 	struct heap_stats before, after;
@@ -984,6 +1033,7 @@ static void scavenger_paces_drains_that_give_nothing_back(struct kunit *test)
 static struct kunit_case heap_cases[] = {
 	KUNIT_CASE(heap_reuses_a_freed_run_first_fit),
 	KUNIT_CASE(heap_aligned_run_skips_an_unaligned_hole),
+	KUNIT_CASE(heap_block_search_marks_a_chunk_without_an_aligned_run),
 	KUNIT_CASE(heap_takes_a_new_chunk_when_full),
 	KUNIT_CASE(heap_releases_idle_chunks_beyond_headroom),
 	KUNIT_CASE(shrinker_gives_back_the_headroom),
