@@ -499,7 +499,7 @@ static __always_inline size_t __cache_bulk_put(unsigned int cls, size_t n,
 	LIST_HEAD(dead);
 
 	local_lock_irqsave(&goalloc_mcache.lock, flags);
-	mm = this_cpu_ptr(goalloc_mags);
+	mm = this_cpu_ptr(goalloc_fastpath.mags);
 	mag = mcache_mag(cls);
 	top = mm->top[mag];
 	for (i = 0; i < n; i++) {
@@ -589,7 +589,7 @@ static size_t cache_bulk_take(unsigned int cls, gfp_t gfp, size_t n, void **p)
 	for (;;) {
 		local_lock_irqsave(&goalloc_mcache.lock, flags);
 		m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
-		mm = this_cpu_ptr(goalloc_mags);
+		mm = this_cpu_ptr(goalloc_fastpath.mags);
 		mag = mcache_mag(cls);
 		/* Newest first, and no memcpy(): rep movsb costs a step a byte. */
 		top = mm->top[mag];

@@ -17,7 +17,6 @@
 #define pr_fmt(fmt) "goalloc: " fmt
 
 #include <linux/module.h>
-#include <linux/random.h>
 
 #include "goalloc_mcache.h"
 
@@ -40,8 +39,7 @@ static int __init goalloc_init(void)
 {
 	int err;
 
-	get_random_bytes(&goalloc_cookie, sizeof(goalloc_cookie));
-	goalloc_cookie |= 1;	/* never 0, so cleared pages never match */
+	fastpath_init();
 	if (goalloc_debug) {
 		static_branch_enable(&goalloc_debug_key);
 		static_branch_inc(&goalloc_hooks_key);

@@ -75,15 +75,14 @@ unsigned long heap_free_gopages;	/* heap_lock: Go pages in no span */
 
 /*
  * Bounds of every chunk ever held, for span_of()'s first test, and
- * heap_hi - PAGE_OFFSET, the one bound it tests on x86-64. Written under
- * heap_lock, read locklessly: heap_lo only falls, the others only rise.
+ * heap_hi - PAGE_OFFSET (goalloc_fastpath.heap_top), the one bound it tests on
+ * x86-64. Written under heap_lock, read locklessly: heap_lo only falls,
+ * the others only rise.
  */
 unsigned long heap_lo __read_mostly = ULONG_MAX;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_lo);
 unsigned long heap_hi __read_mostly;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_hi);
-unsigned long heap_top __read_mostly;
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_top);
 
 static unsigned int chunk_kernel_pages(const struct heap_chunk *ch)
 {
@@ -175,7 +174,7 @@ static void __heap_add_chunk(struct heap_chunk *ch)
 		WRITE_ONCE(heap_lo, ch->base);
 	if (ch->base + (kpages << PAGE_SHIFT) > heap_hi) {
 		WRITE_ONCE(heap_hi, ch->base + (kpages << PAGE_SHIFT));
-		WRITE_ONCE(heap_top, heap_hi - PAGE_OFFSET);
+		WRITE_ONCE(goalloc_fastpath.heap_top, heap_hi - PAGE_OFFSET);
 	}
 	heap_stats.chunks++;
 	heap_stats.chunk_allocs++;

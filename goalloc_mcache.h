@@ -31,8 +31,8 @@ enum { MAG_TASK, MAG_IRQ, NR_MAG_LEVELS };
  * @moved:	objects refills put in less those flushes and drains took out;
  *		under the CPU's mcache lock
  *
- * In per-CPU memory (goalloc_mags), so that this_cpu operations reach the
- * fields without a pointer chase; an array per field, so that a fast path
+ * In per-CPU memory (goalloc_fastpath.mags), so that this_cpu operations
+ * reach the fields without a pointer chase; an array per field, so that a fast path
  * reaches its magazine's with the index alone (scaled by the load). A
  * struct per magazine took a shift and an add more.
  *
@@ -106,7 +106,6 @@ struct mcache_pcpu {
 	struct mcache *mc;
 };
 DECLARE_PER_CPU(struct mcache_pcpu, goalloc_mcache);
-extern struct mcache_mags __percpu *goalloc_mags;
 
 extern void *const mag_closed[2];
 /* Objects a refill or a flush moves, by class: half a magazine. */
@@ -288,7 +287,7 @@ static __always_inline unsigned int mcache_mag(unsigned int cls)
  */
 static __always_inline bool mag_pop(unsigned long mag, void **p)
 {
-	struct mcache_mags __percpu *mm = goalloc_mags;
+	struct mcache_mags __percpu *mm = goalloc_fastpath.mags;
 	void **top = this_cpu_read(mm->top[mag]);
 
 	*p = top[-1];
@@ -306,7 +305,7 @@ static __always_inline bool mag_pop(unsigned long mag, void **p)
  */
 static __always_inline bool mag_push(unsigned long mag, const void *p)
 {
-	struct mcache_mags __percpu *mm = goalloc_mags;
+	struct mcache_mags __percpu *mm = goalloc_fastpath.mags;
 	void **top = this_cpu_read(mm->top[mag]);
 
 	if (unlikely(*top == MAG_END || top[-1] == p))

@@ -7,7 +7,7 @@
  * so each CPU keeps, per class, a magazine: a bounded array of free object
  * pointers (as tcmalloc's per-CPU caches and SLUB's sheaves do).
  *
- *   goalloc_mags (per CPU, dynamic per-CPU memory), by MAG(level, cls)
+ *   goalloc_fastpath.mags (dynamic per-CPU memory), by MAG(level, cls)
  *     objs[MAG(MAG_TASK, 1)] -------------+
  *     top[MAG(MAG_TASK, 1)] --------------|--------+
  *                                         v        v
@@ -76,7 +76,6 @@
 DEFINE_PER_CPU(struct mcache_pcpu, goalloc_mcache) = {
 	.lock = INIT_LOCAL_LOCK(lock),
 };
-struct mcache_mags __percpu *goalloc_mags;
 
 static enum cpuhp_state mcache_hp_state;
 
@@ -170,7 +169,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_of);
  */
 struct mcache_mags *mcache_mags_of(int cpu)
 {
-	return per_cpu_ptr(goalloc_mags, cpu);
+	return per_cpu_ptr(goalloc_fastpath.mags, cpu);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_mags_of);
 
@@ -244,7 +243,7 @@ static void mcache_push_slow(struct span *s, unsigned int gen,
 
 	local_lock_irqsave(&goalloc_mcache.lock, flags);
 	m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
-	mm = this_cpu_ptr(goalloc_mags);
+	mm = this_cpu_ptr(goalloc_fastpath.mags);
 	mag = mcache_mag(cls);
 	if (unlikely(mm->top[mag][-1] == p || !span_unchanged(s, gen))) {
 		local_unlock_irqrestore(&goalloc_mcache.lock, flags);
@@ -523,7 +522,7 @@ noinline void *mcache_alloc_slow(unsigned int cls, size_t size, gfp_t gfp,
 	 * PREEMPT_RT a fast path comes here with objects in the magazine
 	 * when the mcache lock was held (mcache_busy()): no spans then.
 	 */
-	if (!raw_cpu_read(goalloc_mags->top[mcache_mag(cls)])[-1] &&
+	if (!raw_cpu_read(goalloc_fastpath.mags->top[mcache_mag(cls)])[-1] &&
 	    !READ_ONCE(c->ndepot) &&
 	    !READ_ONCE(c->nr_spans[SPAN_PARTIAL]) &&
 	    !READ_ONCE(c->nr_spans[SPAN_EMPTY]) &&
@@ -533,7 +532,7 @@ noinline void *mcache_alloc_slow(unsigned int cls, size_t size, gfp_t gfp,
 	for (;;) {
 		local_lock_irqsave(&goalloc_mcache.lock, flags);
 		m = &this_cpu_read(goalloc_mcache.mc)->cls[cls];
-		mm = this_cpu_ptr(goalloc_mags);
+		mm = this_cpu_ptr(goalloc_fastpath.mags);
 		mag = mcache_mag(cls);
 		/* An interrupt or another task may have refilled it meanwhile. */
 		if (!mag_count(mm, mag) || !list_empty(&fresh))
@@ -852,8 +851,8 @@ int mcache_init(void)
 	ret = quarantine_init();
 	if (ret)
 		return ret;
-	goalloc_mags = alloc_percpu(struct mcache_mags);
-	if (!goalloc_mags) {
+	goalloc_fastpath.mags = alloc_percpu(struct mcache_mags);
+	if (!goalloc_fastpath.mags) {
 		quarantine_exit();
 		return -ENOMEM;
 	}
@@ -876,7 +875,7 @@ out_free:
 		kfree(per_cpu(goalloc_mcache.mc, cpu));
 		per_cpu(goalloc_mcache.mc, cpu) = NULL;
 	}
-	free_percpu(goalloc_mags);
+	free_percpu(goalloc_fastpath.mags);
 	quarantine_exit();
 	return ret;
 }
@@ -894,7 +893,7 @@ void mcache_exit(void)
 		kfree(mcache_of(cpu));
 		per_cpu(goalloc_mcache.mc, cpu) = NULL;
 	}
-	free_percpu(goalloc_mags);
+	free_percpu(goalloc_fastpath.mags);
 	quarantine_exit();
 	central_drain_depots();
 }

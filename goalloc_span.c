@@ -23,6 +23,7 @@
 
 #define pr_fmt(fmt) "goalloc: " fmt
 
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 /* After them: on 6.1 it needs <linux/types.h> first. */
@@ -164,9 +165,17 @@ void class_clear(unsigned int cls)
 	class_flags[cls] = 0;
 }
 
-/* The proof in page->index that goalloc wrote page->private; odd, set at load. */
-unsigned long goalloc_cookie __read_mostly;
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_cookie);
+struct goalloc_fastpath goalloc_fastpath __read_mostly ____cacheline_aligned;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_fastpath);
+
+/* At load, before the heap has a chunk. */
+void fastpath_init(void)
+{
+	goalloc_fastpath.page_offset = PAGE_OFFSET;
+	goalloc_fastpath.pages = pfn_to_page(0);
+	get_random_bytes(&goalloc_fastpath.cookie, sizeof(goalloc_fastpath.cookie));
+	goalloc_fastpath.cookie |= 1;	/* never 0: cleared pages never match */
+}
 
 /*
  * Point the kernel pages of @s at it: every page of a small-object span,
@@ -186,7 +195,7 @@ static __always_inline void span_map_pages(struct span *s)
 	smp_wmb();
 	for (i = 0; i < n; i++, page = nth_page(page, 1)) {
 		page->private = (unsigned long)s;
-		page->index = (unsigned long)s ^ goalloc_cookie;
+		page->index = (unsigned long)s ^ goalloc_fastpath.cookie;
 	}
 }
 

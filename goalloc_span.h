@@ -13,7 +13,6 @@
 #error "only goalloc_internal.h includes this header"
 #endif
 
-
 enum span_state {
 	SPAN_PARTIAL,	/* on central->partial: some slots free */
 	SPAN_FULL,	/* on central->full: no slot free */
@@ -115,8 +114,27 @@ static inline size_t span_bytes(const struct span *s)
  * random cookie in page->index. goalloc owns these fields: its pages come
  * from alloc_pages() without __GFP_COMP.
  */
-extern unsigned long goalloc_cookie;
-extern unsigned long heap_lo, heap_hi, heap_top;
+extern unsigned long heap_lo, heap_hi;
+
+/*
+ * The globals the fast paths read, in one cache line (goalloc_span.c):
+ * what span_find() reads before the object's struct page, and the CPUs'
+ * magazines. Under KASLR, PAGE_OFFSET and vmemmap are the kernel's
+ * variables, each in a line of its own: with copies here, a free with
+ * nothing of goalloc's in the cache misses one line for all of them.
+ * Set at load, but @heap_top, which only rises (heap_lock).
+ */
+struct mcache_mags;
+
+struct goalloc_fastpath {
+	unsigned long page_offset;	/* PAGE_OFFSET */
+	struct page *pages;		/* pfn_to_page(0), vmemmap */
+	unsigned long heap_top;		/* heap_hi - PAGE_OFFSET */
+	unsigned long cookie;		/* odd: the proof in page->index */
+	struct mcache_mags __percpu *mags;	/* goalloc_percpu.c */
+};
+
+extern struct goalloc_fastpath goalloc_fastpath;
 
 /*
  * virt_to_page() of a heap address, which lies in the direct map. On
@@ -125,7 +143,10 @@ extern unsigned long heap_lo, heap_hi, heap_top;
  */
 static __always_inline struct page *heap_page(const void *p)
 {
-#ifdef CONFIG_X86_64
+#if defined(CONFIG_X86_64) && defined(CONFIG_SPARSEMEM_VMEMMAP)
+	return goalloc_fastpath.pages + (((unsigned long)p -
+				       goalloc_fastpath.page_offset) >> PAGE_SHIFT);
+#elif defined(CONFIG_X86_64)
 	return pfn_to_page(((unsigned long)p - PAGE_OFFSET) >> PAGE_SHIFT);
 #else
 	return virt_to_page(p);
@@ -160,7 +181,8 @@ static __always_inline bool __span_find(const void *p, struct span **s,
 	 * from it, which only rises (read plainly, so that the compare takes
 	 * it as its operand).
 	 */
-	if (unlikely(addr - PAGE_OFFSET >= data_race(heap_top)))
+	if (unlikely(data_race(goalloc_fastpath.heap_top) <=
+		     addr - goalloc_fastpath.page_offset))
 		return false;
 #else
 	/* heap_lo only falls and heap_hi only rises: a stale pair is narrower. */
@@ -176,7 +198,7 @@ static __always_inline bool __span_find(const void *p, struct span **s,
 	 * or after it (a plain load, which the compare takes as its operand):
 	 * either way only a pair written for the same span matches.
 	 */
-	if (unlikely((priv ^ goalloc_cookie) != data_race(page->index)))
+	if (unlikely((priv ^ goalloc_fastpath.cookie) != data_race(page->index)))
 		return false;
 	*s = (struct span *)priv;
 	*pagep = page;
@@ -296,6 +318,7 @@ object_check(const struct span *s, unsigned int cls, const void *p,
 						      REPORT_DOUBLE_FREE;
 }
 
+void fastpath_init(void);
 struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp);
 void span_map(struct span *s);
 unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,

@@ -224,7 +224,7 @@ static void verify_class(struct verify *v, unsigned int cls)
  */
 static long verify_local_mcache(void *arg)
 {
-	struct mcache_mags *mm = this_cpu_ptr(goalloc_mags);
+	struct mcache_mags *mm = this_cpu_ptr(goalloc_fastpath.mags);
 	int cpu = smp_processor_id();
 	unsigned int cls, level, i;
 	unsigned long flags, bad;

@@ -372,7 +372,8 @@ static void free_of_foreign_pointer_is_refused(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, g);
 	k = __va(SZ_512K);
 	KUNIT_ASSERT_LT(test, (unsigned long)k, heap_lo);
-	KUNIT_ASSERT_LT(test, (unsigned long)k - PAGE_OFFSET, heap_top);
+	KUNIT_ASSERT_LT(test, (unsigned long)k - PAGE_OFFSET,
+			goalloc_fastpath.heap_top);
 	EXPECT_REPORTS(test, 1, EV_REFUSED_FOREIGN, goalloc_free(k));
 	goalloc_free(g);
 #endif
