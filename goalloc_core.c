@@ -39,7 +39,6 @@ static int __init goalloc_init(void)
 {
 	int err;
 
-	fastpath_init();
 	if (goalloc_debug) {
 		static_branch_enable(&goalloc_debug_key);
 		static_branch_inc(&goalloc_hooks_key);

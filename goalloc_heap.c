@@ -47,6 +47,7 @@
 
 #include <linux/gfp.h>
 #include <linux/moduleparam.h>
+#include <linux/random.h>
 #include <linux/sched/mm.h>
 #include <linux/kmemleak.h>
 #include <linux/slab.h>
@@ -62,7 +63,6 @@ static unsigned int headroom_min_kb = 4096;
 module_param(headroom_min_kb, uint, 0644);
 MODULE_PARM_DESC(headroom_min_kb,
 		 "idle memory always kept, in KiB (default 4096: one chunk)");
-
 
 DEFINE_SPINLOCK(heap_lock);
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_lock);
@@ -83,6 +83,9 @@ unsigned long heap_lo __read_mostly = ULONG_MAX;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_lo);
 unsigned long heap_hi __read_mostly;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_hi);
+
+struct goalloc_fastpath goalloc_fastpath __read_mostly ____cacheline_aligned;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_fastpath);
 
 static unsigned int chunk_kernel_pages(const struct heap_chunk *ch)
 {
@@ -736,8 +739,13 @@ void heap_note_shrink(unsigned long pages)
 	spin_unlock_irqrestore(&heap_lock, flags);
 }
 
+/* At load, before anything allocates. */
 int heap_init(void)
 {
+	goalloc_fastpath.page_offset = PAGE_OFFSET;
+	goalloc_fastpath.pages = pfn_to_page(0);
+	get_random_bytes(&goalloc_fastpath.cookie, sizeof(goalloc_fastpath.cookie));
+	goalloc_fastpath.cookie |= 1;	/* never 0: cleared pages never match */
 	return heap_meta_init();
 }
 

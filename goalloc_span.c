@@ -23,7 +23,6 @@
 
 #define pr_fmt(fmt) "goalloc: " fmt
 
-#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/string.h>
 /* After them: on 6.1 it needs <linux/types.h> first. */
@@ -163,18 +162,6 @@ void class_clear(unsigned int cls)
 	WRITE_ONCE(class_to_size[cls], 0);
 	class_ctor[cls] = NULL;
 	class_flags[cls] = 0;
-}
-
-struct goalloc_fastpath goalloc_fastpath __read_mostly ____cacheline_aligned;
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_fastpath);
-
-/* At load, before the heap has a chunk. */
-void fastpath_init(void)
-{
-	goalloc_fastpath.page_offset = PAGE_OFFSET;
-	goalloc_fastpath.pages = pfn_to_page(0);
-	get_random_bytes(&goalloc_fastpath.cookie, sizeof(goalloc_fastpath.cookie));
-	goalloc_fastpath.cookie |= 1;	/* never 0: cleared pages never match */
 }
 
 /*

@@ -117,7 +117,7 @@ static inline size_t span_bytes(const struct span *s)
 extern unsigned long heap_lo, heap_hi;
 
 /*
- * The globals the fast paths read, in one cache line (goalloc_span.c):
+ * The globals the fast paths read, in one cache line (goalloc_heap.c):
  * what span_find() reads before the object's struct page, and the CPUs'
  * magazines. Under KASLR, PAGE_OFFSET and vmemmap are the kernel's
  * variables, each in a line of its own: with copies here, a free with
@@ -318,7 +318,6 @@ object_check(const struct span *s, unsigned int cls, const void *p,
 						      REPORT_DOUBLE_FREE;
 }
 
-void fastpath_init(void);
 struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp);
 void span_map(struct span *s);
 unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
