@@ -236,6 +236,8 @@ extern u32 class_to_size[NR_CLASSES];
 extern u16 class_to_npages[NR_CLASSES];
 extern u16 class_to_go_npages[NR_CLASSES];
 extern u32 class_to_divmagic[NR_CLASSES];
+/* Class by size, in 8-byte steps up to 32 KiB (goalloc_sizeclasses.h). */
+extern const u8 size_to_class8[GOALLOC_MAX_SMALL_SIZE / GOALLOC_SMALL_SIZE_DIV + 1];
 
 /*
  * What a cache's class asks of its spans and objects: CLASS_CTOR, a
@@ -267,10 +269,7 @@ void class_clear(unsigned int cls);
  */
 static __always_inline unsigned int size_to_class(size_t size)
 {
-	if (likely(size <= GOALLOC_SMALL_SIZE_MAX - 8))
-		return size_to_class8[DIV_ROUND_UP(size, GOALLOC_SMALL_SIZE_DIV)];
-	return size_to_class128[DIV_ROUND_UP(size - GOALLOC_SMALL_SIZE_MAX,
-					     GOALLOC_LARGE_SIZE_DIV)];
+	return size_to_class8[DIV_ROUND_UP(size, GOALLOC_SMALL_SIZE_DIV)];
 }
 
 /*

@@ -588,10 +588,9 @@ static __always_inline void *__goalloc_alloc(size_t size, gfp_t gfp,
 {
 	/*
 	 * Size 0 is class 0, whose magazines stay empty: it goes the slow
-	 * way to ZERO_SIZE_PTR, and sizes up to 1 KiB pass one test.
+	 * way to ZERO_SIZE_PTR, and every size passes one test.
 	 */
-	if (unlikely(size > GOALLOC_SMALL_SIZE_MAX - 8) &&
-	    unlikely(size > GOALLOC_MAX_SMALL_SIZE))
+	if (unlikely(size > GOALLOC_MAX_SMALL_SIZE))
 		return goalloc_alloc_large(size, gfp, caller);
 	return mcache_alloc_class(size_to_class(size), size, gfp, caller);
 }

@@ -38,6 +38,9 @@ u16 class_to_go_npages[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_GO_NPAGES;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_go_npages);
 u32 class_to_divmagic[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_DIVMAGIC;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_divmagic);
+const u8 size_to_class8[GOALLOC_MAX_SMALL_SIZE / GOALLOC_SMALL_SIZE_DIV + 1] =
+	GOALLOC_SIZE_TO_CLASS8;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(size_to_class8);
 u8 class_flags[NR_CLASSES] __read_mostly;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_flags);
 void (*class_ctor[NR_CLASSES])(void *obj) __read_mostly;

@@ -14,6 +14,11 @@ Follows the rules of Go's runtime/mksizeclasses.go:
   - object index from span offset is (offset * divmagic) >> 32 with
     divmagic = 0xffffffff / size + 1, checked exact for every offset.
 
+Go looks a size's class up in two tables, 8-byte steps up to 1 KiB and
+128-byte steps above; here one table of 8-byte steps covers every size up
+to 32 KiB (4 KiB of it), so an allocation of 1 KiB or more saves the
+compare and branch that choose the table.
+
 One departure, for the kernel: with the sizes fixed, a span that holds
 fewer than MIN_OBJECTS objects grows, up to MAX_GROWN_PAGES pages (32 KiB,
 the kernel's PAGE_ALLOC_COSTLY_ORDER), to the fewest pages that hold
@@ -36,7 +41,6 @@ import sys
 
 MAX_SMALL_SIZE = 32 << 10
 SMALL_SIZE_DIV = 8
-SMALL_SIZE_MAX = 1024
 LARGE_SIZE_DIV = 128
 PAGE_SHIFT = 13
 PAGE_SIZE = 1 << PAGE_SHIFT
@@ -115,15 +119,6 @@ def lookup(classes, base, step, count):
     return out
 
 
-def c_array(ctype, name, dim, values, per_line):
-    lines = ["static const %s %s[%s] = {" % (ctype, name, dim)]
-    for i in range(0, len(values), per_line):
-        chunk = values[i:i + per_line]
-        lines.append("\t" + ", ".join(str(v) for v in chunk) + ",")
-    lines.append("};")
-    return "\n".join(lines)
-
-
 def c_init(name, values, per_line):
     """An initializer macro, for a table that caches' classes extend."""
     lines = ["#define %s {" % name]
@@ -165,8 +160,6 @@ def render():
     out.append("")
     out.append("#define GOALLOC_MAX_SMALL_SIZE\t%d" % MAX_SMALL_SIZE)
     out.append("#define GOALLOC_SMALL_SIZE_DIV\t%d" % SMALL_SIZE_DIV)
-    out.append("#define GOALLOC_SMALL_SIZE_MAX\t%d" % SMALL_SIZE_MAX)
-    out.append("#define GOALLOC_LARGE_SIZE_DIV\t%d" % LARGE_SIZE_DIV)
     out.append("#define GOALLOC_NUM_CLASSES\t%d" % len(classes))
     out.append("#define GOALLOC_PAGE_SHIFT\t%d" % PAGE_SHIFT)
     out.append("#define GOALLOC_MAX_SPAN_PAGES\t%d" % max(c[1] for c in classes))
@@ -187,16 +180,14 @@ def render():
     out.append(c_init("GOALLOC_CLASS_TO_DIVMAGIC",
                       [0] + ["0x%08x" % divmagic(*c[:2]) for c in classes[1:]], 6))
     out.append("")
-    n8 = SMALL_SIZE_MAX // SMALL_SIZE_DIV + 1
-    out.append(c_array("u8", "size_to_class8",
-                       "GOALLOC_SMALL_SIZE_MAX / GOALLOC_SMALL_SIZE_DIV + 1",
-                       lookup(classes, 0, SMALL_SIZE_DIV, n8), 17))
-    out.append("")
-    n128 = (MAX_SMALL_SIZE - SMALL_SIZE_MAX) // LARGE_SIZE_DIV + 1
-    out.append(c_array("u8", "size_to_class128",
-                       "(GOALLOC_MAX_SMALL_SIZE - GOALLOC_SMALL_SIZE_MAX) / "
-                       "GOALLOC_LARGE_SIZE_DIV + 1",
-                       lookup(classes, SMALL_SIZE_MAX, LARGE_SIZE_DIV, n128), 17))
+    out.append("/*")
+    out.append(" * Class by size in 8-byte steps up to GOALLOC_MAX_SMALL_SIZE, one table")
+    out.append(" * (goalloc_span.c): Go's second table, in 128-byte steps from 1 KiB,")
+    out.append(" * costs a compare and a branch per allocation there.")
+    out.append(" */")
+    n8 = MAX_SMALL_SIZE // SMALL_SIZE_DIV + 1
+    out.append(c_init("GOALLOC_SIZE_TO_CLASS8",
+                      lookup(classes, 0, SMALL_SIZE_DIV, n8), 17))
     out.append("")
     out.append("#endif /* _GOALLOC_SIZECLASSES_H */")
     return "\n".join(out) + "\n"
