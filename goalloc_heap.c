@@ -75,9 +75,9 @@ unsigned long heap_free_gopages;	/* heap_lock: Go pages in no span */
 
 /*
  * Bounds of every chunk ever held, for span_of()'s first test, and
- * heap_hi - PAGE_OFFSET (goalloc_fastpath.heap_top), the one bound it tests on
- * x86-64. Written under heap_lock, read locklessly: heap_lo only falls,
- * the others only rise.
+ * heap_hi - PAGE_OFFSET (goalloc_fastpath.heap_top), the one bound it
+ * tests on x86-64. Written under heap_lock, read locklessly: heap_lo only
+ * falls, the others only rise.
  */
 unsigned long heap_lo __read_mostly = ULONG_MAX;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(heap_lo);

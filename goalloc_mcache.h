@@ -32,9 +32,9 @@ enum { MAG_TASK, MAG_IRQ, NR_MAG_LEVELS };
  *		under the CPU's mcache lock
  *
  * In per-CPU memory (goalloc_fastpath.mags), so that this_cpu operations
- * reach the fields without a pointer chase; an array per field, so that a fast path
- * reaches its magazine's with the index alone (scaled by the load). A
- * struct per magazine took a shift and an add more.
+ * reach the fields without a pointer chase; an array per field, so that a
+ * fast path reaches its magazine's with the index alone (scaled by the
+ * load). A struct per magazine took a shift and an add more.
  *
  * Allocations are not counted: what left the magazine and was not moved
  * out was allocated, so they are @nfree + @moved less the objects in it

@@ -82,8 +82,8 @@ static enum cpuhp_state mcache_hp_state;
 /*
  * Magazine capacity per class: up to 64 objects (SLUB's sheaves and
  * tcmalloc's per-CPU batch), about 128 KiB of a class at most (with 64, a
- * batch of 4 KiB objects takes 131 instructions an allocation and 150 a
- * free, not 110 and 129: bench.sh --bench-args "tests=batch sizes=4096"),
+ * batch of 4 KiB objects takes 127 instructions an allocation and 150 a
+ * free, not 106 and 128: bench.sh --bench-args "tests=batch sizes=4096"),
  * so that a CPU holds no megabytes of small objects, but at least 16,
  * which wins above 4 KiB: half a magazine moves per refill, and its fixed
  * cost (the locks, the heap round trip) must be spread over a few spans

@@ -66,12 +66,12 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
-#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
 #include "goalloc.h"
+#include "goalloc_bench_spin.h"
 
 /* ------------------------------------------------------------------ */
 /* Parameters */
@@ -260,19 +260,6 @@ static inline u32 bench_rand_below(u64 *s, u32 range)
 
 /* ------------------------------------------------------------------ */
 /* Threads and their barrier */
-
-/*
- * One turn of a wait for another CPU's thread. stop_machine() (a clocksource
- * change, a CPU going down) runs a stopper on every CPU and holds each one
- * until all have come; without full preemption, a thread spinning here for a
- * thread that a stopper holds off its CPU would keep this CPU's stopper out
- * for ever, unless it lets the scheduler in.
- */
-static inline void bench_spin(void)
-{
-	cond_resched();
-	cpu_relax();
-}
 
 /* Sense-reversing spin barrier; every waiter is on its own CPU. */
 struct bench_barrier {

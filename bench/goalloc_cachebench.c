@@ -56,12 +56,12 @@
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 
 #include "goalloc.h"
+#include "goalloc_bench_spin.h"
 
 /* ------------------------------------------------------------------ */
 /* Parameters */
@@ -398,17 +398,6 @@ static noinline void run_kmalloc(const char *test, size_t size, enum cb_mode m)
 /* ------------------------------------------------------------------ */
 /* Producer/consumer on CPUs 0 and 1 */
 
-/*
- * One turn of a wait for the other CPU's thread: it lets the scheduler in, or
- * a stop_machine() (a clocksource change) that holds the other CPU would
- * wait for ever for this one's stopper on a kernel without full preemption.
- */
-static inline void cb_spin(void)
-{
-	cond_resched();
-	cpu_relax();
-}
-
 #define RING_SLOTS	512
 struct cb_ring {
 	unsigned long head ____cacheline_aligned_in_smp;	/* producer */
@@ -437,7 +426,7 @@ static __always_inline void produce(const enum cb_alloc a,
 
 		/* A slot is free once the consumer's release says so. */
 		while (pos - smp_load_acquire(&r->tail) == RING_SLOTS)
-			cb_spin();
+			bench_spin();
 		r->slot[pos % RING_SLOTS] = p;
 		/* Publish the slot; pairs with the consumer's acquire. */
 		smp_store_release(&r->head, pos + 1);
@@ -454,7 +443,7 @@ static __always_inline void consume(const enum cb_alloc a,
 	for (pos = 0; pos < n; pos++) {
 		/* Pairs with the producer's release of head. */
 		while (smp_load_acquire(&r->head) == pos)
-			cb_spin();
+			bench_spin();
 		p = r->slot[pos % RING_SLOTS];
 		/* Hand the slot back; pairs with the producer's acquire. */
 		smp_store_release(&r->tail, pos + 1);
@@ -469,7 +458,7 @@ static int prodcons_fn(void *arg, bool producer)
 	/* Both threads running before the region begins. */
 	atomic_inc(&pc->ready);
 	while (atomic_read(&pc->ready) < 2)
-		cb_spin();
+		bench_spin();
 	if (producer) {
 		region_begin(pc->profiled);
 		if (pc->a == CB_GOALLOC)
