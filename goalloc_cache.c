@@ -747,8 +747,9 @@ EXPORT_SYMBOL_GPL(goalloc_free_bulk);
  * goalloc_owns() - is @p in an object goalloc handed out?
  * @p: any pointer
  *
- * Quiet: no report, whatever @p is. A pointer into a large object past
- * its first page costs a walk back over its struct pages.
+ * Quiet: no report, whatever @p is. A pointer into an object of a span of
+ * one object (a large object, or one of 32 KiB and more) past its first
+ * page costs a walk back over its struct pages.
  *
  * Context: any.
  * Return: true if @p lies in a live span of goalloc's.
@@ -757,7 +758,7 @@ bool goalloc_owns(const void *p)
 {
 	struct span *s;
 
-	return span_find(p, &s) || large_span_around(p);
+	return span_find(p, &s) || span_around(p);
 }
 EXPORT_SYMBOL_GPL(goalloc_owns);
 

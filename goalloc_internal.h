@@ -644,7 +644,6 @@ void pcache_exit(void);
 /* ------------------------------------------------------------------ */
 /* Large objects (goalloc_large.c) */
 
-struct span *large_span_around(const void *p);
 void *goalloc_alloc_large(size_t size, gfp_t gfp, unsigned long caller);
 void large_free(struct span *s, unsigned int gen, const void *p);
 void goalloc_free_unowned(const void *p);

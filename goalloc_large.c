@@ -6,10 +6,10 @@
  * buddy allocator.
  *
  * Only a large object's first kernel page maps to its span
- * (span_map_pages()): it is freed and looked up by its address, and
+ * (span_mapped_pages()): it is freed and looked up by its address, and
  * mapping every page would cost two stores per page on allocation and on
- * free. large_span_around() finds the object of a pointer into its other
- * pages, for reports.
+ * free. span_around() finds the object of a pointer into its other pages,
+ * for reports.
  *
  * The page cache lists live large objects by the CPU that allocated them
  * (pcache_note_large()), for statistics, verify and unload, and keeps a
@@ -25,45 +25,13 @@
 #include "goalloc_internal.h"
 #include "goalloc_trace.h"
 
-/**
- * large_span_around() - the large object that holds @p, past its first page
- * @p: a pointer span_of() finds no span for
- *
- * Looks for the span by the pages before @p, back to the first mapped
- * one, or to the start of @p's MAX_ORDER-aligned block, which holds @p's
- * whole chunk (a chunk is such a block, or a smaller buddy block inside
- * one). For reports only: it reads up to MAX_ORDER_NR_PAGES struct pages,
- * and the span it finds may be changing.
- *
- * Return: the span of the large object whose pages hold @p, or NULL.
- */
-struct span *large_span_around(const void *p)
-{
-	unsigned long addr = (unsigned long)p & PAGE_MASK;
-	unsigned long lo = ALIGN_DOWN(addr, PAGE_SIZE << GOALLOC_CHUNK_ORDER);
-	struct span *s;
-
-	if (addr < READ_ONCE(heap_lo) || addr >= READ_ONCE(heap_hi))
-		return NULL;
-	/* A buddy block: aligned, and its struct pages exist. */
-	while (addr > lo) {
-		addr -= PAGE_SIZE;
-		s = span_of((void *)addr);
-		if (s)
-			return !s->cls && (unsigned long)p - s->base <
-			       span_bytes(s) ? s : NULL;
-	}
-	return NULL;
-}
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(large_span_around);
-
 /*
- * A pointer span_find() refuses: inside a large object past its first
+ * A pointer span_find() refuses: inside a one-object span past its first
  * page, or not goalloc's at all.
  */
 noinline void goalloc_free_unowned(const void *p)
 {
-	goalloc_report(large_span_around(p) ? REPORT_INTERIOR : REPORT_FOREIGN,
+	goalloc_report(span_around(p) ? REPORT_INTERIOR : REPORT_FOREIGN,
 		       p, 0, 0);
 }
 

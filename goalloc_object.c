@@ -72,7 +72,7 @@ void object_describe(struct seq_file *m, unsigned long addr)
 
 	rcu_read_lock();
 	if (!span_find((void *)addr, &s))
-		s = large_span_around((void *)addr);
+		s = span_around((void *)addr);
 	if (!s) {
 		rcu_read_unlock();
 		seq_printf(m, "%#lx: not in a live span of goalloc's\n", addr);

@@ -9,8 +9,9 @@
  * taken from a span stay "allocated" in the bitmap while they sit in that
  * CPU's magazine, so frees never touch the span on the fast path.
  *
- * Pointer to span in O(1): every kernel page of a small-object span, and
- * the first page of a large object, keeps its span in page->private and,
+ * Pointer to span in O(1): every kernel page of a span of several objects,
+ * and the first page of a one-object span (a large object, or a class of
+ * one object a span), keeps its span in page->private and,
  * as proof that goalloc wrote it, the span xor a random cookie in
  * page->index (span_map_pages(); span_find() in goalloc_internal.h reads
  * them).
@@ -168,18 +169,14 @@ void class_clear(unsigned int cls)
 }
 
 /*
- * Point the kernel pages of @s at it: every page of a small-object span,
- * whose objects lie on any of them; only the first page of a large
- * object, which is freed and looked up by its address. Its other pages
- * map to nothing, which saves two stores per page on allocation and on
- * free (15 pages at 64 KiB, 63 at 256 KiB); large_span_around() finds the
- * object of a pointer into them, for a report. span_unmap() undoes it.
+ * Point the kernel pages of @s that span_mapped_pages() names at it;
+ * span_unmap() undoes it.
  */
 static __always_inline void span_map_pages(struct span *s)
 {
 	struct page *page = nth_page(s->chunk->page,
 				     s->first << GOALLOC_PAGE_ORDER);
-	unsigned int i, n = s->cls ? s->npages << GOALLOC_PAGE_ORDER : 1;
+	unsigned int i, n = span_mapped_pages(s);
 
 	/* The span's fields before its pages lead to it (span_get()). */
 	smp_wmb();
@@ -241,6 +238,40 @@ void span_map(struct span *s)
 	span_next_gen_atomic(s);
 	span_map_pages(s);
 }
+
+/**
+ * span_around() - the one-object span that holds @p, past its first page
+ * @p: a pointer span_of() finds no span for
+ *
+ * Looks for the span by the pages before @p, back to the first mapped
+ * one, or to the start of @p's MAX_ORDER-aligned block, which holds @p's
+ * whole chunk (a chunk is such a block, or a smaller buddy block inside
+ * one). For reports only: it reads up to MAX_ORDER_NR_PAGES struct pages,
+ * and the span it finds may be changing.
+ *
+ * Return: the one-object span (span_mapped_pages()) whose pages hold @p,
+ * or NULL.
+ */
+struct span *span_around(const void *p)
+{
+	unsigned long addr = (unsigned long)p & PAGE_MASK;
+	unsigned long lo = ALIGN_DOWN(addr, PAGE_SIZE << GOALLOC_CHUNK_ORDER);
+	struct span *s;
+
+	if (addr < READ_ONCE(heap_lo) || addr >= READ_ONCE(heap_hi))
+		return NULL;
+	/* A buddy block: aligned, and its struct pages exist. */
+	while (addr > lo) {
+		addr -= PAGE_SIZE;
+		s = span_of((void *)addr);
+		if (s)
+			return s->nelems == 1 &&
+			       (unsigned long)p - s->base < span_bytes(s) ?
+			       s : NULL;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_around);
 
 /*
  * Run a cache's constructor on every slot of a new span: once per object,

@@ -108,11 +108,26 @@ static inline size_t span_bytes(const struct span *s)
 }
 
 /*
- * Pointer to span in O(1): each kernel page of a live small-object span,
- * and the first of a large object's (span_map_pages()), keeps the span
- * in page->private and, as proof that goalloc wrote it, the span xor a
- * random cookie in page->index. goalloc owns these fields: its pages come
- * from alloc_pages() without __GFP_COMP.
+ * The kernel pages that lead to @s while it lives (span_map_pages()): all
+ * of a span of several objects, which lie on any of them; only the first
+ * of a one-object span (a large object; a class's span of one slot, as
+ * at 32 KiB and for a cache's objects above it), whose object is freed
+ * and looked up by its address. Mapping the others would cost two stores
+ * a page when the span is made and two when it goes (15 pages at 64 KiB,
+ * 63 at 256 KiB); span_around() finds the object of a pointer into them,
+ * for reports.
+ */
+static inline unsigned int span_mapped_pages(const struct span *s)
+{
+	return s->nelems > 1 ? s->npages << GOALLOC_PAGE_ORDER : 1;
+}
+
+/*
+ * Pointer to span in O(1): the pages of a live span that
+ * span_mapped_pages() names keep the span in page->private and, as proof
+ * that goalloc wrote it, the span xor a random cookie in page->index.
+ * goalloc owns these fields: its pages come from alloc_pages() without
+ * __GFP_COMP.
  */
 extern unsigned long heap_lo, heap_hi;
 
@@ -155,7 +170,7 @@ static __always_inline struct page *heap_page(const void *p)
 
 /*
  * Find @p's span: false if goalloc does not own @p's page, or if @p lies
- * past the first kernel page of a large object (large_span_around() finds
+ * past the first kernel page of a one-object span (span_around() finds
  * those); else *@s is set, never to NULL. NULL and ZERO_SIZE_PTR lie below
  * any heap address, so they give false too. *@pagep is set to @p's page
  * with *@s.
@@ -320,6 +335,7 @@ object_check(const struct span *s, unsigned int cls, const void *p,
 
 struct span *span_create(unsigned int cls, unsigned int npages, gfp_t gfp);
 void span_map(struct span *s);
+struct span *span_around(const void *p);
 unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list);
 struct fault_attr;
@@ -336,7 +352,7 @@ unsigned int span_take(struct span *s, void **objs, unsigned int n);
 static __always_inline void span_unmap(struct span *s)
 {
 	struct page *page = heap_page((void *)s->base);
-	unsigned int i, n = s->cls ? s->npages << GOALLOC_PAGE_ORDER : 1;
+	unsigned int i, n = span_mapped_pages(s);
 
 	for (i = 0; i < n; i++, page = nth_page(page, 1)) {
 		/*

@@ -384,25 +384,33 @@ static void free_of_interior_pointer_is_refused(struct kunit *test)
 	u8 *p = goalloc_alloc(64, GFP_KERNEL);
 	u8 *q = goalloc_alloc(48, GFP_KERNEL);	/* 170 slots, a 32-byte tail */
 	u8 *big = goalloc_alloc(100000, GFP_KERNEL);
+	u8 *one = goalloc_alloc(32768, GFP_KERNEL);	/* one slot a span */
 	struct span *s;
 
-	KUNIT_ASSERT_TRUE(test, p && q && big);
+	KUNIT_ASSERT_TRUE(test, p && q && big && one);
 	memset(p, 0x11, 64);
 	s = span_of(q);
 	KUNIT_ASSERT_EQ(test, s->nelems, 170);
-	EXPECT_REPORTS(test, 5, EV_REFUSED_INTERIOR, {
+	KUNIT_ASSERT_EQ(test, span_of(one)->nelems, 1);
+	EXPECT_REPORTS(test, 7, EV_REFUSED_INTERIOR, {
 		goalloc_free(p + 8);
 		goalloc_free(p + 1);
 		goalloc_free((void *)(s->base + 170 * 48));
 		goalloc_free(big + PAGE_SIZE);
 		goalloc_free(big + 100000 - 1);
+		/* Past the first page, which alone maps to the span. */
+		goalloc_free(one + PAGE_SIZE);
+		goalloc_free(one + 32768 - 1);
 	});
 	/* Nothing changed: the object is intact and still allocated. */
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x11, 64));
 	KUNIT_EXPECT_EQ(test, goalloc_usable_size(p), 64UL);
+	KUNIT_EXPECT_EQ(test, goalloc_usable_size(one), 32768UL);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 	goalloc_free(p);
 	goalloc_free(q);
 	goalloc_free(big);
+	goalloc_free(one);
 }
 
 static void double_free_of_object_free_in_span_is_refused(struct kunit *test)

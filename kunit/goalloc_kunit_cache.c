@@ -1510,19 +1510,30 @@ static void foreign_interior_and_double_frees_to_a_cache_are_refused(struct kuni
 {
 	struct goalloc_cache *c = cache_new(test, "goalloc_test_refuse", 128, 0,
 					    0, NULL);
+	struct goalloc_cache *big = cache_new(test, "goalloc_test_refuse_big",
+					      BIG_SIZE, 0, 0, NULL);
 	u8 *p = goalloc_cache_alloc(c, GFP_KERNEL), *q, *r;
+	u8 *b = goalloc_cache_alloc(big, GFP_KERNEL);
 	void *k = kmalloc(64, GFP_KERNEL);
 	u64 on_stack[2] = { 0 };
 
-	KUNIT_ASSERT_TRUE(test, p && k);
+	KUNIT_ASSERT_TRUE(test, p && b && k);
 	memset(p, 0x44, 128);
 	EXPECT_REFUSALS(test, 1, goalloc_cache_free(c, k));
 	EXPECT_REFUSALS(test, 1, goalloc_cache_free(c, &on_stack[1]));
 	EXPECT_REFUSALS(test, 1, goalloc_cache_free(c, &owns_global));
 	EXPECT_REFUSALS(test, 1, goalloc_cache_free(c, p + 8));
+	/* A span of one object maps its first page only. */
+	EXPECT_REPORTS(test, 2, EV_REFUSED_INTERIOR, {
+		goalloc_cache_free(big, b + PAGE_SIZE);
+		goalloc_cache_free(big, b + BIG_SIZE - 1);
+	});
 	KUNIT_EXPECT_EQ(test, cache_inuse(c), 1UL);
+	KUNIT_EXPECT_EQ(test, cache_inuse(big), 1UL);
 	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0x44, 128));
 	kfree(k);
+	goalloc_cache_free(big, b);
+	cache_destroy_clean(test, big);
 
 	/* The object this CPU freed last, freed again: handed out once. */
 	migrate_disable();

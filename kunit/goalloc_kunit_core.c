@@ -286,7 +286,7 @@ static void bits_find_run_finds_the_lowest_run(struct kunit *test)
 
 /*
  * Only a large object's first page maps to its span; a pointer into its
- * other pages is found by large_span_around(), and one past it is not.
+ * other pages is found by span_around(), and one past it is not.
  */
 static void large_object_maps_its_first_page_only(struct kunit *test)
 {
@@ -301,13 +301,13 @@ static void large_object_maps_its_first_page_only(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, bytes, 13UL * GOALLOC_PAGE_SIZE);
 	KUNIT_EXPECT_NULL(test, span_of(p + PAGE_SIZE));
 	KUNIT_EXPECT_NULL(test, span_of(p + bytes - 1));
-	KUNIT_EXPECT_PTR_EQ(test, large_span_around(p + PAGE_SIZE), s);
-	KUNIT_EXPECT_PTR_EQ(test, large_span_around(p + bytes - 1), s);
-	KUNIT_EXPECT_NULL(test, large_span_around(p + bytes));
+	KUNIT_EXPECT_PTR_EQ(test, span_around(p + PAGE_SIZE), s);
+	KUNIT_EXPECT_PTR_EQ(test, span_around(p + bytes - 1), s);
+	KUNIT_EXPECT_NULL(test, span_around(p + bytes));
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 	goalloc_free(p);
 	KUNIT_EXPECT_NULL(test, span_of(p));
-	KUNIT_EXPECT_NULL(test, large_span_around(p + PAGE_SIZE));
+	KUNIT_EXPECT_NULL(test, span_around(p + PAGE_SIZE));
 }
 
 /*
@@ -386,7 +386,8 @@ static void large_runs_are_kept_for_the_next_allocation(struct kunit *test)
 /*
  * A refill's batch: spans_create() makes up to n spans, each with its own
  * run, mapped and with every slot free; spans_destroy() gives them all
- * back in one call.
+ * back in one call. A 32 KiB span holds one object: only its first page
+ * maps, as a large object's.
  */
 static void spans_are_made_and_given_back_in_batches(struct kunit *test)
 {
@@ -411,7 +412,8 @@ static void spans_are_made_and_given_back_in_batches(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, s->allocated, 0U);
 		KUNIT_EXPECT_EQ(test, s->allocbits[0], 0UL);
 		KUNIT_EXPECT_PTR_EQ(test, span_of((void *)s->base), s);
-		KUNIT_EXPECT_PTR_EQ(test, span_of((void *)(s->base + 32767)), s);
+		KUNIT_EXPECT_NULL(test, span_of((void *)(s->base + PAGE_SIZE)));
+		KUNIT_EXPECT_PTR_EQ(test, span_around((void *)(s->base + 32767)), s);
 		for (j = 0; j < i; j++)
 			KUNIT_EXPECT_NE(test, s->base, base[j]);
 		base[i++] = s->base;

@@ -789,7 +789,7 @@ static unsigned long refused_total(void)
  * object (interior), or be an object in use or, without debug=1, in a CPU
  * cache: then the call would be valid and is not made (NR_MISUSE). A large
  * object's pages go back to the heap, or wait unmapped in a CPU's page
- * cache: foreign, unless they now lie past the first page of another large
+ * cache: foreign, unless they now lie past the first page of a span of one
  * object (interior).
  */
 static enum misuse_kind misuse_freed_kind(const void *p, enum misuse_kind k)
@@ -798,7 +798,7 @@ static enum misuse_kind misuse_freed_kind(const void *p, enum misuse_kind k)
 	unsigned int idx;
 
 	if (!s)
-		return large_span_around(p) ? MISUSE_INTERIOR : MISUSE_FOREIGN;
+		return span_around(p) ? MISUSE_INTERIOR : MISUSE_FOREIGN;
 	switch (object_check(s, s->cls, p, &idx)) {
 	case REPORT_INTERIOR:
 		return MISUSE_INTERIOR;
