@@ -106,11 +106,13 @@ u8 mcache_batch[NR_CLASSES] __read_mostly;
 void *const mag_closed[2] = { NULL, MAG_END };
 #define MCACHE_BYTES		(128 << 10)
 /*
- * A cache's objects over 32 KiB (a span each): a magazine holds 512 KiB
- * of them, two at least, so that a CPU keeps no more than a few megabytes
- * of a cache of 256 KiB objects, and a refill or flush moves one.
+ * A cache's objects over 32 KiB: 2 MiB, 2 to 16 of them, so that a refill
+ * or flush (half a magazine) moves a few under one lock hold. With 512 KiB
+ * (two of 256 KiB) their producer and consumer on two CPUs ran at 0.92x
+ * kmem_cache's time, not 0.57x, and a bulk of 16 cost 887 instructions an
+ * object, not 211. A drain, the shrinker's too, empties the magazines.
  */
-#define MCACHE_BIG_BYTES	(512 << 10)
+#define MCACHE_BIG_BYTES	(2048 << 10)
 
 /**
  * mcache_class_cap() - magazine capacity of a class
@@ -124,7 +126,7 @@ unsigned int mcache_class_cap(unsigned int cls)
 {
 	if (!cls)
 		return 0;
-	/* A cache's objects over 32 KiB: two per magazine from 256 KiB. */
+	/* A cache's objects over 32 KiB: eight a magazine at 256 KiB. */
 	if (class_to_size[cls] > GOALLOC_MAX_SMALL_SIZE)
 		return clamp_t(unsigned int,
 			       MCACHE_BIG_BYTES / class_to_size[cls], 2,
