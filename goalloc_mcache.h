@@ -184,9 +184,10 @@ static __always_inline struct span *obj_span(const void *p)
 
 /*
  * Is @p a slot of small-object span @s (class @cls, loaded already) that
- * is not free in it? Set *@idx to the slot. The free fast path's test;
- * object_check() says what else @p is. Lockless: a caller that owns the
- * object owns its bit.
+ * is not free in it, and that the free fast path may take (not while the
+ * heap profile holds an object of @s: span->fast_nelems)? Set *@idx to
+ * the slot. object_check() says what else @p is. Lockless: a caller that
+ * owns the object owns its bit.
  */
 static __always_inline bool span_slot_live(const struct span *s,
 					   unsigned long cls, const void *p,
@@ -194,7 +195,8 @@ static __always_inline bool span_slot_live(const struct span *s,
 {
 	/* The bound before the bitmap: @s may be changing (span_get()). */
 	return class_slot(cls, (unsigned long)p - s->base, idx) &&
-	       *idx < READ_ONCE(s->nelems) && test_bit(*idx, s->allocbits);
+	       *idx < READ_ONCE(s->fast_nelems) &&
+	       test_bit(*idx, s->allocbits);
 }
 
 /* ------------------------------------------------------------------ */
@@ -378,15 +380,16 @@ static __always_inline void *mcache_alloc_class(unsigned int cls, size_t size,
 	return mcache_alloc_done(p, cls, gfp, size, caller);
 }
 
-/* Does a free of an object of @s need mcache_free_prepared()? */
-static __always_inline bool mcache_free_hooked(const struct span *s,
-					       bool hooked)
+/*
+ * Does a free need mcache_free_prepared() for a hook? The heap profile's
+ * is not among them: a span it holds an object of fails span_slot_live().
+ */
+static __always_inline bool mcache_free_hooked(bool hooked)
 {
 	return IS_ENABLED(CONFIG_DEBUG_KMEMLEAK) || GOALLOC_KASAN ||
-	       unlikely((hooked && (static_branch_unlikely(&goalloc_debug_key) ||
-				    static_branch_unlikely(&goalloc_track_key) ||
-				    want_init_on_free())) ||
-			profile_span_sampled(s));
+	       unlikely(hooked && (static_branch_unlikely(&goalloc_debug_key) ||
+				   static_branch_unlikely(&goalloc_track_key) ||
+				   want_init_on_free()));
 }
 
 /*
@@ -419,7 +422,7 @@ static __always_inline bool mcache_free_fast(struct span *s, unsigned int gen,
 		goalloc_test_hooks.free_delay(p);
 	/* Class 0, a large object's, has no slot. */
 	if (unlikely(!span_slot_live(s, cls, p, &idx)) ||
-	    mcache_free_hooked(s, hooked) ||
+	    mcache_free_hooked(hooked) ||
 	    unlikely(!mcache_in_task() || mcache_busy()))
 		return false;
 	if (unlikely(!span_unchanged(s, gen))) {

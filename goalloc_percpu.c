@@ -372,6 +372,7 @@ noinline void mcache_free_slow(const void *p, struct span *fs,
 			       bool hooked)
 {
 	unsigned int gen, idx, cls;
+	enum goalloc_report bad;
 	struct span *s;
 
 	if (goalloc_refuse_nmi(p, 0))
@@ -385,14 +386,13 @@ noinline void mcache_free_slow(const void *p, struct span *fs,
 	/* Class 0 comes here only as a cache's free: mcache_free() claims it. */
 	if (unlikely(want && cls != want)) {
 		goalloc_report(REPORT_WRONG_CACHE, p, class_to_size[want], 0);
-	} else if (!span_slot_live(s, cls, p, &idx)) {
-		/* Free since the fast path's test, if not interior: double. */
-		goalloc_report(object_check(s, cls, p, &idx) ?: REPORT_DOUBLE_FREE,
-			       p, 0, 0);
-	} else if (mcache_free_hooked(s, hooked))
+	} else if ((bad = object_check(s, cls, p, &idx))) {
+		goalloc_report(bad, p, 0, 0);
+	} else if (mcache_free_hooked(hooked) || profile_span_sampled(s)) {
 		mcache_free_prepared(s, gen, idx, p);
-	else
+	} else {
 		mcache_push_slow(s, gen, cls, p);
+	}
 out:
 	rcu_read_unlock();
 }

@@ -8,14 +8,16 @@
  * distinct stack, is credited with the object, and the object goes into a
  * side table keyed by its address. A sampled object's span counts it in
  * span->nsampled, so a free looks the table up only for spans that hold
- * sampled objects; the free credits the bucket at once.
+ * sampled objects; the free credits the bucket at once. While it is not
+ * 0, span->fast_nelems is, and the free fast path's slot test sends every
+ * free of the span to the slow path, which does that.
  *
  * An object of s bytes is sampled with probability 1 - exp(-s / rate), so
  * n samples of average size a stand for n / (1 - exp(-a / rate)) objects
  * (pprof's scaleHeapSample; goalloc_profile_scale() here).
  *
  * The fast paths pay for all this only while goalloc_profile_key is on: a
- * per-CPU subtraction on allocation, a test of span->nsampled on free. The
+ * per-CPU subtraction on allocation, nothing on free (above). The
  * key is on while profile_rate is not 0, and stays on after profile_rate
  * becomes 0 until the last sampled object is freed, so no free of a sampled
  * object goes unseen and the side table never holds a stale address.
@@ -438,6 +440,7 @@ void goalloc_profile_sample(const void *p, size_t size, unsigned long site)
 	struct profile_bucket *b;
 	unsigned long flags, rate;
 	unsigned int nr;
+	struct span *s;
 	bool cached;
 
 	rate = READ_ONCE(profile_rate);
@@ -463,7 +466,10 @@ void goalloc_profile_sample(const void *p, size_t size, unsigned long site)
 	smp->b = b;
 	smp->size = size;
 	hash_add(profile_samples, &smp->node, (unsigned long)p);
-	span_of(p)->nsampled++;
+	s = span_of(p);
+	s->nsampled++;
+	/* Its frees take the slow path, to goalloc_profile_free(). */
+	WRITE_ONCE(s->fast_nelems, 0);
 	pstats.samples++;
 	b->alloc_objects++;
 	b->alloc_bytes += size;
@@ -491,7 +497,8 @@ void goalloc_profile_free(struct span *s, const void *p)
 		smp->b->free_bytes += smp->size;
 		hash_del(&smp->node);
 		kmem_cache_free(profile_sample_cache, smp);
-		s->nsampled--;
+		if (!--s->nsampled)
+			WRITE_ONCE(s->fast_nelems, s->nelems);
 		if (!--pstats.samples && !READ_ONCE(profile_rate))
 			schedule_work(&profile_off_work);
 		break;

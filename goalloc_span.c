@@ -195,6 +195,7 @@ static __always_inline void span_init(struct span *s, unsigned int cls,
 	s->cls = cls;
 	s->cpu = -1;
 	s->nelems = nelems;
+	s->fast_nelems = nelems;	/* nsampled is 0: span_set_run() */
 	/*
 	 * Bits past nelems stay clear too: span_take() takes the lowest free
 	 * slots and never more than there are, so it never reaches them.

@@ -44,6 +44,10 @@ enum span_state {
  * @gen:	changes whenever the span empties or goes, and when its large
  *		object is mapped or claimed (see span_get()); central lock, or
  *		for a large object atomically (span_next_gen_atomic())
+ * @fast_nelems: the slots the free fast path takes (span_slot_live()):
+ *		@nelems, or 0 while @nsampled is not, so that the frees of a
+ *		span with objects in the heap profile take the slow path,
+ *		which tells the profile, at no cost to the others; profile_lock
  * @alloc_cache: ~allocbits of the window, so __ffs() finds a free slot
  * @cachedbits:	debug only: slots free but held in some CPU's magazine
  * @req:	track_waste only: bytes requested for each slot's object
@@ -75,6 +79,7 @@ struct span {
 	u16 freeindex;
 	u16 nsampled;
 	unsigned int gen;
+	u16 fast_nelems;
 	u64 alloc_cache;
 	unsigned long *cachedbits;
 	u16 *req;

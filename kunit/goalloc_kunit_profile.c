@@ -232,6 +232,9 @@ static void two_sites_two_buckets_exact_counts(struct kunit *test)
 	KUNIT_EXPECT_GE(test, ps.samples, 17UL);
 	KUNIT_EXPECT_GE(test, ps.buckets, 2UL);
 	KUNIT_EXPECT_GT(test, ps.bytes, 0UL);
+	/* Their spans' frees go past the fast path, to the profile. */
+	KUNIT_EXPECT_EQ(test, span_of(a[0])->fast_nelems, 0);
+	KUNIT_EXPECT_EQ(test, span_of(b[0])->fast_nelems, 0);
 
 	/* Frees move objects from in use to alloc only, at once. */
 	for (i = 0; i < ARRAY_SIZE(a); i++)
