@@ -384,15 +384,15 @@ noinline void mcache_free_slow(const void *p, struct span *fs,
 	}
 	cls = s->cls;
 	/* Class 0 comes here only as a cache's free: mcache_free() claims it. */
-	if (unlikely(want && cls != want)) {
-		goalloc_report(REPORT_WRONG_CACHE, p, class_to_size[want], 0);
-	} else if ((bad = object_check(s, cls, p, &idx))) {
-		goalloc_report(bad, p, 0, 0);
-	} else if (mcache_free_hooked(hooked) || profile_span_sampled(s)) {
+	bad = want && cls != want ? REPORT_WRONG_CACHE :
+				    object_check(s, cls, p, &idx);
+	if (unlikely(bad))
+		goalloc_report(bad, p, bad == REPORT_WRONG_CACHE ?
+			       class_to_size[want] : 0, 0);
+	else if (mcache_free_hooked(hooked) || profile_span_sampled(s))
 		mcache_free_prepared(s, gen, idx, p);
-	} else {
+	else
 		mcache_push_slow(s, gen, cls, p);
-	}
 out:
 	rcu_read_unlock();
 }
