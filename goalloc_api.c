@@ -123,7 +123,7 @@ static size_t usable_size(const void *p)
 	    ((static_branch_unlikely(&goalloc_debug_key) &&
 	      test_bit(idx, s->cachedbits)) || shadow_freed(p)))
 		bad = REPORT_DOUBLE_FREE;
-	size = s->cls ? class_to_size[s->cls] : span_bytes(s);
+	size = s->cls ? class_info[s->cls].size : span_bytes(s);
 	/* Freed under us: a use after free that raced with the free. */
 	if (!bad && !span_unchanged(s, gen))
 		bad = REPORT_DOUBLE_FREE;
@@ -173,6 +173,6 @@ size_t goalloc_size_roundup(size_t size)
 		return size;
 	if (size > GOALLOC_MAX_SMALL_SIZE)
 		return round_up(size, GOALLOC_PAGE_SIZE);
-	return class_to_size[size_to_class(size)];
+	return class_info[size_to_class(size)].size;
 }
 EXPORT_SYMBOL_GPL(goalloc_size_roundup);

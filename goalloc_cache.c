@@ -488,7 +488,7 @@ static __always_inline size_t __cache_bulk_put(unsigned int cls, size_t n,
 	struct central *c = &goalloc_central[cls];
 	unsigned int mag, batch = mcache_batch[cls], gen = 0, next_gen;
 	unsigned long off, base = 0, len = 0;
-	u32 magic = class_to_divmagic[cls];
+	u32 magic = class_info[cls].divmagic;
 	struct span *s = NULL, *next;
 	struct mcache_mags *mm;
 	unsigned long flags;
@@ -625,7 +625,7 @@ static size_t cache_bulk_take(unsigned int cls, gfp_t gfp, size_t n, void **p)
 		if (!spans_create(cls, min_t(size_t, spans, MCACHE_MAX_CAP),
 				  gfp, &fresh)) {
 			cache_bulk_put(cls, got, p);
-			goalloc_alloc_failed(class_to_size[cls] * n, gfp);
+			goalloc_alloc_failed(class_info[cls].size * n, gfp);
 			return 0;
 		}
 	}
@@ -647,7 +647,7 @@ static bool cache_bulk_plain(void)
 static void cache_bulk_sample(unsigned int cls, size_t n, void **p,
 			      unsigned long site)
 {
-	size_t i, size = class_to_size[cls];
+	size_t i, size = class_info[cls].size;
 
 	if (likely(!profile_countdown(n * size)))
 		return;

@@ -63,7 +63,7 @@ static __always_inline unsigned int
 __span_put(struct span *s, void *const *objs, unsigned int n)
 {
 	unsigned long base = s->base, bytes = span_bytes(s), off;
-	u32 magic = class_to_divmagic[s->cls];
+	u32 magic = class_info[s->cls].divmagic;
 	unsigned int low = UINT_MAX, i, idx;
 	void *const *o = objs, *const *end = objs + n;
 
@@ -95,7 +95,7 @@ __span_put(struct span *s, void *const *objs, unsigned int n)
 /* Mark slot @idx of @s free again, for tests. */
 void span_put(struct span *s, unsigned int idx)
 {
-	void *p = (void *)(s->base + (unsigned long)idx * class_to_size[s->cls]);
+	void *p = (void *)(s->base + (unsigned long)idx * class_info[s->cls].size);
 
 	__span_put(s, &p, 1);
 }
@@ -398,7 +398,7 @@ static void central_for_each(bool (*want)(const struct central *c),
 	for (cls = 1; cls < NR_CLASSES; cls++) {
 		struct central *c = &goalloc_central[cls];
 
-		if (!READ_ONCE(class_to_size[cls]) || (want && !want(c)))
+		if (!READ_ONCE(class_info[cls].size) || (want && !want(c)))
 			continue;
 		spin_lock_irqsave(&c->lock, flags);
 		fn(c, &dead);
@@ -529,7 +529,7 @@ static void span_forget_objects(struct span *s)
 	for_each_set_bit(i, s->allocbits, s->nelems)
 		if (!static_branch_unlikely(&goalloc_debug_key) ||
 		    !test_bit(i, s->cachedbits))
-			kmemleak_free((void *)(s->base + i * class_to_size[s->cls]));
+			kmemleak_free((void *)(s->base + i * class_info[s->cls].size));
 }
 
 /* Unload: report what callers never freed, then free every span anyway. */
@@ -556,7 +556,7 @@ void central_exit(void)
 		}
 		if (objects)
 			pr_warn("unload: class %u (%u bytes): %lu objects, %lu bytes never freed\n",
-				cls, class_to_size[cls], objects,
-				objects * class_to_size[cls]);
+				cls, class_info[cls].size, objects,
+				objects * class_info[cls].size);
 	}
 }

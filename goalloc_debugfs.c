@@ -208,7 +208,7 @@ static_assert(ARRAY_SIZE(class_col_names) == NR_CLASS_COLS);
  */
 void goalloc_class_row(unsigned int cls, unsigned long *col)
 {
-	unsigned int size = class_to_size[cls];
+	unsigned int size = class_info[cls].size;
 	struct goalloc_class_stats st;
 
 	goalloc_class_stats(cls, &st);
@@ -259,7 +259,7 @@ static int classes_show(struct seq_file *m, void *v)
 		goalloc_class_row(cls, col);
 		for (i = 0; i < NR_CLASS_COLS; i++)
 			total[i] += col[i];
-		seq_printf(m, "%u %u %u %u", cls, class_to_size[cls],
+		seq_printf(m, "%u %u %u %u", cls, class_info[cls].size,
 			   class_to_npages[cls], class_span_objects(cls));
 		class_row_print(m, col);
 	}
@@ -326,8 +326,8 @@ static int slabinfo_show(struct seq_file *m, void *v)
 		goalloc_class_stats(cls, &st);
 		cap = mcache_class_cap(cls);
 		seq_printf(m, "goalloc-%-9u %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6u\n",
-			   class_to_size[cls], st.span_objects, st.slots,
-			   class_to_size[cls], class_span_objects(cls),
+			   class_info[cls].size, st.span_objects, st.slots,
+			   class_info[cls].size, class_span_objects(cls),
 			   class_to_npages[cls] << GOALLOC_PAGE_ORDER, cap,
 			   cap / 2, 0, st.nspans - st.spans[SPAN_EMPTY],
 			   st.nspans, 0);
@@ -434,7 +434,7 @@ static void spans_iter_next(struct spans_iter *it)
 	/* Caches' classes come and go under cache_lock(), not in a batch. */
 	cache_lock();
 	while (!it->nrows && it->cls < NR_CLASSES) {
-		if (!class_to_size[it->cls] ||
+		if (!class_info[it->cls].size ||
 		    !class_walk_batch(&it->cw, spans_add_row, NULL, it)) {
 			if (++it->cls < NR_CLASSES)
 				class_walk_init(&it->cw, it->cls);
@@ -564,14 +564,14 @@ static int heap_show(struct seq_file *m, void *v)
 	/* Size classes and caches' classes alike. */
 	cache_lock();
 	for (cls = 1; cls < NR_CLASSES; cls++) {
-		if (!class_to_size[cls])
+		if (!class_info[cls].size)
 			continue;
 		goalloc_class_stats(cls, &st);
-		alloc_bytes += st.inuse * class_to_size[cls];
+		alloc_bytes += st.inuse * class_info[cls].size;
 		objects += st.inuse;
 		mallocs += st.nalloc;
 		frees += st.nfree;
-		total_alloc += st.nalloc * class_to_size[cls];
+		total_alloc += st.nalloc * class_info[cls].size;
 	}
 	cache_unlock();
 	goalloc_counters_sum(ev);
@@ -624,14 +624,14 @@ static int percpu_show(struct seq_file *m, void *v)
 			struct mcache_class *mc = &mcache_of(cpu)->cls[cls];
 			struct mag_counts n = {};
 
-			if (!class_to_size[cls])
+			if (!class_info[cls].size)
 				continue;
 			/* Another CPU's fields, read unlocked. */
 			mag_counts_add(cpu, cls, &n);
 			if (!n.nalloc && !n.nfree)
 				continue;
 			seq_printf(m, "%d %u %u %lu %d %lu %lu %lu %lu %lu %lu\n", cpu,
-				   cls, class_to_size[cls], n.count,
+				   cls, class_info[cls].size, n.count,
 				   !!READ_ONCE(mc->span), n.nalloc,
 				   counts_sub(n.nalloc, READ_ONCE(mc->slow)), n.nfree,
 				   READ_ONCE(mc->refills), READ_ONCE(mc->flushes),
@@ -652,7 +652,7 @@ static void cpu_fast_counts(int cpu, unsigned long *alloc_fast,
 
 	/* Another CPU's fields, read unlocked; cache_lock() held. */
 	for (cls = 1; cls < NR_CLASSES; cls++)
-		if (class_to_size[cls])
+		if (class_info[cls].size)
 			mag_counts_add(cpu, cls, &n);
 	*alloc_fast = counts_sub(n.nalloc,
 				 READ_ONCE(per_cpu(goalloc_events, cpu)[EV_ALLOC_SLOW]));

@@ -227,15 +227,21 @@ static __always_inline bool goalloc_refuse_nmi(const void *p, size_t size)
 /* Size classes, and caches' classes (tables in goalloc_span.c) */
 
 /*
- * Object size, span pages (a grown class's own and Go's) and divmagic by
- * class. The size classes' entries are generated; a cache's are written
- * when it is made (class_set()) and cleared when it goes, both while no
- * object of the class exists. A class not in use has size 0.
+ * Object size and divmagic, and span pages (a grown class's own and Go's)
+ * by class. The size classes' entries are generated; a cache's are
+ * written when it is made (class_set()) and cleared when it goes, both
+ * while no object of the class exists. A class not in use has size 0.
+ * Size and divmagic share an entry: an allocation reads the size (the
+ * heap profile's countdown) and its free the divmagic, one cache line.
  */
-extern u32 class_to_size[NR_CLASSES];
+struct class_info {
+	u32 size;
+	u32 divmagic;
+};
+
+extern struct class_info class_info[NR_CLASSES];
 extern u16 class_to_npages[NR_CLASSES];
 extern u16 class_to_go_npages[NR_CLASSES];
-extern u32 class_to_divmagic[NR_CLASSES];
 /* Class by size, in 8-byte steps up to 32 KiB (goalloc_sizeclasses.h). */
 extern const u8 size_to_class8[GOALLOC_MAX_SMALL_SIZE / GOALLOC_SMALL_SIZE_DIV + 1];
 
@@ -274,7 +280,7 @@ static __always_inline unsigned int size_to_class(size_t size)
 
 /*
  * Go's divmul: @off / class size as a multiply by @magic, the class's
- * class_to_divmagic[], and a shift; exact for @off within a span (checked
+ * class_info[].divmagic, and a shift; exact for @off within a span (checked
  * for every class: the size classes by the generator, caches' by
  * class_set()).
  */
@@ -287,7 +293,7 @@ static __always_inline unsigned int divmagic_index(unsigned long off,
 static __always_inline unsigned int class_obj_index(unsigned int cls,
 						    unsigned long off)
 {
-	return divmagic_index(off, class_to_divmagic[cls]);
+	return divmagic_index(off, class_info[cls].divmagic);
 }
 
 /*
@@ -300,7 +306,7 @@ static __always_inline unsigned int class_obj_index(unsigned int cls,
 static __always_inline bool class_slot(unsigned long cls, unsigned long off,
 				       unsigned int *idx)
 {
-	u32 magic = class_to_divmagic[cls];
+	u32 magic = class_info[cls].divmagic;
 	u64 prod = (u64)off * magic;
 
 	*idx = prod >> 32;
@@ -311,7 +317,7 @@ static __always_inline bool class_slot(unsigned long cls, unsigned long off,
 static inline unsigned int class_objects_in(unsigned int cls,
 					    unsigned int npages)
 {
-	return npages * GOALLOC_PAGE_SIZE / class_to_size[cls];
+	return npages * GOALLOC_PAGE_SIZE / class_info[cls].size;
 }
 
 static inline unsigned int class_span_objects(unsigned int cls)
@@ -332,7 +338,7 @@ static inline bool class_grown(unsigned int cls)
  */
 static inline unsigned int class_min_npages(unsigned int cls)
 {
-	return DIV_ROUND_UP(class_to_size[cls], GOALLOC_PAGE_SIZE);
+	return DIV_ROUND_UP(class_info[cls].size, GOALLOC_PAGE_SIZE);
 }
 
 /*
@@ -350,7 +356,7 @@ static inline unsigned int class_min_npages(unsigned int cls)
  */
 static inline unsigned int span_align(unsigned int cls, unsigned int npages)
 {
-	unsigned long size = cls ? class_to_size[cls] :
+	unsigned long size = cls ? class_info[cls].size :
 			     (unsigned long)npages * GOALLOC_PAGE_SIZE;
 
 	if (size <= GOALLOC_PAGE_SIZE || !is_power_of_2(size))

@@ -336,7 +336,7 @@ static __always_inline bool profile_countdown_cls(unsigned int cls)
 		return false;
 	/* A long: the index needs no zero extension after the asm. */
 	asm volatile("" : "+r" (idx));
-	return profile_countdown(class_to_size[idx]);
+	return profile_countdown(class_info[idx].size);
 }
 
 /*

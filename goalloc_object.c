@@ -79,9 +79,9 @@ void object_describe(struct seq_file *m, unsigned long addr)
 		return;
 	}
 	cls = s->cls;
-	idx = cls ? (addr - s->base) / class_to_size[cls] : 0;
+	idx = cls ? (addr - s->base) / class_info[cls].size : 0;
 	if (cls && idx < READ_ONCE(s->nelems)) {
-		size = class_to_size[cls];
+		size = class_info[cls].size;
 		base = s->base + (unsigned long)idx * size;
 		if (!test_bit(idx, s->allocbits))
 			state = "free, in its span";

@@ -127,11 +127,11 @@ unsigned int mcache_class_cap(unsigned int cls)
 	if (!cls)
 		return 0;
 	/* A cache's objects over 32 KiB: eight a magazine at 256 KiB. */
-	if (class_to_size[cls] > GOALLOC_MAX_SMALL_SIZE)
+	if (class_info[cls].size > GOALLOC_MAX_SMALL_SIZE)
 		return clamp_t(unsigned int,
-			       MCACHE_BIG_BYTES / class_to_size[cls], 2,
+			       MCACHE_BIG_BYTES / class_info[cls].size, 2,
 			       MCACHE_MIN_CAP);
-	return clamp_t(unsigned int, MCACHE_BYTES / class_to_size[cls],
+	return clamp_t(unsigned int, MCACHE_BYTES / class_info[cls].size,
 		       MCACHE_MIN_CAP, MCACHE_MAX_CAP);
 }
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_class_cap);
@@ -190,7 +190,7 @@ static bool mcache_debug_free(struct span *s, unsigned int idx, const void *p)
 		return false;
 	}
 	if (class_may_wipe(s->cls))
-		memset((void *)p, GOALLOC_POISON, class_to_size[s->cls]);
+		memset((void *)p, GOALLOC_POISON, class_info[s->cls].size);
 	history_free(p);
 	return true;
 }
@@ -205,7 +205,7 @@ static bool mcache_debug_free(struct span *s, unsigned int idx, const void *p)
 static bool mcache_debug_alloc(void *p, unsigned int cls)
 {
 	struct span *s = obj_span(p);
-	unsigned int size = class_to_size[cls];
+	unsigned int size = class_info[cls].size;
 
 	if (class_may_wipe(cls) && unlikely(memchr_inv(p, GOALLOC_POISON, size))) {
 		goalloc_report(REPORT_POISON, p, size, 0);
@@ -334,7 +334,7 @@ static void mcache_free_prepared(struct span *s, unsigned int gen,
 	if (static_branch_unlikely(&goalloc_debug_key))
 		ok = mcache_debug_free(s, idx, p);
 	else if (want_init_on_free() && class_may_wipe(cls))
-		memset((void *)p, 0, class_to_size[cls]);
+		memset((void *)p, 0, class_info[cls].size);
 	kasan_enable_current();
 	if (!ok)
 		return;
@@ -344,8 +344,8 @@ static void mcache_free_prepared(struct span *s, unsigned int gen,
 	if (static_branch_unlikely(&goalloc_track_key))
 		this_cpu_sub(goalloc_req_bytes[cls], s->req[idx]);
 	if (shadowed) {
-		shadow_poison(p, class_to_size[cls], SHADOW_SLAB_FREE);
-		mcache_release(out, quarantine_put(p, cls, class_to_size[cls], out));
+		shadow_poison(p, class_info[cls].size, SHADOW_SLAB_FREE);
+		mcache_release(out, quarantine_put(p, cls, class_info[cls].size, out));
 		return;
 	}
 	mcache_push(s, gen, cls, p);
@@ -388,7 +388,7 @@ noinline void mcache_free_slow(const void *p, struct span *fs,
 				    object_check(s, cls, p, &idx);
 	if (unlikely(bad))
 		goalloc_report(bad, p, bad == REPORT_WRONG_CACHE ?
-			       class_to_size[want] : 0, 0);
+			       class_info[want].size : 0, 0);
 	else if (mcache_free_hooked(hooked) || profile_span_sampled(s))
 		mcache_free_prepared(s, gen, idx, p);
 	else
@@ -440,7 +440,7 @@ static unsigned int mcache_refill(struct mcache_class *m,
 noinline void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp,
 				    size_t size, unsigned long caller)
 {
-	unsigned int slot = class_to_size[cls];
+	unsigned int slot = class_info[cls].size;
 	struct span *s;
 
 	/* The whole slot for goalloc's own checks, then the red zone. */
@@ -451,7 +451,7 @@ noinline void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp,
 		return mcache_alloc_class(cls, size, gfp, caller);
 	}
 	/* Reported and scanned by kmemleak like a kmalloc object. */
-	kmemleak_alloc(p, class_to_size[cls], 1, gfp);
+	kmemleak_alloc(p, class_info[cls].size, 1, gfp);
 	if (static_branch_unlikely(&goalloc_track_key)) {
 		s = obj_span(p);
 		/* A cache's object may exceed a u16: counted as stored. */
@@ -461,7 +461,7 @@ noinline void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp,
 	if (want_init_on_alloc(gfp))
 		mcache_alloc_zeroed(p, cls, gfp);
 	shadow_set(p, size, slot, SHADOW_SLAB_REDZONE);
-	trace_goalloc_alloc(caller, p, size, class_to_size[cls], gfp);
+	trace_goalloc_alloc(caller, p, size, class_info[cls].size, gfp);
 	return p;
 }
 
@@ -476,7 +476,7 @@ noinline void *mcache_alloc_sampled(void *p, unsigned int cls, gfp_t gfp,
 	void *q = mcache_prepare_alloc(p, cls, gfp, size, caller);
 
 	if (q == p)
-		goalloc_profile_sample(p, class_to_size[cls], caller);
+		goalloc_profile_sample(p, class_info[cls].size, caller);
 	return q;
 }
 
@@ -493,13 +493,13 @@ noinline void *mcache_alloc_zeroed(void *p, unsigned int cls, gfp_t gfp)
 		if (class_flags[cls] & CLASS_CTOR) {
 			if (gfp & __GFP_ZERO)
 				goalloc_report(REPORT_CACHE_MISUSE, p,
-					       class_to_size[cls], gfp);
+					       class_info[cls].size, gfp);
 			return p;
 		}
 		if (!(gfp & __GFP_ZERO))
 			return p;
 	}
-	return memset(p, 0, class_to_size[cls]);
+	return memset(p, 0, class_info[cls].size);
 }
 
 noinline void *mcache_alloc_slow(unsigned int cls, size_t size, gfp_t gfp,
@@ -551,7 +551,7 @@ grow:
 		/* The class has no free slot: new spans, maybe sleeping. */
 		if (!spans_create(cls, mcache_grow[cls], gfp, &fresh)) {
 			spans_destroy(&dead);
-			goalloc_alloc_failed(class_to_size[cls], gfp);
+			goalloc_alloc_failed(class_info[cls].size, gfp);
 			trace_goalloc_alloc(caller, NULL, size, 0, gfp);
 			return NULL;
 		}

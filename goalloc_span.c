@@ -31,14 +31,12 @@
 
 #include "goalloc_internal.h"
 
-u32 class_to_size[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_SIZE;
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_size);
+struct class_info class_info[NR_CLASSES] __read_mostly = GOALLOC_CLASS_INFO;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_info);
 u16 class_to_npages[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_NPAGES;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_npages);
 u16 class_to_go_npages[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_GO_NPAGES;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_go_npages);
-u32 class_to_divmagic[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_DIVMAGIC;
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_divmagic);
 const u8 size_to_class8[GOALLOC_MAX_SMALL_SIZE / GOALLOC_SMALL_SIZE_DIV + 1] =
 	GOALLOC_SIZE_TO_CLASS8;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(size_to_class8);
@@ -149,11 +147,11 @@ bool class_set(unsigned int cls, unsigned int size, void (*ctor)(void *obj),
 		return false;
 	class_to_npages[cls] = best;
 	class_to_go_npages[cls] = best;
-	class_to_divmagic[cls] = magic;
+	class_info[cls].divmagic = magic;
 	class_flags[cls] = flags;
 	class_ctor[cls] = ctor;
 	/* Last: a class with a size is in use (debugfs, verify, drains). */
-	smp_store_release(&class_to_size[cls], size);
+	smp_store_release(&class_info[cls].size, size);
 	return true;
 }
 
@@ -163,7 +161,7 @@ bool class_set(unsigned int cls, unsigned int size, void (*ctor)(void *obj),
  */
 void class_clear(unsigned int cls)
 {
-	WRITE_ONCE(class_to_size[cls], 0);
+	WRITE_ONCE(class_info[cls].size, 0);
 	class_ctor[cls] = NULL;
 	class_flags[cls] = 0;
 }
@@ -281,7 +279,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(span_around);
  */
 static noinline void span_construct(struct span *s)
 {
-	unsigned int i, size = class_to_size[s->cls];
+	unsigned int i, size = class_info[s->cls].size;
 	void (*ctor)(void *) = class_ctor[s->cls];
 
 	for (i = 0; i < s->nelems; i++)
@@ -531,7 +529,7 @@ static noinline bool span_next_window(struct span *s)
  */
 unsigned int span_take(struct span *s, void **objs, unsigned int n)
 {
-	unsigned long size = class_to_size[s->cls], addr;
+	unsigned long size = class_info[s->cls].size, addr;
 	void **o = objs, **end;
 	unsigned int got;
 	u64 cache, left;

@@ -396,7 +396,7 @@ int goalloc_verify(struct seq_file *m)
 	/* Caches come and go under cache_lock(), not while this walks. */
 	cache_lock();
 	for (cls = 1; cls < NR_CLASSES; cls++)
-		if (class_to_size[cls])
+		if (class_info[cls].size)
 			verify_class(&v, cls);
 	/* One CPU at a time: reports go to one seq_file. */
 	cpus_read_lock();

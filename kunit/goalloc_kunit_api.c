@@ -189,10 +189,10 @@ static void usable_size_is_the_class_size(struct kunit *test)
 	void *p;
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
-		p = goalloc_alloc(class_to_size[cls - 1] + 1, GFP_KERNEL);
+		p = goalloc_alloc(class_info[cls - 1].size + 1, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		KUNIT_EXPECT_EQ_MSG(test, goalloc_usable_size(p),
-				    (size_t)class_to_size[cls], "class %u", cls);
+				    (size_t)class_info[cls].size, "class %u", cls);
 		goalloc_free(p);
 	}
 }

@@ -2113,7 +2113,7 @@ destroy:
 	goalloc_drain(false);
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
 		KUNIT_EXPECT_EQ_MSG(test, class_inuse(cls), inuse[cls],
-				    "class %u (%u bytes)", cls, class_to_size[cls]);
+				    "class %u (%u bytes)", cls, class_info[cls].size);
 	bad = goalloc_verify(NULL);
 	cs_sum(run, &sum);
 	pr_info("case=cache_stress secs=%u threads=%u ops=%lu verified=%lu bulks=%lu deferred_frees=%lu rcu_reads=%lu null_allocs=%lu drains=%lu corruptions=%lu partial_bulks=%lu wrong_type_reads=%lu verify_violations=%d\n",

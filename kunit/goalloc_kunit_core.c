@@ -22,10 +22,10 @@ static void table_has_67_classes_from_8_to_32k(struct kunit *test)
 	unsigned int cls;
 
 	KUNIT_EXPECT_EQ(test, GOALLOC_NUM_CLASSES - 1, 67);
-	KUNIT_EXPECT_EQ(test, class_to_size[1], 8);
-	KUNIT_EXPECT_EQ(test, class_to_size[GOALLOC_NUM_CLASSES - 1], 32768);
+	KUNIT_EXPECT_EQ(test, class_info[1].size, 8);
+	KUNIT_EXPECT_EQ(test, class_info[GOALLOC_NUM_CLASSES - 1].size, 32768);
 	for (cls = 2; cls < GOALLOC_NUM_CLASSES; cls++)
-		KUNIT_EXPECT_GT_MSG(test, class_to_size[cls], class_to_size[cls - 1],
+		KUNIT_EXPECT_GT_MSG(test, class_info[cls].size, class_info[cls - 1].size,
 				    "class %u", cls);
 }
 
@@ -42,7 +42,7 @@ static void table_has_go_entries(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(go); i++) {
 		unsigned int cls = size_to_class(go[i].size);
 
-		KUNIT_EXPECT_EQ(test, class_to_size[cls], go[i].size);
+		KUNIT_EXPECT_EQ(test, class_info[cls].size, go[i].size);
 		KUNIT_EXPECT_EQ(test, class_to_npages[cls], go[i].npages);
 		KUNIT_EXPECT_EQ(test, class_span_objects(cls), go[i].objs);
 	}
@@ -55,14 +55,14 @@ static void every_span_tail_waste_within_one_eighth(struct kunit *test)
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		unsigned long span = class_to_npages[cls] * GOALLOC_PAGE_SIZE;
 
-		KUNIT_EXPECT_LE_MSG(test, span % class_to_size[cls], span / 8,
+		KUNIT_EXPECT_LE_MSG(test, span % class_info[cls].size, span / 8,
 				    "class %u", cls);
 		/*
 		 * The tail's first byte, slot nelems, passes __span_put()'s
 		 * bound by the span's bytes (the stale copy of a double free
 		 * can be any slot start): its bit must lie in the bitmap words.
 		 */
-		if (span % class_to_size[cls])
+		if (span % class_info[cls].size)
 			KUNIT_EXPECT_NE_MSG(test, class_span_objects(cls) % BITS_PER_LONG, 0U,
 					    "class %u", cls);
 	}
@@ -74,10 +74,10 @@ static void every_size_maps_to_smallest_fitting_class(struct kunit *test)
 
 	for (size = 1; size <= GOALLOC_MAX_SMALL_SIZE; size++) {
 		cls = size_to_class(size);
-		if (class_to_size[cls] < size ||
-		    (cls > 1 && class_to_size[cls - 1] >= size)) {
+		if (class_info[cls].size < size ||
+		    (cls > 1 && class_info[cls - 1].size >= size)) {
 			KUNIT_FAIL(test, "size %u -> class %u (%u bytes)", size,
-				   cls, class_to_size[cls]);
+				   cls, class_info[cls].size);
 			return;
 		}
 	}
@@ -89,7 +89,7 @@ static void divmul_and_slot_test_exact_at_every_offset(struct kunit *test)
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
 		unsigned int span = class_to_npages[cls] * GOALLOC_PAGE_SIZE;
-		unsigned int size = class_to_size[cls];
+		unsigned int size = class_info[cls].size;
 
 		for (off = 0; off <= span; off++) {
 			if (class_obj_index(cls, off) != off / size ||
@@ -137,7 +137,7 @@ static void span_take_hands_out_every_slot_once(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		struct span *s = test_span(test, sizes[i]);
 
-		size = class_to_size[s->cls];
+		size = class_info[s->cls].size;
 		n = span_take(s, objs, GOALLOC_MAX_SPAN_OBJECTS + 1);
 		KUNIT_EXPECT_EQ(test, n, s->nelems);
 		KUNIT_EXPECT_EQ(test, s->allocated, s->nelems);

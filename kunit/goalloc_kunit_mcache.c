@@ -660,7 +660,7 @@ static void classes_count_exactly_what_was_allocated(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, before);
 	goalloc_drain(false);
 	for (i = 0; i < ARRAY_SIZE(req); i++) {
-		unsigned int cls = size_to_class(req[i]), size = class_to_size[cls];
+		unsigned int cls = size_to_class(req[i]), size = class_info[cls].size;
 		struct goalloc_class_stats st;
 
 		snprintf(key, sizeof(key), "%u", cls);
@@ -842,7 +842,7 @@ static void slabinfo_has_a_row_per_class(struct kunit *test)
 		p++;
 		n = sscanf(p, "%31s %*u %*u %u %u", name, &objsize, &perslab);
 		KUNIT_ASSERT_EQ(test, n, 3);
-		KUNIT_EXPECT_EQ(test, objsize, (unsigned int)class_to_size[rows + 1]);
+		KUNIT_EXPECT_EQ(test, objsize, (unsigned int)class_info[rows + 1].size);
 		KUNIT_EXPECT_EQ(test, perslab, class_span_objects(rows + 1));
 		rows++;
 	}

@@ -933,15 +933,15 @@ static bool costly_alloc_class(struct kunit *test, struct costly *c,
 	want = st.free + st.cpu_objects + 1;
 	KUNIT_ASSERT_LE(test, c->nobjs + want, (unsigned long)COSTLY_MAX_OBJS);
 	while (want--) {
-		p = goalloc_alloc(class_to_size[cls], gfp);
+		p = goalloc_alloc(class_info[cls].size, gfp);
 		if (!p)
 			return false;
 		c->objs[c->nobjs++] = p;
 		/* Served by a fallback span or not, aligned as kmalloc's. */
-		if (is_power_of_2(class_to_size[cls]))
+		if (is_power_of_2(class_info[cls].size))
 			KUNIT_EXPECT_TRUE_MSG(test, IS_ALIGNED((unsigned long)p,
-							       class_to_size[cls]),
-					      "%u bytes: misaligned", class_to_size[cls]);
+							       class_info[cls].size),
+					      "%u bytes: misaligned", class_info[cls].size);
 	}
 	return true;
 }
@@ -963,7 +963,7 @@ static void every_class_is_served_when_costly_orders_fail(struct kunit *test)
 		KUNIT_EXPECT_TRUE_MSG(test, costly_alloc_class(test, c, cls,
 							       GFP_KERNEL | __GFP_NOWARN),
 				      "%u bytes, spans of %u Go pages: NULL",
-				      class_to_size[cls], class_to_npages[cls]);
+				      class_info[cls].size, class_to_npages[cls]);
 		costly += class_to_npages[cls] > COSTLY_SPAN_PAGES;
 	}
 	current->make_it_fail = 0;

@@ -571,7 +571,7 @@ static void expect_back_to_baseline(struct kunit *test,
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++)
 		KUNIT_EXPECT_EQ_MSG(test, now->inuse[cls], b->inuse[cls],
 				    "class %u (%u bytes)", cls,
-				    class_to_size[cls]);
+				    class_info[cls].size);
 	KUNIT_EXPECT_EQ(test, now->large, b->large);
 	KUNIT_EXPECT_EQ_MSG(test, now->leaked, b->leaked,
 			    "a stress cache was destroyed with objects in use");

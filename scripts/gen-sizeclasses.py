@@ -170,15 +170,16 @@ def render():
     out.append(" * Initializers of the class tables (goalloc_span.c), whose entries past")
     out.append(" * the size classes describe caches' classes.")
     out.append(" */")
-    out.append(c_init("GOALLOC_CLASS_TO_SIZE", [c[0] for c in classes], 10))
+    out.append("/* Size and divmagic, one entry a class (struct class_info). */")
+    out.append(c_init("GOALLOC_CLASS_INFO",
+                      ["{ 0, 0 }"] +
+                      ["{ %d, 0x%08x }" % (c[0], divmagic(*c[:2]))
+                       for c in classes[1:]], 3))
     out.append("")
     out.append(c_init("GOALLOC_CLASS_TO_NPAGES", [c[1] for c in classes], 17))
     out.append("")
     out.append("/* Go's own span: a grown class's fallback (spans_create()). */")
     out.append(c_init("GOALLOC_CLASS_TO_GO_NPAGES", [c[2] for c in classes], 17))
-    out.append("")
-    out.append(c_init("GOALLOC_CLASS_TO_DIVMAGIC",
-                      [0] + ["0x%08x" % divmagic(*c[:2]) for c in classes[1:]], 6))
     out.append("")
     out.append("/*")
     out.append(" * Class by size in 8-byte steps up to GOALLOC_MAX_SMALL_SIZE, one table")
