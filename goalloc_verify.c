@@ -41,12 +41,26 @@ static __printf(2, 3) void verify_fail(struct verify *v, const char *fmt, ...)
 	va_end(args);
 }
 
+/*
+ * The pages of @s past those span_mapped_pages() names map to nothing
+ * (span_map_pages()); the caller checks the ones it names.
+ */
+static void verify_unmapped_pages(struct verify *v, const struct span *s)
+{
+	unsigned long addr = s->base + span_mapped_pages(s) * PAGE_SIZE;
+
+	for (; addr < s->base + span_bytes(s); addr += PAGE_SIZE)
+		if (span_of((void *)addr))
+			verify_fail(v, "span %p: page at offset %lu maps to a span",
+				    s, addr - s->base);
+}
+
 /* Bitmap, window, page map and chunk of one span. */
 static void verify_span(struct verify *v, const struct span *s,
 			unsigned int cls, enum span_state state)
 {
 	size_t bits = BITS_TO_LONGS(s->nelems) * BITS_PER_LONG;
-	unsigned long addr, mapped, end = s->base + span_bytes(s);
+	unsigned long addr, mapped = s->base + span_mapped_pages(s) * PAGE_SIZE;
 	unsigned int w, first_free;
 
 	if (s->cls != cls || s->state != state)
@@ -80,12 +94,11 @@ static void verify_span(struct verify *v, const struct span *s,
 			verify_fail(v, "span %p: free slot %u below window %u or stale alloc_cache",
 				    s, first_free, s->freeindex);
 	}
-	/* Of a one-object span, only the first page maps. */
-	mapped = s->base + span_mapped_pages(s) * PAGE_SIZE;
-	for (addr = s->base; addr < end; addr += PAGE_SIZE)
-		if (span_of((void *)addr) != (addr < mapped ? s : NULL))
-			verify_fail(v, "span %p: page at offset %lu maps to %p",
-				    s, addr - s->base, span_of((void *)addr));
+	for (addr = s->base; addr < mapped; addr += PAGE_SIZE)
+		if (span_of((void *)addr) != s)
+			verify_fail(v, "span %p: page at offset %lu does not map back",
+				    s, addr - s->base);
+	verify_unmapped_pages(v, s);
 	spin_lock(&heap_lock);
 	for (w = s->first; w < s->first + s->npages; w++)
 		if (!test_bit(w, s->chunk->used))
@@ -293,7 +306,7 @@ static unsigned int verify_large_span(struct span *s, enum span_state where,
 				      int cpu, void *arg)
 {
 	struct verify_large *vl = arg;
-	unsigned long addr, end = s->base + span_bytes(s);
+	unsigned long end = s->base + span_bytes(s);
 	struct verify *v = vl->v;
 
 	if (s->state != SPAN_LARGE || s->cls || s->allocated != 1 ||
@@ -302,11 +315,7 @@ static unsigned int verify_large_span(struct span *s, enum span_state where,
 			    s, cpu, s->state, s->cls, s->allocated, s->cpu);
 	vl->pages += s->npages << GOALLOC_PAGE_ORDER;
 	vl->n++;
-	/* Its other pages map to nothing (span_map_pages()). */
-	for (addr = s->base + PAGE_SIZE; addr < end; addr += PAGE_SIZE)
-		if (span_of((void *)addr))
-			verify_fail(v, "large span %p: page at offset %lu maps to a span",
-				    s, addr - s->base);
+	verify_unmapped_pages(v, s);
 	/*
 	 * Listed, the object is mapped and then its bit set; freed, the bit
 	 * is cleared (the claim) before the unmap, and the span unlisted under
