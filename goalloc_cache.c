@@ -231,10 +231,9 @@ static int cache_class_open(struct goalloc_cache *c)
 	if (i == GOALLOC_MAX_CACHES)
 		return -ENOSPC;
 	c->cls = CACHE_CLASS(i);
-	if (!class_set(c->cls, c->size, c->ctor,
-		       (c->ctor ? CLASS_CTOR : 0) |
-		       (c->flags & SLAB_TYPESAFE_BY_RCU ? CLASS_RCU : 0)))
-		return -EINVAL;
+	class_set(c->cls, c->size, c->ctor,
+		  (c->ctor ? CLASS_CTOR : 0) |
+		  (c->flags & SLAB_TYPESAFE_BY_RCU ? CLASS_RCU : 0));
 	mcache_size_class(c->cls);
 	if (cache_store_alloc(c)) {
 		class_clear(c->cls);
@@ -487,15 +486,13 @@ static __always_inline size_t __cache_bulk_put(unsigned int cls, size_t n,
 {
 	struct central *c = &goalloc_central[cls];
 	unsigned int mag, batch = mcache_batch[cls], gen = 0, next_gen;
-	unsigned long off, base = 0, len = 0;
-	u32 magic = class_info[cls].divmagic;
+	unsigned long off, idx, base = 0, len = 0;
 	struct span *s = NULL, *next;
 	struct mcache_mags *mm;
 	unsigned long flags;
 	size_t i, bad = 0, lost = 0;
 	void **top, *q;
 	long moved = 0;
-	u64 prod;
 	LIST_HEAD(dead);
 
 	local_lock_irqsave(&goalloc_mcache.lock, flags);
@@ -525,9 +522,8 @@ static __always_inline size_t __cache_bulk_put(unsigned int cls, size_t n,
 			len = span_bytes(s);
 			off = (unsigned long)q - base;
 		}
-		prod = (u64)off * magic;
-		if (unlikely((u32)prod >= magic || (prod >> 32) >= s->nelems ||
-			     !test_bit(prod >> 32, s->allocbits) ||
+		if (unlikely(!divmagic_slot(off, &s->divmagic, &idx) ||
+			     idx >= s->nelems || !test_bit(idx, s->allocbits) ||
 			     q == top[-1]))
 			goto refuse;
 		/* Another free of an object of @s emptied it (span_get()). */

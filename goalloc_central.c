@@ -63,21 +63,25 @@ static __always_inline unsigned int
 __span_put(struct span *s, void *const *objs, unsigned int n)
 {
 	unsigned long base = s->base, bytes = span_bytes(s), off;
-	u32 magic = class_info[s->cls].divmagic;
-	unsigned int low = UINT_MAX, i, idx;
-	void *const *o = objs, *const *end = objs + n;
+	unsigned long low = ULONG_MAX, idx;
+	void *const *end = objs + n;
+	unsigned int i;
+	long k;
 
-	/* A pointer, not a count, steps the loop: one add less an object. */
-	for (; o < end; o++) {
-		off = (unsigned long)*o - base;
+	/*
+	 * A negative index up to 0 steps the loop: its increment ends it,
+	 * one compare less an object than a pointer up to @end.
+	 */
+	for (k = -(long)n; k; k++) {
+		off = (unsigned long)end[k] - base;
 		if (off >= bytes)
 			break;
-		idx = divmagic_index(off, magic);
+		idx = divmagic_idx(off, &s->divmagic);
 		if (unlikely(!__test_and_clear_bit(idx, s->allocbits)))
 			break;
 		low = min(low, idx);
 	}
-	i = o - objs;
+	i = n + k;
 	if (static_branch_unlikely(&goalloc_debug_key)) {
 		for (idx = 0; idx < i; idx++)
 			clear_bit(span_obj_index(s, objs[idx]), s->cachedbits);

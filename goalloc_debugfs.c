@@ -260,7 +260,7 @@ static int classes_show(struct seq_file *m, void *v)
 		for (i = 0; i < NR_CLASS_COLS; i++)
 			total[i] += col[i];
 		seq_printf(m, "%u %u %u %u", cls, class_info[cls].size,
-			   class_to_npages[cls], class_span_objects(cls));
+			   class_info[cls].npages, class_span_objects(cls));
 		class_row_print(m, col);
 	}
 	seq_puts(m, "total - - -");
@@ -282,7 +282,7 @@ void goalloc_cache_row(struct goalloc_cache *c, struct goalloc_cache_row *r)
 	cache_info(c, ci);
 	goalloc_class_stats(ci->cls, &st);
 	r->objs = class_span_objects(ci->cls);
-	r->pages = class_to_npages[ci->cls];
+	r->pages = class_info[ci->cls].npages;
 	r->spans = st.nspans;
 	r->inuse = st.inuse;
 	r->total = st.slots;
@@ -328,7 +328,7 @@ static int slabinfo_show(struct seq_file *m, void *v)
 		seq_printf(m, "goalloc-%-9u %6lu %6lu %6u %4u %4u : tunables %4u %4u %4u : slabdata %6lu %6lu %6u\n",
 			   class_info[cls].size, st.span_objects, st.slots,
 			   class_info[cls].size, class_span_objects(cls),
-			   class_to_npages[cls] << GOALLOC_PAGE_ORDER, cap,
+			   class_info[cls].npages << GOALLOC_PAGE_ORDER, cap,
 			   cap / 2, 0, st.nspans - st.spans[SPAN_EMPTY],
 			   st.nspans, 0);
 	}

@@ -72,6 +72,7 @@
 #include <linux/jump_label.h>
 #include <linux/list.h>
 #include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/spinlock.h>
 #include <linux/local_lock.h>	/* after spinlock.h: PREEMPT_RT needs it */
@@ -227,21 +228,20 @@ static __always_inline bool goalloc_refuse_nmi(const void *p, size_t size)
 /* Size classes, and caches' classes (tables in goalloc_span.c) */
 
 /*
- * Object size and divmagic, and span pages (a grown class's own and Go's)
- * by class. The size classes' entries are generated; a cache's are
- * written when it is made (class_set()) and cleared when it goes, both
- * while no object of the class exists. A class not in use has size 0.
- * Size and divmagic share an entry: an allocation reads the size (the
- * heap profile's countdown) and its free the divmagic, one cache line.
+ * Object size and span pages (a grown class's own and Go's) by class, and
+ * the slot divisor its spans copy (span_init()). The size classes' entries
+ * are generated; a cache's are written when it is made (class_set()) and
+ * cleared when it goes, both while no object of the class exists. A class
+ * not in use has size 0.
  */
 struct class_info {
 	u32 size;
-	u32 divmagic;
+	u16 npages;
+	u16 go_npages;
 };
 
 extern struct class_info class_info[NR_CLASSES];
-extern u16 class_to_npages[NR_CLASSES];
-extern u16 class_to_go_npages[NR_CLASSES];
+extern u64 class_divmagic[NR_CLASSES];
 /* Class by size, in 8-byte steps up to 32 KiB (goalloc_sizeclasses.h). */
 extern const u8 size_to_class8[GOALLOC_MAX_SMALL_SIZE / GOALLOC_SMALL_SIZE_DIV + 1];
 
@@ -263,7 +263,7 @@ static inline bool class_may_wipe(unsigned int cls)
 	return !class_flags[cls];
 }
 
-bool class_set(unsigned int cls, unsigned int size, void (*ctor)(void *obj),
+void class_set(unsigned int cls, unsigned int size, void (*ctor)(void *obj),
 	       unsigned int flags);
 void class_clear(unsigned int cls);
 
@@ -278,41 +278,6 @@ static __always_inline unsigned int size_to_class(size_t size)
 	return size_to_class8[DIV_ROUND_UP(size, GOALLOC_SMALL_SIZE_DIV)];
 }
 
-/*
- * Go's divmul: @off / class size as a multiply by @magic, the class's
- * class_info[].divmagic, and a shift; exact for @off within a span (checked
- * for every class: the size classes by the generator, caches' by
- * class_set()).
- */
-static __always_inline unsigned int divmagic_index(unsigned long off,
-						   u32 magic)
-{
-	return (off * magic) >> 32;
-}
-
-static __always_inline unsigned int class_obj_index(unsigned int cls,
-						    unsigned long off)
-{
-	return divmagic_index(off, class_info[cls].divmagic);
-}
-
-/*
- * Does a slot of class @cls start at span offset @off, and which: the
- * same product, whose low half is below @magic exactly when @off is a
- * multiple of the size (Lemire, Kaser and Kurz, "Faster Remainder by
- * Direct Computation", 2019; KUnit checks every class and offset in a
- * span). Class 0 has magic 0: never.
- */
-static __always_inline bool class_slot(unsigned long cls, unsigned long off,
-				       unsigned int *idx)
-{
-	u32 magic = class_info[cls].divmagic;
-	u64 prod = (u64)off * magic;
-
-	*idx = prod >> 32;
-	return (u32)prod < magic;
-}
-
 /* Objects of class @cls that a span of @npages Go pages holds. */
 static inline unsigned int class_objects_in(unsigned int cls,
 					    unsigned int npages)
@@ -322,13 +287,13 @@ static inline unsigned int class_objects_in(unsigned int cls,
 
 static inline unsigned int class_span_objects(unsigned int cls)
 {
-	return class_objects_in(cls, class_to_npages[cls]);
+	return class_objects_in(cls, class_info[cls].npages);
 }
 
 /* Do @cls's spans hold more than Go's (scripts/gen-sizeclasses.py)? */
 static inline bool class_grown(unsigned int cls)
 {
-	return class_to_npages[cls] != class_to_go_npages[cls];
+	return class_info[cls].npages != class_info[cls].go_npages;
 }
 
 /*
@@ -374,7 +339,7 @@ static inline unsigned int span_align(unsigned int cls, unsigned int npages)
 /* mcentral (goalloc_central.c) */
 
 /* Most objects a CPU's magazine of one class holds (goalloc_percpu.c). */
-#define MCACHE_MAX_CAP		64
+#define MCACHE_MAX_CAP		128
 
 /**
  * struct central - one size class's shared pool of spans

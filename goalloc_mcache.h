@@ -191,6 +191,7 @@ void *mcache_prepare_alloc(void *p, unsigned int cls, gfp_t gfp, size_t size,
 void *mcache_alloc_zeroed(void *p, unsigned int cls, gfp_t gfp);
 void mcache_free_slow(const void *p, struct span *fs, unsigned int fgen,
 		      unsigned int want, bool hooked);
+void mcache_free_full(const void *p, struct span *s, unsigned int gen);
 
 /* ------------------------------------------------------------------ */
 /* Objects and their spans, as the fast paths see them */
@@ -210,10 +211,10 @@ static __always_inline struct span *obj_span(const void *p)
  */
 static __always_inline bool span_slot_live(const struct span *s,
 					   unsigned long cls, const void *p,
-					   unsigned int *idx)
+					   unsigned long *idx)
 {
 	/* The bound before the bitmap: @s may be changing (span_get()). */
-	return class_slot(cls, (unsigned long)p - s->base, idx) &&
+	return divmagic_slot((unsigned long)p - s->base, &s->divmagic, idx) &&
 	       *idx < READ_ONCE(s->fast_nelems) &&
 	       test_bit(*idx, s->allocbits);
 }
@@ -427,14 +428,16 @@ extern struct goalloc_test_hooks goalloc_test_hooks;
  * @hooked: goalloc_hooks_key is on, so debug=1, track_waste=1 or
  * init_on_free may need the slow path.
  *
- * Return: true when done: @p is in this CPU's magazine, or refused as the
- * loser of two frees racing (span_get()); false for mcache_free_slow().
+ * Return: true when done: @p is in this CPU's magazine (through
+ * mcache_free_full() if it was full), or refused as the loser of two
+ * frees racing (span_get()) or as on top already; false for
+ * mcache_free_slow().
  */
 static __always_inline bool mcache_free_fast(struct span *s, unsigned int gen,
 					     unsigned long cls, const void *p,
 					     bool hooked)
 {
-	unsigned int idx;
+	unsigned long idx;
 
 	if (IS_ENABLED(CONFIG_KUNIT) && hooked &&
 	    unlikely(READ_ONCE(goalloc_test_hooks.free_delay)))
@@ -448,7 +451,9 @@ static __always_inline bool mcache_free_fast(struct span *s, unsigned int gen,
 		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
 		return true;
 	}
-	return mag_push(MAG(MAG_TASK, cls), p);
+	if (unlikely(!mag_push(MAG(MAG_TASK, cls), p)))
+		mcache_free_full(p, s, gen);
+	return true;
 }
 
 /*

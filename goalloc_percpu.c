@@ -29,17 +29,9 @@
  * Fast path: task context has magazines of its own, which no interrupt
  * touches, so it needs only preemption off: a load and a store of
  * this_cpu fields (and an increment to free), no atomic instruction,
- * interrupts left on.
- * Softirq and hard IRQ context share the other set, with interrupts off
- * (hard IRQs do not nest). SLUB gets the same from a tid-checked
- * cmpxchg_double on its freelist, which works because the freelist link
- * lives in the freed object; a push onto an array must store into a slot
- * before it can publish it, and an interrupt could fill that slot in
- * between. One set of magazines with interrupts off on every fast path
- * costs about as many instructions, but pushf/cli/sti are slower than a
- * preemption count (much slower under QEMU's TCG, which ends a translation
- * block at each sti: two CPUs then run at about kmalloc's speed, well
- * below it with the split; `make bench`, its smp tests).
+ * interrupts left on. Softirq and hard IRQ context share the other set,
+ * with interrupts off (hard IRQs do not nest); docs/design.md says why
+ * not one set with interrupts off, or SLUB's cmpxchg_double.
  *
  * The slow paths (refill, flush) run with the mcache lock held, interrupts
  * off (on PREEMPT_RT, see mcache_busy()); draining runs in a worker on each
@@ -69,6 +61,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 
 #include "goalloc_mcache.h"
 #include "goalloc_trace.h"
@@ -80,23 +73,20 @@ DEFINE_PER_CPU(struct mcache_pcpu, goalloc_mcache) = {
 static enum cpuhp_state mcache_hp_state;
 
 /*
- * Magazine capacity per class: up to 64 objects (SLUB's sheaves and
- * tcmalloc's per-CPU batch), about 128 KiB of a class at most (with 64, a
- * batch of 4 KiB objects takes 127 instructions an allocation and 150 a
- * free, not 106 and 128: bench.sh --bench-args "tests=batch sizes=4096"),
- * so that a CPU holds no megabytes of small objects, but at least 16,
- * which wins above 4 KiB: half a magazine moves per refill, and its fixed
- * cost (the locks, the heap round trip) must be spread over a few spans
- * (with 4 or 8, 8 to 32 KiB objects cost about what kmalloc's do).
+ * Magazine capacity per class: up to MCACHE_MAX_CAP, 128 objects, about
+ * 128 KiB of a class at most, at least 16 (docs/design.md, "Capacity").
+ * Half a magazine moves per refill or flush, which spreads its fixed cost
+ * (the locks, the heap round trip) over as many objects; the byte bound
+ * keeps a CPU from holding megabytes of small objects, and the floor wins
+ * above 4 KiB (with 4 or 8, 8 to 32 KiB objects cost what kmalloc's do).
  */
 #define MCACHE_MIN_CAP		16
 /*
  * Spans to make when a class has no free slot (mcache_init()): enough for
  * a magazine, up to MCACHE_GROW_MAX. The refill takes half; the rest waits
  * on mcentral's empty list (central_size_class()) for the next refill,
- * which so skips the heap (spans for half a magazine cost a batch of 4 KiB
- * objects about 6 % more instructions). A table: computing it takes three
- * divisions per refill.
+ * which so skips the heap (docs/design.md, "Slow paths"). A table:
+ * computing it takes three divisions per refill.
  */
 #define MCACHE_GROW_MAX		8
 u8 mcache_grow[NR_CLASSES] __read_mostly;
@@ -105,13 +95,7 @@ u8 mcache_batch[NR_CLASSES] __read_mostly;
 /* Where the magazines of a class without storage point (struct mcache). */
 void *const mag_closed[2] = { NULL, MAG_END };
 #define MCACHE_BYTES		(128 << 10)
-/*
- * A cache's objects over 32 KiB: 2 MiB, 2 to 16 of them, so that a refill
- * or flush (half a magazine) moves a few under one lock hold. With 512 KiB
- * (two of 256 KiB) their producer and consumer on two CPUs ran at 0.92x
- * kmem_cache's time, not 0.57x, and a bulk of 16 cost 887 instructions an
- * object, not 211. A drain, the shrinker's too, empties the magazines.
- */
+/* A cache's objects over 32 KiB: 2 to 16 (8 at 256 KiB); performance.md. */
 #define MCACHE_BIG_BYTES	(2048 << 10)
 
 /**
@@ -126,7 +110,6 @@ unsigned int mcache_class_cap(unsigned int cls)
 {
 	if (!cls)
 		return 0;
-	/* A cache's objects over 32 KiB: eight a magazine at 256 KiB. */
 	if (class_info[cls].size > GOALLOC_MAX_SMALL_SIZE)
 		return clamp_t(unsigned int,
 			       MCACHE_BIG_BYTES / class_info[cls].size, 2,
@@ -166,8 +149,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(mcache_of);
  * mcache_mags_of() - a CPU's magazines, for statistics and tests
  * @cpu: a possible CPU
  *
- * Return: the magazines; stable only in a worker on @cpu with interrupts
- * off.
+ * Return: the magazines, stable only in a worker on @cpu, irqs off.
  */
 struct mcache_mags *mcache_mags_of(int cpu)
 {
@@ -272,6 +254,21 @@ static void mcache_push_slow(struct span *s, unsigned int gen,
 	spans_destroy(&dead);
 }
 
+/*
+ * mcache_push_slow() for mcache_free_fast(), whose checks @p passed in
+ * span @s at @gen, when mag_push() refused it (full, or @p on top). In and
+ * out with preemption off; rcu_read_lock() keeps @s a span struct while
+ * it is on, as the lock may sleep on PREEMPT_RT.
+ */
+noinline void mcache_free_full(const void *p, struct span *s, unsigned int gen)
+{
+	rcu_read_lock();
+	preempt_enable();
+	mcache_push_slow(s, gen, s->cls, p);
+	preempt_disable();
+	rcu_read_unlock();
+}
+
 /* As mcache_push_slow(), trying the task's magazine without the lock first. */
 static void mcache_push(struct span *s, unsigned int gen, unsigned int cls,
 			const void *p)
@@ -360,8 +357,8 @@ static void mcache_free_prepared(struct span *s, unsigned int gen,
  * @hooked: as for mcache_free_fast()
  *
  * What the fast path leaves: bad input, the hooks, an interrupt's free, a
- * full or busy magazine (a large object it claims itself). @p is looked up
- * again, in rcu_read_lock(), and must be in the span the fast path found,
+ * busy magazine (a large object it claims itself). @p is looked up again,
+ * in rcu_read_lock(), and must be in the span the fast path found,
  * unchanged: else another free of it won the race (span_get()), and this
  * one is refused as a double free. In NMI context nothing is freed.
  *
@@ -800,8 +797,9 @@ static struct mcache *mcache_create(int cpu)
 	 */
 	for (cls = 0; cls < GOALLOC_NUM_CLASSES; cls++)
 		slots += mcache_class_cap(cls) + 2;
-	mc = kzalloc_node(struct_size(mc, slots, NR_MAG_LEVELS * slots),
-			  GFP_KERNEL, cpu_to_node(cpu));
+	/* About 90 KiB: in pages, not a kmalloc block of 128 KiB (order 5). */
+	mc = vzalloc_node(struct_size(mc, slots, NR_MAG_LEVELS * slots),
+			  cpu_to_node(cpu));
 	if (!mc)
 		return NULL;
 	/*
@@ -873,7 +871,7 @@ int mcache_init(void)
 
 out_free:
 	for_each_possible_cpu(cpu) {
-		kfree(per_cpu(goalloc_mcache.mc, cpu));
+		vfree(per_cpu(goalloc_mcache.mc, cpu));
 		per_cpu(goalloc_mcache.mc, cpu) = NULL;
 	}
 	free_percpu(goalloc_fastpath.mags);
@@ -891,7 +889,7 @@ void mcache_exit(void)
 		mcache_quarantine_drain(cpu);
 	for_each_possible_cpu(cpu) {
 		mcache_flush_all(cpu);
-		kfree(mcache_of(cpu));
+		vfree(mcache_of(cpu));
 		per_cpu(goalloc_mcache.mc, cpu) = NULL;
 	}
 	free_percpu(goalloc_fastpath.mags);

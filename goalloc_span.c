@@ -33,10 +33,8 @@
 
 struct class_info class_info[NR_CLASSES] __read_mostly = GOALLOC_CLASS_INFO;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_info);
-u16 class_to_npages[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_NPAGES;
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_npages);
-u16 class_to_go_npages[NR_CLASSES] __read_mostly = GOALLOC_CLASS_TO_GO_NPAGES;
-EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_to_go_npages);
+u64 class_divmagic[NR_CLASSES] __read_mostly = GOALLOC_CLASS_DIVMAGIC;
+EXPORT_SYMBOL_FOR_GOALLOC_TESTS(class_divmagic);
 const u8 size_to_class8[GOALLOC_MAX_SMALL_SIZE / GOALLOC_SMALL_SIZE_DIV + 1] =
 	GOALLOC_SIZE_TO_CLASS8;
 EXPORT_SYMBOL_FOR_GOALLOC_TESTS(size_to_class8);
@@ -94,33 +92,6 @@ static unsigned int class_span_pages(unsigned int size)
 	return fit ?: least;
 }
 
-/*
- * Is @magic Go's divmagic for @size over a span of @npages Go pages, for
- * both uses: the index of every offset, and the slot test of
- * class_slot()? The generator checks the size classes the same way.
- */
-static bool class_magic_exact(unsigned int size, unsigned int npages,
-			      u32 magic)
-{
-	unsigned long off, end = (unsigned long)npages * GOALLOC_PAGE_SIZE;
-	u64 prod;
-
-	/*
-	 * A span of one object over 32 KiB: less than 8 KiB of tail, where
-	 * the product stays below 2^33; the offsets around the object's end
-	 * and the span's are the ones to check (the loop's first and last).
-	 */
-	for (off = 0; off <= end; off++) {
-		if (size > GOALLOC_MAX_SMALL_SIZE && off == 2)
-			off = size - 2;
-		prod = (u64)off * magic;
-		if ((prod >> 32) != off / size ||
-		    ((u32)prod < magic) != !(off % size))
-			return false;
-	}
-	return true;
-}
-
 /**
  * class_set() - describe a cache's class
  * @cls: a class past the size classes, not in use
@@ -131,28 +102,23 @@ static bool class_magic_exact(unsigned int size, unsigned int npages,
  * @flags: CLASS_CTOR, CLASS_RCU
  *
  * Spans get the Go pages class_span_pages() picks; a span holds at most
- * GOALLOC_MAX_SPAN_OBJECTS.
+ * GOALLOC_MAX_SPAN_OBJECTS. Its divmagic is exact at every offset of
+ * such a span (divmagic_slot()).
  *
  * Context: process context; no object of @cls exists.
- * Return: false if no span geometry has an exact divmagic (not seen for
- * any size; the caller refuses the cache).
  */
-bool class_set(unsigned int cls, unsigned int size, void (*ctor)(void *obj),
+void class_set(unsigned int cls, unsigned int size, void (*ctor)(void *obj),
 	       unsigned int flags)
 {
 	unsigned int best = class_span_pages(size);
-	u32 magic = 0xffffffffU / size + 1;
 
-	if (!best || !class_magic_exact(size, best, magic))
-		return false;
-	class_to_npages[cls] = best;
-	class_to_go_npages[cls] = best;
-	class_info[cls].divmagic = magic;
+	class_info[cls].npages = best;
+	class_info[cls].go_npages = best;
+	class_divmagic[cls] = divmagic_of(size);
 	class_flags[cls] = flags;
 	class_ctor[cls] = ctor;
 	/* Last: a class with a size is in use (debugfs, verify, drains). */
 	smp_store_release(&class_info[cls].size, size);
-	return true;
 }
 
 /**
@@ -191,6 +157,7 @@ static __always_inline void span_init(struct span *s, unsigned int cls,
 	size_t words = BITS_TO_LONGS(nelems);
 
 	s->cls = cls;
+	s->divmagic = class_divmagic[cls];
 	s->cpu = -1;
 	s->nelems = nelems;
 	s->fast_nelems = nelems;	/* nsampled is 0: span_set_run() */
@@ -323,8 +290,8 @@ static unsigned int spans_make(unsigned int cls, unsigned int npages,
 /**
  * span_create() - a new span, all slots free
  * @cls: its size class, or 0 for a large object
- * @npages: Go pages; for a small class, class_to_npages[@cls],
- *	    class_to_go_npages[@cls] or class_min_npages(@cls)
+ * @npages: Go pages; for a small class, class_info[@cls].npages,
+ *	    class_info[@cls].go_npages or class_min_npages(@cls)
  * @gfp: the caller's mask
  *
  * Context: any that @gfp allows; takes the page cache's and the heap's locks.
@@ -356,7 +323,7 @@ EXPORT_SYMBOL_FOR_GOALLOC_TESTS(goalloc_fail_spans);
 static bool spans_should_fail(unsigned int cls, unsigned int n)
 {
 	return should_fail(&goalloc_fail_spans,
-			   (ssize_t)n * class_to_npages[cls] * GOALLOC_PAGE_SIZE);
+			   (ssize_t)n * class_info[cls].npages * GOALLOC_PAGE_SIZE);
 }
 #else
 static bool spans_should_fail(unsigned int cls, unsigned int n)
@@ -384,8 +351,8 @@ static noinline unsigned int spans_make_smaller(unsigned int cls,
 						struct list_head *list)
 {
 	gfp_t pref = (gfp | __GFP_NOWARN | __GFP_NORETRY) & ~__GFP_NOFAIL;
-	unsigned int npages = class_to_npages[cls];
-	unsigned int go = class_to_go_npages[cls];
+	unsigned int npages = class_info[cls].npages;
+	unsigned int go = class_info[cls].go_npages;
 	unsigned int least = class_min_npages(cls);
 	unsigned int made;
 
@@ -423,7 +390,7 @@ static noinline unsigned int spans_make_smaller(unsigned int cls,
 unsigned int spans_create(unsigned int cls, unsigned int n, gfp_t gfp,
 			  struct list_head *list)
 {
-	unsigned int npages = class_to_npages[cls];
+	unsigned int npages = class_info[cls].npages;
 
 	if (spans_should_fail(cls, n) && !(gfp & __GFP_NOFAIL))
 		return 0;

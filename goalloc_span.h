@@ -29,6 +29,8 @@ enum span_state {
  * @rcu:	a CLASS_RCU span on its way back to the heap, in no list,
  *		waits a grace period with this (spans_destroy())
  * @base:	address of object 0
+ * @divmagic:	the class's (class_divmagic[]): slot of an offset by one
+ *		multiply (divmagic_slot()), as Go's mspan.divMul
  * @chunk:	heap chunk the pages belong to
  * @first:	index of the span's first Go page in @chunk
  * @npages:	Go pages in the span
@@ -78,10 +80,11 @@ struct span {
 	s16 cpu;
 	u8 state;
 	/*
-	 * What it reads, in the second with the first five bitmap words (320
+	 * What it reads, in the second with the first four bitmap words (256
 	 * slots): a free whose span is not in the L1d misses one line for it.
 	 */
 	unsigned long base;
+	u64 divmagic;
 	u8 cls;
 	u16 nelems;
 	u16 fast_nelems;
@@ -322,6 +325,63 @@ static __always_inline void span_next_gen_atomic(struct span *s)
 		;
 }
 
+/*
+ * Go's divmul, widened: a class's divmagic is ceil(2^64 / size), and the
+ * 128-bit product @off * divmagic has @off / size in its high half and,
+ * in its low half, a value below divmagic exactly when size divides @off
+ * (Lemire, Kaser and Kurz, "Faster Remainder by Direct Computation",
+ * 2019), for every @off below 2^32: every offset in a span (the
+ * generator checks the size classes' spans at each; KUnit too). Above, the
+ * index is never below @off / size, so that an offset past a span, or one
+ * below its base wrapped around, has an index past its slots. Go's 32-bit
+ * product needed a shift to reach the index, and wrapped for the offsets
+ * of a stale span.
+ *
+ * On x86-64 one mulq, @magic read from memory (the span's, in the line
+ * its free reads): the compiler's 128-bit multiply costs register moves.
+ */
+#ifdef CONFIG_X86_64
+static __always_inline unsigned long divmagic_idx(unsigned long off,
+						  const u64 *magic)
+{
+	unsigned long idx;
+
+	asm("mulq %[magic]" : "+a" (off), "=d" (idx) : [magic] "m" (*magic));
+	return idx;
+}
+
+/* Does a slot start at @off, and which (*@idx)? As above. */
+static __always_inline bool divmagic_slot(unsigned long off, const u64 *magic,
+					  unsigned long *idx)
+{
+	bool slot;
+
+	asm("mulq %[magic]\n\tcmpq %[magic], %%rax" CC_SET(b)
+	    : CC_OUT(b) (slot), "+a" (off), "=d" (*idx)
+	    : [magic] "m" (*magic));
+	return slot;
+}
+#else
+static __always_inline unsigned long divmagic_idx(unsigned long off,
+						  const u64 *magic)
+{
+	return mul_u64_u64_shr(off, *magic, 64);
+}
+
+static __always_inline bool divmagic_slot(unsigned long off, const u64 *magic,
+					  unsigned long *idx)
+{
+	*idx = divmagic_idx(off, magic);
+	return (u64)off * *magic < *magic;
+}
+#endif
+
+/* The divmagic of objects @size bytes apart (class_set()). */
+static inline u64 divmagic_of(unsigned int size)
+{
+	return div64_u64(U64_MAX, size) + 1;
+}
+
 /**
  * object_check() - is @p an object of @s that is not free in it?
  * @s: span_of(@p)
@@ -335,15 +395,18 @@ static __always_inline enum goalloc_report
 object_check(const struct span *s, unsigned int cls, const void *p,
 	     unsigned int *idx)
 {
+	unsigned long slot;
+
 	if (unlikely(!cls)) {
 		*idx = 0;
 		return p != (void *)s->base ? REPORT_INTERIOR : REPORT_NONE;
 	}
 	/* The bound first: @s may be changing (span_get()). */
-	if (!class_slot(cls, (unsigned long)p - s->base, idx) ||
-	    *idx >= READ_ONCE(s->nelems))
+	if (!divmagic_slot((unsigned long)p - s->base, &s->divmagic, &slot) ||
+	    slot >= READ_ONCE(s->nelems))
 		return REPORT_INTERIOR;
-	return likely(test_bit(*idx, s->allocbits)) ? REPORT_NONE :
+	*idx = slot;
+	return likely(test_bit(slot, s->allocbits)) ? REPORT_NONE :
 						      REPORT_DOUBLE_FREE;
 }
 
@@ -384,7 +447,7 @@ static __always_inline void span_unmap(struct span *s)
 static __always_inline unsigned int span_obj_index(const struct span *s,
 						   const void *p)
 {
-	return class_obj_index(s->cls, (unsigned long)p - s->base);
+	return divmagic_idx((unsigned long)p - s->base, &s->divmagic);
 }
 
 #endif /* _GOALLOC_SPAN_H */

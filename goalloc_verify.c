@@ -80,8 +80,8 @@ static void verify_span(struct verify *v, const struct span *s,
 	if (READ_ONCE(s->nsampled) > s->allocated)
 		verify_fail(v, "span %p: %u sampled objects, %u allocated",
 			    s, READ_ONCE(s->nsampled), s->allocated);
-	if (cls && ((s->npages != class_to_npages[cls] &&
-		     s->npages != class_to_go_npages[cls] &&
+	if (cls && ((s->npages != class_info[cls].npages &&
+		     s->npages != class_info[cls].go_npages &&
 		     s->npages != class_min_npages(cls)) ||
 		    s->nelems != class_objects_in(cls, s->npages)))
 		verify_fail(v, "span %p: %u Go pages, %u slots in class %u",

@@ -43,7 +43,7 @@ static void table_has_go_entries(struct kunit *test)
 		unsigned int cls = size_to_class(go[i].size);
 
 		KUNIT_EXPECT_EQ(test, class_info[cls].size, go[i].size);
-		KUNIT_EXPECT_EQ(test, class_to_npages[cls], go[i].npages);
+		KUNIT_EXPECT_EQ(test, class_info[cls].npages, go[i].npages);
 		KUNIT_EXPECT_EQ(test, class_span_objects(cls), go[i].objs);
 	}
 }
@@ -53,7 +53,7 @@ static void every_span_tail_waste_within_one_eighth(struct kunit *test)
 	unsigned int cls;
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
-		unsigned long span = class_to_npages[cls] * GOALLOC_PAGE_SIZE;
+		unsigned long span = class_info[cls].npages * GOALLOC_PAGE_SIZE;
 
 		KUNIT_EXPECT_LE_MSG(test, span % class_info[cls].size, span / 8,
 				    "class %u", cls);
@@ -85,18 +85,68 @@ static void every_size_maps_to_smallest_fitting_class(struct kunit *test)
 
 static void divmul_and_slot_test_exact_at_every_offset(struct kunit *test)
 {
-	unsigned int cls, off, idx;
+	unsigned long idx;
+	unsigned int cls, off;
 
 	for (cls = 1; cls < GOALLOC_NUM_CLASSES; cls++) {
-		unsigned int span = class_to_npages[cls] * GOALLOC_PAGE_SIZE;
+		unsigned int span = class_info[cls].npages * GOALLOC_PAGE_SIZE;
 		unsigned int size = class_info[cls].size;
+		const u64 *magic = &class_divmagic[cls];
 
+		if (*magic != divmagic_of(size)) {
+			KUNIT_FAIL(test, "class %u: divmagic %llx", cls, *magic);
+			return;
+		}
 		for (off = 0; off <= span; off++) {
-			if (class_obj_index(cls, off) != off / size ||
-			    class_slot(cls, off, &idx) != !(off % size) ||
+			if (divmagic_idx(off, magic) != off / size ||
+			    divmagic_slot(off, magic, &idx) != !(off % size) ||
 			    idx != off / size) {
 				KUNIT_FAIL(test, "class %u offset %u", cls, off);
 				return;
+			}
+		}
+	}
+}
+
+/*
+ * Below 2^32 the index and the slot test are exact for any size, a
+ * cache's too; above, the index is never below the quotient, so that an
+ * offset past a span, or below its base (wrapped around), has an index
+ * past the span's slots and a free's bound test refuses it before its
+ * bitmap is read, whatever a stale span says.
+ */
+static void divmul_exact_below_4g_never_low_above(struct kunit *test)
+{
+	static const unsigned int sizes[] = { 8, 24, 1160, 32768, 33800,
+					      GOALLOC_MAX_SIZE };
+	static const unsigned long offs[] = {
+		0, 8, 33800, 1UL << 31, U32_MAX - 7, U32_MAX, 1UL << 32,
+		(1UL << 32) + 24, 1UL << 46, 1UL << 63, -(1UL << 20), -8UL,
+		-1UL,
+	};
+	unsigned long idx;
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned int size = sizes[i];
+		u64 magic = divmagic_of(size);
+
+		for (j = 0; j < ARRAY_SIZE(offs); j++) {
+			unsigned long off = offs[j];
+			bool slot = divmagic_slot(off, &magic, &idx);
+
+			KUNIT_EXPECT_EQ(test, idx, divmagic_idx(off, &magic));
+			if (off <= U32_MAX) {
+				KUNIT_EXPECT_EQ_MSG(test, idx, off / size,
+						    "size %u offset %lx",
+						    size, off);
+				KUNIT_EXPECT_EQ_MSG(test, slot, !(off % size),
+						    "size %u offset %lx",
+						    size, off);
+			} else {
+				KUNIT_EXPECT_GE_MSG(test, idx, off / size,
+						    "size %u offset %lx",
+						    size, off);
 			}
 		}
 	}
@@ -108,6 +158,7 @@ static struct kunit_case size_class_cases[] = {
 	KUNIT_CASE(every_span_tail_waste_within_one_eighth),
 	KUNIT_CASE(every_size_maps_to_smallest_fitting_class),
 	KUNIT_CASE(divmul_and_slot_test_exact_at_every_offset),
+	KUNIT_CASE(divmul_exact_below_4g_never_low_above),
 	{}
 };
 
@@ -122,7 +173,7 @@ static struct kunit_suite size_class_suite = {
 static struct span *test_span(struct kunit *test, unsigned int size)
 {
 	unsigned int cls = size_to_class(size);
-	struct span *s = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+	struct span *s = span_create(cls, class_info[cls].npages, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	return s;
@@ -229,13 +280,14 @@ static void slot_past_nelems_is_refused_before_its_bit_is_read(struct kunit *tes
 {
 	struct span *s = test_span(test, 24);	/* 341 slots: 21 tail bits */
 	unsigned int cls = s->cls, idx, i;
+	unsigned long slot;
 	void *p[] = { (void *)(s->base + 341 * 24),
 		      (void *)(s->base + 400 * 24) };
 
 	for (i = 341; i < 384; i++)
 		__set_bit(i, s->allocbits);
 	for (i = 0; i < ARRAY_SIZE(p); i++) {
-		KUNIT_EXPECT_FALSE_MSG(test, span_slot_live(s, cls, p[i], &idx),
+		KUNIT_EXPECT_FALSE_MSG(test, span_slot_live(s, cls, p[i], &slot),
 				       "pointer %u", i);
 		KUNIT_EXPECT_EQ_MSG(test, object_check(s, cls, p[i], &idx),
 				    REPORT_INTERIOR, "pointer %u", i);
@@ -398,7 +450,7 @@ static void spans_are_made_and_given_back_in_batches(struct kunit *test)
 
 	/* A free run for the four spans at least, which the scavenger keeps. */
 	goalloc_scavenge_hold(true);
-	s = span_create(0, ARRAY_SIZE(base) * class_to_npages[cls], GFP_KERNEL);
+	s = span_create(0, ARRAY_SIZE(base) * class_info[cls].npages, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	span_destroy(s);
 	made = events(EV_SPAN_ALLOC);
@@ -434,7 +486,7 @@ static void spans_are_made_and_given_back_in_batches(struct kunit *test)
  */
 static void spans_come_from_this_cpus_page_cache(struct kunit *test)
 {
-	unsigned int cls = size_to_class(16384), npages = class_to_npages[cls];
+	unsigned int cls = size_to_class(16384), npages = class_info[cls].npages;
 	unsigned int word, bit;
 	unsigned long free, mask;
 	struct heap_stats before, st;
@@ -517,7 +569,7 @@ static void central_fill_caches_a_span_and_moves_it_to_full(struct kunit *test)
 	unsigned int n;
 
 	goalloc_drain(false);
-	s = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+	s = span_create(cls, class_info[cls].npages, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	spin_lock_irqsave(&c->lock, flags);
 	__central_add_span(c, s);
@@ -565,7 +617,7 @@ static void central_return_refuses_an_object_free_in_its_span(struct kunit *test
 	void *objs[4];
 
 	goalloc_drain(false);
-	s = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+	s = span_create(cls, class_info[cls].npages, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	spin_lock_irqsave(&c->lock, flags);
 	__central_add_span(c, s);
@@ -622,7 +674,7 @@ static void central_return_takes_a_stale_copy_of_a_reused_slot(struct kunit *tes
 	void *objs[3], *again;
 
 	goalloc_drain(false);
-	s = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+	s = span_create(cls, class_info[cls].npages, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	spin_lock_irqsave(&c->lock, flags);
 	__central_add_span(c, s);
@@ -670,7 +722,7 @@ static void central_fill_takes_new_spans_as_they_are(struct kunit *test)
 	goalloc_drain(false);
 	KUNIT_ASSERT_EQ(test, class_span_objects(cls), 3U);
 	for (n = 0; n < ARRAY_SIZE(s); n++) {
-		s[n] = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+		s[n] = span_create(cls, class_info[cls].npages, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, s[n]);
 		list_add_tail(&s[n]->list, &fresh);
 	}
@@ -750,7 +802,7 @@ static void central_keeps_a_magazine_of_empty_spans(struct kunit *test)
  */
 static void go_span_serves_a_grown_class(struct kunit *test)
 {
-	unsigned int cls = size_to_class(SZ_4K), go = class_to_go_npages[cls];
+	unsigned int cls = size_to_class(SZ_4K), go = class_info[cls].go_npages;
 	unsigned int per = go * GOALLOC_PAGE_SIZE / SZ_4K, n;
 	struct central *c = &goalloc_central[cls];
 	/* Off the stack: KASAN's redzones take this frame past 1 KiB. */

@@ -691,7 +691,7 @@ static void classes_count_exactly_what_was_allocated(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, st.slots,
 					COL(during, COL_SPANS) * class_span_objects(cls));
 			KUNIT_EXPECT_EQ(test, st.pages,
-					COL(during, COL_SPANS) * class_to_npages[cls]);
+					COL(during, COL_SPANS) * class_info[cls].npages);
 		}
 		KUNIT_EXPECT_EQ(test, COL(during, COL_FREE),
 				st.slots - COL(during, COL_INUSE));
@@ -966,7 +966,7 @@ static void verify_finds_a_span_whose_count_is_wrong(struct kunit *test)
 	void *objs[2];
 
 	goalloc_drain(false);
-	s = span_create(cls, class_to_npages[cls], GFP_KERNEL);
+	s = span_create(cls, class_info[cls].npages, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	spin_lock_irqsave(&c->lock, flags);
 	KUNIT_EXPECT_EQ(test, span_take(s, objs, 2), 2U);

@@ -963,8 +963,8 @@ static void every_class_is_served_when_costly_orders_fail(struct kunit *test)
 		KUNIT_EXPECT_TRUE_MSG(test, costly_alloc_class(test, c, cls,
 							       GFP_KERNEL | __GFP_NOWARN),
 				      "%u bytes, spans of %u Go pages: NULL",
-				      class_info[cls].size, class_to_npages[cls]);
-		costly += class_to_npages[cls] > COSTLY_SPAN_PAGES;
+				      class_info[cls].size, class_info[cls].npages);
+		costly += class_info[cls].npages > COSTLY_SPAN_PAGES;
 	}
 	current->make_it_fail = 0;
 	KUNIT_EXPECT_GE(test, events(EV_SPAN_FALLBACK) - fallbacks,

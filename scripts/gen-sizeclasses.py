@@ -11,8 +11,11 @@ Follows the rules of Go's runtime/mksizeclasses.go:
     replaces it (merging equal geometry);
   - object sizes are then raised to the largest multiple of 128 that still
     fits the same number of objects in the span;
-  - object index from span offset is (offset * divmagic) >> 32 with
-    divmagic = 0xffffffff / size + 1, checked exact for every offset.
+  - object index from span offset is a multiply by divmagic and a shift.
+    Go's divmagic is 32 bits; here it is ceil(2^64 / size), the index
+    is the high half of the 128-bit product (x86-64's one mulq), and the
+    low half says whether the offset starts a slot; both checked exact
+    for every offset of the span.
 
 Go looks a size's class up in two tables, 8-byte steps up to 1 KiB and
 128-byte steps above; here one table of 8-byte steps covers every size up
@@ -29,9 +32,9 @@ made, and every refill that makes spans, pays a fixed cost (the heap
 round trip, the page map, the span struct); Go's one-page spans of 4 and
 8 KiB objects paid it for every object or two. Eleven classes grow, from
 1152 to 16384 bytes. As SLUB falls back to its minimum order, a grown
-class falls back to Go's span (class_to_go_npages) when its own cannot
-be had without reclaim (the heap has no room and no chunk comes without
-it): spans_create() in goalloc_core.c.
+class falls back to Go's span (class_info[].go_npages) when its own
+cannot be had without reclaim (the heap has no room and no chunk comes
+without it): spans_create() in goalloc_span.c.
 
 Usage:
   gen-sizeclasses.py            print the header to stdout
@@ -104,9 +107,11 @@ def grow_span(size, npages):
 
 
 def divmagic(size, npages):
-    m = 0xffffffff // size + 1
+    m = ((1 << 64) - 1) // size + 1
     for n in range(0, npages * PAGE_SIZE + 1):
-        if (n * m) >> 32 != n // size:
+        prod = n * m
+        if prod >> 64 != n // size or \
+                ((prod & ((1 << 64) - 1)) < m) != (n % size == 0):
             sys.exit("bad divmagic for size %d at %d" % (size, n))
     return m
 
@@ -170,16 +175,17 @@ def render():
     out.append(" * Initializers of the class tables (goalloc_span.c), whose entries past")
     out.append(" * the size classes describe caches' classes.")
     out.append(" */")
-    out.append("/* Size and divmagic, one entry a class (struct class_info). */")
+    out.append("/*")
+    out.append(" * Size, span pages and Go's span pages (a grown class's fallback,")
+    out.append(" * spans_create()), one entry a class (struct class_info).")
+    out.append(" */")
     out.append(c_init("GOALLOC_CLASS_INFO",
-                      ["{ 0, 0 }"] +
-                      ["{ %d, 0x%08x }" % (c[0], divmagic(*c[:2]))
-                       for c in classes[1:]], 3))
+                      ["{ %d, %d, %d }" % c for c in classes], 4))
     out.append("")
-    out.append(c_init("GOALLOC_CLASS_TO_NPAGES", [c[1] for c in classes], 17))
-    out.append("")
-    out.append("/* Go's own span: a grown class's fallback (spans_create()). */")
-    out.append(c_init("GOALLOC_CLASS_TO_GO_NPAGES", [c[2] for c in classes], 17))
+    out.append("/* The slot divisor, ceil(2^64 / size), that spans copy (span_init()). */")
+    out.append(c_init("GOALLOC_CLASS_DIVMAGIC",
+                      ["0"] + ["0x%016xULL" % divmagic(*c[:2])
+                               for c in classes[1:]], 3))
     out.append("")
     out.append("/*")
     out.append(" * Class by size in 8-byte steps up to GOALLOC_MAX_SMALL_SIZE, one table")
