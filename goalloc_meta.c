@@ -40,7 +40,7 @@ static struct kmem_cache *span_cache;
 /*
  * Metadata for a span of @words bitmap words, cache-line aligned, so that
  * what a free reads is one line (struct span): span_cache's by
- * SLAB_HWCACHE_ALIGN (128 bytes a struct rather than 96), kmalloc()'s as
+ * SLAB_HWCACHE_ALIGN (128 bytes a struct rather than 104), kmalloc()'s as
  * its caches of 128 bytes and more lay objects out (unless slab debugging
  * moves them).
  */

@@ -255,16 +255,25 @@ static void mcache_push_slow(struct span *s, unsigned int gen,
 }
 
 /*
- * mcache_push_slow() for mcache_free_fast(), whose checks @p passed in
- * span @s at @gen, when mag_push() refused it (full, or @p on top). In and
- * out with preemption off; rcu_read_lock() keeps @s a span struct while
- * it is on, as the lock may sleep on PREEMPT_RT.
+ * For mcache_free_fast(), whose checks @p passed in span @s at @gen, when
+ * mag_push() refused it: @p on top of the magazine is refused here, with
+ * preemption still off (on another CPU it would pass); a full magazine is
+ * flushed by mcache_push_slow(). In and out with preemption off;
+ * rcu_read_lock() keeps @s a span struct while it is on, as the lock may
+ * sleep on PREEMPT_RT.
  */
 noinline void mcache_free_full(const void *p, struct span *s, unsigned int gen)
 {
+	struct mcache_mags __percpu *mm = goalloc_fastpath.mags;
+	unsigned int cls = s->cls;
+
+	if (this_cpu_read(mm->top[MAG(MAG_TASK, cls)])[-1] == p) {
+		goalloc_report(REPORT_DOUBLE_FREE, p, 0, 0);
+		return;
+	}
 	rcu_read_lock();
 	preempt_enable();
-	mcache_push_slow(s, gen, s->cls, p);
+	mcache_push_slow(s, gen, cls, p);
 	preempt_disable();
 	rcu_read_unlock();
 }

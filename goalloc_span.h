@@ -356,8 +356,9 @@ static __always_inline bool divmagic_slot(unsigned long off, const u64 *magic,
 {
 	bool slot;
 
+	/* @idx early-clobbered: the compare reads @magic after the mulq. */
 	asm("mulq %[magic]\n\tcmpq %[magic], %%rax" CC_SET(b)
-	    : CC_OUT(b) (slot), "+a" (off), "=d" (*idx)
+	    : CC_OUT(b) (slot), "+a" (off), "=&d" (*idx)
 	    : [magic] "m" (*magic));
 	return slot;
 }

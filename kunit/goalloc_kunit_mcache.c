@@ -129,13 +129,14 @@ static void two_online_cpus(struct kunit *test, int *a, int *b)
 
 static void remote_free_returns_objects_of_a_span_cached_elsewhere(struct kunit *test)
 {
-	/* One refill (32 of 56 slots): the span stays cached by that CPU. */
-	struct cross_cpu x = { .n = 20, .size = 136 };
-	unsigned int cls = size_to_class(136);
+	/* One refill (64 of 128 slots): the span stays cached by that CPU. */
+	struct cross_cpu x = { .n = 20, .size = 64 };
+	unsigned int cls = size_to_class(64), i;
 	unsigned long inuse;
 	struct span *cached;
 	int a, b;
 
+	KUNIT_ASSERT_GT(test, class_span_objects(cls), mcache_class_cap(cls) / 2);
 	two_online_cpus(test, &a, &b);
 	x.objs = kunit_kcalloc(test, x.n, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, x.objs);
@@ -144,6 +145,8 @@ static void remote_free_returns_objects_of_a_span_cached_elsewhere(struct kunit 
 	KUNIT_ASSERT_EQ(test, work_on_cpu(a, alloc_on_cpu, &x), 0L);
 	cached = READ_ONCE(mcache_of(a)->cls[cls].span);
 	KUNIT_EXPECT_NOT_NULL(test, cached);
+	for (i = 0; i < x.n; i++)
+		KUNIT_EXPECT_PTR_EQ(test, span_of(x.objs[i]), cached);
 	KUNIT_EXPECT_EQ(test, class_inuse(cls), inuse + x.n);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(b, free_on_cpu, &x), 0L);
 	goalloc_drain(false);

@@ -419,16 +419,18 @@ static void replaced_corrupted_object_is_sampled_once(struct kunit *test)
 }
 
 /*
- * goalloc's default rate on 512 MiB of 32 KiB objects, allocated in four
+ * goalloc's default rate on 256 MiB of 32 KiB objects, allocated in two
  * waves of 128 MiB (freed between, so that the guest needs only one):
- * about 254 samples, the number a run drew at Go's rate of 512 KiB from
- * 128 MiB. One run's estimate of the bytes allocated (pprof's
- * alloc_space) has a standard error of 6.3 % (Poisson); the mean of 16
- * runs has 1.6 % and must be within 10 % of the truth, each run within
- * 30 % (4.8 sigma). The last wave's in-use estimate (inuse_space, 64
- * samples, 12.5 %) must be within 50 %. The object size does not change
- * that; 1 KiB objects took 20 s a wave on the debug kernel (kmemleak and
- * KASAN per object), beyond KUnit's 300 s timeout on a loaded host.
+ * about 127 samples. One run's estimate of the bytes allocated (pprof's
+ * alloc_space) has a standard error of 8.9 % (Poisson); the mean of 16
+ * runs has 2.2 % and must be within 10 % of the truth (4.5 sigma), each
+ * run within 45 % (5 sigma). The last wave's in-use estimate
+ * (inuse_space, 64 samples, 12.5 %) must be within 50 % (4 sigma). With
+ * one wave, the mean's 3.1 % (3.9 % measured over 15 boots) passed 10 %
+ * about once in a hundred checks. The object size does not change that;
+ * the time goes with the bytes: debug=1 poisons and checks each, 70 s of
+ * the debug kernel's run. 1 KiB objects took 20 s a wave there (kmemleak
+ * and KASAN per object).
  */
 static noinline void site_c(void **objs, unsigned int n)
 {
@@ -438,9 +440,9 @@ static noinline void site_c(void **objs, unsigned int n)
 		objs[i] = goalloc_alloc(SZ_32K, GFP_KERNEL);
 }
 
-static void default_rate_estimates_512_mib_within_10_percent(struct kunit *test)
+static void default_rate_estimates_256_mib_within_10_percent(struct kunit *test)
 {
-	const unsigned int n = (128 << 20) / SZ_32K, runs = 16, waves = 4;
+	const unsigned int n = (128 << 20) / SZ_32K, runs = 16, waves = 2;
 	const u64 wave = 128 << 20, truth = waves * wave;
 	u64 est, inuse, total = 0;
 	unsigned int run, w, i;
@@ -468,7 +470,7 @@ static void default_rate_estimates_512_mib_within_10_percent(struct kunit *test)
 		kunit_info(test, "run %u: %lu samples, estimate %llu of %llu bytes, in use %llu of %llu\n",
 			   run, r.alloc_objects, est, truth, inuse, wave);
 		KUNIT_EXPECT_LT(test, abs((s64)(est - truth)),
-				(s64)div_u64(truth * 3, 10));
+				(s64)div_u64(truth * 45, 100));
 		KUNIT_EXPECT_LT(test, abs((s64)(inuse - wave)), (s64)wave / 2);
 		total += est;
 		for (i = 0; i < n; i++)
@@ -585,7 +587,7 @@ static struct kunit_case profile_cases[] = {
 	KUNIT_CASE(large_objects_and_realloc_are_profiled),
 	KUNIT_CASE(rate_zero_tracks_sampled_objects_to_their_free),
 	KUNIT_CASE(replaced_corrupted_object_is_sampled_once),
-	KUNIT_CASE(default_rate_estimates_512_mib_within_10_percent),
+	KUNIT_CASE(default_rate_estimates_256_mib_within_10_percent),
 	{}
 };
 
