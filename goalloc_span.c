@@ -231,7 +231,7 @@ struct span *span_around(const void *p)
 		addr -= PAGE_SIZE;
 		s = span_of((void *)addr);
 		if (s)
-			return s->nelems == 1 &&
+			return span_one_object(s) &&
 			       (unsigned long)p - s->base < span_bytes(s) ?
 			       s : NULL;
 	}

@@ -124,6 +124,12 @@ static inline size_t span_bytes(const struct span *s)
 	return (size_t)s->npages * GOALLOC_PAGE_SIZE;
 }
 
+/* A large object's span, or a class's of one slot (see below). */
+static inline bool span_one_object(const struct span *s)
+{
+	return s->nelems == 1;
+}
+
 /*
  * The kernel pages that lead to @s while it lives (span_map_pages()): all
  * of a span of several objects, which lie on any of them; only the first
@@ -136,7 +142,7 @@ static inline size_t span_bytes(const struct span *s)
  */
 static inline unsigned int span_mapped_pages(const struct span *s)
 {
-	return s->nelems > 1 ? s->npages << GOALLOC_PAGE_ORDER : 1;
+	return span_one_object(s) ? 1 : s->npages << GOALLOC_PAGE_ORDER;
 }
 
 /*
