@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * goalloc API: the rest of kmalloc's shape, built on the fast paths of
- * goalloc_percpu.c (goalloc_alloc(), goalloc_free()) and on the span of an
- * object: zeroed and array allocations, realloc, usable size.
+ * goalloc API: kmalloc's shape on top of mcache. goalloc_alloc() and
+ * goalloc_free() inline the fast paths of goalloc_mcache.h, as the caches'
+ * entry points do (goalloc_cache.c); zeroed and array allocations,
+ * realloc and usable size are built on them and on the span of an object.
  */
 
 #include <linux/overflow.h>
@@ -10,6 +11,97 @@
 #include <linux/string.h>
 
 #include "goalloc_mcache.h"
+#include "goalloc_trace.h"
+
+/*
+ * The allocation fast path, for goalloc_alloc() and (out of line) for the
+ * API functions built on it; @caller is the call site the tracepoint shows.
+ */
+static __always_inline void *__goalloc_alloc(size_t size, gfp_t gfp,
+					     unsigned long caller)
+{
+	/*
+	 * Size 0 is class 0, whose magazines stay empty: it goes the slow
+	 * way to ZERO_SIZE_PTR, and every size passes one test.
+	 */
+	if (unlikely(size > GOALLOC_MAX_SMALL_SIZE))
+		return goalloc_alloc_large(size, gfp, caller);
+	return mcache_alloc_class(size_to_class(size), size, gfp, caller);
+}
+
+void *goalloc_alloc_caller(size_t size, gfp_t gfp, unsigned long caller)
+{
+	return __goalloc_alloc(size, gfp, caller);
+}
+
+/**
+ * goalloc_alloc() - allocate memory, like kmalloc()
+ * @size: bytes wanted
+ * @gfp: allocation mask, as for kmalloc(); the call sleeps only if it
+ *	 allows
+ *
+ * Sizes up to 32 KiB come from the calling CPU's cache of the smallest
+ * size class that fits; larger ones, up to GOALLOC_MAX_SIZE, are page runs.
+ *
+ * Context: any context where kmalloc() with @gfp may be called, hard IRQ
+ * included with GFP_ATOMIC or GFP_NOWAIT.
+ * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL when memory is
+ * short or @size exceeds GOALLOC_MAX_SIZE (with a warning unless
+ * __GFP_NOWARN).
+ */
+void *goalloc_alloc(size_t size, gfp_t gfp)
+{
+	return __goalloc_alloc(size, gfp, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(goalloc_alloc);
+
+/*
+ * The free path after the tracepoint. @hooked: goalloc_hooks_key is on, so
+ * debug=1, track_waste=1 or init_on_free may need the slow path.
+ */
+static __always_inline void __goalloc_free(const void *p, bool hooked)
+{
+	mcache_free(p, 0, hooked);
+}
+
+static noinline void goalloc_free_hooked(const void *p, unsigned long caller)
+{
+	trace_goalloc_free(caller, p);
+	__goalloc_free(p, true);
+}
+
+void goalloc_free_caller(const void *p, unsigned long caller)
+{
+	if (static_branch_unlikely(&goalloc_hooks_key))
+		goalloc_free_hooked(p, caller);
+	else
+		__goalloc_free(p, false);
+}
+
+/**
+ * goalloc_free() - free memory from goalloc, like kfree()
+ * @p: an object from goalloc_alloc() and friends, or NULL / ZERO_SIZE_PTR
+ *
+ * A pointer goalloc did not hand out, a pointer inside an object, an
+ * object already free in its span, or the object this CPU freed last (and,
+ * with debug=1, any object already in a CPU cache) is refused with a
+ * rate-limited warning and counted in debugfs "counters"; nothing else
+ * changes. Without debug=1, a second free of an object a CPU cache holds
+ * deeper down goes unseen, as in kfree(): the object may be handed out
+ * twice. Its span refuses and reports the second copy when the cache
+ * gives it back while the slot is still free; if the slot was handed out
+ * again by then, the copy frees the new owner's object (goalloc.h).
+ *
+ * Context: any context where kfree() may be called.
+ */
+void goalloc_free(const void *p)
+{
+	if (static_branch_unlikely(&goalloc_hooks_key))
+		goalloc_free_hooked(p, _RET_IP_);
+	else
+		__goalloc_free(p, false);
+}
+EXPORT_SYMBOL_GPL(goalloc_free);
 
 /**
  * goalloc_zalloc() - allocate zeroed memory

@@ -6,7 +6,7 @@
  *
  * DOC: layers
  *
- *   goalloc_alloc(size) / goalloc_free(p)        goalloc_api.c: the rest
+ *   goalloc_alloc(size) / goalloc_free(p)        goalloc_api.c, and the rest
  *     | size > 32 KiB -------------------------------+
  *     v                                              v
  *   mcache, per CPU               goalloc_percpu.c  large objects
