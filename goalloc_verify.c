@@ -86,6 +86,10 @@ static void verify_span(struct verify *v, const struct span *s,
 		    s->nelems != class_objects_in(cls, s->npages)))
 		verify_fail(v, "span %p: %u Go pages, %u slots in class %u",
 			    s, s->npages, s->nelems, cls);
+	/* The free's copy of the class's divisor (span_init()). */
+	if (s->divmagic != class_divmagic[cls])
+		verify_fail(v, "span %p: divmagic %llx, class %u's %llx",
+			    s, s->divmagic, cls, class_divmagic[cls]);
 	if (cls) {
 		first_free = find_first_zero_bit(s->allocbits, bits);
 		w = s->freeindex / BITS_PER_LONG;
@@ -310,9 +314,10 @@ static unsigned int verify_large_span(struct span *s, enum span_state where,
 	struct verify *v = vl->v;
 
 	if (s->state != SPAN_LARGE || s->cls || s->allocated != 1 ||
-	    s->cpu != cpu)
-		verify_fail(v, "large span %p on CPU %d's list: state %u class %u allocated %u cpu %d",
-			    s, cpu, s->state, s->cls, s->allocated, s->cpu);
+	    s->cpu != cpu || s->divmagic)
+		verify_fail(v, "large span %p on CPU %d's list: state %u class %u allocated %u cpu %d divmagic %llx",
+			    s, cpu, s->state, s->cls, s->allocated, s->cpu,
+			    s->divmagic);
 	vl->pages += s->npages << GOALLOC_PAGE_ORDER;
 	vl->n++;
 	verify_unmapped_pages(v, s);

@@ -984,6 +984,12 @@ static void verify_finds_a_span_whose_count_is_wrong(struct kunit *test)
 	KUNIT_EXPECT_GE(test, goalloc_verify(NULL), 1);
 	WRITE_ONCE(s->allocated, 2);
 	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
+	/* And the span's copy of its class's divisor. */
+	WRITE_ONCE(s->divmagic, s->divmagic + 1);
+	pr_info("goalloc_kunit: a span's divmagic is corrupted on purpose; expect verify reports\n");
+	KUNIT_EXPECT_GE(test, goalloc_verify(NULL), 1);
+	WRITE_ONCE(s->divmagic, class_divmagic[cls]);
+	KUNIT_EXPECT_EQ(test, goalloc_verify(NULL), 0);
 
 	spin_lock_irqsave(&c->lock, flags);
 	for (i = 0; i < 2; i++)
